@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { ConfigError, port, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+
+export interface GatewayConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  supergraphPath: string;
+  subgraphUrls: Record<SubgraphName, string>;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback/linklocal/uniquelocal). */
+  trustProxy: string[];
+  /** Production: the identity provider's JWKS. Development: the generated local key. */
+  jwksUrl?: string;
+  tokenIssuer: string;
+  tokenAudience: string;
+  /** Private JWK (JSON) for signing subgraph contexts; required in production. */
+  contextPrivateKey?: string;
+  keysDir: string;
+  accessCacheTtlMs: number;
+  corsOrigins: string[];
+  logLevel: string;
+}
+
+export const DEV_ISSUER = 'cx-dev-issuer';
+export const DEFAULT_AUDIENCE = 'cx-gateway';
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** Reads and validates the gateway's environment; the only place the gateway reads `process.env`. */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const production = env.NODE_ENV === 'production';
+  const jwksUrl = env.JWKS_URL || undefined;
+  const contextPrivateKey = env.CONTEXT_PRIVATE_KEY || undefined;
+  if (production) {
+    if (!jwksUrl) throw new ConfigError('JWKS_URL is required in production');
+    if (!env.TOKEN_ISSUER) throw new ConfigError('TOKEN_ISSUER is required in production');
+    if (!contextPrivateKey) throw new ConfigError('CONTEXT_PRIVATE_KEY is required in production');
+  }
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
+  const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
+  const defaults: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => {
+      const key = name.toUpperCase();
+      return [name, env[`${key}_URL`] || `http://${subgraphHost}:${port(env, `${key}_PORT`, defaults[name])}/graphql`];
+    }),
+  ) as Record<SubgraphName, string>;
+  const ttl = Number(env.ACCESS_CACHE_TTL_MS ?? 5000);
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 60_000) throw new ConfigError('ACCESS_CACHE_TTL_MS must be 0-60000');
+  return {
+    production,
+    host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+    port: port(env, 'PORT', 4000),
+    supergraphPath: path.resolve(env.SUPERGRAPH_PATH || 'schema/supergraph.graphql'),
+    subgraphUrls,
+    trustProxy: list(env.TRUST_PROXY),
+    jwksUrl,
+    tokenIssuer: env.TOKEN_ISSUER || DEV_ISSUER,
+    tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
+    contextPrivateKey,
+    keysDir: path.resolve(env.KEYS_DIR || '.keys'),
+    accessCacheTtlMs: ttl,
+    corsOrigins: env.CORS_ORIGINS
+      ? list(env.CORS_ORIGINS)
+      : production
+        ? []
+        : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
+    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+  };
+}
+

@@ -1,0 +1,29 @@
+import { composeServices } from '@apollo/composition';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { subgraphs } from '../subgraphs';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+
+const DEFAULT_PORTS: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
+
+export interface Composition {
+  subgraphSdl: Record<SubgraphName, string>;
+  supergraphSdl: string;
+}
+
+/** Prints each subgraph's SDL from its code and composes them; routing URLs are the local defaults. */
+export async function composeSupergraph(): Promise<Composition> {
+  const subgraphSdl = {} as Record<SubgraphName, string>;
+  for (const name of SUBGRAPH_NAMES) {
+    subgraphSdl[name] = printSubgraphSchema(await subgraphs[name].buildSchema()) + '\n';
+  }
+  const result = composeServices(
+    SUBGRAPH_NAMES.map((name) => ({
+      name,
+      url: `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`,
+      typeDefs: parse(subgraphSdl[name]),
+    })),
+  );
+  if (result.errors) throw new Error(`Composition failed:\n${result.errors.map((e) => e.message).join('\n')}`);
+  return { subgraphSdl, supergraphSdl: result.supergraphSdl };
+}

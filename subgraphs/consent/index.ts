@@ -1,0 +1,4 @@
+import { runSubgraph } from '../shared/main';
+import { consentSubgraph } from './schema';
+
+runSubgraph(consentSubgraph);

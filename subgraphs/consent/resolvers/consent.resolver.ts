@@ -1,0 +1,42 @@
+import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { SubgraphContext } from '../../shared/context';
+import { connectionType, PageArgs } from '../../shared/pagination';
+import { ConsentRecord } from '../entities/consent-record.entity';
+import { PolicyVersion } from '../entities/policy-version.entity';
+import { RecordConsentInput } from '../inputs/record-consent.input';
+import { ConsentService } from '../services/consent.service';
+
+@ObjectType()
+export class ConsentRecordConnection extends connectionType(ConsentRecord) {}
+
+@ObjectType()
+export class PolicyVersionConnection extends connectionType(PolicyVersion) {}
+
+/** EndUser is owned by identity; this subgraph adds the end-user's consent records. */
+@Directive('@key(fields: "id")')
+@ObjectType('EndUser')
+export class EndUserConsents {
+  @Field(() => ID)
+  id: string;
+}
+
+@Resolver()
+export class ConsentResolver {
+  @Query(() => PolicyVersionConnection, { description: 'Your privacy notice versions, oldest first.' })
+  policyVersions(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
+    return new ConsentService(ctx.scope).policyVersions(first, after);
+  }
+
+  @Mutation(() => ConsentRecord, { description: 'Appends a consent grant or withdrawal under the policy in force.' })
+  recordConsent(@Arg('input') input: RecordConsentInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
+    return new ConsentService(ctx.scope).record(input);
+  }
+}
+
+@Resolver(() => EndUserConsents)
+export class EndUserConsentsResolver {
+  @FieldResolver(() => ConsentRecordConnection, { description: 'Consent history, oldest first.' })
+  consents(@Root() endUser: EndUserConsents, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
+    return new ConsentService(ctx.scope).forEndUser(endUser.id, first, after);
+  }
+}

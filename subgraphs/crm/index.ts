@@ -1,0 +1,4 @@
+import { runSubgraph } from '../shared/main';
+import { crmSubgraph } from './schema';
+
+runSubgraph(crmSubgraph);

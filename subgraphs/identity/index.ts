@@ -1,0 +1,4 @@
+import { runSubgraph } from '../shared/main';
+import { identitySubgraph } from './schema';
+
+runSubgraph(identitySubgraph);

@@ -1,0 +1,16 @@
+import { byKeys, type SubgraphContext } from '../../shared/context';
+import { EndUser } from '../entities/end-user.entity';
+import { EndUserService } from '../services/end-user.service';
+
+/** Batched per request and scoped to the caller's tenant: another tenant's id resolves to null. */
+export function endUserLoader(ctx: SubgraphContext) {
+  return ctx.loader<string, EndUser | null>('EndUser.byId', async (ids) =>
+    byKeys(ids, await new EndUserService(ctx.scope).findMany(ids), (row) => row.id),
+  );
+}
+
+export const endUserReference = {
+  EndUser: {
+    __resolveReference: (reference: { id: string }, ctx: SubgraphContext) => endUserLoader(ctx).load(reference.id),
+  },
+};

@@ -1,0 +1,76 @@
+import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import type { SubgraphContext } from '../../shared/context';
+import { connectionType, PageArgs } from '../../shared/pagination';
+import { Tenant } from '../entities/tenant.entity';
+import { CreateTenantInput } from '../inputs/create-tenant.input';
+import { AccessPolicyInput } from '../inputs/access-policy.input';
+import { TenantService } from '../services/tenant.service';
+
+@ObjectType()
+export class TenantConnection extends connectionType(Tenant) {}
+
+export enum PrincipalKind {
+  OPERATOR = 'operator',
+  API_CLIENT = 'api_client',
+  PLATFORM = 'platform',
+  SERVICE = 'service',
+  ANONYMOUS = 'anonymous',
+}
+registerEnumType(PrincipalKind, { name: 'PrincipalKind' });
+
+@ObjectType({ description: 'The caller, as the gateway authenticated it.' })
+export class Me {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => PrincipalKind)
+  kind: PrincipalKind;
+
+  @Field(() => [String])
+  roles: string[];
+
+  @Field(() => [String])
+  scopes: string[];
+
+  @Field(() => Tenant, { nullable: true })
+  tenant: Tenant | null;
+}
+
+@Resolver()
+export class TenantResolver {
+  @Query(() => Me)
+  async me(@Ctx() ctx: SubgraphContext): Promise<Me> {
+    const { principal, tenant } = ctx.claims;
+    return {
+      id: principal.id,
+      kind: principal.kind as PrincipalKind,
+      roles: principal.roles,
+      scopes: principal.scopes,
+      tenant: tenant ? await new TenantService(ctx.dataSource).get(tenant.id) : null,
+    };
+  }
+
+  @Query(() => Tenant, { description: 'Your own tenant.' })
+  tenant(@Ctx() ctx: SubgraphContext): Promise<Tenant> {
+    return new TenantService(ctx.dataSource).get(ctx.tenantId);
+  }
+
+  @Query(() => TenantConnection, { description: 'Platform operators only.' })
+  tenants(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
+    return new TenantService(ctx.dataSource).list(first, after);
+  }
+
+  @Mutation(() => Tenant, { description: 'Platform operators only.' })
+  createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: SubgraphContext): Promise<Tenant> {
+    return new TenantService(ctx.dataSource).create(input);
+  }
+
+  @Mutation(() => Tenant, { description: 'Tenant admins only. Takes effect within seconds.' })
+  updateTenantAccessPolicy(
+    @Arg('input') input: AccessPolicyInput,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<Tenant> {
+    return new TenantService(ctx.dataSource).updateAccessPolicy(ctx.tenantId, input);
+  }
+}
+

@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { applyMiddleware } from 'graphql-middleware';
+import type { Router } from 'express';
+import { buildFederatedSchema } from '../shared/federation';
+import type { RouteDeps, SubgraphModule } from '../shared/server';
+import { EndUser } from './entities/end-user.entity';
+import { Tenant } from './entities/tenant.entity';
+import { identityMigrations } from './migrations';
+import { permissions } from './permissions';
+import { EndUserResolver } from './resolvers/end-user.resolver';
+import { endUserReference } from './resolvers/end-user.reference';
+import { TenantResolver } from './resolvers/tenant.resolver';
+import { tenantAccessRoute } from './resolvers/tenant-access.route';
+
+export const identitySubgraph: SubgraphModule = {
+  name: 'identity',
+  entities: [Tenant, EndUser],
+  migrations: identityMigrations,
+  async buildSchema() {
+    const schema = await buildFederatedSchema(
+      { resolvers: [TenantResolver, EndUserResolver], validate: { forbidUnknownValues: false } },
+      endUserReference,
+    );
+    return applyMiddleware(schema, permissions);
+  },
+  routes(router: Router, deps: RouteDeps) {
+    tenantAccessRoute(router, deps);
+  },
+};

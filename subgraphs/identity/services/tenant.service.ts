@@ -1,0 +1,87 @@
+import ipaddr from 'ipaddr.js';
+import { MoreThan, type DataSource, type Repository } from 'typeorm';
+import { pageRequest, toPage, type Page } from '../../shared/pagination';
+import { badInput, conflict, notFound } from '../../shared/errors';
+import { newId } from '../../shared/tenant-entity';
+import { AccessMode, Tenant, TenantStatus } from '../entities/tenant.entity';
+import type { CreateTenantInput } from '../inputs/create-tenant.input';
+import type { AccessPolicyInput } from '../inputs/access-policy.input';
+
+/** What the gateway needs to admit a request for a tenant. */
+export interface TenantAccess {
+  id: string;
+  slug: string;
+  status: TenantStatus;
+  accessPolicy: { mode: AccessMode; cidrs: string[] };
+}
+
+/** Normalises CIDRs (IPv4-mapped IPv6 ranges become IPv4) and names the first bad one. */
+export function normaliseCidrs(cidrs: string[]): string[] {
+  return cidrs.map((cidr, index) => {
+    try {
+      const [address, bits] = ipaddr.parseCIDR(cidr.trim());
+      if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+        return `${(address as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
+      }
+      return `${address.toString()}/${bits}`;
+    } catch {
+      throw badInput(`cidrs[${index}]`, 'is not a valid IPv4 or IPv6 CIDR');
+    }
+  });
+}
+
+/** Tenants are platform-level records: no tenant scope applies, callers are checked by shield. */
+export class TenantService {
+  private readonly tenants: Repository<Tenant>;
+
+  constructor(dataSource: DataSource) {
+    this.tenants = dataSource.getRepository(Tenant);
+  }
+
+  async create(input: CreateTenantInput): Promise<Tenant> {
+    if (await this.tenants.exists({ where: { slug: input.slug } })) {
+      throw conflict(`A tenant with slug "${input.slug}" already exists`);
+    }
+    const tenant = this.tenants.create({
+      ...input,
+      id: newId(),
+      status: TenantStatus.ACTIVE,
+      accessMode: AccessMode.EVERYONE,
+      allowedCidrs: [],
+    });
+    return this.tenants.save(tenant);
+  }
+
+  async list(first?: number | null, after?: string | null): Promise<Page<Tenant>> {
+    const request = pageRequest(first, after);
+    const rows = await this.tenants.find({
+      where: request.afterId ? { id: MoreThan(request.afterId) } : {},
+      order: { id: 'ASC' },
+      take: request.first + 1,
+    });
+    return toPage(rows, request);
+  }
+
+  async get(id: string): Promise<Tenant> {
+    const tenant = await this.tenants.findOneBy({ id });
+    if (!tenant) throw notFound('Tenant');
+    return tenant;
+  }
+
+  async updateAccessPolicy(tenantId: string, input: AccessPolicyInput): Promise<Tenant> {
+    const cidrs = normaliseCidrs(input.cidrs);
+    if (input.mode === AccessMode.ALLOWLIST && cidrs.length === 0) {
+      throw badInput('cidrs', 'an allowlist needs at least one CIDR');
+    }
+    const tenant = await this.get(tenantId);
+    tenant.accessMode = input.mode;
+    tenant.allowedCidrs = cidrs;
+    return this.tenants.save(tenant);
+  }
+
+  async accessBySlug(slug: string): Promise<TenantAccess | null> {
+    const tenant = await this.tenants.findOneBy({ slug });
+    if (!tenant) return null;
+    return { id: tenant.id, slug: tenant.slug, status: tenant.status, accessPolicy: tenant.accessPolicy };
+  }
+}

@@ -1,0 +1,62 @@
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index } from 'typeorm';
+import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+
+export enum Channel {
+  VOICE = 'VOICE',
+  CHAT = 'CHAT',
+  EMAIL = 'EMAIL',
+  SMS = 'SMS',
+  SOCIAL = 'SOCIAL',
+}
+registerEnumType(Channel, { name: 'Channel' });
+
+export enum Direction {
+  INBOUND = 'INBOUND',
+  OUTBOUND = 'OUTBOUND',
+}
+registerEnumType(Direction, { name: 'Direction' });
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'One contact between the tenant and an end-user on one channel.' })
+@Entity('interactions')
+@Index(['tenantId', 'endUserId', 'id'])
+export class Interaction extends TenantOwnedEntity {
+  @Field(() => ID)
+  declare id: string;
+
+  @Field(() => ID, { nullable: true, description: 'The end-user, when known.' })
+  @Column({ ...ID_COLUMN, nullable: true })
+  endUserId: string | null;
+
+  @Field(() => Channel)
+  @Column({ type: 'varchar', length: 10 })
+  channel: Channel;
+
+  @Field(() => Direction)
+  @Column({ type: 'varchar', length: 10 })
+  direction: Direction;
+
+  @Field()
+  @Column({ type: 'datetime' })
+  startedAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ type: 'datetime', nullable: true })
+  endedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Operator who handled it.' })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  agentId: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  queue: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Outcome code, e.g. RESOLVED or CALLBACK.' })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  disposition: string | null;
+
+  @Field()
+  declare createdAt: Date;
+}

@@ -1,0 +1,35 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index } from 'typeorm';
+import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+
+export enum Speaker {
+  AGENT = 'AGENT',
+  END_USER = 'END_USER',
+  BOT = 'BOT',
+  SYSTEM = 'SYSTEM',
+}
+registerEnumType(Speaker, { name: 'Speaker' });
+
+@ObjectType({ description: 'One utterance or message of a transcript, in order.' })
+@Entity('transcript_segments')
+@Index(['tenantId', 'interactionId', 'sequence'], { unique: true })
+export class TranscriptSegment extends TenantOwnedEntity {
+  @Column(ID_COLUMN)
+  interactionId: string;
+
+  @Field(() => Int, { description: 'Position in the transcript, from 1.' })
+  @Column({ type: 'int' })
+  sequence: number;
+
+  @Field(() => Speaker)
+  @Column({ type: 'varchar', length: 10 })
+  speaker: Speaker;
+
+  @Field()
+  @Column({ type: 'text' })
+  text: string;
+
+  @Field()
+  @Column({ type: 'datetime' })
+  occurredAt: Date;
+}

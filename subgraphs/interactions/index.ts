@@ -1,0 +1,4 @@
+import { runSubgraph } from '../shared/main';
+import { interactionsSubgraph } from './schema';
+
+runSubgraph(interactionsSubgraph);

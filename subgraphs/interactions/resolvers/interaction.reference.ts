@@ -1,0 +1,18 @@
+import { byKeys, type SubgraphContext } from '../../shared/context';
+import { endUserStubReference } from '../../shared/end-user-reference';
+import type { Interaction } from '../entities/interaction.entity';
+import { InteractionService } from '../services/interaction.service';
+
+/** Batched per request and scoped to the caller's tenant. */
+export function interactionLoader(ctx: SubgraphContext) {
+  return ctx.loader<string, Interaction | null>('Interaction.byId', async (ids) =>
+    byKeys(ids, await new InteractionService(ctx.scope).findMany(ids), (row) => row.id),
+  );
+}
+
+export const interactionReferences = {
+  ...endUserStubReference(),
+  Interaction: {
+    __resolveReference: (reference: { id: string }, ctx: SubgraphContext) => interactionLoader(ctx).load(reference.id),
+  },
+};

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { applyMiddleware } from 'graphql-middleware';
+import { buildFederatedSchema } from '../shared/federation';
+import type { SubgraphModule } from '../shared/server';
+import { Interaction } from './entities/interaction.entity';
+import { TranscriptSegment } from './entities/transcript-segment.entity';
+import { interactionsMigrations } from './migrations';
+import { permissions } from './permissions';
+import { interactionReferences } from './resolvers/interaction.reference';
+import { EndUserInteractions, EndUserInteractionsResolver, InteractionResolver } from './resolvers/interaction.resolver';
+
+export const interactionsSubgraph: SubgraphModule = {
+  name: 'interactions',
+  entities: [Interaction, TranscriptSegment],
+  migrations: interactionsMigrations,
+  async buildSchema() {
+    const schema = await buildFederatedSchema(
+      {
+        resolvers: [InteractionResolver, EndUserInteractionsResolver],
+        orphanedTypes: [EndUserInteractions],
+        validate: { forbidUnknownValues: false },
+      },
+      interactionReferences,
+    );
+    return applyMiddleware(schema, permissions);
+  },
+};

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+
+export interface KeyPairJwk {
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+export interface DevKeys {
+  /** Signs the development issuer's access tokens (`npm run token`); the gateway verifies them. */
+  accessToken: KeyPairJwk;
+  /** Signs the gateway's per-request context; subgraphs verify it. */
+  context: KeyPairJwk;
+}
+
+const ALGORITHMS = { accessToken: 'ES256', context: 'EdDSA' } as const;
+
+async function createPair(alg: string): Promise<KeyPairJwk> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomUUID();
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), alg, kid, use: 'sig' },
+    publicJwk: { ...(await exportJWK(publicKey)), alg, kid, use: 'sig' },
+  };
+}
+
+/**
+ * Loads the development keys from `dir`, generating any that are missing. Files are created
+ * owner-only and published by a hard link, so processes starting at once agree on one key.
+ */
+export async function loadDevKeys(dir: string): Promise<DevKeys> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keys = {} as DevKeys;
+  for (const name of Object.keys(ALGORITHMS) as (keyof DevKeys)[]) {
+    const file = path.join(dir, `${name}.jwk.json`);
+    if (!fs.existsSync(file)) {
+      const temp = `${file}.${process.pid}.${randomUUID()}`;
+      fs.writeFileSync(temp, JSON.stringify(await createPair(ALGORITHMS[name])), { mode: 0o600 });
+      try {
+        fs.linkSync(temp, file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        fs.unlinkSync(temp);
+      }
+    }
+    keys[name] = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyPairJwk;
+  }
+  return keys;
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+
+export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+const DEFAULT_PORTS: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
+
+export interface SubgraphConfig {
+  production: boolean;
+  /** `mysql://user:pass@host:port[/prefix]`; unset means SQLite files under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Development keys are generated here at first start; never used in production. */
+  keysDir: string;
+  /** Public JWK (JSON) of the gateway's context-signing key; required in production. */
+  contextPublicKey?: string;
+  seed: boolean;
+  logLevel: string;
+  host: string;
+  ports: Record<SubgraphName, number>;
+  urls: Record<SubgraphName, string>;
+}
+
+export class ConfigError extends Error {}
+
+export type Env = Record<string, string | undefined>;
+
+export function port(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${key} must be a port number`);
+  return value;
+}
+
+export function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false`);
+}
+
+/** Reads and validates the subgraphs' environment; the only place a subgraph reads `process.env`. */
+export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^(mysql|mariadb):\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a mysql:// or mariadb:// URL');
+  }
+  const contextPublicKey = env.CONTEXT_PUBLIC_KEY || undefined;
+  if (production) {
+    if (!databaseUrl) throw new ConfigError('DATABASE_URL is required in production');
+    if (!contextPublicKey) throw new ConfigError('CONTEXT_PUBLIC_KEY is required in production');
+  }
+  const host = env.SUBGRAPH_HOST || '127.0.0.1';
+  const ports = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, port(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name])]),
+  ) as Record<SubgraphName, number>;
+  const urls = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [
+      name,
+      env[`${name.toUpperCase()}_URL`] || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ports[name]}/graphql`,
+    ]),
+  ) as Record<SubgraphName, string>;
+  return {
+    production,
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    keysDir: path.resolve(env.KEYS_DIR || '.keys'),
+    contextPublicKey,
+    seed: bool(env, 'SEED', true),
+    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    host,
+    ports,
+    urls,
+  };
+}

@@ -1,0 +1,54 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { RequestClaims } from './auth/signed-context';
+import { forbidden } from './errors';
+import { TenantScope } from './tenant-repository';
+
+/** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
+export class SubgraphContext {
+  private tenantScope?: TenantScope;
+  private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
+
+  constructor(
+    readonly claims: RequestClaims,
+    readonly dataSource: DataSource,
+    readonly logger: Logger,
+  ) {}
+
+  get requestId(): string {
+    return this.claims.requestId;
+  }
+
+  /** The caller's tenant; a request without one (platform operator, anonymous) is refused here. */
+  get tenantId(): string {
+    const tenant = this.claims.tenant;
+    if (!tenant) throw forbidden('This operation needs a tenant');
+    return tenant.id;
+  }
+
+  get scope(): TenantScope {
+    this.tenantScope ??= TenantScope.of(this.dataSource, this.tenantId);
+    return this.tenantScope;
+  }
+
+  hasRole(...roles: string[]): boolean {
+    return roles.some((role) => this.claims.principal.roles.includes(role));
+  }
+
+  /** One DataLoader per key per request, so batching never crosses requests or tenants. */
+  loader<K, V>(key: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V> {
+    let loader = this.loaders.get(key) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader<K, V>(batch, { maxBatchSize: 500 });
+      this.loaders.set(key, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+}
+
+/** Orders batch results to match the keys; a missing (or other-tenant) row is null. */
+export function byKeys<T, K>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): (T | null)[] {
+  const index = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => index.get(key) ?? null);
+}

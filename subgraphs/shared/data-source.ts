@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import type { SubgraphName } from './config';
+
+export interface DataSourceSettings {
+  subgraph: SubgraphName;
+  entities: MixedList<Function | string | EntitySchema>;
+  migrations: MixedList<Function | string>;
+  databaseUrl?: string;
+  dataDir: string;
+}
+
+interface MysqlTarget {
+  type: 'mysql' | 'mariadb';
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+/** One database per subgraph: `<prefix>_<subgraph>`, the prefix being the URL's path (default `cx`). */
+export function mysqlTarget(databaseUrl: string, subgraph: SubgraphName): MysqlTarget {
+  const url = new URL(databaseUrl);
+  const prefix = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'cx';
+  if (!/^[A-Za-z0-9_]+$/.test(prefix)) throw new Error('DATABASE_URL database prefix may use letters, digits and _');
+  return {
+    type: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql',
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: `${prefix}_${subgraph}`,
+  };
+}
+
+/** Builds (does not open) the subgraph's data source: MySQL with migrations, or SQLite synchronized. */
+export function buildDataSource(settings: DataSourceSettings): DataSource {
+  if (settings.databaseUrl) {
+    const target = mysqlTarget(settings.databaseUrl, settings.subgraph);
+    return new DataSource({
+      ...target,
+      entities: settings.entities,
+      migrations: settings.migrations,
+      migrationsTableName: 'migrations',
+      synchronize: false,
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      dateStrings: false,
+      supportBigNumbers: true,
+      extra: { connectionLimit: 10 },
+    });
+  }
+  fs.mkdirSync(settings.dataDir, { recursive: true });
+  return new DataSource({
+    type: 'better-sqlite3',
+    database: path.join(settings.dataDir, `${settings.subgraph}.sqlite`),
+    entities: settings.entities,
+    synchronize: true,
+    prepareDatabase: (db: { pragma(statement: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+    },
+  });
+}
+
+/** Creates the subgraph's MySQL database when it does not exist yet. */
+export async function ensureMysqlDatabase(databaseUrl: string, subgraph: SubgraphName): Promise<void> {
+  const { host, port, username, password, database } = mysqlTarget(databaseUrl, subgraph);
+  const connection = await createConnection({ host, port, user: username, password });
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Opens the data source; on MySQL the database is created if missing and pending migrations run. */
+export async function openDataSource(settings: DataSourceSettings): Promise<DataSource> {
+  if (settings.databaseUrl) await ensureMysqlDatabase(settings.databaseUrl, settings.subgraph);
+  const dataSource = buildDataSource(settings);
+  await dataSource.initialize();
+  if (settings.databaseUrl) await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}

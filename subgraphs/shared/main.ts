@@ -1,0 +1,21 @@
+import { loadSubgraphConfig } from './config';
+import { createLogger } from './logger';
+import { createSubgraphServer, type SubgraphModule } from './server';
+
+/** Entry point for running one subgraph alone: `node dist/subgraphs/<name>/index.js`. */
+export function runSubgraph(module: SubgraphModule): void {
+  const config = loadSubgraphConfig();
+  const logger = createLogger(module.name, config.logLevel);
+  createSubgraphServer(module, { config, logger })
+    .then(async (server) => {
+      const { url } = await server.listen(config.ports[module.name], config.host);
+      logger.info({ url }, `${module.name} subgraph ready`);
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((error: unknown) => {
+      logger.fatal({ err: error }, `${module.name} subgraph failed to start`);
+      process.exit(1);
+    });
+}

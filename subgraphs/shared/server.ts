@@ -1,0 +1,143 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { JWK } from 'jose';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { CONTEXT_HEADER, ContextVerifier, requestDigest } from './auth/signed-context';
+import { loadDevKeys } from './auth/dev-keys';
+import type { SubgraphConfig, SubgraphName } from './config';
+import { SubgraphContext } from './context';
+import { openDataSource } from './data-source';
+import { createErrorFormatter } from './errors';
+import { createLogger } from './logger';
+
+export interface RouteDeps {
+  dataSource: DataSource;
+  verifier: ContextVerifier;
+  logger: Logger;
+}
+
+/** What each subgraph declares; the factory turns it into a server. */
+export interface SubgraphModule {
+  name: SubgraphName;
+  entities: Function[];
+  migrations: Function[];
+  buildSchema(): Promise<GraphQLSchema>;
+  /** Routes outside GraphQL (service-to-service calls), mounted before it and verified the same way. */
+  routes?(router: express.Router, deps: RouteDeps): void;
+}
+
+export interface SubgraphServerOptions {
+  config: SubgraphConfig;
+  /** An already open data source (tests); otherwise one is opened from the configuration. */
+  dataSource?: DataSource;
+  logger?: Logger;
+}
+
+export interface Listening {
+  url: string;
+  port: number;
+}
+
+/** Public JWK the gateway signs contexts with: from configuration, or the generated development key. */
+export async function contextPublicKey(config: SubgraphConfig): Promise<JWK> {
+  if (config.contextPublicKey) return JSON.parse(config.contextPublicKey) as JWK;
+  return (await loadDevKeys(config.keysDir)).context.publicJwk;
+}
+
+export class SubgraphServer {
+  private httpServer?: http.Server;
+
+  constructor(
+    readonly name: SubgraphName,
+    readonly app: express.Express,
+    readonly apollo: ApolloServer<SubgraphContext>,
+    readonly dataSource: DataSource,
+    private readonly server: http.Server,
+    private readonly ownsDataSource: boolean,
+  ) {}
+
+  listen(port: number, host = '127.0.0.1'): Promise<Listening> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.httpServer = this.server;
+        const address = this.server.address() as AddressInfo;
+        resolve({ port: address.port, url: `http://${host}:${address.port}/graphql` });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.apollo.stop();
+    if (this.httpServer?.listening) await new Promise((resolve) => this.httpServer!.close(resolve));
+    if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** Builds a subgraph server (schema, data source, HTTP app) without listening. */
+export async function createSubgraphServer(
+  module: SubgraphModule,
+  options: SubgraphServerOptions,
+): Promise<SubgraphServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(module.name, config.logLevel);
+  const dataSource =
+    options.dataSource ??
+    (await openDataSource({
+      subgraph: module.name,
+      entities: module.entities,
+      migrations: module.migrations,
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+    }));
+  const verifier = await ContextVerifier.fromJwk(await contextPublicKey(config), module.name);
+  const schema = await module.buildSchema();
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    status400ForVariableCoercionErrors: true,
+    formatError: createErrorFormatter(logger),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await dataSource.query('SELECT 1');
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  const internal = express.Router();
+  module.routes?.(internal, { dataSource, verifier, logger });
+  app.use('/internal', express.json({ limit: '100kb' }), internal);
+  app.use(
+    '/graphql',
+    express.json({ limit: '2mb' }),
+    expressMiddleware(apollo, {
+      // Nothing runs, `_service` and `_entities` included, without a fresh gateway signature for this body.
+      context: async ({ req }) => {
+        const body = req.body as { query?: string; variables?: unknown } | undefined;
+        const claims = await verifier.verify(
+          req.header(CONTEXT_HEADER),
+          requestDigest(body?.query, body?.variables),
+        );
+        return new SubgraphContext(claims, dataSource, logger);
+      },
+    }),
+  );
+  return new SubgraphServer(module.name, app, apollo, dataSource, httpServer, !options.dataSource);
+}

@@ -1,0 +1,26 @@
+import { Column, CreateDateColumn, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+
+/** Time-ordered ids: keyset pagination by id follows creation order. */
+export const newId = (): string => uuidv7();
+
+export const ID_COLUMN = { type: 'varchar', length: 36 } as const;
+
+/**
+ * Base of every tenant-owned table: a non-null tenantId and an index led by it. Rows are reached
+ * only through TenantRepository, which fixes tenantId on every read and write.
+ */
+@Index(['tenantId', 'id'])
+export abstract class TenantOwnedEntity {
+  @PrimaryColumn(ID_COLUMN)
+  id: string;
+
+  @Column(ID_COLUMN)
+  tenantId: string;
+
+  @CreateDateColumn()
+  createdAt: Date;
+
+  @UpdateDateColumn()
+  updatedAt: Date;
+}
