@@ -149,7 +149,6 @@ export async function createGatewayServer(
     gateway,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
-    status400ForVariableCoercionErrors: true,
     hideSchemaDetailsFromClientErrors: config.production,
     formatError: createErrorFormatter(logger),
     plugins: [

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import { createGatewayServer, type GatewayServer } from '../gateway/server';
+import type { GatewayConfig } from '../gateway/config';
+import { subgraphs } from '../subgraphs';
+import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
+import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
+import { seedDemoData, type DataSources } from './seed';
+
+export interface Stack {
+  gateway: GatewayServer;
+  gatewayUrl: string;
+  subgraphs: Record<SubgraphName, SubgraphServer>;
+  subgraphUrls: Record<SubgraphName, string>;
+  seeded: boolean;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  subgraphConfig: SubgraphConfig;
+  gatewayConfig: GatewayConfig;
+  /** Listen on free ports instead of the configured ones (tests, benchmarks). */
+  freePorts?: boolean;
+  seed?: boolean;
+  logger?: (name: string) => Logger | undefined;
+}
+
+/** The four subgraphs and the gateway in one process: `npm start`, end-to-end tests and benchmarks. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { subgraphConfig, gatewayConfig } = options;
+  const servers = {} as Record<SubgraphName, SubgraphServer>;
+  const urls = {} as Record<SubgraphName, string>;
+  try {
+    for (const name of SUBGRAPH_NAMES) {
+      servers[name] = await createSubgraphServer(subgraphs[name], {
+        config: subgraphConfig,
+        logger: options.logger?.(name),
+      });
+    }
+    const seeded =
+      (options.seed ?? subgraphConfig.seed) &&
+      (await seedDemoData(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].dataSource])) as DataSources));
+    for (const name of SUBGRAPH_NAMES) {
+      const port = options.freePorts ? 0 : subgraphConfig.ports[name];
+      urls[name] = (await servers[name].listen(port, subgraphConfig.host)).url;
+    }
+    const gateway = await createGatewayServer(
+      { ...gatewayConfig, subgraphUrls: options.freePorts ? urls : gatewayConfig.subgraphUrls },
+      { logger: options.logger?.('gateway') },
+    );
+    const { url } = await gateway.listen(options.freePorts ? 0 : gatewayConfig.port, gatewayConfig.host);
+    return {
+      gateway,
+      gatewayUrl: url,
+      subgraphs: servers,
+      subgraphUrls: urls,
+      seeded: Boolean(seeded),
+      async close() {
+        await gateway.close();
+        await Promise.all(Object.values(servers).map((server) => server.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(Object.values(servers).map((server) => server.close()));
+    throw error;
+  }
+}

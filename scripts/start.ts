@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { loadGatewayConfig } from '../gateway/config';
+import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { createLogger } from '../subgraphs/shared/logger';
+import { startStack } from './stack';
+
+/** `npm start`: every server in one process, seeded on an empty database. */
+async function main(): Promise<void> {
+  const subgraphConfig = loadSubgraphConfig();
+  const gatewayConfig = loadGatewayConfig();
+  const stack = await startStack({
+    subgraphConfig,
+    gatewayConfig,
+    logger: (name) => createLogger(name, subgraphConfig.logLevel),
+  });
+  const url = gatewayConfig.host === '0.0.0.0' ? `http://localhost:${gatewayConfig.port}/graphql` : stack.gatewayUrl;
+  process.stdout.write(
+    [
+      '',
+      `Gateway ready at ${url} (started in ${process.uptime().toFixed(1)}s${stack.seeded ? ', demo tenants acme and globex seeded' : ''})`,
+      `Subgraphs: ${Object.entries(stack.subgraphUrls).map(([name, u]) => `${name} ${u}`).join(', ')}`,
+      gatewayConfig.production ? '' : `Open ${url} in a browser for Apollo Sandbox.`,
+      'Get a token:  npm run -s token -- --tenant acme --roles admin',
+      `Then:         curl -s ${url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `                -d '{"query":"{ endUsers(first: 3) { edges { node { id firstName email interactions { edges { node { channel } } } } } } }"}'`,
+      '',
+    ].join('\n'),
+  );
+  const stop = () => void stack.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`failed to start: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
