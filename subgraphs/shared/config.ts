@@ -45,8 +45,8 @@ export function bool(env: Env, key: string, fallback: boolean): boolean {
 export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
   const production = env.NODE_ENV === 'production';
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^(mysql|mariadb):\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a mysql:// or mariadb:// URL');
+  if (databaseUrl && !/^mysql:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a mysql:// URL');
   }
   const contextPublicKey = env.CONTEXT_PUBLIC_KEY || undefined;
   if (production) {

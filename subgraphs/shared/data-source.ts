@@ -10,10 +10,13 @@ export interface DataSourceSettings {
   migrations: MixedList<Function | string>;
   databaseUrl?: string;
   dataDir: string;
+  /** MySQL and MariaDB describe columns differently; the server's own answer decides. */
+  flavor?: MysqlFlavor;
 }
 
+export type MysqlFlavor = 'mysql' | 'mariadb';
+
 interface MysqlTarget {
-  type: 'mysql' | 'mariadb';
   host: string;
   port: number;
   username: string;
@@ -27,7 +30,6 @@ export function mysqlTarget(databaseUrl: string, subgraph: SubgraphName): MysqlT
   const prefix = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'cx';
   if (!/^[A-Za-z0-9_]+$/.test(prefix)) throw new Error('DATABASE_URL database prefix may use letters, digits and _');
   return {
-    type: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql',
     host: url.hostname,
     port: Number(url.port || 3306),
     username: decodeURIComponent(url.username),
@@ -42,6 +44,7 @@ export function buildDataSource(settings: DataSourceSettings): DataSource {
     const target = mysqlTarget(settings.databaseUrl, settings.subgraph);
     return new DataSource({
       ...target,
+      type: settings.flavor ?? 'mysql',
       entities: settings.entities,
       migrations: settings.migrations,
       migrationsTableName: 'migrations',
@@ -66,14 +69,16 @@ export function buildDataSource(settings: DataSourceSettings): DataSource {
   });
 }
 
-/** Creates the subgraph's MySQL database when it does not exist yet. */
-export async function ensureMysqlDatabase(databaseUrl: string, subgraph: SubgraphName): Promise<void> {
+/** Creates the subgraph's MySQL database when it does not exist yet, and tells MySQL from MariaDB. */
+export async function ensureMysqlDatabase(databaseUrl: string, subgraph: SubgraphName): Promise<MysqlFlavor> {
   const { host, port, username, password, database } = mysqlTarget(databaseUrl, subgraph);
   const connection = await createConnection({ host, port, user: username, password });
   try {
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
     );
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    return /mariadb/i.test((rows as { version: string }[])[0].version) ? 'mariadb' : 'mysql';
   } finally {
     await connection.end();
   }
@@ -81,8 +86,8 @@ export async function ensureMysqlDatabase(databaseUrl: string, subgraph: Subgrap
 
 /** Opens the data source; on MySQL the database is created if missing and pending migrations run. */
 export async function openDataSource(settings: DataSourceSettings): Promise<DataSource> {
-  if (settings.databaseUrl) await ensureMysqlDatabase(settings.databaseUrl, settings.subgraph);
-  const dataSource = buildDataSource(settings);
+  const flavor = settings.databaseUrl ? await ensureMysqlDatabase(settings.databaseUrl, settings.subgraph) : undefined;
+  const dataSource = buildDataSource({ ...settings, flavor });
   await dataSource.initialize();
   if (settings.databaseUrl) await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
