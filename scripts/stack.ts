@@ -21,6 +21,8 @@ export interface StackOptions {
   /** Listen on free ports instead of the configured ones (tests, benchmarks). */
   freePorts?: boolean;
   seed?: boolean;
+  /** Demo end-users per tenant when seeding (default 50). */
+  seedEndUsers?: number;
   logger?: (name: string) => Logger | undefined;
 }
 
@@ -38,7 +40,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     const seeded =
       (options.seed ?? subgraphConfig.seed) &&
-      (await seedDemoData(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].dataSource])) as DataSources));
+      (await seedDemoData(
+        Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].dataSource])) as DataSources,
+        options.seedEndUsers,
+      ));
     for (const name of SUBGRAPH_NAMES) {
       const port = options.freePorts ? 0 : subgraphConfig.ports[name];
       urls[name] = (await servers[name].listen(port, subgraphConfig.host)).url;

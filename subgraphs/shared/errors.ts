@@ -78,7 +78,8 @@ export function createErrorFormatter(logger: Logger) {
     const graphqlError = error instanceof GraphQLError ? error : undefined;
     const original = graphqlError?.originalError ?? error;
     const code = formatted.extensions?.code as string | undefined;
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    // serviceName is added by the gateway to relayed errors: internal topology, not for clients.
+    const { stacktrace: _stack, serviceName: _service, ...extensions } = formatted.extensions ?? {};
     if (original instanceof DomainError) return { ...formatted, extensions };
     const validation = (original as { extensions?: { validationErrors?: ValidationFailure[] } } | undefined)
       ?.extensions?.validationErrors;
@@ -93,7 +94,7 @@ export function createErrorFormatter(logger: Logger) {
       };
     }
     // Errors GraphQL raised itself, and errors relayed from a subgraph that already formatted them.
-    if (graphqlError && !graphqlError.originalError && code && SAFE_CODES.has(code)) {
+    if (graphqlError && code && SAFE_CODES.has(code)) {
       return { ...formatted, extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'internal error');

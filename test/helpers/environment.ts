@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config';
+import { signDevToken } from '../../gateway/auth/dev-issuer';
+import { loadDevKeys, type DevKeys } from '../../subgraphs/shared/auth/dev-keys';
+import { ContextSigner, requestDigest, type RequestClaims } from '../../subgraphs/shared/auth/signed-context';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/shared/config';
+import { mysqlTarget } from '../../subgraphs/shared/data-source';
+
+export interface TestEnvironment {
+  subgraphConfig: SubgraphConfig;
+  gatewayConfig: GatewayConfig;
+  keys: DevKeys;
+  /** The MySQL URL with this test file's own database prefix, when the suite runs on MySQL. */
+  databaseUrl?: string;
+  token(claims: { tenant?: string; roles?: string[]; sub?: string; platform?: boolean; ttlSeconds?: number }): Promise<string>;
+  signer(): Promise<ContextSigner>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A private world for one test file: temporary SQLite files and keys, or (with DATABASE_URL set)
+ * MySQL databases under a unique prefix, dropped afterwards.
+ */
+export async function testEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-test-'));
+  let databaseUrl: string | undefined;
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/t${randomBytes(5).toString('hex')}`;
+    databaseUrl = url.toString();
+  }
+  const env = {
+    NODE_ENV: 'test',
+    DATA_DIR: path.join(root, 'data'),
+    KEYS_DIR: path.join(root, 'keys'),
+    SEED: 'false',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...overrides,
+  };
+  const subgraphConfig = loadSubgraphConfig(env);
+  const gatewayConfig = loadGatewayConfig(env);
+  const keys = await loadDevKeys(subgraphConfig.keysDir);
+  return {
+    subgraphConfig,
+    gatewayConfig,
+    keys,
+    databaseUrl,
+    token: ({ tenant, roles, sub, platform, ttlSeconds }) =>
+      signDevToken(keys.accessToken.privateJwk, {
+        issuer: gatewayConfig.tokenIssuer,
+        audience: gatewayConfig.tokenAudience,
+        subject: sub ?? (platform ? 'platform-test' : `${tenant}-${(roles ?? []).join('-')}`),
+        tenant,
+        roles,
+        platform,
+        ttlSeconds,
+      }),
+    signer: () => ContextSigner.fromJwk(keys.context.privateJwk),
+    async cleanup() {
+      fs.rmSync(root, { recursive: true, force: true });
+      if (databaseUrl) {
+        const { host, port, username, password } = mysqlTarget(databaseUrl, 'identity');
+        const connection = await createConnection({ host, port, user: username, password });
+        for (const name of SUBGRAPH_NAMES) {
+          await connection.query(`DROP DATABASE IF EXISTS \`${mysqlTarget(databaseUrl, name).database}\``);
+        }
+        await connection.end();
+      }
+    },
+  };
+}
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } }[];
+}
+
+export async function postGraphQL<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, ...body };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Calls a subgraph directly, as the gateway would, with a context signed for that body. */
+export async function callSubgraph<T = any>(
+  signer: ContextSigner,
+  subgraph: string,
+  url: string,
+  claims: RequestClaims,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  const token = await signer.sign(claims, subgraph, requestDigest(query, variables));
+  return postGraphQL<T>(url, query, variables, { 'x-cx-context': token });
+}
+
+export function memberClaims(tenant: { id: string; slug: string }, roles: string[], extra: Partial<RequestClaims> = {}): RequestClaims {
+  return {
+    requestId: randomBytes(8).toString('hex'),
+    tenant,
+    principal: { id: `${tenant.slug}-tester`, kind: 'operator', roles, scopes: [] },
+    clientIp: '127.0.0.1',
+    accessPolicy: { mode: 'EVERYONE', cidrs: [] },
+    ...extra,
+  };
+}
+
+export const codes = (response: GraphQLResponse) => (response.errors ?? []).map((error) => error.extensions?.code);

@@ -1,0 +1,40 @@
+import { startStack, type Stack } from '../../scripts/stack';
+import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
+import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
+import { testEnvironment, type TestEnvironment } from './environment';
+
+export interface SeededStack {
+  env: TestEnvironment;
+  stack: Stack;
+  acme: { id: string; slug: string; endUserIds: string[] };
+  globex: { id: string; slug: string; endUserIds: string[] };
+  close(): Promise<void>;
+}
+
+/** All five servers on free ports over a private database, seeded with acme and globex. */
+export async function seededStack(endUsersPerTenant = 5): Promise<SeededStack> {
+  const env = await testEnvironment();
+  const stack = await startStack({
+    subgraphConfig: env.subgraphConfig,
+    gatewayConfig: env.gatewayConfig,
+    freePorts: true,
+    seed: true,
+    seedEndUsers: endUsersPerTenant,
+  });
+  const identity = stack.subgraphs.identity.dataSource;
+  const tenant = async (slug: string) => {
+    const { id } = await identity.getRepository(Tenant).findOneByOrFail({ slug });
+    const endUsers = await identity.getRepository(EndUser).find({ where: { tenantId: id }, order: { id: 'ASC' } });
+    return { id, slug, endUserIds: endUsers.map((e) => e.id) };
+  };
+  return {
+    env,
+    stack,
+    acme: await tenant('acme'),
+    globex: await tenant('globex'),
+    async close() {
+      await stack.close();
+      await env.cleanup();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { createConnection } from 'mysql2/promise';
+import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config';
+import { mysqlTarget } from '../../subgraphs/shared/data-source';
+import { migratedDataSource, pendingSchemaChanges } from '../../scripts/migrations';
+import { testEnvironment, type TestEnvironment } from '../helpers/environment';
+
+let env: TestEnvironment;
+beforeAll(async () => {
+  env = await testEnvironment();
+});
+afterAll(() => env?.cleanup());
+
+describe('MySQL migrations', () => {
+  it.each(SUBGRAPH_NAMES)('%s: migrations on an empty database leave no difference from the entities', async (name) => {
+    const dataSource = await migratedDataSource(name, env.databaseUrl!);
+    try {
+      expect(await pendingSchemaChanges(dataSource)).toEqual({ up: [], down: [] });
+      const tables = await dataSource.query('SHOW TABLES');
+      expect(tables.length).toBeGreaterThan(1);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('leads every tenant-owned table with a non-null tenantId index', async () => {
+    const { host, port, username, password } = mysqlTarget(env.databaseUrl!, 'identity');
+    const connection = await createConnection({ host, port, user: username, password });
+    try {
+      for (const name of SUBGRAPH_NAMES) {
+        const database = mysqlTarget(env.databaseUrl!, name).database;
+        const [columns] = await connection.query(
+          `SELECT TABLE_NAME AS t, IS_NULLABLE AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME = 'tenantId'`,
+          [database],
+        );
+        const [leading] = await connection.query(
+          `SELECT DISTINCT TABLE_NAME AS t FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME = 'tenantId' AND SEQ_IN_INDEX = 1`,
+          [database],
+        );
+        const owned = (columns as { t: string; n: string }[]);
+        expect(owned.length).toBeGreaterThan(0);
+        expect(owned.every((c) => c.n === 'NO')).toBe(true);
+        expect((leading as { t: string }[]).map((r) => r.t).sort()).toEqual(owned.map((c) => c.t).sort());
+      }
+    } finally {
+      await connection.end();
+    }
+  });
+});
