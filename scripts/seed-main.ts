@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { subgraphs } from '../subgraphs';
+import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
+import { openDataSource } from '../subgraphs/shared/data-source';
+import { seedDemoData, type DataSources } from './seed';
+
+/** `npm run db:seed`: migrates, then seeds acme and globex when the identity database has no tenant. */
+async function main(): Promise<void> {
+  const config = loadSubgraphConfig();
+  const sources = {} as DataSources;
+  try {
+    for (const name of SUBGRAPH_NAMES) {
+      const { entities, migrations } = subgraphs[name];
+      sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    }
+    const seeded = config.seed && (await seedDemoData(sources));
+    process.stdout.write(seeded ? 'seeded demo tenants acme and globex\n' : 'nothing to seed\n');
+  } finally {
+    await Promise.all(Object.values(sources).map((source) => source.destroy()));
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+});
