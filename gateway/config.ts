@@ -15,6 +15,10 @@ export interface GatewayConfig {
   tokenAudience: string;
   /** Private JWK (JSON) for signing subgraph contexts; required in production. */
   contextPrivateKey?: string;
+  /** Private JWK (JSON) for the tokens the gateway issues to API clients; required in production. */
+  clientTokenPrivateKey?: string;
+  clientTokenTtlSeconds: number;
+  redisUrl?: string;
   keysDir: string;
   accessCacheTtlMs: number;
   corsOrigins: string[];
@@ -37,6 +41,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     if (!jwksUrl) throw new ConfigError('JWKS_URL is required in production');
     if (!env.TOKEN_ISSUER) throw new ConfigError('TOKEN_ISSUER is required in production');
     if (!contextPrivateKey) throw new ConfigError('CONTEXT_PRIVATE_KEY is required in production');
+    if (!env.CLIENT_TOKEN_PRIVATE_KEY) throw new ConfigError('CLIENT_TOKEN_PRIVATE_KEY is required in production');
   }
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
   const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
@@ -47,6 +52,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       return [name, env[`${key}_URL`] || `http://${subgraphHost}:${port(env, `${key}_PORT`, defaults[name])}/graphql`];
     }),
   ) as Record<SubgraphName, string>;
+  const clientTtl = Number(env.CLIENT_TOKEN_TTL_SECONDS ?? 900);
+  if (!Number.isInteger(clientTtl) || clientTtl < 60 || clientTtl > 3600) {
+    throw new ConfigError('CLIENT_TOKEN_TTL_SECONDS must be 60-3600');
+  }
   const ttl = Number(env.ACCESS_CACHE_TTL_MS ?? 5000);
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 60_000) throw new ConfigError('ACCESS_CACHE_TTL_MS must be 0-60000');
   return {
@@ -60,6 +69,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     tokenIssuer: env.TOKEN_ISSUER || DEV_ISSUER,
     tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
     contextPrivateKey,
+    clientTokenPrivateKey: env.CLIENT_TOKEN_PRIVATE_KEY || undefined,
+    clientTokenTtlSeconds: clientTtl,
+    redisUrl: env.REDIS_URL || undefined,
     keysDir: path.resolve(env.KEYS_DIR || '.keys'),
     accessCacheTtlMs: ttl,
     corsOrigins: env.CORS_ORIGINS

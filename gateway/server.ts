@@ -15,39 +15,55 @@ import type { Logger } from 'pino';
 import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { addressAllowed } from '../subgraphs/shared/auth/rules';
 import { ContextSigner, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
-import { createErrorFormatter, ipNotAllowed, unauthenticated } from '../subgraphs/shared/errors';
+import { accessEvents, type AccessEvents } from '../subgraphs/shared/access-events';
+import { createErrorFormatter, forbidden, ipNotAllowed, refusesRequest, unauthenticated, type DomainError } from '../subgraphs/shared/errors';
 import { createLogger } from '../subgraphs/shared/logger';
-import { AccessTokenVerifier, type TokenIdentity } from './auth/access-token';
+import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
 import { canonicalAddress } from './auth/client-address';
-import { TenantDirectory } from './auth/tenant-directory';
+import { PrincipalDirectory } from './auth/principal-directory';
+import { oauthTokenRoute } from './oauth';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 
 export interface GatewayServerOptions {
   logger?: Logger;
+  /** Defaults to Redis when REDIS_URL is set, else the in-process channel. */
+  accessEvents?: AccessEvents;
 }
 
 export interface GatewayDeps {
   tokens: AccessTokenVerifier;
+  clientTokens: ClientTokenIssuer;
   signer: ContextSigner;
-  directory: TenantDirectory;
+  directory: PrincipalDirectory;
+  events: AccessEvents;
 }
 
-async function createDeps(config: GatewayConfig): Promise<GatewayDeps> {
-  let contextKey: JWK;
-  let tokens: AccessTokenVerifier;
-  if (config.contextPrivateKey && config.jwksUrl) {
-    contextKey = JSON.parse(config.contextPrivateKey) as JWK;
-    tokens = AccessTokenVerifier.fromJwks(config.jwksUrl, config.tokenIssuer, config.tokenAudience);
-  } else {
-    const dev = await loadDevKeys(config.keysDir);
-    contextKey = config.contextPrivateKey ? (JSON.parse(config.contextPrivateKey) as JWK) : dev.context.privateJwk;
-    tokens = config.jwksUrl
-      ? AccessTokenVerifier.fromJwks(config.jwksUrl, config.tokenIssuer, config.tokenAudience)
-      : AccessTokenVerifier.fromPublicJwk(dev.accessToken.publicJwk, config.tokenIssuer, config.tokenAudience);
-  }
+const parseJwk = (json: string) => JSON.parse(json) as JWK;
+
+async function createDeps(config: GatewayConfig, events: AccessEvents): Promise<GatewayDeps> {
+  // Production supplies every key (config refuses to start otherwise); development generates them.
+  const needsDevKeys = !config.contextPrivateKey || !config.clientTokenPrivateKey || !config.jwksUrl;
+  const dev = needsDevKeys ? await loadDevKeys(config.keysDir) : undefined;
+  const contextKey = config.contextPrivateKey ? parseJwk(config.contextPrivateKey) : dev!.context.privateJwk;
+  const clientKey = config.clientTokenPrivateKey ? parseJwk(config.clientTokenPrivateKey) : dev!.clientToken.privateJwk;
+  const { d: _private, ...clientPublicJwk } = clientKey;
+  const tokens = new AccessTokenVerifier(
+    config.tokenAudience,
+    {
+      issuer: config.tokenIssuer,
+      keys: AccessTokenVerifier.identityProviderKeys({ jwksUrl: config.jwksUrl, publicJwk: dev?.accessToken.publicJwk }),
+    },
+    { publicJwk: clientPublicJwk },
+  );
   const signer = await ContextSigner.fromJwk(contextKey);
-  return { tokens, signer, directory: new TenantDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs) };
+  return {
+    tokens,
+    clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),
+    signer,
+    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events),
+    events,
+  };
 }
 
 function bearer(header: string | undefined): string | null {
@@ -55,46 +71,57 @@ function bearer(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
+const anonymous = (requestId: string, clientIp: string): GatewayContext => ({
+  claims: {
+    requestId,
+    tenant: null,
+    principal: { id: 'anonymous', kind: 'anonymous', roles: [], scopes: [] },
+    clientIp,
+    accessPolicy: null,
+  },
+});
+
 /** Authenticates the caller and admits or refuses the request before any planning happens. */
 export function createContextBuilder({ tokens, directory }: GatewayDeps, logger: Logger) {
-  const deny = (error: Error, details: Record<string, unknown>) => {
-    logger.warn({ ...details, reason: error.message }, 'request denied');
-    return error;
+  const deny = (error: DomainError, details: Record<string, unknown>) => {
+    logger.warn({ ...details, reason: error.message, code: error.code }, 'request denied');
+    return refusesRequest(error);
   };
   return async (req: express.Request): Promise<GatewayContext> => {
     const requestId = randomUUID();
     const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
-    const token = bearer(req.header('authorization'));
     const operation = (req.body as { operationName?: string } | undefined)?.operationName ?? null;
-    if (!token) {
-      return {
-        claims: {
-          requestId,
-          tenant: null,
-          principal: { id: 'anonymous', kind: 'anonymous', roles: [], scopes: [] },
-          clientIp,
-          accessPolicy: null,
-        },
-      };
-    }
+    const token = bearer(req.header('authorization'));
+    if (!token) return anonymous(requestId, clientIp);
+
     let identity: TokenIdentity;
     try {
       identity = await tokens.verify(token);
     } catch (error) {
-      throw deny(error as Error, { requestId, ip: clientIp, operation });
+      throw deny(error as DomainError, { requestId, ip: clientIp, operation });
     }
-    const principal = { id: identity.subject, kind: identity.kind, roles: identity.roles, scopes: identity.scopes };
+    const principalClaims = { id: identity.subject, kind: identity.kind, roles: identity.roles, scopes: identity.scopes };
     if (identity.kind === 'platform') {
-      return { claims: { requestId, tenant: null, principal, clientIp, accessPolicy: null } };
+      return { claims: { requestId, tenant: null, principal: principalClaims, clientIp, accessPolicy: null } };
     }
-    const tenant = await directory.lookup(identity.tenantSlug!, requestId);
-    const who = { requestId, ip: clientIp, operation, tenant: identity.tenantSlug, principal: identity.subject };
+
+    const who = { requestId, ip: clientIp, operation, tenant: identity.tenantSlug, principal: `${identity.kind}:${identity.subject}` };
+    const { tenant, principal } = await directory.lookup(identity.tenantSlug!, identity.kind, identity.subject, requestId);
     if (!tenant || tenant.status !== 'ACTIVE') throw deny(unauthenticated('Unknown or disabled tenant'), who);
     if (!addressAllowed(clientIp, tenant.accessPolicy)) throw deny(ipNotAllowed(), who);
+    if (principal.status === 'REVOKED') throw deny(forbidden('Access to this tenant has been revoked'), who);
+    if (identity.kind === 'api_client' && principal.status !== 'ACTIVE') {
+      throw deny(unauthenticated('Unknown API client'), who);
+    }
+    // A registered operator's roles are the tenant admin's grant, not the token's claim.
+    if (principal.status === 'ACTIVE') {
+      principalClaims.roles = principal.roles;
+      principalClaims.scopes = principal.scopes;
+    }
     const claims: RequestClaims = {
       requestId,
       tenant: { id: tenant.id, slug: tenant.slug },
-      principal,
+      principal: principalClaims,
       clientIp,
       accessPolicy: tenant.accessPolicy,
     };
@@ -122,6 +149,7 @@ export class GatewayServer {
 
   async close(): Promise<void> {
     await this.apollo.stop();
+    this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
   }
 }
@@ -132,7 +160,7 @@ export async function createGatewayServer(
   options: GatewayServerOptions = {},
 ): Promise<GatewayServer> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
-  const deps = await createDeps(config);
+  const deps = await createDeps(config, options.accessEvents ?? accessEvents(config.redisUrl));
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
@@ -164,6 +192,7 @@ export async function createGatewayServer(
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.post('/oauth/token', express.urlencoded({ extended: false, limit: '10kb' }), express.json({ limit: '10kb' }), oauthTokenRoute(deps, logger));
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),

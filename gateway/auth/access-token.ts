@@ -1,8 +1,8 @@
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
-import { unauthenticated } from '../../subgraphs/shared/errors';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
+import { refusesRequest, unauthenticated } from '../../subgraphs/shared/errors';
 import type { PrincipalKind } from '../../subgraphs/shared/auth/signed-context';
 
-/** Who an access token says the caller is; the tenant is resolved and checked separately. */
+/** Who an access token says the caller is; the gateway then checks this against the tenant's records. */
 export interface TokenIdentity {
   subject: string;
   kind: Extract<PrincipalKind, 'operator' | 'api_client' | 'platform'>;
@@ -12,40 +12,97 @@ export interface TokenIdentity {
 }
 
 const ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'PS256'];
+/** Issuer of the tokens the gateway itself gives API clients. */
+export const CLIENT_TOKEN_ISSUER = 'cx-gateway-clients';
 
+const invalid = () => refusesRequest(unauthenticated('Invalid or expired access token'));
+
+interface Issuer {
+  keys: JWTVerifyGetKey;
+  /** Which kinds of principal this issuer may speak for. */
+  mints: (payload: Record<string, unknown>) => TokenIdentity['kind'] | null;
+}
+
+/**
+ * Verifies access tokens from two issuers: the identity provider (operators and platform
+ * operators) and the gateway's own client-token issuer (API clients only). Neither can mint the
+ * other's kind of principal.
+ */
 export class AccessTokenVerifier {
-  constructor(
-    private readonly keys: JWTVerifyGetKey,
-    private readonly issuer: string,
-    private readonly audience: string,
-  ) {}
+  private readonly issuers = new Map<string, Issuer>();
 
-  static fromJwks(url: string, issuer: string, audience: string): AccessTokenVerifier {
-    return new AccessTokenVerifier(createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000 }), issuer, audience);
+  constructor(
+    private readonly audience: string,
+    identityProvider: { issuer: string; keys: JWTVerifyGetKey },
+    clientTokens: { publicJwk: JWK },
+  ) {
+    this.issuers.set(identityProvider.issuer, {
+      keys: identityProvider.keys,
+      mints: (payload) => (payload.platform === true ? 'platform' : 'client_id' in payload ? null : 'operator'),
+    });
+    this.issuers.set(CLIENT_TOKEN_ISSUER, {
+      keys: createLocalJWKSet({ keys: [clientTokens.publicJwk] }),
+      mints: (payload) => (typeof payload.client_id === 'string' && payload.platform === undefined ? 'api_client' : null),
+    });
   }
 
-  static fromPublicJwk(jwk: JWK, issuer: string, audience: string): AccessTokenVerifier {
-    return new AccessTokenVerifier(createLocalJWKSet({ keys: [jwk] }), issuer, audience);
+  static identityProviderKeys(options: { jwksUrl?: string; publicJwk?: JWK }): JWTVerifyGetKey {
+    if (options.jwksUrl) return createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000 });
+    return createLocalJWKSet({ keys: [options.publicJwk!] });
   }
 
   async verify(token: string): Promise<TokenIdentity> {
+    let issuerName: string;
+    try {
+      issuerName = String(decodeJwt(token).iss);
+    } catch {
+      throw invalid();
+    }
+    const issuer = this.issuers.get(issuerName);
+    if (!issuer) throw invalid();
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.keys, {
-        issuer: this.issuer,
+      ({ payload } = await jwtVerify(token, issuer.keys, {
+        issuer: issuerName,
         audience: this.audience,
         algorithms: ALGORITHMS,
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'iss'],
         clockTolerance: 5,
       }));
     } catch {
-      throw unauthenticated('Invalid or expired access token');
+      throw invalid();
     }
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+    const kind = issuer.mints(payload);
+    if (!kind) throw invalid();
+    const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
     const tenantSlug = typeof payload.tenant === 'string' ? payload.tenant : null;
-    const kind = payload.platform === true ? 'platform' : typeof payload.client_id === 'string' ? 'api_client' : 'operator';
-    if (kind !== 'platform' && !tenantSlug) throw unauthenticated('Access token names no tenant');
-    return { subject: payload.sub as string, kind, tenantSlug: kind === 'platform' ? null : tenantSlug, roles, scopes };
+    if (kind !== 'platform' && !tenantSlug) throw refusesRequest(unauthenticated('Access token names no tenant'));
+    return {
+      subject: kind === 'api_client' ? String(payload.client_id) : String(payload.sub),
+      kind,
+      tenantSlug: kind === 'platform' ? null : tenantSlug,
+      roles: kind === 'operator' ? strings(payload.roles) : [],
+      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+    };
+  }
+}
+
+/** Issues the short-lived tokens API clients get in exchange for their credentials. */
+export class ClientTokenIssuer {
+  constructor(
+    private readonly privateJwk: JWK,
+    private readonly audience: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  async issue(client: { tenantSlug: string; clientId: string; scopes: string[] }): Promise<string> {
+    return new SignJWT({ tenant: client.tenantSlug, client_id: client.clientId, scope: client.scopes.join(' ') })
+      .setProtectedHeader({ alg: 'ES256', ...(this.privateJwk.kid ? { kid: this.privateJwk.kid } : {}) })
+      .setIssuer(CLIENT_TOKEN_ISSUER)
+      .setAudience(this.audience)
+      .setSubject(client.clientId)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(await importJWK(this.privateJwk, 'ES256'));
   }
 }

@@ -1,8 +1,7 @@
 import { shield } from 'graphql-shield';
-import { allow, and, hasRole, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, can, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
 
-const readsConsent = and(isTenantMember, hasRole('admin', 'supervisor', 'agent', 'privacy_officer'));
-const writesConsent = and(isTenantMember, hasRole('admin', 'supervisor', 'agent'));
+const readsConsent = can('consent:read');
 
 export const permissions = shield(
   {
@@ -12,17 +11,17 @@ export const permissions = shield(
       _service: isGatewayService,
     },
     Mutation: {
-      recordConsent: writesConsent,
+      recordConsent: can('consent:write'),
     },
-    EndUser: { id: allow, consents: readsConsent },
-    ConsentRecord: allow,
-    ConsentRecordConnection: allow,
-    ConsentRecordEdge: allow,
-    PolicyVersion: allow,
-    PolicyVersionConnection: allow,
-    PolicyVersionEdge: allow,
+    EndUser: { id: isTenantMember, consents: readsConsent },
+    ConsentRecord: readsConsent,
+    ConsentRecordConnection: readsConsent,
+    ConsentRecordEdge: readsConsent,
+    PolicyVersion: isTenantMember,
+    PolicyVersionConnection: isTenantMember,
+    PolicyVersionEdge: isTenantMember,
     PageInfo: allow,
-    _Service: allow,
+    _Service: isGatewayService,
   },
   shieldOptions,
 );

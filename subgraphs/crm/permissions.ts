@@ -1,9 +1,7 @@
 import { shield } from 'graphql-shield';
-import { allow, and, hasRole, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, can, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
 
-const readsCrm = and(isTenantMember, hasRole('admin', 'supervisor', 'agent', 'privacy_officer', 'integrator'));
-const linksCrm = and(isTenantMember, hasRole('admin', 'integrator'));
-const tenantAdmin = and(isTenantMember, hasRole('admin'));
+const readsCrm = can('crm:read');
 
 export const permissions = shield(
   {
@@ -13,18 +11,18 @@ export const permissions = shield(
       _service: isGatewayService,
     },
     Mutation: {
-      createCrmConnection: tenantAdmin,
-      linkCrmRecord: linksCrm,
+      createCrmConnection: can('crm:admin'),
+      linkCrmRecord: can('crm:write'),
     },
-    EndUser: { id: allow, crmLinks: readsCrm },
-    CrmConnection: allow,
-    CrmConnectionConnection: allow,
-    CrmConnectionEdge: allow,
-    CrmLink: allow,
-    CrmLinkConnection: allow,
-    CrmLinkEdge: allow,
+    EndUser: { id: isTenantMember, crmLinks: readsCrm },
+    CrmConnection: readsCrm,
+    CrmConnectionConnection: readsCrm,
+    CrmConnectionEdge: readsCrm,
+    CrmLink: readsCrm,
+    CrmLinkConnection: readsCrm,
+    CrmLinkEdge: readsCrm,
     PageInfo: allow,
-    _Service: allow,
+    _Service: isGatewayService,
   },
   shieldOptions,
 );

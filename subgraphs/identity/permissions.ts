@@ -1,9 +1,8 @@
 import { shield } from 'graphql-shield';
-import { allow, and, hasRole, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, can, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../shared/auth/rules';
 
-const readsProfiles = and(isTenantMember, hasRole('admin', 'supervisor', 'agent', 'privacy_officer', 'integrator'));
-const writesProfiles = and(isTenantMember, hasRole('admin', 'supervisor', 'agent', 'integrator'));
-const tenantAdmin = and(isTenantMember, hasRole('admin'));
+const tenantAdmin = can('tenant:admin');
+const readsProfiles = can('profiles:read');
 
 export const permissions = shield(
   {
@@ -13,27 +12,43 @@ export const permissions = shield(
       tenants: isPlatformOperator,
       endUser: readsProfiles,
       endUsers: readsProfiles,
+      operators: tenantAdmin,
+      apiClients: tenantAdmin,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
     Mutation: {
       createTenant: isPlatformOperator,
       updateTenantAccessPolicy: tenantAdmin,
-      createEndUser: writesProfiles,
-      updateEndUser: writesProfiles,
+      createEndUser: can('profiles:write'),
+      updateEndUser: can('profiles:write'),
+      inviteOperator: tenantAdmin,
+      setOperatorRoles: tenantAdmin,
+      revokeOperator: tenantAdmin,
+      reinstateOperator: tenantAdmin,
+      createApiClient: tenantAdmin,
+      revokeApiClient: tenantAdmin,
     },
-    Me: allow,
-    Tenant: allow,
-    AccessPolicy: allow,
-    TenantConnection: allow,
-    TenantEdge: allow,
-    EndUser: allow,
-    EndUserConnection: allow,
-    EndUserEdge: allow,
-    PostalAddress: allow,
-    Geolocation: allow,
+    Me: isAuthenticated,
+    Tenant: { '*': or(isTenantMember, isPlatformOperator), accessPolicy: or(tenantAdmin, isPlatformOperator) },
+    AccessPolicy: or(tenantAdmin, isPlatformOperator),
+    TenantConnection: isPlatformOperator,
+    TenantEdge: isPlatformOperator,
+    // Masking of sensitive fields without pii:read happens in EndUserResolver.
+    EndUser: readsProfiles,
+    EndUserConnection: readsProfiles,
+    EndUserEdge: readsProfiles,
+    PostalAddress: readsProfiles,
+    Geolocation: readsProfiles,
+    Operator: tenantAdmin,
+    OperatorConnection: tenantAdmin,
+    OperatorEdge: tenantAdmin,
+    ApiClient: tenantAdmin,
+    ApiClientConnection: tenantAdmin,
+    ApiClientEdge: tenantAdmin,
+    CreatedApiClient: tenantAdmin,
     PageInfo: allow,
-    _Service: allow,
+    _Service: isGatewayService,
   },
   shieldOptions,
 );

@@ -10,20 +10,23 @@ import { permissions } from './permissions';
 import { EndUserResolver } from './resolvers/end-user.resolver';
 import { endUserReference } from './resolvers/end-user.reference';
 import { TenantResolver } from './resolvers/tenant.resolver';
-import { tenantAccessRoute } from './resolvers/tenant-access.route';
+import { internalRoutes } from './resolvers/internal.routes';
+import { PrincipalResolver } from './resolvers/principal.resolver';
+import { ApiClient } from './entities/api-client.entity';
+import { Operator } from './entities/operator.entity';
 
 export const identitySubgraph: SubgraphModule = {
   name: 'identity',
-  entities: [Tenant, EndUser],
+  entities: [Tenant, EndUser, Operator, ApiClient],
   migrations: identityMigrations,
   async buildSchema() {
     const schema = await buildFederatedSchema(
-      { resolvers: [TenantResolver, EndUserResolver], validate: { forbidUnknownValues: false } },
+      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver], validate: { forbidUnknownValues: false } },
       endUserReference,
     );
     return applyMiddleware(schema, permissions);
   },
   routes(router: Router, deps: RouteDeps) {
-    tenantAccessRoute(router, deps);
+    internalRoutes(router, deps);
   },
 };

@@ -1,28 +1,27 @@
 import { shield } from 'graphql-shield';
-import { allow, and, hasRole, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, can, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
 
-const readsInteractions = and(isTenantMember, hasRole('admin', 'supervisor', 'agent', 'privacy_officer'));
-const writesInteractions = and(isTenantMember, hasRole('admin', 'supervisor', 'agent'));
+const readsTranscripts = can('transcripts:read');
 
 export const permissions = shield(
   {
     Query: {
-      interaction: readsInteractions,
+      interaction: readsTranscripts,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
     Mutation: {
-      recordInteraction: writesInteractions,
+      recordInteraction: can('transcripts:write'),
     },
-    EndUser: { id: allow, interactions: readsInteractions },
-    Interaction: allow,
-    InteractionConnection: allow,
-    InteractionEdge: allow,
-    TranscriptSegment: allow,
-    TranscriptSegmentConnection: allow,
-    TranscriptSegmentEdge: allow,
+    EndUser: { id: isTenantMember, interactions: readsTranscripts },
+    Interaction: readsTranscripts,
+    InteractionConnection: readsTranscripts,
+    InteractionEdge: readsTranscripts,
+    TranscriptSegment: readsTranscripts,
+    TranscriptSegmentConnection: readsTranscripts,
+    TranscriptSegmentEdge: readsTranscripts,
     PageInfo: allow,
-    _Service: allow,
+    _Service: isGatewayService,
   },
   shieldOptions,
 );

@@ -15,6 +15,8 @@ export interface SubgraphConfig {
   /** Public JWK (JSON) of the gateway's context-signing key; required in production. */
   contextPublicKey?: string;
   seed: boolean;
+  /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
+  redisUrl?: string;
   logLevel: string;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -70,6 +72,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     keysDir: path.resolve(env.KEYS_DIR || '.keys'),
     contextPublicKey,
     seed: bool(env, 'SEED', true),
+    redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     host,
     ports,

@@ -2,18 +2,23 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { RequestClaims } from './auth/signed-context';
+import type { AccessEvents } from './access-events';
+import { effectiveScopes, type Scope } from './auth/roles';
 import { forbidden } from './errors';
 import { TenantScope } from './tenant-repository';
 
 /** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
 export class SubgraphContext {
   private tenantScope?: TenantScope;
+  private scopes?: Set<Scope>;
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
   constructor(
     readonly claims: RequestClaims,
     readonly dataSource: DataSource,
     readonly logger: Logger,
+    /** Where changes to a tenant's access are announced to the gateways. */
+    readonly accessEvents: AccessEvents,
   ) {}
 
   get requestId(): string {
@@ -27,13 +32,21 @@ export class SubgraphContext {
     return tenant.id;
   }
 
+  get tenantSlug(): string {
+    void this.tenantId;
+    return this.claims.tenant!.slug;
+  }
+
   get scope(): TenantScope {
     this.tenantScope ??= TenantScope.of(this.dataSource, this.tenantId);
     return this.tenantScope;
   }
 
-  hasRole(...roles: string[]): boolean {
-    return roles.some((role) => this.claims.principal.roles.includes(role));
+  /** Whether the caller holds a permission, derived here from the signed roles and scopes. */
+  can(scope: Scope): boolean {
+    const { kind, roles, scopes } = this.claims.principal;
+    this.scopes ??= effectiveScopes(kind, roles, scopes);
+    return this.scopes.has(scope);
   }
 
   /** One DataLoader per key per request, so batching never crosses requests or tenants. */

@@ -15,9 +15,13 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
   IP_NOT_ALLOWED: 403,
   RATE_LIMITED: 429,
 };
+
+/** Extension keys a client may see; anything else (relayed URLs, bodies, internals) is dropped. */
+const PUBLIC_EXTENSIONS = new Set(['code', 'field', 'retryAfter']);
 
 /** Our codes plus those GraphQL itself produces (parsing, validation, variable coercion). */
 const SAFE_CODES = new Set<string>([
@@ -36,10 +40,18 @@ export class DomainError extends GraphQLError {
     message: string,
     extra: Record<string, unknown> = {},
   ) {
-    const status = HTTP_STATUS[code];
-    super(message, { extensions: { code, ...extra, ...(status ? { http: { status } } : {}) } });
+    super(message, { extensions: { code, ...extra } });
     this.name = 'DomainError';
   }
+}
+
+/**
+ * For errors that refuse a whole request (thrown before execution): sets the HTTP status. Field
+ * errors never do, so a partly refused query still answers 200 with its other data.
+ */
+export function refusesRequest(error: DomainError): DomainError {
+  const status = HTTP_STATUS[error.code] ?? 400;
+  return new DomainError(error.code, error.message, { ...error.extensions, http: { status } });
 }
 
 export const unauthenticated = (message = 'Authentication required') => new DomainError('UNAUTHENTICATED', message);
@@ -78,8 +90,9 @@ export function createErrorFormatter(logger: Logger) {
     const graphqlError = error instanceof GraphQLError ? error : undefined;
     const original = graphqlError?.originalError ?? error;
     const code = formatted.extensions?.code as string | undefined;
-    // serviceName is added by the gateway to relayed errors: internal topology, not for clients.
-    const { stacktrace: _stack, serviceName: _service, ...extensions } = formatted.extensions ?? {};
+    const extensions = Object.fromEntries(
+      Object.entries(formatted.extensions ?? {}).filter(([key]) => PUBLIC_EXTENSIONS.has(key)),
+    );
     if (original instanceof DomainError) return { ...formatted, extensions };
     const validation = (original as { extensions?: { validationErrors?: ValidationFailure[] } } | undefined)
       ?.extensions?.validationErrors;

@@ -14,6 +14,7 @@ import { loadDevKeys } from './auth/dev-keys';
 import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
 import { openDataSource } from './data-source';
+import { accessEvents, type AccessEvents } from './access-events';
 import { createErrorFormatter } from './errors';
 import { createLogger } from './logger';
 
@@ -21,6 +22,7 @@ export interface RouteDeps {
   dataSource: DataSource;
   verifier: ContextVerifier;
   logger: Logger;
+  accessEvents: AccessEvents;
 }
 
 /** What each subgraph declares; the factory turns it into a server. */
@@ -38,6 +40,8 @@ export interface SubgraphServerOptions {
   /** An already open data source (tests); otherwise one is opened from the configuration. */
   dataSource?: DataSource;
   logger?: Logger;
+  /** Defaults to Redis when REDIS_URL is set, else the in-process channel. */
+  accessEvents?: AccessEvents;
 }
 
 export interface Listening {
@@ -98,6 +102,7 @@ export async function createSubgraphServer(
       dataDir: config.dataDir,
     }));
   const verifier = await ContextVerifier.fromJwk(await contextPublicKey(config), module.name);
+  const events = options.accessEvents ?? accessEvents(config.redisUrl);
   const schema = await module.buildSchema();
 
   const app = express();
@@ -125,7 +130,7 @@ export async function createSubgraphServer(
     }
   });
   const internal = express.Router();
-  module.routes?.(internal, { dataSource, verifier, logger });
+  module.routes?.(internal, { dataSource, verifier, logger, accessEvents: events });
   app.use('/internal', express.json({ limit: '100kb' }), internal);
   app.use(
     '/graphql',
@@ -138,7 +143,7 @@ export async function createSubgraphServer(
           req.header(CONTEXT_HEADER),
           requestDigest(body?.query, body?.variables),
         );
-        return new SubgraphContext(claims, dataSource, logger);
+        return new SubgraphContext(claims, dataSource, logger, events);
       },
     }),
   );

@@ -59,7 +59,10 @@ export class Geolocation {
   capturedAt: Date;
 }
 
-/** A person a tenant serves; owned by the identity subgraph, extended by the others. */
+/**
+ * A person a tenant serves; owned by the identity subgraph, extended by the others. Sensitive
+ * fields reach GraphQL only through EndUserResolver, which masks them without `pii:read`.
+ */
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A person the tenant serves (a caller, customer or contact).' })
 @Entity('end_users')
@@ -89,23 +92,18 @@ export class EndUser extends TenantOwnedEntity {
   @Column({ type: 'simple-json', nullable: true })
   address: PostalAddress | null;
 
-  @Field(() => Gender)
   @Column({ type: 'varchar', length: 20, default: Gender.UNSPECIFIED })
   gender: Gender;
 
-  @Field(() => String, { nullable: true, description: 'ISO date, YYYY-MM-DD.' })
   @Column({ type: 'varchar', length: 10, nullable: true })
   dateOfBirth: string | null;
 
-  @Field(() => String, { nullable: true })
   @Column({ type: 'varchar', length: 11, nullable: true })
   ssn: string | null;
 
-  @Field(() => MaritalStatus)
   @Column({ type: 'varchar', length: 30, default: MaritalStatus.UNSPECIFIED })
   maritalStatus: MaritalStatus;
 
-  @Field(() => Geolocation, { nullable: true })
   @Column({ type: 'simple-json', nullable: true })
   geolocation: Geolocation | null;
 

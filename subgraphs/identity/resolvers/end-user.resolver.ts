@@ -1,7 +1,8 @@
-import { Arg, Args, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { connectionType, PageArgs } from '../../shared/pagination';
-import { EndUser } from '../entities/end-user.entity';
+import { EndUser, Gender, Geolocation, MaritalStatus } from '../entities/end-user.entity';
+import { maskSsn } from '../services/pii';
 import { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
 import { EndUserService } from '../services/end-user.service';
 import { endUserLoader } from './end-user.reference';
@@ -37,5 +38,33 @@ export class EndUserResolver {
     @Ctx() ctx: SubgraphContext,
   ): Promise<EndUser> {
     return new EndUserService(ctx.scope).update(id, input);
+  }
+
+  // Sensitive fields: whole with `pii:read`, otherwise masked (SSN) or null — never plaintext.
+
+  @FieldResolver(() => String, { nullable: true, description: 'Masked as ***-**-1234 without the pii:read permission.' })
+  ssn(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): string | null {
+    if (!endUser.ssn) return null;
+    return ctx.can('pii:read') ? endUser.ssn : maskSsn(endUser.ssn);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'ISO date, YYYY-MM-DD; null without the pii:read permission.' })
+  dateOfBirth(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): string | null {
+    return ctx.can('pii:read') ? endUser.dateOfBirth : null;
+  }
+
+  @FieldResolver(() => Gender, { nullable: true, description: 'Null without the pii:read permission.' })
+  gender(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): Gender | null {
+    return ctx.can('pii:read') ? endUser.gender : null;
+  }
+
+  @FieldResolver(() => MaritalStatus, { nullable: true, description: 'Null without the pii:read permission.' })
+  maritalStatus(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): MaritalStatus | null {
+    return ctx.can('pii:read') ? endUser.maritalStatus : null;
+  }
+
+  @FieldResolver(() => Geolocation, { nullable: true, description: 'Null without the pii:read permission.' })
+  geolocation(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): Geolocation | null {
+    return ctx.can('pii:read') ? endUser.geolocation : null;
   }
 }

@@ -70,7 +70,7 @@ export class TenantResolver {
     @Arg('input') input: AccessPolicyInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<Tenant> {
-    return new TenantService(ctx.dataSource).updateAccessPolicy(ctx.tenantId, input);
+    return new TenantService(ctx.dataSource).updateAccessPolicy(ctx.tenantId, input, ctx.accessEvents);
   }
 }
 

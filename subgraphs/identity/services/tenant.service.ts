@@ -4,6 +4,7 @@ import { pageRequest, toPage, type Page } from '../../shared/pagination';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import { newId } from '../../shared/tenant-entity';
 import { AccessMode, Tenant, TenantStatus } from '../entities/tenant.entity';
+import type { AccessEvents } from '../../shared/access-events';
 import type { CreateTenantInput } from '../inputs/create-tenant.input';
 import type { AccessPolicyInput } from '../inputs/access-policy.input';
 
@@ -68,7 +69,7 @@ export class TenantService {
     return tenant;
   }
 
-  async updateAccessPolicy(tenantId: string, input: AccessPolicyInput): Promise<Tenant> {
+  async updateAccessPolicy(tenantId: string, input: AccessPolicyInput, events: AccessEvents): Promise<Tenant> {
     const cidrs = normaliseCidrs(input.cidrs);
     if (input.mode === AccessMode.ALLOWLIST && cidrs.length === 0) {
       throw badInput('cidrs', 'an allowlist needs at least one CIDR');
@@ -76,12 +77,8 @@ export class TenantService {
     const tenant = await this.get(tenantId);
     tenant.accessMode = input.mode;
     tenant.allowedCidrs = cidrs;
-    return this.tenants.save(tenant);
-  }
-
-  async accessBySlug(slug: string): Promise<TenantAccess | null> {
-    const tenant = await this.tenants.findOneBy({ slug });
-    if (!tenant) return null;
-    return { id: tenant.id, slug: tenant.slug, status: tenant.status, accessPolicy: tenant.accessPolicy };
+    const saved = await this.tenants.save(tenant);
+    await events.publish(saved.slug);
+    return saved;
   }
 }

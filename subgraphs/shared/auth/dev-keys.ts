@@ -13,9 +13,11 @@ export interface DevKeys {
   accessToken: KeyPairJwk;
   /** Signs the gateway's per-request context; subgraphs verify it. */
   context: KeyPairJwk;
+  /** Signs the tokens the gateway itself issues to API clients (POST /oauth/token). */
+  clientToken: KeyPairJwk;
 }
 
-const ALGORITHMS = { accessToken: 'ES256', context: 'EdDSA' } as const;
+const ALGORITHMS = { accessToken: 'ES256', context: 'EdDSA', clientToken: 'ES256' } as const;
 
 async function createPair(alg: string): Promise<KeyPairJwk> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });

@@ -1,8 +1,10 @@
 import ipaddr from 'ipaddr.js';
 import { rule, and, or, allow, deny } from 'graphql-shield';
+import type { GraphQLResolveInfo } from 'graphql';
 import { DomainError, forbidden, ipNotAllowed, unauthenticated } from '../errors';
 import type { SubgraphContext } from '../context';
 import type { AccessPolicyClaims } from './signed-context';
+import type { Scope } from './roles';
 
 export { allow, deny, and, or };
 
@@ -32,43 +34,63 @@ export function addressAllowed(address: string, policy: AccessPolicyClaims | nul
   });
 }
 
-// Context-only rules may use the contextual cache; rules about a parent object must not.
+/** Every refusal is logged with who, which tenant, what and from where; never with secrets. */
+function refuse(ctx: SubgraphContext, info: GraphQLResolveInfo, error: DomainError): DomainError {
+  const { requestId, tenant, principal, clientIp } = ctx.claims;
+  ctx.logger.warn(
+    {
+      requestId,
+      tenant: tenant?.slug ?? null,
+      principal: `${principal.kind}:${principal.id}`,
+      ip: clientIp,
+      operation: info.operation?.name?.value ?? info.operation?.operation,
+      field: `${info.parentType.name}.${info.fieldName}`,
+      reason: error.message,
+      code: error.code,
+    },
+    'access denied',
+  );
+  return error;
+}
 
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext) =>
-  ctx.claims.principal.kind === 'anonymous' ? unauthenticated() : true,
+// Rules below depend on the context only, so the contextual cache is safe for them; a rule about
+// a parent object must never use it.
+
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
+  ctx.claims.principal.kind === 'anonymous' ? refuse(ctx, info, unauthenticated()) : true,
 );
 
 /** A member of a tenant (operator or API client), calling from an address the tenant allows. */
-export const isTenantMember = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext) => {
+export const isTenantMember = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
   const { principal, tenant, clientIp, accessPolicy } = ctx.claims;
-  if (principal.kind === 'anonymous') return unauthenticated();
+  if (principal.kind === 'anonymous') return refuse(ctx, info, unauthenticated());
   if (!tenant || (principal.kind !== 'operator' && principal.kind !== 'api_client')) {
-    return forbidden('This operation needs a tenant member');
+    return refuse(ctx, info, forbidden('This operation needs a tenant member'));
   }
-  return addressAllowed(clientIp, accessPolicy) ? true : ipNotAllowed();
+  return addressAllowed(clientIp, accessPolicy) ? true : refuse(ctx, info, ipNotAllowed());
 });
 
-export const isPlatformOperator = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext) =>
-  ctx.claims.principal.kind === 'platform' ? true : forbidden('Platform operators only'),
+export const isPlatformOperator = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
+  ctx.claims.principal.kind === 'platform' ? true : refuse(ctx, info, forbidden('Platform operators only')),
 );
 
-/** The gateway's own calls without an end user (health checks, schema fetches). */
-export const isGatewayService = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext) =>
-  ctx.claims.principal.kind === 'service' ? true : forbidden(),
+/** The gateway acting for itself (health checks, schema fetches), never on behalf of a user. */
+export const isGatewayService = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
+  ctx.claims.principal.kind === 'service' ? true : refuse(ctx, info, forbidden()),
 );
 
 type Rule = ReturnType<ReturnType<typeof rule>>;
-const roleRules = new Map<string, Rule>();
+const scopeRules = new Map<Scope, Rule>();
 
-/** Any of the given roles; combine with isTenantMember. */
-export function hasRole(...roles: string[]): Rule {
-  const key = [...roles].sort().join(',');
-  let cached = roleRules.get(key);
+/** The scope, held by a tenant member calling from an allowed address. */
+export function can(scope: Scope): Rule {
+  let cached = scopeRules.get(scope);
   if (!cached) {
-    cached = rule(`hasRole(${key})`, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext) =>
-      ctx.hasRole(...roles) ? true : forbidden(`Requires one of the roles: ${roles.join(', ')}`),
+    const holds = rule(`can(${scope})`, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
+      ctx.can(scope) ? true : refuse(ctx, info, forbidden(`Requires the ${scope} permission`)),
     );
-    roleRules.set(key, cached);
+    cached = and(isTenantMember, holds) as unknown as Rule;
+    scopeRules.set(scope, cached);
   }
   return cached;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
-import { unauthenticated } from '../errors';
+import { refusesRequest, unauthenticated } from '../errors';
 
 export const CONTEXT_HEADER = 'x-cx-context';
 export const CONTEXT_ISSUER = 'cx-gateway';
@@ -100,7 +100,7 @@ export class ContextVerifier {
 
   /** Throws UNAUTHENTICATED unless `token` is a fresh, unused context for this audience and body. */
   async verify(token: string | undefined, digest: string): Promise<RequestClaims> {
-    if (!token) throw unauthenticated('Missing gateway context');
+    if (!token) throw refusesRequest(unauthenticated('Missing gateway context'));
     let payload: Partial<ContextPayload> & { jti?: string; exp?: number };
     try {
       ({ payload } = await jwtVerify<ContextPayload>(token, this.key, {
@@ -111,14 +111,14 @@ export class ContextVerifier {
         requiredClaims: ['jti', 'exp', 'iat'],
       }));
     } catch {
-      throw unauthenticated('Invalid gateway context');
+      throw refusesRequest(unauthenticated('Invalid gateway context'));
     }
-    if (payload.digest !== digest) throw unauthenticated('Gateway context does not match the request');
+    if (payload.digest !== digest) throw refusesRequest(unauthenticated('Gateway context does not match the request'));
     if (!this.replay.firstUse(payload.jti!, payload.exp! * 1000, Date.now())) {
-      throw unauthenticated('Gateway context already used');
+      throw refusesRequest(unauthenticated('Gateway context already used'));
     }
     const { requestId, tenant, principal, clientIp, accessPolicy } = payload;
-    if (!requestId || !principal || typeof clientIp !== 'string') throw unauthenticated('Invalid gateway context');
+    if (!requestId || !principal || typeof clientIp !== 'string') throw refusesRequest(unauthenticated('Invalid gateway context'));
     return { requestId, tenant: tenant ?? null, principal, clientIp, accessPolicy: accessPolicy ?? null };
   }
 }

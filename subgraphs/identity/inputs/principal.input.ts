@@ -1,0 +1,35 @@
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { OperatorRole } from '../entities/operator.entity';
+
+@InputType()
+export class InviteOperatorInput {
+  @Field({ description: 'The identity provider’s subject (`sub`) for this person.' })
+  @Length(1, 200)
+  subject: string;
+
+  @Field()
+  @IsEmail({}, { message: 'must be a valid email address' })
+  email: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
+  displayName?: string | null;
+
+  @Field(() => [OperatorRole])
+  @ArrayMinSize(1, { message: 'needs at least one role' })
+  roles: OperatorRole[];
+}
+
+@InputType()
+export class CreateApiClientInput {
+  @Field()
+  @Length(1, 100)
+  name: string;
+
+  @Field(() => [String], { description: 'e.g. profiles:read, crm:read, crm:write.' })
+  @ArrayMinSize(1, { message: 'needs at least one scope' })
+  @ArrayMaxSize(20)
+  scopes: string[];
+}

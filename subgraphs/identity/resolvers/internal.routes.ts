@@ -1,0 +1,40 @@
+import type { Request, Response, Router } from 'express';
+import { CONTEXT_HEADER, requestDigest } from '../../shared/auth/signed-context';
+import { DomainError } from '../../shared/errors';
+import type { RouteDeps } from '../../shared/server';
+import { PrincipalDirectory } from '../services/principal.service';
+
+export const PRINCIPAL_PATH = '/principal';
+export const CLIENT_CREDENTIALS_PATH = '/client-credentials';
+
+/**
+ * Questions only the gateway may ask, outside the public graph: each needs the gateway's own
+ * service context, signed for this path and body.
+ */
+export function internalRoutes(router: Router, { dataSource, verifier, logger }: RouteDeps): void {
+  const directory = new PrincipalDirectory(dataSource);
+  const route = (path: string, answer: (body: Record<string, unknown>) => Promise<unknown>) =>
+    router.post(path, async (req: Request, res: Response) => {
+      try {
+        const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(path, req.body));
+        if (claims.principal.kind !== 'service') {
+          res.status(403).json({ error: 'FORBIDDEN' });
+          return;
+        }
+        res.json(await answer((req.body ?? {}) as Record<string, unknown>));
+      } catch (error) {
+        if (error instanceof DomainError) {
+          res.status(error.code === 'UNAUTHENTICATED' ? 401 : 400).json({ error: error.code });
+          return;
+        }
+        logger.error({ err: error, path }, 'internal route failed');
+        res.status(500).json({ error: 'INTERNAL_SERVER_ERROR' });
+      }
+    });
+  const text = (value: unknown, max = 300) => (typeof value === 'string' && value.length <= max ? value : '');
+
+  route(PRINCIPAL_PATH, (body) => directory.resolve(text(body.tenant), text(body.kind), text(body.subject)));
+  route(CLIENT_CREDENTIALS_PATH, async (body) => ({
+    client: await directory.verifyClient(text(body.clientId, 64), text(body.clientSecret, 200)),
+  }));
+}

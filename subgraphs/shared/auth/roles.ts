@@ -1,0 +1,51 @@
+/** What a caller may do; roles are named bundles of scopes, API clients hold scopes directly. */
+export const SCOPES = [
+  'tenant:admin',
+  'profiles:read',
+  'profiles:write',
+  'pii:read',
+  'transcripts:read',
+  'transcripts:write',
+  'consent:read',
+  'consent:write',
+  'crm:read',
+  'crm:write',
+  'crm:admin',
+  'metrics:read',
+  'privacy:manage',
+  'audit:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const ROLES = ['admin', 'supervisor', 'agent', 'analyst', 'privacy_officer', 'integrator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
+  admin: SCOPES,
+  supervisor: [
+    'profiles:read', 'profiles:write', 'pii:read', 'transcripts:read', 'transcripts:write',
+    'consent:read', 'consent:write', 'crm:read', 'metrics:read',
+  ],
+  agent: ['profiles:read', 'profiles:write', 'transcripts:read', 'transcripts:write', 'consent:read', 'consent:write', 'crm:read'],
+  analyst: ['metrics:read'],
+  privacy_officer: [
+    'profiles:read', 'pii:read', 'transcripts:read', 'consent:read', 'crm:read', 'privacy:manage', 'audit:read',
+  ],
+  integrator: ['profiles:read', 'profiles:write', 'crm:read', 'crm:write'],
+};
+
+/** Scopes an API client may be given: everything but administering the tenant and reading PII. */
+export const API_CLIENT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'tenant:admin' && s !== 'pii:read');
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
+export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
+
+/**
+ * Effective scopes of a principal: an operator's come from its roles (unknown roles grant
+ * nothing); an API client's are the scopes it was issued, limited to what clients may hold.
+ */
+export function effectiveScopes(kind: string, roles: readonly string[], scopes: readonly string[]): Set<Scope> {
+  if (kind === 'operator') return new Set(roles.filter(isRole).flatMap((role) => ROLE_SCOPES[role]));
+  if (kind === 'api_client') return new Set(scopes.filter((s): s is Scope => isScope(s) && API_CLIENT_SCOPES.includes(s)));
+  return new Set();
+}
