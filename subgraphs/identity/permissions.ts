@@ -19,6 +19,7 @@ export const permissions = shield(
     },
     Mutation: {
       createTenant: isPlatformOperator,
+      setTenantStatus: isPlatformOperator,
       updateTenantAccessPolicy: tenantAdmin,
       createEndUser: can('profiles:write'),
       updateEndUser: can('profiles:write'),

@@ -1,8 +1,8 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Structured logs; credentials and signed contexts are redacted wherever they appear. */
-export function createLogger(name: string, level: string): Logger {
-  return pino({
+export function createLogger(name: string, level: string, destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: {
@@ -14,9 +14,12 @@ export function createLogger(name: string, level: string): Logger {
         '*.password',
         '*.secret',
         '*.clientSecret',
+        '*.client_secret',
         '*.token',
+        '*.access_token',
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { startStack, type Stack } from '../../scripts/stack';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
@@ -11,15 +12,23 @@ export interface SeededStack {
   close(): Promise<void>;
 }
 
+export interface SeededStackOptions {
+  endUsersPerTenant?: number;
+  /** Environment overrides, e.g. REDIS_URL or ACCESS_CACHE_TTL_MS. */
+  env?: Record<string, string>;
+  logger?: (name: string) => Logger | undefined;
+}
+
 /** All five servers on free ports over a private database, seeded with acme and globex. */
-export async function seededStack(endUsersPerTenant = 5): Promise<SeededStack> {
-  const env = await testEnvironment();
+export async function seededStack(options: SeededStackOptions = {}): Promise<SeededStack> {
+  const env = await testEnvironment(options.env);
   const stack = await startStack({
     subgraphConfig: env.subgraphConfig,
     gatewayConfig: env.gatewayConfig,
     freePorts: true,
     seed: true,
-    seedEndUsers: endUsersPerTenant,
+    seedEndUsers: options.endUsersPerTenant ?? 5,
+    logger: options.logger,
   });
   const identity = stack.subgraphs.identity.dataSource;
   const tenant = async (slug: string) => {

@@ -35,7 +35,7 @@ export class ConsentResolver {
 
 @Resolver(() => EndUserConsents)
 export class EndUserConsentsResolver {
-  @FieldResolver(() => ConsentRecordConnection, { description: 'Consent history, oldest first.' })
+  @FieldResolver(() => ConsentRecordConnection, { nullable: true, description: 'Consent history, oldest first.' })
   consents(@Root() endUser: EndUserConsents, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
     return new ConsentService(ctx.scope).forEndUser(endUser.id, first, after);
   }

@@ -40,7 +40,7 @@ export class CrmResolver {
 
 @Resolver(() => EndUserCrm)
 export class EndUserCrmResolver {
-  @FieldResolver(() => CrmLinkConnection, { description: 'Records linked to this end-user in your CRMs.' })
+  @FieldResolver(() => CrmLinkConnection, { nullable: true, description: 'Records linked to this end-user in your CRMs.' })
   crmLinks(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
     return new CrmService(ctx.scope).linksFor(endUser.id, first, after);
   }

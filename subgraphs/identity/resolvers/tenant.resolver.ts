@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { connectionType, PageArgs } from '../../shared/pagination';
-import { Tenant } from '../entities/tenant.entity';
+import { Tenant, TenantStatus } from '../entities/tenant.entity';
 import { CreateTenantInput } from '../inputs/create-tenant.input';
 import { AccessPolicyInput } from '../inputs/access-policy.input';
 import { TenantService } from '../services/tenant.service';
@@ -70,7 +70,15 @@ export class TenantResolver {
     @Arg('input') input: AccessPolicyInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<Tenant> {
-    return new TenantService(ctx.dataSource).updateAccessPolicy(ctx.tenantId, input, ctx.accessEvents);
+    return new TenantService(ctx.dataSource).updateAccessPolicy(ctx.tenantId, input, ctx.claims.clientIp, ctx.accessEvents);
+  }
+
+  @Mutation(() => Tenant, { description: 'Platform operators only. A disabled tenant’s tokens are refused from the next request.' })
+  setTenantStatus(
+    @Arg('id', () => ID) id: string,
+    @Arg('status', () => TenantStatus) status: TenantStatus,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<Tenant> {
+    return new TenantService(ctx.dataSource).setStatus(id, status, ctx.accessEvents);
   }
 }
-

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { MoreThan, type DataSource, type Repository } from 'typeorm';
 import { pageRequest, toPage, type Page } from '../../shared/pagination';
+import { addressAllowed } from '../../shared/auth/rules';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import { newId } from '../../shared/tenant-entity';
 import { AccessMode, Tenant, TenantStatus } from '../entities/tenant.entity';
@@ -69,14 +70,31 @@ export class TenantService {
     return tenant;
   }
 
-  async updateAccessPolicy(tenantId: string, input: AccessPolicyInput, events: AccessEvents): Promise<Tenant> {
+  /** `callerIp` is the admin's own address: a policy that would refuse it is itself refused. */
+  async updateAccessPolicy(
+    tenantId: string,
+    input: AccessPolicyInput,
+    callerIp: string,
+    events: AccessEvents,
+  ): Promise<Tenant> {
     const cidrs = normaliseCidrs(input.cidrs);
     if (input.mode === AccessMode.ALLOWLIST && cidrs.length === 0) {
       throw badInput('cidrs', 'an allowlist needs at least one CIDR');
     }
+    if (!addressAllowed(callerIp, { mode: input.mode, cidrs })) {
+      throw conflict(`This allowlist would refuse your own address (${callerIp}); include it first`);
+    }
     const tenant = await this.get(tenantId);
     tenant.accessMode = input.mode;
     tenant.allowedCidrs = cidrs;
+    const saved = await this.tenants.save(tenant);
+    await events.publish(saved.slug);
+    return saved;
+  }
+
+  async setStatus(id: string, status: TenantStatus, events: AccessEvents): Promise<Tenant> {
+    const tenant = await this.get(id);
+    tenant.status = status;
     const saved = await this.tenants.save(tenant);
     await events.publish(saved.slug);
     return saved;

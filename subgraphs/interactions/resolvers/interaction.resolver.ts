@@ -41,7 +41,7 @@ export class InteractionResolver {
 
 @Resolver(() => EndUserInteractions)
 export class EndUserInteractionsResolver {
-  @FieldResolver(() => InteractionConnection, { description: 'Interactions with this end-user, oldest first.' })
+  @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Interactions with this end-user, oldest first.' })
   interactions(@Root() endUser: EndUserInteractions, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
     return new InteractionService(ctx.scope).forEndUser(endUser.id, first, after);
   }
