@@ -6,7 +6,11 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   setupFiles: ['reflect-metadata'],
-  // The migration check needs a MySQL/MariaDB server: it runs when DATABASE_URL names one.
-  testPathIgnorePatterns: process.env.DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', '/test/mysql/'],
+  // The migration check needs MySQL/MariaDB (DATABASE_URL); the cross-instance check needs Redis (REDIS_URL).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.DATABASE_URL ? [] : ['/test/mysql/']),
+    ...(process.env.REDIS_URL ? [] : ['/test/redis/']),
+  ],
   testTimeout: 30000,
 };

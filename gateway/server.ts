@@ -135,6 +135,7 @@ export class GatewayServer {
     readonly apollo: ApolloServer<GatewayContext>,
     readonly deps: GatewayDeps,
     private readonly server: http.Server,
+    private readonly ownedEvents?: AccessEvents,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -151,6 +152,7 @@ export class GatewayServer {
     await this.apollo.stop();
     this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
+    await this.ownedEvents?.close();
   }
 }
 
@@ -160,7 +162,9 @@ export async function createGatewayServer(
   options: GatewayServerOptions = {},
 ): Promise<GatewayServer> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
-  const deps = await createDeps(config, options.accessEvents ?? accessEvents(config.redisUrl));
+  // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
+  const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl) : undefined;
+  const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents());
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
@@ -199,5 +203,5 @@ export async function createGatewayServer(
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
   );
-  return new GatewayServer(app, apollo, deps, httpServer);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents);
 }

@@ -57,13 +57,13 @@ export class RedisAccessEvents implements AccessEvents {
 
   async close(): Promise<void> {
     this.listeners.clear();
-    await Promise.all([this.publisher.quit(), this.subscriber?.quit()]);
+    await Promise.all([this.publisher.quit(), this.subscriber?.quit()].map((quit) => quit?.catch(() => undefined)));
   }
 }
 
 const local = new LocalAccessEvents();
 
-/** The process-wide channel: Redis when configured, otherwise in-process. */
+/** A new Redis channel when `redisUrl` is given (its owner closes it), otherwise the process-wide one. */
 export function accessEvents(redisUrl?: string): AccessEvents {
   return redisUrl ? new RedisAccessEvents(redisUrl) : local;
 }

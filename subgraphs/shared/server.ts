@@ -65,6 +65,7 @@ export class SubgraphServer {
     readonly dataSource: DataSource,
     private readonly server: http.Server,
     private readonly ownsDataSource: boolean,
+    private readonly ownedEvents?: AccessEvents,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<Listening> {
@@ -82,6 +83,7 @@ export class SubgraphServer {
     await this.apollo.stop();
     if (this.httpServer?.listening) await new Promise((resolve) => this.httpServer!.close(resolve));
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.ownedEvents?.close();
   }
 }
 
@@ -102,7 +104,8 @@ export async function createSubgraphServer(
       dataDir: config.dataDir,
     }));
   const verifier = await ContextVerifier.fromJwk(await contextPublicKey(config), module.name);
-  const events = options.accessEvents ?? accessEvents(config.redisUrl);
+  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl) : undefined;
+  const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = await module.buildSchema();
 
   const app = express();
@@ -147,5 +150,5 @@ export async function createSubgraphServer(
       },
     }),
   );
-  return new SubgraphServer(module.name, app, apollo, dataSource, httpServer, !options.dataSource);
+  return new SubgraphServer(module.name, app, apollo, dataSource, httpServer, !options.dataSource, ownedEvents);
 }
