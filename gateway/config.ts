@@ -13,8 +13,8 @@ export interface GatewayConfig {
   jwksUrl?: string;
   tokenIssuer: string;
   tokenAudience: string;
-  /** Private JWK (JSON) for signing subgraph contexts; required in production. */
-  contextPrivateKey?: string;
+  /** Master secret (base64url, ≥32 bytes) from which each subgraph's context key is derived; required in production. */
+  contextSigningSecret?: string;
   /** Private JWK (JSON) for the tokens the gateway issues to API clients; required in production. */
   clientTokenPrivateKey?: string;
   clientTokenTtlSeconds: number;
@@ -36,11 +36,11 @@ function list(raw: string | undefined): string[] {
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const production = env.NODE_ENV === 'production';
   const jwksUrl = env.JWKS_URL || undefined;
-  const contextPrivateKey = env.CONTEXT_PRIVATE_KEY || undefined;
+  const contextSigningSecret = env.CONTEXT_SIGNING_SECRET || undefined;
   if (production) {
     if (!jwksUrl) throw new ConfigError('JWKS_URL is required in production');
     if (!env.TOKEN_ISSUER) throw new ConfigError('TOKEN_ISSUER is required in production');
-    if (!contextPrivateKey) throw new ConfigError('CONTEXT_PRIVATE_KEY is required in production');
+    if (!contextSigningSecret) throw new ConfigError('CONTEXT_SIGNING_SECRET is required in production');
     if (!env.CLIENT_TOKEN_PRIVATE_KEY) throw new ConfigError('CLIENT_TOKEN_PRIVATE_KEY is required in production');
   }
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
@@ -68,7 +68,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     jwksUrl,
     tokenIssuer: env.TOKEN_ISSUER || DEV_ISSUER,
     tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
-    contextPrivateKey,
+    contextSigningSecret,
     clientTokenPrivateKey: env.CLIENT_TOKEN_PRIVATE_KEY || undefined,
     clientTokenTtlSeconds: clientTtl,
     redisUrl: env.REDIS_URL || undefined,

@@ -14,7 +14,7 @@ import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { addressAllowed } from '../subgraphs/shared/auth/rules';
-import { ContextSigner, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
+import { ContextSigner, decodeSecret, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
 import { accessEvents, type AccessEvents } from '../subgraphs/shared/access-events';
 import { createErrorFormatter, forbidden, ipNotAllowed, refusesRequest, unauthenticated, type DomainError } from '../subgraphs/shared/errors';
 import { createLogger } from '../subgraphs/shared/logger';
@@ -43,9 +43,9 @@ const parseJwk = (json: string) => JSON.parse(json) as JWK;
 
 async function createDeps(config: GatewayConfig, events: AccessEvents): Promise<GatewayDeps> {
   // Production supplies every key (config refuses to start otherwise); development generates them.
-  const needsDevKeys = !config.contextPrivateKey || !config.clientTokenPrivateKey || !config.jwksUrl;
+  const needsDevKeys = !config.contextSigningSecret || !config.clientTokenPrivateKey || !config.jwksUrl;
   const dev = needsDevKeys ? await loadDevKeys(config.keysDir) : undefined;
-  const contextKey = config.contextPrivateKey ? parseJwk(config.contextPrivateKey) : dev!.context.privateJwk;
+  const contextSecret = decodeSecret(config.contextSigningSecret ?? dev!.contextSecret, 'CONTEXT_SIGNING_SECRET');
   const clientKey = config.clientTokenPrivateKey ? parseJwk(config.clientTokenPrivateKey) : dev!.clientToken.privateJwk;
   const { d: _private, ...clientPublicJwk } = clientKey;
   const tokens = new AccessTokenVerifier(
@@ -56,7 +56,7 @@ async function createDeps(config: GatewayConfig, events: AccessEvents): Promise<
     },
     { publicJwk: clientPublicJwk },
   );
-  const signer = await ContextSigner.fromJwk(contextKey);
+  const signer = new ContextSigner(contextSecret);
   return {
     tokens,
     clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),

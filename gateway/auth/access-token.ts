@@ -30,6 +30,8 @@ interface Issuer {
  */
 export class AccessTokenVerifier {
   private readonly issuers = new Map<string, Issuer>();
+  /** Tokens already verified, until they expire: a signature check per request is the costliest step. */
+  private readonly verified = new Map<string, { identity: TokenIdentity; expiresAt: number }>();
 
   constructor(
     private readonly audience: string,
@@ -52,6 +54,19 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<TokenIdentity> {
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.expiresAt > now) return hit.identity;
+      this.verified.delete(token);
+    }
+    const { identity, expiresAt } = await this.verifyUncached(token);
+    this.verified.set(token, { identity, expiresAt: Math.min(expiresAt, now + 300_000) });
+    if (this.verified.size > 10_000) this.verified.delete(this.verified.keys().next().value!);
+    return identity;
+  }
+
+  private async verifyUncached(token: string): Promise<{ identity: TokenIdentity; expiresAt: number }> {
     let issuerName: string;
     try {
       issuerName = String(decodeJwt(token).iss);
@@ -77,13 +92,14 @@ export class AccessTokenVerifier {
     const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
     const tenantSlug = typeof payload.tenant === 'string' ? payload.tenant : null;
     if (kind !== 'platform' && !tenantSlug) throw refusesRequest(unauthenticated('Access token names no tenant'));
-    return {
+    const identity: TokenIdentity = {
       subject: kind === 'api_client' ? String(payload.client_id) : String(payload.sub),
       kind,
       tenantSlug: kind === 'platform' ? null : tenantSlug,
       roles: kind === 'operator' ? strings(payload.roles) : [],
       scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
     };
+    return { identity, expiresAt: Number(payload.exp) * 1000 };
   }
 }
 

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { applyMiddleware } from 'graphql-middleware';
 import { endUserStubReference } from '../shared/end-user-reference';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
@@ -13,8 +12,9 @@ export const consentSubgraph: SubgraphModule = {
   name: 'consent',
   entities: [PolicyVersion, ConsentRecord],
   migrations: consentMigrations,
-  async buildSchema() {
-    const schema = await buildFederatedSchema(
+  permissions,
+  buildSchema() {
+    return buildFederatedSchema(
       {
         resolvers: [ConsentResolver, EndUserConsentsResolver],
         orphanedTypes: [EndUserConsents],
@@ -22,6 +22,5 @@ export const consentSubgraph: SubgraphModule = {
       },
       endUserStubReference(),
     );
-    return applyMiddleware(schema, permissions);
   },
 };

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { applyMiddleware } from 'graphql-middleware';
 import { endUserStubReference } from '../shared/end-user-reference';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
@@ -13,8 +12,9 @@ export const crmSubgraph: SubgraphModule = {
   name: 'crm',
   entities: [CrmConnection, CrmLink],
   migrations: crmMigrations,
-  async buildSchema() {
-    const schema = await buildFederatedSchema(
+  permissions,
+  buildSchema() {
+    return buildFederatedSchema(
       {
         resolvers: [CrmResolver, EndUserCrmResolver],
         orphanedTypes: [EndUserCrm],
@@ -22,6 +22,5 @@ export const crmSubgraph: SubgraphModule = {
       },
       endUserStubReference(),
     );
-    return applyMiddleware(schema, permissions);
   },
 };

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { applyMiddleware } from 'graphql-middleware';
 import type { Router } from 'express';
 import { buildFederatedSchema } from '../shared/federation';
 import type { RouteDeps, SubgraphModule } from '../shared/server';
@@ -19,12 +18,12 @@ export const identitySubgraph: SubgraphModule = {
   name: 'identity',
   entities: [Tenant, EndUser, Operator, ApiClient],
   migrations: identityMigrations,
-  async buildSchema() {
-    const schema = await buildFederatedSchema(
+  permissions,
+  buildSchema() {
+    return buildFederatedSchema(
       { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver], validate: { forbidUnknownValues: false } },
       endUserReference,
     );
-    return applyMiddleware(schema, permissions);
   },
   routes(router: Router, deps: RouteDeps) {
     internalRoutes(router, deps);

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { applyMiddleware } from 'graphql-middleware';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
@@ -13,8 +12,9 @@ export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
   entities: [Interaction, TranscriptSegment],
   migrations: interactionsMigrations,
-  async buildSchema() {
-    const schema = await buildFederatedSchema(
+  permissions,
+  buildSchema() {
+    return buildFederatedSchema(
       {
         resolvers: [InteractionResolver, EndUserInteractionsResolver],
         orphanedTypes: [EndUserInteractions],
@@ -22,6 +22,5 @@ export const interactionsSubgraph: SubgraphModule = {
       },
       interactionReferences,
     );
-    return applyMiddleware(schema, permissions);
   },
 };

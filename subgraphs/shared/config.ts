@@ -12,8 +12,8 @@ export interface SubgraphConfig {
   dataDir: string;
   /** Development keys are generated here at first start; never used in production. */
   keysDir: string;
-  /** Public JWK (JSON) of the gateway's context-signing key; required in production. */
-  contextPublicKey?: string;
+  /** This subgraph's context key (base64url, from `npm run -s context-key -- <subgraph>`); required in production. */
+  contextKey?: string;
   seed: boolean;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
@@ -50,10 +50,10 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
   if (databaseUrl && !/^mysql:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a mysql:// URL');
   }
-  const contextPublicKey = env.CONTEXT_PUBLIC_KEY || undefined;
+  const contextKey = env.CONTEXT_KEY || undefined;
   if (production) {
     if (!databaseUrl) throw new ConfigError('DATABASE_URL is required in production');
-    if (!contextPublicKey) throw new ConfigError('CONTEXT_PUBLIC_KEY is required in production');
+    if (!contextKey) throw new ConfigError('CONTEXT_KEY is required in production');
   }
   const host = env.SUBGRAPH_HOST || '127.0.0.1';
   const ports = Object.fromEntries(
@@ -70,7 +70,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     databaseUrl,
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     keysDir: path.resolve(env.KEYS_DIR || '.keys'),
-    contextPublicKey,
+    contextKey,
     seed: bool(env, 'SEED', true),
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),

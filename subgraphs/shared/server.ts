@@ -6,10 +6,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
-import type { JWK } from 'jose';
+import { applyMiddleware, type IMiddlewareGenerator } from 'graphql-middleware';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { CONTEXT_HEADER, ContextVerifier, requestDigest } from './auth/signed-context';
+import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest } from './auth/signed-context';
 import { loadDevKeys } from './auth/dev-keys';
 import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
@@ -30,7 +30,10 @@ export interface SubgraphModule {
   name: SubgraphName;
   entities: Function[];
   migrations: Function[];
+  /** The federated schema without authorization (composition prints it); never served as is. */
   buildSchema(): Promise<GraphQLSchema>;
+  /** The subgraph's shield: every field's rule. */
+  permissions: IMiddlewareGenerator<unknown, unknown, unknown>;
   /** Routes outside GraphQL (service-to-service calls), mounted before it and verified the same way. */
   routes?(router: express.Router, deps: RouteDeps): void;
 }
@@ -49,10 +52,10 @@ export interface Listening {
   port: number;
 }
 
-/** Public JWK the gateway signs contexts with: from configuration, or the generated development key. */
-export async function contextPublicKey(config: SubgraphConfig): Promise<JWK> {
-  if (config.contextPublicKey) return JSON.parse(config.contextPublicKey) as JWK;
-  return (await loadDevKeys(config.keysDir)).context.publicJwk;
+/** This subgraph's context key: from configuration, or derived from the development master secret. */
+export async function contextKey(config: SubgraphConfig, name: SubgraphName): Promise<Uint8Array> {
+  if (config.contextKey) return decodeSecret(config.contextKey, 'CONTEXT_KEY');
+  return contextKeyFor(decodeSecret((await loadDevKeys(config.keysDir)).contextSecret, 'development context secret'), name);
 }
 
 export class SubgraphServer {
@@ -103,10 +106,10 @@ export async function createSubgraphServer(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
     }));
-  const verifier = await ContextVerifier.fromJwk(await contextPublicKey(config), module.name);
+  const verifier = new ContextVerifier(await contextKey(config, module.name), module.name);
   const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
-  const schema = await module.buildSchema();
+  const schema = applyMiddleware(await module.buildSchema(), module.permissions);
 
   const app = express();
   app.disable('x-powered-by');

@@ -6,7 +6,7 @@ import type { AccessMode } from '../../subgraphs/identity/entities/tenant.entity
 import { TenantService } from '../../subgraphs/identity/services/tenant.service';
 import { accessEvents } from '../../subgraphs/shared/access-events';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
-import { requestDigest } from '../../subgraphs/shared/auth/signed-context';
+import { contextKeyFor, decodeSecret, requestDigest } from '../../subgraphs/shared/auth/signed-context';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
@@ -390,13 +390,13 @@ describe('client address and the tenant allowlist', () => {
 
 describe('subgraph contexts that expired', () => {
   it('refuses a context past its expiry at every subgraph', async () => {
-    const key = await importJWK(world.env.keys.context.privateJwk, 'EdDSA');
+    const master = decodeSecret(world.env.keys.contextSecret, 'context secret');
     const query = '{ _service { sdl } }';
     const past = Math.floor(Date.now() / 1000) - 300;
     for (const name of ['identity', 'interactions', 'consent', 'crm'] as const) {
       const token = await new SignJWT({ ...memberClaims(world.acme, ['admin']), digest: requestDigest(query, undefined) })
-        .setProtectedHeader({ alg: 'EdDSA' }).setIssuer('cx-gateway').setAudience(name)
-        .setIssuedAt(past).setExpirationTime(past + 30).setJti(`old-${name}`).sign(key);
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience(name)
+        .setIssuedAt(past).setExpirationTime(past + 30).setJti(`old-${name}`).sign(contextKeyFor(master, name));
       const response = await postGraphQL(world.stack.subgraphUrls[name], query, undefined, { 'x-cx-context': token });
       expect(response.status).toBe(401);
       expect(response.data).toBeUndefined();

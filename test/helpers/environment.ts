@@ -6,7 +6,7 @@ import { createConnection } from 'mysql2/promise';
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
 import { loadDevKeys, type DevKeys } from '../../subgraphs/shared/auth/dev-keys';
-import { ContextSigner, requestDigest, type RequestClaims } from '../../subgraphs/shared/auth/signed-context';
+import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/shared/auth/signed-context';
 import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/shared/config';
 import { mysqlTarget } from '../../subgraphs/shared/data-source';
 
@@ -59,7 +59,7 @@ export async function testEnvironment(overrides: Record<string, string> = {}): P
         platform,
         ttlSeconds,
       }),
-    signer: () => ContextSigner.fromJwk(keys.context.privateJwk),
+    signer: async () => new ContextSigner(decodeSecret(keys.contextSecret, 'context secret')),
     async cleanup() {
       fs.rmSync(root, { recursive: true, force: true });
       if (databaseUrl) {

@@ -1,5 +1,12 @@
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { ContextSigner, ContextVerifier, requestDigest, type RequestClaims } from '../../subgraphs/shared/auth/signed-context';
+import { randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import {
+  ContextSigner,
+  ContextVerifier,
+  contextKeyFor,
+  requestDigest,
+  type RequestClaims,
+} from '../../subgraphs/shared/auth/signed-context';
 import { DomainError } from '../../subgraphs/shared/errors';
 
 const claims: RequestClaims = {
@@ -10,11 +17,7 @@ const claims: RequestClaims = {
   accessPolicy: { mode: 'ALLOWLIST', cidrs: ['203.0.113.0/24'] },
 };
 const query = '{ endUser(id: "1") { id } }';
-
-async function keyPair() {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
-  return { privateJwk: await exportJWK(privateKey), publicJwk: await exportJWK(publicKey) };
-}
+const master = new Uint8Array(randomBytes(32));
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
@@ -28,16 +31,10 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('signed gateway context', () => {
-  let signer: ContextSigner;
+  const signer = new ContextSigner(master);
   let verifier: ContextVerifier;
-  let keys: Awaited<ReturnType<typeof keyPair>>;
-
-  beforeAll(async () => {
-    keys = await keyPair();
-    signer = await ContextSigner.fromJwk(keys.privateJwk);
-  });
-  beforeEach(async () => {
-    verifier = await ContextVerifier.fromJwk(keys.publicJwk, 'identity');
+  beforeEach(() => {
+    verifier = new ContextVerifier(contextKeyFor(master, 'identity'), 'identity');
   });
 
   it('carries the claims to the subgraph it was signed for', async () => {
@@ -49,8 +46,17 @@ describe('signed gateway context', () => {
     expect(await refusal(verifier.verify(undefined, requestDigest(query, {})))).toMatch(/Missing/);
   });
 
-  it('is refused by another subgraph', async () => {
+  it('is refused by another subgraph: each holds a different key', async () => {
     const token = await signer.sign(claims, 'crm', requestDigest(query, {}));
+    await refusal(verifier.verify(token, requestDigest(query, {})));
+    expect(Buffer.from(contextKeyFor(master, 'crm')).equals(Buffer.from(contextKeyFor(master, 'identity')))).toBe(false);
+  });
+
+  it('cannot be minted for one subgraph with another subgraph’s key', async () => {
+    const crmKey = contextKeyFor(master, 'crm');
+    const token = await new SignJWT({ ...claims, digest: requestDigest(query, {}) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience('identity')
+      .setIssuedAt().setExpirationTime('30s').setJti('j-crm').sign(crmKey);
     await refusal(verifier.verify(token, requestDigest(query, {})));
   });
 
@@ -66,34 +72,59 @@ describe('signed gateway context', () => {
     expect(await refusal(verifier.verify(token, requestDigest(query, {})))).toMatch(/already used/);
   });
 
-  it('is refused when signed by another key (forged)', async () => {
-    const forger = await ContextSigner.fromJwk((await keyPair()).privateJwk);
-    const token = await forger.sign(claims, 'identity', requestDigest(query, {}));
-    await refusal(verifier.verify(token, requestDigest(query, {})));
+  it('is refused when signed from another master secret (forged)', async () => {
+    const forger = new ContextSigner(new Uint8Array(randomBytes(32)));
+    await refusal(verifier.verify(await forger.sign(claims, 'identity', requestDigest(query, {})), requestDigest(query, {})));
   });
 
   it('is refused when expired', async () => {
     const past = Math.floor(Date.now() / 1000) - 120;
-    const { importJWK } = await import('jose');
     const token = await new SignJWT({ ...claims, digest: requestDigest(query, {}) })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer('cx-gateway')
-      .setAudience('identity')
-      .setIssuedAt(past)
-      .setExpirationTime(past + 30)
-      .setJti('expired-1')
-      .sign(await importJWK(keys.privateJwk, 'EdDSA'));
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience('identity')
+      .setIssuedAt(past).setExpirationTime(past + 30).setJti('expired-1')
+      .sign(contextKeyFor(master, 'identity'));
     await refusal(verifier.verify(token, requestDigest(query, {})));
   });
 
   it('is refused when unsigned (alg none) or tampered with', async () => {
     const token = await signer.sign(claims, 'identity', requestDigest(query, {}));
-    const [header, payload] = token.split('.');
+    const [header, payload, signature] = token.split('.');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${payload}.`;
     await refusal(verifier.verify(none, requestDigest(query, {})));
     const altered = JSON.parse(Buffer.from(payload, 'base64url').toString());
     altered.tenant = { id: 't2', slug: 'globex' };
-    const tampered = `${header}.${Buffer.from(JSON.stringify(altered)).toString('base64url')}.${token.split('.')[2]}`;
+    const tampered = `${header}.${Buffer.from(JSON.stringify(altered)).toString('base64url')}.${signature}`;
     await refusal(verifier.verify(tampered, requestDigest(query, {})));
+  });
+
+  it('is a standard HS256 JWS: jose accepts ours, and we accept jose’s with our header', async () => {
+    const token = await signer.sign(claims, 'identity', requestDigest(query, {}));
+    const { payload } = await jwtVerify(token, contextKeyFor(master, 'identity'), { issuer: 'cx-gateway', audience: 'identity', algorithms: ['HS256'] });
+    expect(payload.tenant).toEqual(claims.tenant);
+    const fromJose = await new SignJWT({ ...claims, digest: requestDigest(query, {}) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience('identity')
+      .setIssuedAt().setExpirationTime('30s').setJti('from-jose').sign(contextKeyFor(master, 'identity'));
+    await expect(verifier.verify(fromJose, requestDigest(query, {}))).resolves.toEqual(claims);
+  });
+
+  it('refuses any other header, even with a valid HMAC over it', async () => {
+    const key = contextKeyFor(master, 'identity');
+    for (const header of [{ alg: 'HS512', typ: 'JWT' }, { alg: 'HS256' }, { typ: 'JWT', alg: 'HS256' }]) {
+      const token = await new SignJWT({ ...claims, digest: requestDigest(query, {}) })
+        .setProtectedHeader(header as { alg: string }).setIssuer('cx-gateway').setAudience('identity')
+        .setIssuedAt().setExpirationTime('30s').setJti(`h-${JSON.stringify(header)}`).sign(key);
+      await refusal(verifier.verify(token, requestDigest(query, {})));
+    }
+  });
+
+  it('refuses a context issued in the future or older than its lifetime', async () => {
+    const key = contextKeyFor(master, 'identity');
+    const now = Math.floor(Date.now() / 1000);
+    for (const [iat, exp] of [[now + 60, now + 90], [now - 40, now + 600]]) {
+      const token = await new SignJWT({ ...claims, digest: requestDigest(query, {}) })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience('identity')
+        .setIssuedAt(iat).setExpirationTime(exp).setJti(`t-${iat}`).sign(key);
+      await refusal(verifier.verify(token, requestDigest(query, {})));
+    }
   });
 });

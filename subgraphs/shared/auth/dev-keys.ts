@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export interface KeyPairJwk {
@@ -11,13 +11,18 @@ export interface KeyPairJwk {
 export interface DevKeys {
   /** Signs the development issuer's access tokens (`npm run token`); the gateway verifies them. */
   accessToken: KeyPairJwk;
-  /** Signs the gateway's per-request context; subgraphs verify it. */
-  context: KeyPairJwk;
   /** Signs the tokens the gateway itself issues to API clients (POST /oauth/token). */
   clientToken: KeyPairJwk;
+  /** The gateway's master secret for subgraph contexts (base64url); subgraphs derive their own key. */
+  contextSecret: string;
 }
 
-const ALGORITHMS = { accessToken: 'ES256', context: 'EdDSA', clientToken: 'ES256' } as const;
+const ALGORITHMS = { accessToken: 'ES256', clientToken: 'ES256' } as const;
+
+async function create(name: keyof DevKeys): Promise<KeyPairJwk | string> {
+  if (name === 'contextSecret') return randomBytes(32).toString('base64url');
+  return createPair(ALGORITHMS[name]);
+}
 
 async function createPair(alg: string): Promise<KeyPairJwk> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -35,11 +40,11 @@ async function createPair(alg: string): Promise<KeyPairJwk> {
 export async function loadDevKeys(dir: string): Promise<DevKeys> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keys = {} as DevKeys;
-  for (const name of Object.keys(ALGORITHMS) as (keyof DevKeys)[]) {
+  for (const name of ['accessToken', 'clientToken', 'contextSecret'] as (keyof DevKeys)[]) {
     const file = path.join(dir, `${name}.jwk.json`);
     if (!fs.existsSync(file)) {
       const temp = `${file}.${process.pid}.${randomUUID()}`;
-      fs.writeFileSync(temp, JSON.stringify(await createPair(ALGORITHMS[name])), { mode: 0o600 });
+      fs.writeFileSync(temp, JSON.stringify(await create(name)), { mode: 0o600 });
       try {
         fs.linkSync(temp, file);
       } catch (error) {
@@ -48,7 +53,7 @@ export async function loadDevKeys(dir: string): Promise<DevKeys> {
         fs.unlinkSync(temp);
       }
     }
-    keys[name] = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyPairJwk;
+    (keys as unknown as Record<string, unknown>)[name] = JSON.parse(fs.readFileSync(file, 'utf8'));
   }
   return keys;
 }

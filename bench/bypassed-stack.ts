@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { subgraphs } from '../subgraphs';
+import { LocalAccessEvents } from '../subgraphs/shared/access-events';
+import type { RequestClaims } from '../subgraphs/shared/auth/signed-context';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { SubgraphContext } from '../subgraphs/shared/context';
+
+/**
+ * The same subgraphs and gateway with the security layer taken out, for measuring its cost only:
+ * no token check, no principal lookup, no allowlist, no signed contexts, no shield. The tenant is
+ * fixed and passed in plain JSON. Lives under bench/ and is never part of the product.
+ */
+const HEADER = 'x-bench-claims';
+const silent = pino({ level: 'silent' });
+
+async function listen(app: express.Express): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
+}
+
+export async function startBypassedStack(dataSources: Record<SubgraphName, DataSource>, claims: RequestClaims, supergraphPath: string) {
+  const events = new LocalAccessEvents();
+  const closers: (() => Promise<unknown>)[] = [];
+  const urls = {} as Record<SubgraphName, string>;
+  for (const name of SUBGRAPH_NAMES) {
+    const apollo = new ApolloServer<SubgraphContext>({ schema: await subgraphs[name].buildSchema() });
+    await apollo.start();
+    const app = express();
+    app.use(
+      '/graphql',
+      express.json({ limit: '2mb' }),
+      expressMiddleware(apollo, {
+        context: async ({ req }) => new SubgraphContext(JSON.parse(req.header(HEADER)!), dataSources[name], silent, events),
+      }),
+    );
+    const { server, url } = await listen(app);
+    urls[name] = url;
+    closers.push(() => apollo.stop(), () => new Promise((resolve) => server.close(resolve)));
+  }
+  const gateway = new ApolloGateway({
+    supergraphSdl: fs.readFileSync(supergraphPath, 'utf8'),
+    buildService: ({ name }) =>
+      new (class extends RemoteGraphQLDataSource {
+        override willSendRequest({ request }: GraphQLDataSourceProcessOptions) {
+          request.http?.headers.set(HEADER, JSON.stringify(claims));
+        }
+      })({ url: urls[name as SubgraphName] }),
+  });
+  const apollo = new ApolloServer({ gateway });
+  await apollo.start();
+  const app = express();
+  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo));
+  const { server, url } = await listen(app);
+  closers.push(() => apollo.stop(), () => new Promise((resolve) => server.close(resolve)));
+  return {
+    gatewayUrl: url,
+    subgraphUrls: urls,
+    close: () => Promise.all(closers.map((close) => close())),
+  };
+}

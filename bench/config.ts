@@ -1,0 +1,35 @@
+import { ConfigError } from '../subgraphs/shared/config';
+
+export interface BenchConfig {
+  /** Seconds per scenario, after a short warm-up. */
+  durationSeconds: number;
+  connections: number;
+  /** Interleaved repetitions of every scenario; figures are medians. */
+  rounds: number;
+  endUsersPerTenant: number;
+  /** Runs the stack on MySQL/MariaDB (a database of its own, dropped afterwards) instead of SQLite. */
+  databaseUrl?: string;
+  /** Only scenarios whose name contains this. */
+  only?: string;
+  /** Extra Node flags for the server process, e.g. --cpu-prof. */
+  nodeOptions: string[];
+}
+
+function positive(raw: string | undefined, fallback: number, key: string): number {
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${key} must be a positive integer`);
+  return value;
+}
+
+/** The benchmark's settings; the only place bench/ reads the environment. */
+export function loadBenchConfig(env: Record<string, string | undefined> = process.env): BenchConfig {
+  return {
+    durationSeconds: positive(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
+    connections: positive(env.BENCH_CONNECTIONS, 10, 'BENCH_CONNECTIONS'),
+    rounds: positive(env.BENCH_ROUNDS, 3, 'BENCH_ROUNDS'),
+    endUsersPerTenant: positive(env.BENCH_END_USERS, 200, 'BENCH_END_USERS'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    only: env.BENCH_ONLY || undefined,
+    nodeOptions: (env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+  };
+}

@@ -1,0 +1,155 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { loadBenchConfig } from './config';
+
+interface Ready {
+  secure: { gateway: string; subgraphs: Record<string, string> };
+  bypassed: { gateway: string; subgraphs: Record<string, string> };
+  token: string;
+  endUserIds: string[];
+  database: string;
+}
+
+interface Scenario {
+  name: string;
+  url: (ready: Ready) => string;
+  headers: (ready: Ready) => Record<string, string>;
+  /** A request body for the i-th request (ids rotate so no row is favoured). */
+  body: (ready: Ready, i: number) => string;
+}
+
+interface Result {
+  scenario: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  rssMb: number;
+}
+
+const FEDERATED = `query Federated($id: ID!) {
+  endUser(id: $id) {
+    id firstName lastName email phone ssn
+    interactions(first: 5) { edges { node { id channel startedAt transcript(first: 5) { edges { node { sequence text } } } } } }
+    consents(first: 5) { edges { node { purpose granted } } }
+    crmLinks(first: 5) { edges { node { externalId } } }
+  }
+}`;
+const SINGLE = 'query Single($id: ID!) { endUser(id: $id) { id firstName lastName email phone } }';
+
+const gql = (query: string) => (ready: Ready, i: number) =>
+  JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
+const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
+const plain = () => ({ 'content-type': 'application/json' });
+
+/** Each pair runs the same operation through the secured gateway and through its bypassed twin. */
+const SCENARIOS: Scenario[] = [
+  { name: 'federated end-user, security on', url: (r) => r.secure.gateway, headers: withToken, body: gql(FEDERATED) },
+  { name: 'federated end-user, security off', url: (r) => r.bypassed.gateway, headers: plain, body: gql(FEDERATED) },
+  { name: 'single-subgraph lookup, security on', url: (r) => r.secure.gateway, headers: withToken, body: gql(SINGLE) },
+  { name: 'single-subgraph lookup, security off', url: (r) => r.bypassed.gateway, headers: plain, body: gql(SINGLE) },
+];
+
+function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (reply: Record<string, unknown>) => {
+      if (key in reply) {
+        child.off('message', listener);
+        resolve(reply[key] as T);
+      }
+    };
+    child.on('message', listener);
+    child.send(message);
+  });
+}
+
+/** Fails loudly if the operation does not answer cleanly, so no figure is measured on errors. */
+async function check(scenario: Scenario, ready: Ready): Promise<void> {
+  const response = await fetch(scenario.url(ready), { method: 'POST', headers: scenario.headers(ready), body: scenario.body(ready, 0) });
+  const body = (await response.json()) as { errors?: unknown; data?: unknown };
+  if (!response.ok || body.errors || !body.data) throw new Error(`${scenario.name}: ${JSON.stringify(body).slice(0, 300)}`);
+}
+
+async function measure(scenario: Scenario, ready: Ready, child: ChildProcess, seconds: number, connections: number): Promise<Result> {
+  await check(scenario, ready);
+  let i = 0;
+  const run = (duration: number) =>
+    autocannon({
+      url: scenario.url(ready),
+      method: 'POST',
+      connections,
+      duration,
+      headers: scenario.headers(ready),
+      requests: [{ setupRequest: (request) => ({ ...request, body: scenario.body(ready, i++) }) }],
+    });
+  await run(2);
+  const result = await run(seconds);
+  return {
+    scenario: scenario.name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+    rssMb: Math.round((await ask<number>(child, { memory: true }, 'memory')) / 1024 / 1024),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadBenchConfig();
+  const child = fork(path.join(__dirname, 'server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: config.nodeOptions });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as Ready));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const runs = new Map<string, Result[]>();
+  try {
+    // Rounds interleave the scenarios, so a slow spell of the machine hits every scenario alike.
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const scenario of SCENARIOS.filter((s) => !config.only || s.name.includes(config.only))) {
+        const result = await measure(scenario, ready, child, config.durationSeconds, config.connections);
+        runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
+        process.stderr.write(`round ${round}, ${result.scenario}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms\n`);
+      }
+    }
+  } finally {
+    child.disconnect();
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const results: Result[] = [...runs.entries()].map(([scenario, rs]) => ({
+    scenario,
+    requestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    errors: rs.reduce((sum, r) => sum + r.errors, 0),
+    rssMb: Math.max(...rs.map((r) => r.rssMb)),
+  }));
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    `Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${ready.database}; ` +
+      `${config.connections} connections, ${config.durationSeconds} s per scenario and round, medians of ${config.rounds} interleaved rounds, ` +
+      `${config.endUsersPerTenant} end-users per tenant.`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | errors | server RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...results.map((r) => `| ${r.scenario} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssMb} |`),
+  ];
+  const pair = (prefix: string) => {
+    const on = results.find((r) => r.scenario === `${prefix}, security on`);
+    const off = results.find((r) => r.scenario === `${prefix}, security off`);
+    if (on && off) {
+      lines.push(`- ${prefix}: the security layer costs ${((1 - on.requestsPerSecond / off.requestsPerSecond) * 100).toFixed(1)}% throughput (p99 ${off.p99} → ${on.p99} ms)`);
+    }
+  };
+  lines.push('');
+  pair('federated end-user');
+  pair('single-subgraph lookup');
+  process.stdout.write(lines.join('\n') + '\n');
+  if (results.some((r) => r.errors > 0)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

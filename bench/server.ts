@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadGatewayConfig } from '../gateway/config';
+import { signDevToken } from '../gateway/auth/dev-issuer';
+import { createGatewayServer } from '../gateway/server';
+import { seedDemoData, type DataSources } from '../scripts/seed';
+import { subgraphs } from '../subgraphs';
+import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
+import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
+import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
+import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
+import { openDataSource } from '../subgraphs/shared/data-source';
+import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
+import { startBypassedStack } from './bypassed-stack';
+import { loadBenchConfig } from './config';
+
+/**
+ * The process under test (forked by bench/run.ts): the secured stack and its bypassed twin over
+ * the same seeded databases, so both answer identical queries with identical data.
+ */
+async function main(): Promise<void> {
+  const bench = loadBenchConfig();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-bench-'));
+  const env = { NODE_ENV: 'development', DATA_DIR: path.join(root, 'data'), KEYS_DIR: path.join(root, 'keys'), LOG_LEVEL: 'silent', SEED: 'false' };
+  // A database of its own, on MySQL when DATABASE_URL is given.
+  if (bench.databaseUrl) Object.assign(env, { DATABASE_URL: bench.databaseUrl.replace(/\/[^/]*$/, '') + `/bench${process.pid}` });
+  const subgraphConfig = loadSubgraphConfig(env);
+  const gatewayConfig = loadGatewayConfig(env);
+  const sources = {} as DataSources;
+  for (const name of SUBGRAPH_NAMES) {
+    const { entities, migrations } = subgraphs[name];
+    sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: subgraphConfig.databaseUrl, dataDir: subgraphConfig.dataDir });
+  }
+  await seedDemoData(sources, bench.endUsersPerTenant);
+
+  const servers: SubgraphServer[] = [];
+  const subgraphUrls = {} as Record<string, string>;
+  for (const name of SUBGRAPH_NAMES) {
+    const server = await createSubgraphServer(subgraphs[name], { config: subgraphConfig, dataSource: sources[name] });
+    subgraphUrls[name] = (await server.listen(0)).url;
+    servers.push(server);
+  }
+  const gateway = await createGatewayServer({ ...gatewayConfig, subgraphUrls: subgraphUrls as never });
+  const secureUrl = (await gateway.listen(0)).url;
+
+  const tenant = await sources.identity.getRepository(Tenant).findOneByOrFail({ slug: 'acme' });
+  const endUsers = await sources.identity.getRepository(EndUser).find({ where: { tenantId: tenant.id }, order: { id: 'ASC' } });
+  const keys = await loadDevKeys(subgraphConfig.keysDir);
+  const token = await signDevToken(keys.accessToken.privateJwk, {
+    issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-admin', tenant: 'acme', roles: ['admin'],
+  });
+  const bypassed = await startBypassedStack(
+    sources,
+    {
+      requestId: 'bench',
+      tenant: { id: tenant.id, slug: tenant.slug },
+      principal: { id: 'bench-admin', kind: 'operator', roles: ['admin'], scopes: [] },
+      clientIp: '127.0.0.1',
+      accessPolicy: { mode: 'EVERYONE', cidrs: [] },
+    },
+    gatewayConfig.supergraphPath,
+  );
+
+  process.send!({
+    ready: true,
+    secure: { gateway: secureUrl, subgraphs: subgraphUrls },
+    bypassed: { gateway: bypassed.gatewayUrl, subgraphs: bypassed.subgraphUrls },
+    token,
+    endUserIds: endUsers.map((e) => e.id),
+    database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
+  });
+  process.on('message', (message: { memory?: boolean }) => {
+    if (message.memory) process.send!({ memory: process.memoryUsage().rss });
+  });
+  process.once('disconnect', async () => {
+    await gateway.close();
+    await bypassed.close();
+    await Promise.all(servers.map((s) => s.close()));
+    if (subgraphConfig.databaseUrl) await Promise.all(Object.values(sources).map((s) => s.dropDatabase()));
+    await Promise.all(Object.values(sources).map((s) => s.destroy()));
+    fs.rmSync(root, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});
