@@ -5,6 +5,7 @@ import express from 'express';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
@@ -32,7 +33,10 @@ export async function startBypassedStack(dataSources: Record<SubgraphName, DataS
   const closers: (() => Promise<unknown>)[] = [];
   const urls = {} as Record<SubgraphName, string>;
   for (const name of SUBGRAPH_NAMES) {
-    const apollo = new ApolloServer<SubgraphContext>({ schema: await subgraphs[name].buildSchema() });
+    const apollo = new ApolloServer<SubgraphContext>({
+      schema: await subgraphs[name].buildSchema(),
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+    });
     await apollo.start();
     const app = express();
     app.use(

@@ -145,11 +145,14 @@ export async function createSubgraphServer(
       // Nothing runs, `_service` and `_entities` included, without a fresh gateway signature for this body.
       context: async ({ req }) => {
         const body = req.body as { query?: string; variables?: unknown } | undefined;
-        const claims = await verifier.verify(
-          req.header(CONTEXT_HEADER),
-          requestDigest(body?.query, body?.variables),
-        );
-        return new SubgraphContext(claims, dataSource, logger, events);
+        try {
+          const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(body?.query, body?.variables));
+          return new SubgraphContext(claims, dataSource, logger, events);
+        } catch (error) {
+          // Whoever calls a subgraph without a valid context is not the gateway: say so in the log.
+          logger.warn({ peer: req.socket.remoteAddress, reason: (error as Error).message }, 'request denied');
+          throw error;
+        }
       },
     }),
   );
