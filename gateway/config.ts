@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, port, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+import { ConfigError, DEFAULT_PORTS, port, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
 
 export interface GatewayConfig {
   production: boolean;
@@ -45,11 +45,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   }
   if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
   const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
-  const defaults: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
   const subgraphUrls = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => {
       const key = name.toUpperCase();
-      return [name, env[`${key}_URL`] || `http://${subgraphHost}:${port(env, `${key}_PORT`, defaults[name])}/graphql`];
+      return [name, env[`${key}_URL`] || `http://${subgraphHost}:${port(env, `${key}_PORT`, DEFAULT_PORTS[name])}/graphql`];
     }),
   ) as Record<SubgraphName, string>;
   const clientTtl = Number(env.CLIENT_TOKEN_TTL_SECONDS ?? 900);

@@ -2,9 +2,8 @@ import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { subgraphs } from '../subgraphs';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
 
-const DEFAULT_PORTS: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
 
 export interface Composition {
   subgraphSdl: Record<SubgraphName, string>;

@@ -3,7 +3,7 @@ import path from 'node:path';
 export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
-const DEFAULT_PORTS: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
+export const DEFAULT_PORTS: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
 
 export interface SubgraphConfig {
   production: boolean;
