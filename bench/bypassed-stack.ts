@@ -13,6 +13,8 @@ import { LocalAccessEvents } from '../subgraphs/shared/access-events';
 import type { RequestClaims } from '../subgraphs/shared/auth/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
 import { SubgraphContext } from '../subgraphs/shared/context';
+import { Keyring } from '../subgraphs/shared/crypto/keyring';
+import type { MasterKeyProvider } from '../subgraphs/shared/crypto/master-keys';
 
 /**
  * The same subgraphs and gateway with the security layer taken out, for measuring its cost only:
@@ -28,10 +30,16 @@ async function listen(app: express.Express): Promise<{ server: http.Server; url:
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
 
-export async function startBypassedStack(dataSources: Record<SubgraphName, DataSource>, claims: RequestClaims, supergraphPath: string) {
+export async function startBypassedStack(
+  dataSources: Record<SubgraphName, DataSource>,
+  claims: RequestClaims,
+  supergraphPath: string,
+  masterKeys: MasterKeyProvider,
+) {
   const events = new LocalAccessEvents();
   const closers: (() => Promise<unknown>)[] = [];
   const urls = {} as Record<SubgraphName, string>;
+  const keyrings = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, new Keyring(dataSources[n], masterKeys)])) as Record<SubgraphName, Keyring>;
   for (const name of SUBGRAPH_NAMES) {
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
@@ -43,7 +51,7 @@ export async function startBypassedStack(dataSources: Record<SubgraphName, DataS
       '/graphql',
       express.json({ limit: '2mb' }),
       expressMiddleware(apollo, {
-        context: async ({ req }) => new SubgraphContext(JSON.parse(req.header(HEADER)!), dataSources[name], silent, events),
+        context: async ({ req }) => new SubgraphContext(JSON.parse(req.header(HEADER)!), dataSources[name], silent, events, keyrings[name]),
       }),
     );
     const { server, url } = await listen(app);

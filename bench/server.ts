@@ -12,7 +12,7 @@ import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
 import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
-import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
+import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
 import { startBypassedStack } from './bypassed-stack';
 import { loadBenchConfig } from './config';
 
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const { entities, migrations } = subgraphs[name];
     sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: subgraphConfig.databaseUrl, dataDir: subgraphConfig.dataDir });
   }
-  await seedDemoData(sources, bench.endUsersPerTenant);
+  await seedDemoData(sources, await masterKeys(subgraphConfig), bench.endUsersPerTenant);
 
   const servers: SubgraphServer[] = [];
   const subgraphUrls = {} as Record<string, string>;
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       accessPolicy: { mode: 'EVERYONE', cidrs: [] },
     },
     gatewayConfig.supergraphPath,
+    await masterKeys(subgraphConfig),
   );
 
   process.send!({

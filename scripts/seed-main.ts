@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { subgraphs } from '../subgraphs';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
+import { masterKeys } from '../subgraphs/shared/server';
 import { seedDemoData, type DataSources } from './seed';
 
 /** `npm run db:seed`: migrates, then seeds acme and globex when the identity database has no tenant. */
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
       const { entities, migrations } = subgraphs[name];
       sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     }
-    const seeded = config.seed && (await seedDemoData(sources));
+    const seeded = config.seed && (await seedDemoData(sources, await masterKeys(config)));
     process.stdout.write(seeded ? 'seeded demo tenants acme and globex\n' : 'nothing to seed\n');
   } finally {
     await Promise.all(Object.values(sources).map((source) => source.destroy()));

@@ -3,6 +3,9 @@ import type { SubgraphName } from '../subgraphs/shared/config';
 import { newId } from '../subgraphs/shared/tenant-entity';
 import { TenantScope } from '../subgraphs/shared/tenant-repository';
 import { EndUser, Gender, MaritalStatus } from '../subgraphs/identity/entities/end-user.entity';
+import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedFields } from '../subgraphs/identity/services/end-user-codec';
+import { Keyring } from '../subgraphs/shared/crypto/keyring';
+import type { MasterKeyProvider } from '../subgraphs/shared/crypto/master-keys';
 import { AccessMode, Deployment, Tenant, TenantStatus } from '../subgraphs/identity/entities/tenant.entity';
 import { Channel, Direction, Interaction } from '../subgraphs/interactions/entities/interaction.entity';
 import { Speaker, TranscriptSegment } from '../subgraphs/interactions/entities/transcript-segment.entity';
@@ -26,6 +29,9 @@ const LINES = [
   'Everything is sorted now, is there anything else?',
 ];
 
+/** Demo phone numbers: +1555 and seven digits unique per tenant and person. */
+export const demoPhone = (tenantIndex: number, n: number) => `+1555${String(1_000_000 + tenantIndex * 100_000 + n).slice(-7)}`;
+
 /** Small deterministic generator, so every fresh start shows the same demo data. */
 function random(seed: number) {
   let state = seed >>> 0;
@@ -38,7 +44,8 @@ function random(seed: number) {
 export type DataSources = Record<SubgraphName, DataSource>;
 
 /** Seeds the demo tenants when identity holds no tenant yet; returns whether it did. */
-export async function seedDemoData(sources: DataSources, endUsersPerTenant = 50): Promise<boolean> {
+export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyProvider, endUsersPerTenant = 50): Promise<boolean> {
+  const keyring = new Keyring(sources.identity, masterKeys);
   const tenants = sources.identity.getRepository(Tenant);
   if ((await tenants.count()) > 0) return false;
   for (const [index, demo] of DEMO_TENANTS.entries()) {
@@ -50,21 +57,23 @@ export async function seedDemoData(sources: DataSources, endUsersPerTenant = 50)
     const scope = (name: SubgraphName) => TenantScope.of(sources[name], tenant.id);
 
     const people = scope('identity').repo(EndUser);
+    const codec = new EndUserCodec(await keyring.cipherFor(tenant.id));
     const endUsers = Array.from({ length: endUsersPerTenant }, (_, n) => {
       const [firstName, lastName] = [pick(FIRST), pick(LAST)];
       const [city, region, country] = pick(CITIES);
-      return people.create({
-        firstName,
-        lastName,
+      const row = people.create({ firstName, lastName, dataRegion: demo.region, externalRef: `${demo.slug}-crm-${1000 + n}` });
+      const fields: EncryptedFields = {
         email: `${firstName}.${lastName}.${n}@${demo.slug}.example`.toLowerCase(),
-        phone: `+1555${String(1_000_000 + index * 100_000 + n).slice(-7)}`,
+        phone: demoPhone(index, n),
         address: { line1: `${n + 1} Main Street`, line2: null, city, region, postalCode: `${10000 + n}`, country },
         gender: pick(Object.values(Gender)),
         dateOfBirth: `${1950 + Math.floor(next() * 50)}-0${1 + Math.floor(next() * 9)}-1${Math.floor(next() * 9)}`,
         ssn: `${100 + Math.floor(next() * 500)}-${10 + Math.floor(next() * 89)}-${1000 + Math.floor(next() * 8999)}`,
         maritalStatus: pick(Object.values(MaritalStatus)),
         geolocation: n % 3 === 0 ? { latitude: 40 + next(), longitude: -74 - next(), accuracy: 25, capturedAt: new Date() } : null,
-      });
+      };
+      for (const field of ENCRYPTED_FIELDS) codec.write(row, field, fields[field] as never);
+      return row;
     });
     await people.saveMany(endUsers);
 

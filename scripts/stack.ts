@@ -3,7 +3,7 @@ import { createGatewayServer, type GatewayServer } from '../gateway/server';
 import type { GatewayConfig } from '../gateway/config';
 import { subgraphs } from '../subgraphs';
 import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
-import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
+import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
 import { seedDemoData, type DataSources } from './seed';
 
 export interface Stack {
@@ -42,6 +42,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       (options.seed ?? subgraphConfig.seed) &&
       (await seedDemoData(
         Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].dataSource])) as DataSources,
+        await masterKeys(subgraphConfig),
         options.seedEndUsers,
       ));
     for (const name of SUBGRAPH_NAMES) {

@@ -13,10 +13,14 @@ import { internalRoutes } from './resolvers/internal.routes';
 import { PrincipalResolver } from './resolvers/principal.resolver';
 import { ApiClient } from './entities/api-client.entity';
 import { Operator } from './entities/operator.entity';
+import { AuditEvent } from './entities/audit-event.entity';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
+import { sensitiveReadAudit } from './services/audit.service';
 
 export const identitySubgraph: SubgraphModule = {
   name: 'identity',
-  entities: [Tenant, EndUser, Operator, ApiClient],
+  entities: [Tenant, EndUser, Operator, ApiClient, AuditEvent, TenantDataKey],
+  plugins: [sensitiveReadAudit],
   migrations: identityMigrations,
   permissions,
   buildSchema() {

@@ -14,6 +14,8 @@ export interface SubgraphConfig {
   keysDir: string;
   /** This subgraph's context key (base64url, from `npm run -s context-key -- <subgraph>`); required in production. */
   contextKey?: string;
+  /** `id:key,id:key` (first is current) wrapping tenant data keys; required in production. */
+  masterKeys?: string;
   seed: boolean;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
@@ -54,6 +56,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
   if (production) {
     if (!databaseUrl) throw new ConfigError('DATABASE_URL is required in production');
     if (!contextKey) throw new ConfigError('CONTEXT_KEY is required in production');
+    if (!env.MASTER_KEYS) throw new ConfigError('MASTER_KEYS is required in production');
   }
   const host = env.SUBGRAPH_HOST || '127.0.0.1';
   const ports = Object.fromEntries(
@@ -71,6 +74,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     dataDir: path.resolve(env.DATA_DIR || 'data'),
     keysDir: path.resolve(env.KEYS_DIR || '.keys'),
     contextKey,
+    masterKeys: env.MASTER_KEYS || undefined,
     seed: bool(env, 'SEED', true),
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { RequestClaims } from './auth/signed-context';
 import type { AccessEvents } from './access-events';
+import type { Keyring } from './crypto/keyring';
 import { effectiveScopes, type Scope } from './auth/roles';
 import { forbidden } from './errors';
 import { TenantScope } from './tenant-repository';
@@ -19,6 +20,8 @@ export class SubgraphContext {
     readonly logger: Logger,
     /** Where changes to a tenant's access are announced to the gateways. */
     readonly accessEvents: AccessEvents,
+    /** Per-tenant field encryption and blind indexes. */
+    readonly keyring: Keyring,
   ) {}
 
   get requestId(): string {

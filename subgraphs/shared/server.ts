@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -15,6 +15,8 @@ import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
 import { openDataSource } from './data-source';
 import { accessEvents, type AccessEvents } from './access-events';
+import { Keyring } from './crypto/keyring';
+import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
 import { createErrorFormatter } from './errors';
 import { createLogger } from './logger';
 
@@ -34,6 +36,8 @@ export interface SubgraphModule {
   buildSchema(): Promise<GraphQLSchema>;
   /** The subgraph's shield: every field's rule. */
   permissions: IMiddlewareGenerator<unknown, unknown, unknown>;
+  /** Apollo plugins of the subgraph's own (e.g. identity's read audit). */
+  plugins?: ApolloServerPlugin<SubgraphContext>[];
   /** Routes outside GraphQL (service-to-service calls), mounted before it and verified the same way. */
   routes?(router: express.Router, deps: RouteDeps): void;
 }
@@ -50,6 +54,11 @@ export interface SubgraphServerOptions {
 export interface Listening {
   url: string;
   port: number;
+}
+
+/** The master keys wrapping tenant data keys: from configuration, or the generated development key. */
+export async function masterKeys(config: SubgraphConfig): Promise<MasterKeyProvider> {
+  return new LocalMasterKeys(config.masterKeys ?? (await loadDevKeys(config.keysDir)).masterKeys);
 }
 
 /** This subgraph's context key: from configuration, or derived from the development master secret. */
@@ -110,6 +119,7 @@ export async function createSubgraphServer(
   const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
+  const keyring = new Keyring(dataSource, await masterKeys(config));
 
   const app = express();
   app.disable('x-powered-by');
@@ -123,6 +133,7 @@ export async function createSubgraphServer(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      ...(module.plugins ?? []),
     ],
   });
   await apollo.start();
@@ -147,7 +158,7 @@ export async function createSubgraphServer(
         const body = req.body as { query?: string; variables?: unknown } | undefined;
         try {
           const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(body?.query, body?.variables));
-          return new SubgraphContext(claims, dataSource, logger, events);
+          return new SubgraphContext(claims, dataSource, logger, events, keyring);
         } catch (error) {
           // Whoever calls a subgraph without a valid context is not the gateway: say so in the log.
           logger.warn({ peer: req.socket.remoteAddress, reason: (error as Error).message }, 'request denied');

@@ -18,9 +18,9 @@ describe('tenant-scoped repository', () => {
   it('stamps writes with its tenant and never reads or deletes another tenant’s rows', async () => {
     const a = TenantScope.of(dataSource, 'tenant-a').repo(EndUser);
     const b = TenantScope.of(dataSource, 'tenant-b').repo(EndUser);
-    const mine = await a.save(a.create({ firstName: 'Ann', tenantId: 'tenant-b' } as Partial<EndUser>));
+    const mine = await a.save(a.create({ firstName: 'Ann', dataRegion: 'us-east-1', tenantId: 'tenant-b' } as Partial<EndUser>));
     expect(mine.tenantId).toBe('tenant-a');
-    await b.save(b.create({ firstName: 'Bob' }));
+    await b.save(b.create({ firstName: 'Bob', dataRegion: 'us-east-1' }));
     expect(await b.findById(mine.id)).toBeNull();
     expect(await b.findByIds([mine.id])).toEqual([]);
     expect((await b.find()).map((e) => e.firstName)).toEqual(['Bob']);

@@ -60,14 +60,17 @@ export class Geolocation {
 }
 
 /**
- * A person a tenant serves; owned by the identity subgraph, extended by the others. Sensitive
- * fields reach GraphQL only through EndUserResolver, which masks them without `pii:read`.
+ * A person a tenant serves; owned by the identity subgraph, extended by the others. Personal
+ * fields other than the name are stored only encrypted with the tenant's data key (see
+ * EndUserCodec); email and phone are found through blind indexes. EndUserResolver decrypts
+ * what a query asks for, masking sensitive fields without `pii:read`.
  */
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A person the tenant serves (a caller, customer or contact).' })
 @Entity('end_users')
-@Index(['tenantId', 'email'])
-@Index(['tenantId', 'phone'])
+@Index(['tenantId', 'emailIndex'])
+@Index(['tenantId', 'phoneIndex'])
+@Index(['tenantId', 'externalRef'], { unique: true })
 export class EndUser extends TenantOwnedEntity {
   @Field(() => ID)
   declare id: string;
@@ -80,32 +83,43 @@ export class EndUser extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 100, nullable: true })
   lastName: string | null;
 
-  @Field(() => String, { nullable: true })
-  @Column({ type: 'varchar', length: 254, nullable: true })
-  email: string | null;
+  @Field(() => String, { nullable: true, description: 'Your own reference for this person, unique in your tenant (see upsertEndUser).' })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  externalRef: string | null;
 
-  @Field(() => String, { nullable: true, description: 'E.164, e.g. +14155550123.' })
-  @Column({ type: 'varchar', length: 16, nullable: true })
-  phone: string | null;
+  @Field({ description: 'Region the record is stored in, stamped from the tenant at creation.' })
+  @Column({ type: 'varchar', length: 40 })
+  dataRegion: string;
 
-  @Field(() => PostalAddress, { nullable: true })
-  @Column({ type: 'simple-json', nullable: true })
-  address: PostalAddress | null;
+  @Column({ type: 'text', nullable: true })
+  emailEncrypted: string | null;
 
-  @Column({ type: 'varchar', length: 20, default: Gender.UNSPECIFIED })
-  gender: Gender;
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  emailIndex: string | null;
 
-  @Column({ type: 'varchar', length: 10, nullable: true })
-  dateOfBirth: string | null;
+  @Column({ type: 'text', nullable: true })
+  phoneEncrypted: string | null;
 
-  @Column({ type: 'varchar', length: 11, nullable: true })
-  ssn: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  phoneIndex: string | null;
 
-  @Column({ type: 'varchar', length: 30, default: MaritalStatus.UNSPECIFIED })
-  maritalStatus: MaritalStatus;
+  @Column({ type: 'text', nullable: true })
+  addressEncrypted: string | null;
 
-  @Column({ type: 'simple-json', nullable: true })
-  geolocation: Geolocation | null;
+  @Column({ type: 'text', nullable: true })
+  genderEncrypted: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  dateOfBirthEncrypted: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  ssnEncrypted: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  maritalStatusEncrypted: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  geolocationEncrypted: string | null;
 
   @Field()
   declare createdAt: Date;

@@ -5,6 +5,11 @@ import { Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/e
 /** Fields shared by create and update; update treats every field as optional (partial). */
 @InputType()
 export class EndUserFieldsInput {
+  @Field(() => String, { nullable: true, description: 'Your own reference for this person, unique in your tenant.' })
+  @IsOptional()
+  @Length(1, 200)
+  externalRef?: string | null;
+
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100)
@@ -63,6 +68,9 @@ export class EndUserFilter {
   @Field(() => String, { nullable: true, description: 'Exact email address.' })
   email?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Exact E.164 phone number.' })
+  @Field(() => String, { nullable: true, description: 'Exact E.164 phone number (caller id).' })
   phone?: string | null;
+
+  @Field(() => String, { nullable: true })
+  externalRef?: string | null;
 }

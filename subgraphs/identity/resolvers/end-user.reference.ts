@@ -5,7 +5,7 @@ import { EndUserService } from '../services/end-user.service';
 /** Batched per request and scoped to the caller's tenant: another tenant's id resolves to null. */
 export function endUserLoader(ctx: SubgraphContext) {
   return ctx.loader<string, EndUser | null>('EndUser.byId', async (ids) =>
-    byKeys(ids, await new EndUserService(ctx.scope).findMany(ids), (row) => row.id),
+    byKeys(ids, await new EndUserService(ctx).findMany(ids), (row) => row.id),
   );
 }
 

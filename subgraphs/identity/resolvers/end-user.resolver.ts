@@ -1,14 +1,38 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { connectionType, PageArgs } from '../../shared/pagination';
-import { EndUser, Gender, Geolocation, MaritalStatus } from '../entities/end-user.entity';
-import { maskSsn } from '../services/pii';
+import { AuditEvent } from '../entities/audit-event.entity';
+import { EndUser, Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/end-user.entity';
 import { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
+import { AuditService, noteSensitiveRead } from '../services/audit.service';
+import { EndUserCodec, type EncryptedField, type EncryptedFields } from '../services/end-user-codec';
 import { EndUserService } from '../services/end-user.service';
+import { maskSsn } from '../services/pii';
 import { endUserLoader } from './end-user.reference';
 
 @ObjectType()
 export class EndUserConnection extends connectionType(EndUser) {}
+
+@ObjectType()
+export class AuditEventConnection extends connectionType(AuditEvent) {}
+
+async function decrypt<F extends EncryptedField>(ctx: SubgraphContext, endUser: EndUser, field: F): Promise<EncryptedFields[F] | null> {
+  return new EndUserCodec(await ctx.keyring.cipherFor(ctx.tenantId)).read(endUser, field);
+}
+
+/** Whole with `pii:read`, otherwise masked by `mask` (null by default); every read is audited. */
+async function sensitive<F extends EncryptedField>(
+  ctx: SubgraphContext,
+  endUser: EndUser,
+  field: F,
+  mask: (value: NonNullable<EncryptedFields[F]>) => EncryptedFields[F] | null = () => null,
+): Promise<EncryptedFields[F] | null> {
+  const whole = ctx.can('pii:read');
+  noteSensitiveRead(ctx, endUser.id, field, !whole);
+  const value = await decrypt(ctx, endUser, field);
+  if (value === null) return null;
+  return whole ? value : mask(value as NonNullable<EncryptedFields[F]>);
+}
 
 @Resolver(() => EndUser)
 export class EndUserResolver {
@@ -17,18 +41,27 @@ export class EndUserResolver {
     return endUserLoader(ctx).load(id);
   }
 
-  @Query(() => EndUserConnection)
+  @Query(() => EndUserConnection, { description: 'Filter by exact email, phone (caller id) or your external reference.' })
   endUsers(
     @Args() { first, after }: PageArgs,
     @Arg('filter', () => EndUserFilter, { nullable: true }) filter: EndUserFilter | undefined,
     @Ctx() ctx: SubgraphContext,
   ) {
-    return new EndUserService(ctx.scope).list(filter, first, after);
+    return new EndUserService(ctx).list(filter, first, after);
+  }
+
+  @Query(() => AuditEventConnection, { description: 'Your audit trail, oldest first; optionally for one end-user.' })
+  auditEvents(
+    @Args() { first, after }: PageArgs,
+    @Arg('endUserId', () => ID, { nullable: true }) endUserId: string | undefined,
+    @Ctx() ctx: SubgraphContext,
+  ) {
+    return new AuditService(ctx).list(endUserId, first, after);
   }
 
   @Mutation(() => EndUser)
   createEndUser(@Arg('input') input: CreateEndUserInput, @Ctx() ctx: SubgraphContext): Promise<EndUser> {
-    return new EndUserService(ctx.scope).create(input);
+    return new EndUserService(ctx).create(input);
   }
 
   @Mutation(() => EndUser, { description: 'Partial update: omitted fields are kept, null clears a field.' })
@@ -37,34 +70,59 @@ export class EndUserResolver {
     @Arg('input') input: UpdateEndUserInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<EndUser> {
-    return new EndUserService(ctx.scope).update(id, input);
+    return new EndUserService(ctx).update(id, input);
   }
 
-  // Sensitive fields: whole with `pii:read`, otherwise masked (SSN) or null — never plaintext.
+  @Mutation(() => EndUser, { description: 'Creates the end-user known to you as externalRef, or updates it (partially) if it exists.' })
+  upsertEndUser(
+    @Arg('externalRef') externalRef: string,
+    @Arg('input') input: UpdateEndUserInput,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<EndUser> {
+    return new EndUserService(ctx).upsert(externalRef, input);
+  }
+
+  // Stored encrypted; decrypted only when asked for.
+
+  @FieldResolver(() => String, { nullable: true })
+  email(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return decrypt(ctx, endUser, 'email');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'E.164, e.g. +14155550123.' })
+  phone(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return decrypt(ctx, endUser, 'phone');
+  }
+
+  @FieldResolver(() => PostalAddress, { nullable: true })
+  address(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return decrypt(ctx, endUser, 'address');
+  }
+
+  // Sensitive: whole with `pii:read`, otherwise masked (SSN) or null — never plaintext.
 
   @FieldResolver(() => String, { nullable: true, description: 'Masked as ***-**-1234 without the pii:read permission.' })
-  ssn(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): string | null {
-    if (!endUser.ssn) return null;
-    return ctx.can('pii:read') ? endUser.ssn : maskSsn(endUser.ssn);
+  ssn(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return sensitive(ctx, endUser, 'ssn', maskSsn);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'ISO date, YYYY-MM-DD; null without the pii:read permission.' })
-  dateOfBirth(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): string | null {
-    return ctx.can('pii:read') ? endUser.dateOfBirth : null;
+  dateOfBirth(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return sensitive(ctx, endUser, 'dateOfBirth');
   }
 
   @FieldResolver(() => Gender, { nullable: true, description: 'Null without the pii:read permission.' })
-  gender(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): Gender | null {
-    return ctx.can('pii:read') ? endUser.gender : null;
+  gender(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return sensitive(ctx, endUser, 'gender');
   }
 
   @FieldResolver(() => MaritalStatus, { nullable: true, description: 'Null without the pii:read permission.' })
-  maritalStatus(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): MaritalStatus | null {
-    return ctx.can('pii:read') ? endUser.maritalStatus : null;
+  maritalStatus(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return sensitive(ctx, endUser, 'maritalStatus');
   }
 
   @FieldResolver(() => Geolocation, { nullable: true, description: 'Null without the pii:read permission.' })
-  geolocation(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext): Geolocation | null {
-    return ctx.can('pii:read') ? endUser.geolocation : null;
+  geolocation(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return sensitive(ctx, endUser, 'geolocation');
   }
 }

@@ -1,9 +1,13 @@
 import type { FindOptionsWhere } from 'typeorm';
+import type { SubgraphContext } from '../../shared/context';
 import { badInput, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { AuditAction } from '../entities/audit-event.entity';
 import { EndUser, Gender, MaritalStatus } from '../entities/end-user.entity';
+import { Tenant } from '../entities/tenant.entity';
 import type { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
+import { AuditService } from './audit.service';
+import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedField } from './end-user-codec';
 
 const COUNTRY = /^[A-Z]{2}$/;
 
@@ -33,15 +37,33 @@ export function validateEndUserFields(input: UpdateEndUserInput, now = new Date(
   }
 }
 
-function plain<T extends object>(value: T | null | undefined): T | null | undefined {
-  return value ? ({ ...value } as T) : value;
+const plain = <T extends object>(value: T | null | undefined) => (value ? ({ ...value } as T) : value);
+
+/** Applies the fields present in `input` to `row`, encrypting what is stored encrypted; returns their names. */
+function apply(row: EndUser, input: UpdateEndUserInput, codec: EndUserCodec): string[] {
+  const changed: string[] = [];
+  for (const [key, value] of Object.entries(input) as [keyof UpdateEndUserInput, unknown][]) {
+    if (value === undefined) continue;
+    changed.push(key);
+    if ((ENCRYPTED_FIELDS as string[]).includes(key)) {
+      const stored = (key === 'gender' || key === 'maritalStatus') && value === null ? 'UNSPECIFIED' : value;
+      codec.write(row, key as EncryptedField, (stored && typeof stored === 'object' && !(stored instanceof Date) ? plain(stored) : stored) as never);
+    } else {
+      (row as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return changed;
 }
 
 export class EndUserService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(private readonly ctx: SubgraphContext) {}
 
   private get repo() {
-    return this.scope.repo(EndUser);
+    return this.ctx.scope.repo(EndUser);
+  }
+
+  async codec(): Promise<EndUserCodec> {
+    return new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
   }
 
   async get(id: string): Promise<EndUser> {
@@ -50,48 +72,54 @@ export class EndUserService {
     return endUser;
   }
 
-  find(id: string): Promise<EndUser | null> {
-    return this.repo.findById(id);
-  }
-
   findMany(ids: readonly string[]): Promise<EndUser[]> {
     return this.repo.findByIds(ids);
   }
 
-  list(filter: EndUserFilter | undefined, first?: number | null, after?: string | null): Promise<Page<EndUser>> {
+  /** Email and phone match exactly, through their blind indexes. */
+  async list(filter: EndUserFilter | undefined, first?: number | null, after?: string | null): Promise<Page<EndUser>> {
     const where: FindOptionsWhere<EndUser> = {};
-    if (filter?.email) where.email = filter.email.toLowerCase();
-    if (filter?.phone) where.phone = filter.phone;
+    if (filter?.email || filter?.phone) {
+      const codec = await this.codec();
+      if (filter.email) where.emailIndex = codec.emailIndex(filter.email);
+      if (filter.phone) where.phoneIndex = codec.phoneIndex(filter.phone);
+    }
+    if (filter?.externalRef) where.externalRef = filter.externalRef;
     return this.repo.page(where, pageRequest(first, after));
   }
 
   async create(input: CreateEndUserInput): Promise<EndUser> {
     validateEndUserFields(input);
-    const endUser = this.repo.create({
-      ...input,
-      email: input.email?.toLowerCase() ?? null,
-      address: plain(input.address),
-      geolocation: plain(input.geolocation),
-      gender: input.gender ?? Gender.UNSPECIFIED,
-      maritalStatus: input.maritalStatus ?? MaritalStatus.UNSPECIFIED,
-    });
-    return this.repo.save(endUser);
+    if (input.externalRef && (await this.repo.findOne({ externalRef: input.externalRef }))) {
+      throw badInput('externalRef', 'is already used by another end-user; use upsertEndUser to update it');
+    }
+    // Stamped from the tenant, so region-pinned storage can route the record.
+    const tenant = await this.ctx.dataSource.getRepository(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
+    const row = this.repo.create({ dataRegion: tenant.region });
+    const codec = await this.codec();
+    const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);
+    const saved = await this.repo.save(row);
+    await new AuditService(this.ctx).append(AuditAction.CREATE, saved.id, fields);
+    return saved;
   }
 
   /** Partial update: a field left out stays as it is; a field given as null is cleared. */
   async update(id: string, input: UpdateEndUserInput): Promise<EndUser> {
     validateEndUserFields(input);
-    const endUser = await this.get(id);
-    for (const [key, value] of Object.entries(input) as [keyof UpdateEndUserInput, unknown][]) {
-      if (value === undefined) continue;
-      if ((key === 'gender' || key === 'maritalStatus') && value === null) {
-        (endUser as unknown as Record<string, unknown>)[key] = 'UNSPECIFIED';
-        continue;
-      }
-      const stored = key === 'email' && typeof value === 'string' ? value.toLowerCase() : value;
-      (endUser as unknown as Record<string, unknown>)[key] =
-        stored && typeof stored === 'object' && !(stored instanceof Date) ? { ...stored } : stored;
+    const row = await this.get(id);
+    if (input.externalRef && input.externalRef !== row.externalRef && (await this.repo.findOne({ externalRef: input.externalRef }))) {
+      throw badInput('externalRef', 'is already used by another end-user');
     }
-    return this.repo.save(endUser);
+    const fields = apply(row, input, await this.codec());
+    const saved = await this.repo.save(row);
+    if (fields.length) await new AuditService(this.ctx).append(AuditAction.UPDATE, saved.id, fields);
+    return saved;
+  }
+
+  /** Creates or updates the end-user your system knows as `externalRef`. */
+  async upsert(externalRef: string, input: UpdateEndUserInput): Promise<EndUser> {
+    if (!externalRef.trim() || externalRef.length > 200) throw badInput('externalRef', 'must be 1-200 characters');
+    const existing = await this.repo.findOne({ externalRef });
+    return existing ? this.update(existing.id, { ...input, externalRef }) : this.create({ ...input, externalRef });
   }
 }

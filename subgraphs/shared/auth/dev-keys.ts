@@ -15,12 +15,15 @@ export interface DevKeys {
   clientToken: KeyPairJwk;
   /** The gateway's master secret for subgraph contexts (base64url); subgraphs derive their own key. */
   contextSecret: string;
+  /** Master keys that wrap tenant data keys, in MASTER_KEYS form (`id:key`). */
+  masterKeys: string;
 }
 
 const ALGORITHMS = { accessToken: 'ES256', clientToken: 'ES256' } as const;
 
 async function create(name: keyof DevKeys): Promise<KeyPairJwk | string> {
   if (name === 'contextSecret') return randomBytes(32).toString('base64url');
+  if (name === 'masterKeys') return `dev1:${randomBytes(32).toString('base64url')}`;
   return createPair(ALGORITHMS[name]);
 }
 
@@ -40,7 +43,7 @@ async function createPair(alg: string): Promise<KeyPairJwk> {
 export async function loadDevKeys(dir: string): Promise<DevKeys> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keys = {} as DevKeys;
-  for (const name of ['accessToken', 'clientToken', 'contextSecret'] as (keyof DevKeys)[]) {
+  for (const name of ['accessToken', 'clientToken', 'contextSecret', 'masterKeys'] as (keyof DevKeys)[]) {
     const file = path.join(dir, `${name}.jwk.json`);
     if (!fs.existsSync(file)) {
       const temp = `${file}.${process.pid}.${randomUUID()}`;

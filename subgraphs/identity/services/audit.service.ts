@@ -1,0 +1,60 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { SubgraphContext } from '../../shared/context';
+import { pageRequest, type Page } from '../../shared/pagination';
+import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
+
+/** The tenant's audit trail: appended to, read by admins and privacy officers, never changed. */
+export class AuditService {
+  constructor(private readonly ctx: SubgraphContext) {}
+
+  async append(action: AuditAction, endUserId: string, fields: string[]): Promise<void> {
+    await this.appendMany([{ action, endUserId, fields }]);
+  }
+
+  async appendMany(entries: { action: AuditAction; endUserId: string; fields: string[] }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { principal, clientIp, requestId } = this.ctx.claims;
+    const events = this.ctx.scope.repo(AuditEvent);
+    await events.saveMany(
+      entries.map((entry) =>
+        events.create({ ...entry, fields: [...entry.fields].sort(), actor: `${principal.kind}:${principal.id}`, clientIp, requestId }),
+      ),
+    );
+  }
+
+  list(endUserId: string | null | undefined, first?: number | null, after?: string | null): Promise<Page<AuditEvent>> {
+    return this.ctx.scope.repo(AuditEvent).page(endUserId ? { endUserId } : {}, pageRequest(first, after));
+  }
+}
+
+/** Sensitive-field reads of one request, recorded together when the response is sent. */
+const reads = new WeakMap<SubgraphContext, Map<string, { whole: Set<string>; masked: Set<string> }>>();
+
+export function noteSensitiveRead(ctx: SubgraphContext, endUserId: string, field: string, masked: boolean): void {
+  let perRequest = reads.get(ctx);
+  if (!perRequest) reads.set(ctx, (perRequest = new Map()));
+  let entry = perRequest.get(endUserId);
+  if (!entry) perRequest.set(endUserId, (entry = { whole: new Set(), masked: new Set() }));
+  (masked ? entry.masked : entry.whole).add(field);
+}
+
+export const sensitiveReadAudit: ApolloServerPlugin<SubgraphContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue }) {
+        const perRequest = reads.get(contextValue);
+        if (!perRequest) return;
+        reads.delete(contextValue);
+        const entries = [...perRequest].flatMap(([endUserId, { whole, masked }]) => [
+          ...(whole.size ? [{ action: AuditAction.READ_SENSITIVE, endUserId, fields: [...whole] }] : []),
+          ...(masked.size ? [{ action: AuditAction.READ_SENSITIVE_MASKED, endUserId, fields: [...masked] }] : []),
+        ]);
+        try {
+          await new AuditService(contextValue).appendMany(entries);
+        } catch (error) {
+          contextValue.logger.error({ err: error, requestId: contextValue.requestId }, 'audit write failed');
+        }
+      },
+    };
+  },
+};
