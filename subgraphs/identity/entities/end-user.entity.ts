@@ -1,4 +1,5 @@
 import { Directive, Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { IsOptional, Length } from 'class-validator';
 import { Column, Entity, Index } from 'typeorm';
 import { TenantOwnedEntity } from '../../shared/tenant-entity';
 
@@ -25,18 +26,25 @@ registerEnumType(MaritalStatus, { name: 'MaritalStatus' });
 @InputType('PostalAddressInput')
 export class PostalAddress {
   @Field()
+  @Length(1, 200)
   line1: string;
 
   @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
   line2?: string | null;
 
   @Field()
+  @Length(1, 100)
   city: string;
 
   @Field(() => String, { nullable: true, description: 'State, province or county.' })
+  @IsOptional()
+  @Length(1, 100)
   region?: string | null;
 
   @Field()
+  @Length(1, 20)
   postalCode: string;
 
   @Field({ description: 'ISO 3166-1 alpha-2 country code.' })
