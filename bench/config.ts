@@ -7,6 +7,8 @@ export interface BenchConfig {
   /** Interleaved repetitions of every scenario; figures are medians. */
   rounds: number;
   endUsersPerTenant: number;
+  /** End-users of the extra tenant `bulk`, for the caller-id lookup scenario (0 to skip). */
+  lookupEndUsers: number;
   /** Runs the stack on MySQL/MariaDB (a database of its own, dropped afterwards) instead of SQLite. */
   databaseUrl?: string;
   /** Only scenarios whose name contains this. */
@@ -28,6 +30,7 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     connections: positive(env.BENCH_CONNECTIONS, 10, 'BENCH_CONNECTIONS'),
     rounds: positive(env.BENCH_ROUNDS, 3, 'BENCH_ROUNDS'),
     endUsersPerTenant: positive(env.BENCH_END_USERS, 200, 'BENCH_END_USERS'),
+    lookupEndUsers: env.BENCH_LOOKUP_END_USERS === '0' ? 0 : positive(env.BENCH_LOOKUP_END_USERS, 100_000, 'BENCH_LOOKUP_END_USERS'),
     databaseUrl: env.DATABASE_URL || undefined,
     only: env.BENCH_ONLY || undefined,
     nodeOptions: (env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),

@@ -14,6 +14,7 @@ import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
 import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
 import { startBypassedStack } from './bypassed-stack';
+import { seedBulkTenant } from './bulk-tenant';
 import { loadBenchConfig } from './config';
 
 /**
@@ -33,7 +34,11 @@ async function main(): Promise<void> {
     const { entities, migrations } = subgraphs[name];
     sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: subgraphConfig.databaseUrl, dataDir: subgraphConfig.dataDir });
   }
-  await seedDemoData(sources, await masterKeys(subgraphConfig), bench.endUsersPerTenant);
+  const keys = await masterKeys(subgraphConfig);
+  await seedDemoData(sources, keys, bench.endUsersPerTenant);
+  const seededAt = Date.now();
+  if (bench.lookupEndUsers > 0) await seedBulkTenant(sources.identity, keys, bench.lookupEndUsers);
+  const bulkSeedSeconds = (Date.now() - seededAt) / 1000;
 
   const servers: SubgraphServer[] = [];
   const subgraphUrls = {} as Record<string, string>;
@@ -47,8 +52,8 @@ async function main(): Promise<void> {
 
   const tenant = await sources.identity.getRepository(Tenant).findOneByOrFail({ slug: 'acme' });
   const endUsers = await sources.identity.getRepository(EndUser).find({ where: { tenantId: tenant.id }, order: { id: 'ASC' } });
-  const keys = await loadDevKeys(subgraphConfig.keysDir);
-  const token = await signDevToken(keys.accessToken.privateJwk, {
+  const devKeys = await loadDevKeys(subgraphConfig.keysDir);
+  const token = await signDevToken(devKeys.accessToken.privateJwk, {
     issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-admin', tenant: 'acme', roles: ['admin'],
   });
   const bypassed = await startBypassedStack(
@@ -61,14 +66,18 @@ async function main(): Promise<void> {
       accessPolicy: { mode: 'EVERYONE', cidrs: [] },
     },
     gatewayConfig.supergraphPath,
-    await masterKeys(subgraphConfig),
+    keys,
   );
+  const bulkToken = await signDevToken(devKeys.accessToken.privateJwk, {
+    issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-bulk-agent', tenant: 'bulk', roles: ['agent'],
+  });
 
   process.send!({
     ready: true,
     secure: { gateway: secureUrl, subgraphs: subgraphUrls },
     bypassed: { gateway: bypassed.gatewayUrl, subgraphs: bypassed.subgraphUrls },
     token,
+    bulk: { token: bulkToken, endUsers: bench.lookupEndUsers, seedSeconds: bulkSeedSeconds },
     endUserIds: endUsers.map((e) => e.id),
     database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
   });

@@ -76,8 +76,8 @@ export class Geolocation {
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A person the tenant serves (a caller, customer or contact).' })
 @Entity('end_users')
-@Index(['tenantId', 'emailIndex'])
-@Index(['tenantId', 'phoneIndex'])
+@Index(['tenantId', 'emailIndex', 'id'])
+@Index(['tenantId', 'phoneIndex', 'id'])
 @Index(['tenantId', 'externalRef'], { unique: true })
 export class EndUser extends TenantOwnedEntity {
   @Field(() => ID)

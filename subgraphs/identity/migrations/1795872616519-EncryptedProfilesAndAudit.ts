@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class EncryptedProfilesAndAudit1795872326755 implements MigrationInterface {
-  name = 'EncryptedProfilesAndAudit1795872326755';
+export class EncryptedProfilesAndAudit1795872616519 implements MigrationInterface {
+  name = 'EncryptedProfilesAndAudit1795872616519';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX \`IDX_524060a727a0b6d7b6b50d6d4b\` ON \`end_users\``);
@@ -29,13 +29,13 @@ export class EncryptedProfilesAndAudit1795872326755 implements MigrationInterfac
     await queryRunner.query(`ALTER TABLE \`end_users\` ADD \`maritalStatusEncrypted\` text NULL`);
     await queryRunner.query(`ALTER TABLE \`end_users\` ADD \`geolocationEncrypted\` text NULL`);
     await queryRunner.query(`CREATE UNIQUE INDEX \`IDX_925130a52093ebdd6a1cce3c38\` ON \`end_users\` (\`tenantId\`, \`externalRef\`)`);
-    await queryRunner.query(`CREATE INDEX \`IDX_5bcd3999ad9fefe6435a2e0a93\` ON \`end_users\` (\`tenantId\`, \`phoneIndex\`)`);
-    await queryRunner.query(`CREATE INDEX \`IDX_3549dc3490e076afe877de1096\` ON \`end_users\` (\`tenantId\`, \`emailIndex\`)`);
+    await queryRunner.query(`CREATE INDEX \`IDX_f18e652026aeb2987118aef7ec\` ON \`end_users\` (\`tenantId\`, \`phoneIndex\`, \`id\`)`);
+    await queryRunner.query(`CREATE INDEX \`IDX_deaf61b11a86bef2bb284edbd2\` ON \`end_users\` (\`tenantId\`, \`emailIndex\`, \`id\`)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX \`IDX_3549dc3490e076afe877de1096\` ON \`end_users\``);
-    await queryRunner.query(`DROP INDEX \`IDX_5bcd3999ad9fefe6435a2e0a93\` ON \`end_users\``);
+    await queryRunner.query(`DROP INDEX \`IDX_deaf61b11a86bef2bb284edbd2\` ON \`end_users\``);
+    await queryRunner.query(`DROP INDEX \`IDX_f18e652026aeb2987118aef7ec\` ON \`end_users\``);
     await queryRunner.query(`DROP INDEX \`IDX_925130a52093ebdd6a1cce3c38\` ON \`end_users\``);
     await queryRunner.query(`ALTER TABLE \`end_users\` DROP COLUMN \`geolocationEncrypted\``);
     await queryRunner.query(`ALTER TABLE \`end_users\` DROP COLUMN \`maritalStatusEncrypted\``);
