@@ -17,9 +17,10 @@ import { Keyring } from '../subgraphs/shared/crypto/keyring';
 import type { MasterKeyProvider } from '../subgraphs/shared/crypto/master-keys';
 
 /**
- * The same subgraphs and gateway with the security layer taken out, for measuring its cost only:
- * no token check, no principal lookup, no allowlist, no signed contexts, no shield. The tenant is
- * fixed and passed in plain JSON. Lives under bench/ and is never part of the product.
+ * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost
+ * only: no token check, no principal lookup, no allowlist, no signed contexts, no shield. Data
+ * protection (encryption, audit) stays. The tenant is fixed and passed in plain JSON. Lives under
+ * bench/ and is never part of the product.
  */
 const HEADER = 'x-bench-claims';
 const silent = pino({ level: 'silent' });
@@ -43,7 +44,8 @@ export async function startBypassedStack(
   for (const name of SUBGRAPH_NAMES) {
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      // The subgraph's own plugins (identity's read audit) stay: they are not access control.
+      plugins: [ApolloServerPluginInlineTraceDisabled(), ...(subgraphs[name].plugins ?? [])],
     });
     await apollo.start();
     const app = express();

@@ -1,20 +1,25 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { SubgraphContext } from '../../shared/context';
 import { pageRequest, type Page } from '../../shared/pagination';
+import type { TenantScope } from '../../shared/tenant-repository';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 
 /** The tenant's audit trail: appended to, read by admins and privacy officers, never changed. */
 export class AuditService {
   constructor(private readonly ctx: SubgraphContext) {}
 
-  async append(action: AuditAction, endUserId: string, fields: string[]): Promise<void> {
-    await this.appendMany([{ action, endUserId, fields }]);
+  /** Pass the scope of a transaction to make the entry part of the change it records. */
+  async append(action: AuditAction, endUserId: string, fields: string[], scope: TenantScope = this.ctx.scope): Promise<void> {
+    await this.appendMany([{ action, endUserId, fields }], scope);
   }
 
-  async appendMany(entries: { action: AuditAction; endUserId: string; fields: string[] }[]): Promise<void> {
+  async appendMany(
+    entries: { action: AuditAction; endUserId: string; fields: string[] }[],
+    scope: TenantScope = this.ctx.scope,
+  ): Promise<void> {
     if (entries.length === 0) return;
     const { principal, clientIp, requestId } = this.ctx.claims;
-    const events = this.ctx.scope.repo(AuditEvent);
+    const events = scope.repo(AuditEvent);
     await events.saveMany(
       entries.map((entry) =>
         events.create({ ...entry, fields: [...entry.fields].sort(), actor: `${principal.kind}:${principal.id}`, clientIp, requestId }),

@@ -98,9 +98,12 @@ export class EndUserService {
     const row = this.repo.create({ dataRegion: tenant.region });
     const codec = await this.codec();
     const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);
-    const saved = await this.repo.save(row);
-    await new AuditService(this.ctx).append(AuditAction.CREATE, saved.id, fields);
-    return saved;
+    // The record and its audit entry are written together or not at all.
+    return this.ctx.scope.transaction(async (scope) => {
+      const saved = await scope.repo(EndUser).save(row);
+      await new AuditService(this.ctx).append(AuditAction.CREATE, saved.id, fields, scope);
+      return saved;
+    });
   }
 
   /** Partial update: a field left out stays as it is; a field given as null is cleared. */
@@ -111,9 +114,11 @@ export class EndUserService {
       throw badInput('externalRef', 'is already used by another end-user');
     }
     const fields = apply(row, input, await this.codec());
-    const saved = await this.repo.save(row);
-    if (fields.length) await new AuditService(this.ctx).append(AuditAction.UPDATE, saved.id, fields);
-    return saved;
+    return this.ctx.scope.transaction(async (scope) => {
+      const saved = await scope.repo(EndUser).save(row);
+      if (fields.length) await new AuditService(this.ctx).append(AuditAction.UPDATE, saved.id, fields, scope);
+      return saved;
+    });
   }
 
   /** Creates or updates the end-user your system knows as `externalRef`. */
