@@ -23,6 +23,17 @@ export interface GatewayConfig {
   accessCacheTtlMs: number;
   corsOrigins: string[];
   logLevel: string;
+  limits: {
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxDirectives: number;
+    /** Per tenant (or per address without one) and window. */
+    requestsPerWindow: number;
+    costPerWindow: number;
+    windowSeconds: number;
+  };
 }
 
 export const DEV_ISSUER = 'cx-dev-issuer';
@@ -79,6 +90,23 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         ? []
         : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    limits: {
+      maxDepth: count(env, 'QUERY_MAX_DEPTH', 12),
+      maxCost: count(env, 'QUERY_MAX_COST', 20_000),
+      maxAliases: count(env, 'QUERY_MAX_ALIASES', 15),
+      maxTokens: count(env, 'QUERY_MAX_TOKENS', 2_000),
+      maxDirectives: count(env, 'QUERY_MAX_DIRECTIVES', 50),
+      requestsPerWindow: count(env, 'RATE_LIMIT_REQUESTS', 6_000),
+      costPerWindow: count(env, 'RATE_LIMIT_COST', 2_000_000),
+      windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),
+    },
   };
+}
+
+function count(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${key} must be a positive integer`);
+  return value;
 }
 

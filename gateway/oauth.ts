@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { addressAllowed } from '../subgraphs/shared/auth/rules';
+import { DomainError } from '../subgraphs/shared/errors';
 import { canonicalAddress } from './auth/client-address';
 import type { GatewayDeps } from './server';
 
@@ -23,11 +24,23 @@ function credentials(req: Request): { clientId?: string; clientSecret?: string }
  * OAuth 2.0 client-credentials grant (RFC 6749 §4.4): an API client trades its id and secret for
  * a short-lived access token. The tenant's IP allowlist applies here too.
  */
-export function oauthTokenRoute({ directory, clientTokens }: GatewayDeps, logger: Logger): RequestHandler {
+export function oauthTokenRoute({ directory, clientTokens, limits }: GatewayDeps, logger: Logger): RequestHandler {
   return async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const requestId = randomUUID();
     const ip = canonicalAddress(req.ip ?? req.socket.remoteAddress);
+    try {
+      // Credential guessing is slowed per address, before any secret is checked.
+      await limits.takeRequest(`token:${ip}`);
+    } catch (error) {
+      if (!(error instanceof DomainError)) {
+        logger.error({ err: error, requestId }, 'rate limit store unavailable');
+        res.status(503).json({ error: 'temporarily_unavailable' });
+        return;
+      }
+      res.set('Retry-After', String(error.extensions.retryAfter)).status(429).json({ error: 'slow_down' });
+      return;
+    }
     const grantType = (req.body as Record<string, unknown> | undefined)?.grant_type;
     if (grantType !== 'client_credentials') {
       res.status(400).json({ error: 'unsupported_grant_type' });

@@ -16,12 +16,14 @@ import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { addressAllowed } from '../subgraphs/shared/auth/rules';
 import { ContextSigner, decodeSecret, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
 import { accessEvents, type AccessEvents } from '../subgraphs/shared/access-events';
-import { createErrorFormatter, forbidden, ipNotAllowed, refusesRequest, unauthenticated, type DomainError } from '../subgraphs/shared/errors';
+import { createErrorFormatter, DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../subgraphs/shared/errors';
 import { createLogger } from '../subgraphs/shared/logger';
 import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
 import { canonicalAddress } from './auth/client-address';
 import { PrincipalDirectory } from './auth/principal-directory';
 import { oauthTokenRoute } from './oauth';
+import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retryAfterOf } from './limits';
+import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 
@@ -37,11 +39,12 @@ export interface GatewayDeps {
   signer: ContextSigner;
   directory: PrincipalDirectory;
   events: AccessEvents;
+  limits: RateLimits;
 }
 
 const parseJwk = (json: string) => JSON.parse(json) as JWK;
 
-async function createDeps(config: GatewayConfig, events: AccessEvents): Promise<GatewayDeps> {
+async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: Redis): Promise<GatewayDeps> {
   // Production supplies every key (config refuses to start otherwise); development generates them.
   const needsDevKeys = !config.contextSigningSecret || !config.clientTokenPrivateKey || !config.jwksUrl;
   const dev = needsDevKeys ? await loadDevKeys(config.keysDir) : undefined;
@@ -63,6 +66,7 @@ async function createDeps(config: GatewayConfig, events: AccessEvents): Promise<
     signer,
     directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events),
     events,
+    limits: new RateLimits(config, redis),
   };
 }
 
@@ -82,17 +86,27 @@ const anonymous = (requestId: string, clientIp: string): GatewayContext => ({
 });
 
 /** Authenticates the caller and admits or refuses the request before any planning happens. */
-export function createContextBuilder({ tokens, directory }: GatewayDeps, logger: Logger) {
+export function createContextBuilder({ tokens, directory, limits }: GatewayDeps, logger: Logger) {
   const deny = (error: DomainError, details: Record<string, unknown>) => {
     logger.warn({ ...details, reason: error.message, code: error.code }, 'request denied');
     return refusesRequest(error);
+  };
+  const admitted = async (context: GatewayContext): Promise<GatewayContext> => {
+    try {
+      await limits.takeRequest(budgetKey(context));
+    } catch (error) {
+      const { requestId, tenant, principal, clientIp } = context.claims;
+      if (error instanceof DomainError) throw deny(error, { requestId, ip: clientIp, tenant: tenant?.slug ?? null, principal: `${principal.kind}:${principal.id}` });
+      throw error;
+    }
+    return context;
   };
   return async (req: express.Request): Promise<GatewayContext> => {
     const requestId = randomUUID();
     const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
     const operation = (req.body as { operationName?: string } | undefined)?.operationName ?? null;
     const token = bearer(req.header('authorization'));
-    if (!token) return anonymous(requestId, clientIp);
+    if (!token) return admitted(anonymous(requestId, clientIp));
 
     let identity: TokenIdentity;
     try {
@@ -102,7 +116,7 @@ export function createContextBuilder({ tokens, directory }: GatewayDeps, logger:
     }
     const principalClaims = { id: identity.subject, kind: identity.kind, roles: identity.roles, scopes: identity.scopes };
     if (identity.kind === 'platform') {
-      return { claims: { requestId, tenant: null, principal: principalClaims, clientIp, accessPolicy: null } };
+      return admitted({ claims: { requestId, tenant: null, principal: principalClaims, clientIp, accessPolicy: null } });
     }
 
     const who = { requestId, ip: clientIp, operation, tenant: identity.tenantSlug, principal: `${identity.kind}:${identity.subject}` };
@@ -125,7 +139,7 @@ export function createContextBuilder({ tokens, directory }: GatewayDeps, logger:
       clientIp,
       accessPolicy: tenant.accessPolicy,
     };
-    return { claims };
+    return admitted({ claims });
   };
 }
 
@@ -136,6 +150,7 @@ export class GatewayServer {
     readonly deps: GatewayDeps,
     private readonly server: http.Server,
     private readonly ownedEvents?: AccessEvents,
+    private readonly redis?: Redis,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -153,6 +168,7 @@ export class GatewayServer {
     this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
+    await this.redis?.quit().catch(() => undefined);
   }
 }
 
@@ -164,7 +180,9 @@ export async function createGatewayServer(
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
   const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl) : undefined;
-  const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents());
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
+  const armor = queryLimits(config);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
@@ -182,8 +200,12 @@ export async function createGatewayServer(
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
     formatError: createErrorFormatter(logger),
     plugins: [
+      ...armor.plugins,
+      costBudget(deps.limits),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -201,7 +223,18 @@ export async function createGatewayServer(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: ({ req }) => buildContext(req) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        try {
+          return await buildContext(req);
+        } catch (error) {
+          const retryAfter = retryAfterOf(error);
+          if (retryAfter) res.setHeader('Retry-After', retryAfter);
+          throw error;
+        }
+      },
+    }),
   );
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis);
 }

@@ -1,0 +1,110 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DomainError, refusesRequest } from '../subgraphs/shared/errors';
+import type { GatewayConfig } from './config';
+import type { GatewayContext } from './signed-data-source';
+
+/** Depth, cost, aliases and directives: refused while validating, before any plan. */
+export function queryLimits(config: GatewayConfig) {
+  const { limits } = config;
+  return new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    costLimit: { maxCost: limits.maxCost },
+    maxAliases: { n: limits.maxAliases },
+    // Checked by assertTokenLimit instead: armor's plugin throws from a hook, which answers 500.
+    maxTokens: { enabled: false },
+    maxDirectives: { n: limits.maxDirectives },
+    blockFieldSuggestion: { enabled: config.production },
+  }).protect();
+}
+
+/** Refuses a query text with more tokens than allowed (400, GRAPHQL_PARSE_FAILED) before it is parsed. */
+export function assertTokenLimit(query: unknown, maxTokens: number): void {
+  if (typeof query !== 'string') return;
+  try {
+    new MaxTokensParserWLexer(query, { n: maxTokens }).parseDocument();
+  } catch (error) {
+    if (!(error instanceof GraphQLError) || !/Token limit/.test(error.message)) return; // GraphQL reports other syntax errors itself
+    throw new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
+  }
+}
+
+/** A list field costs its page size (`first`, default 20) times its selection; anything else 1 plus its selection. */
+const pageAwareEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  const isConnection = /Connection!?$/.test(String(field.type));
+  const size = typeof args.first === 'number' ? args.first : isConnection ? 20 : 1;
+  return 1 + size * childComplexity;
+};
+
+export function operationCost(schema: Parameters<typeof getComplexity>[0]['schema'], query: Parameters<typeof getComplexity>[0]['query'], variables?: Record<string, unknown>): number {
+  return getComplexity({ schema, query, variables, estimators: [pageAwareEstimator] });
+}
+
+function rateLimited(error: RateLimiterRes): DomainError {
+  const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+  return refusesRequest(new DomainError('RATE_LIMITED', `Rate limit reached; retry after ${retryAfter} s`, { retryAfter }));
+}
+
+export const retryAfterOf = (error: unknown): string | null =>
+  error instanceof DomainError && error.code === 'RATE_LIMITED' ? String(error.extensions.retryAfter) : null;
+
+/**
+ * Per-tenant budgets of requests and of query cost per window: in memory, or in Redis so every
+ * gateway instance spends from one budget. Callers without a tenant are counted by address.
+ */
+export class RateLimits {
+  private readonly requests: RateLimiterAbstract;
+  private readonly cost: RateLimiterAbstract;
+
+  constructor(config: GatewayConfig, redis?: Redis) {
+    const { requestsPerWindow, costPerWindow, windowSeconds } = config.limits;
+    const make = (keyPrefix: string, points: number) =>
+      redis
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: windowSeconds, useRedisPackage: false })
+        : new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
+    this.requests = make('cx:rl:requests', requestsPerWindow);
+    this.cost = make('cx:rl:cost', costPerWindow);
+  }
+
+  async takeRequest(key: string): Promise<void> {
+    await this.requests.consume(key, 1).catch((error: unknown) => {
+      if (error instanceof RateLimiterRes) throw rateLimited(error);
+      throw error;
+    });
+  }
+
+  async takeCost(key: string, cost: number): Promise<void> {
+    if (cost <= 0) return;
+    await this.cost.consume(key, cost).catch((error: unknown) => {
+      if (error instanceof RateLimiterRes) throw rateLimited(error);
+      throw error;
+    });
+  }
+}
+
+export const budgetKey = (context: GatewayContext) =>
+  context.claims.tenant ? `tenant:${context.claims.tenant.id}` : `ip:${context.claims.clientIp}`;
+
+/** Charges each operation's cost to its tenant once the operation is known, before planning. */
+export function costBudget(limits: RateLimits): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, response, schema, contextValue }) {
+          try {
+            await limits.takeCost(budgetKey(contextValue), operationCost(schema, document, request.variables ?? undefined));
+          } catch (error) {
+            const retryAfter = retryAfterOf(error);
+            if (retryAfter) response.http.headers.set('retry-after', retryAfter);
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
