@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, print, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type Redis from 'ioredis';
@@ -41,8 +41,19 @@ const pageAwareEstimator: ComplexityEstimator = ({ args, childComplexity, field 
   return 1 + size * childComplexity;
 };
 
-export function operationCost(schema: Parameters<typeof getComplexity>[0]['schema'], query: Parameters<typeof getComplexity>[0]['query'], variables?: Record<string, unknown>): number {
-  return getComplexity({ schema, query, variables, estimators: [pageAwareEstimator] });
+/** Costs of documents whose cost no variable can change (no Int variables), by document. */
+const fixedCosts = new WeakMap<DocumentNode, number>();
+
+export function operationCost(schema: GraphQLSchema, query: DocumentNode, variables?: Record<string, unknown>): number {
+  const cached = fixedCosts.get(query);
+  if (cached !== undefined) return cached;
+  const cost = getComplexity({ schema, query, variables, estimators: [pageAwareEstimator] });
+  // Apollo hands the same parsed document to every request with the same text.
+  const pageSizeVariable = query.definitions.some(
+    (d) => d.kind === Kind.OPERATION_DEFINITION && d.variableDefinitions?.some((v) => /\bInt\b/.test(print(v.type))),
+  );
+  if (!pageSizeVariable) fixedCosts.set(query, cost);
+  return cost;
 }
 
 function rateLimited(error: RateLimiterRes): DomainError {
