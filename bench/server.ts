@@ -24,7 +24,11 @@ import { loadBenchConfig } from './config';
 async function main(): Promise<void> {
   const bench = loadBenchConfig();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-bench-'));
-  const env = { NODE_ENV: 'development', DATA_DIR: path.join(root, 'data'), KEYS_DIR: path.join(root, 'keys'), LOG_LEVEL: 'silent', SEED: 'false' };
+  const env = {
+    NODE_ENV: 'development', DATA_DIR: path.join(root, 'data'), KEYS_DIR: path.join(root, 'keys'), LOG_LEVEL: 'silent', SEED: 'false',
+    // A load test must not run into the tenant budgets; the limiter still counts every request.
+    RATE_LIMIT_REQUESTS: '1000000000', RATE_LIMIT_COST: '1000000000000',
+  };
   // A database of its own, on MySQL when DATABASE_URL is given.
   if (bench.databaseUrl) Object.assign(env, { DATABASE_URL: bench.databaseUrl.replace(/\/[^/]*$/, '') + `/bench${process.pid}` });
   const subgraphConfig = loadSubgraphConfig(env);

@@ -96,8 +96,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxAliases: count(env, 'QUERY_MAX_ALIASES', 15),
       maxTokens: count(env, 'QUERY_MAX_TOKENS', 2_000),
       maxDirectives: count(env, 'QUERY_MAX_DIRECTIVES', 50),
-      requestsPerWindow: count(env, 'RATE_LIMIT_REQUESTS', 6_000),
-      costPerWindow: count(env, 'RATE_LIMIT_COST', 2_000_000),
+      requestsPerWindow: count(env, 'RATE_LIMIT_REQUESTS', 60_000),
+      costPerWindow: count(env, 'RATE_LIMIT_COST', 20_000_000),
       windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),
     },
   };
