@@ -10,7 +10,8 @@ import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
 import { LocalAccessEvents } from '../subgraphs/shared/access-events';
-import type { RequestClaims } from '../subgraphs/shared/auth/signed-context';
+import { ServiceContextSigner, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
+import { ServiceClient } from '../subgraphs/shared/service-client';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
 import { SubgraphContext } from '../subgraphs/shared/context';
 import { Keyring } from '../subgraphs/shared/crypto/keyring';
@@ -42,6 +43,8 @@ export async function startBypassedStack(
   const urls = {} as Record<SubgraphName, string>;
   const keyrings = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, new Keyring(dataSources[n], masterKeys)])) as Record<SubgraphName, Keyring>;
   for (const name of SUBGRAPH_NAMES) {
+    // No service links in the twin: the benchmarked operations make no service calls.
+    const noServices = new ServiceClient(new ServiceContextSigner(name, new Map()), urls, silent);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
       // The subgraph's own plugins (identity's read audit) stay: they are not access control.
@@ -53,7 +56,7 @@ export async function startBypassedStack(
       '/graphql',
       express.json({ limit: '2mb' }),
       expressMiddleware(apollo, {
-        context: async ({ req }) => new SubgraphContext(JSON.parse(req.header(HEADER)!), dataSources[name], silent, events, keyrings[name]),
+        context: async ({ req }) => new SubgraphContext(JSON.parse(req.header(HEADER)!), dataSources[name], silent, events, keyrings[name], noServices),
       }),
     );
     const { server, url } = await listen(app);

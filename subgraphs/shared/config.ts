@@ -16,6 +16,8 @@ export interface SubgraphConfig {
   contextKey?: string;
   /** `id:key,id:key` (first is current) wrapping tenant data keys; required in production. */
   masterKeys?: string;
+  /** `caller>callee:key,…`: the service-link keys this subgraph holds (`npm run -s context-key -- <subgraph> --links`). */
+  serviceKeys?: string;
   seed: boolean;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
@@ -57,6 +59,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     if (!databaseUrl) throw new ConfigError('DATABASE_URL is required in production');
     if (!contextKey) throw new ConfigError('CONTEXT_KEY is required in production');
     if (!env.MASTER_KEYS) throw new ConfigError('MASTER_KEYS is required in production');
+    if (!env.SERVICE_KEYS) throw new ConfigError('SERVICE_KEYS is required in production');
   }
   const host = env.SUBGRAPH_HOST || '127.0.0.1';
   const ports = Object.fromEntries(
@@ -75,6 +78,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     keysDir: path.resolve(env.KEYS_DIR || '.keys'),
     contextKey,
     masterKeys: env.MASTER_KEYS || undefined,
+    serviceKeys: env.SERVICE_KEYS || undefined,
     seed: bool(env, 'SEED', true),
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),

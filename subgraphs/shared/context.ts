@@ -7,6 +7,8 @@ import type { Keyring } from './crypto/keyring';
 import { effectiveScopes, type Scope } from './auth/roles';
 import { forbidden } from './errors';
 import { TenantScope } from './tenant-repository';
+import type { ServiceClient } from './service-client';
+import type { SubgraphName } from './config';
 
 /** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
 export class SubgraphContext {
@@ -22,7 +24,15 @@ export class SubgraphContext {
     readonly accessEvents: AccessEvents,
     /** Per-tenant field encryption and blind indexes. */
     readonly keyring: Keyring,
+    /** Calls to other subgraphs over this subgraph's service links. */
+    readonly services: ServiceClient,
   ) {}
+
+  /** Asks another subgraph, for this request's tenant; fails with UNAVAILABLE (fail closed). */
+  callService<T>(callee: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const { requestId, tenant, clientIp } = this.claims;
+    return this.services.request<T>(callee, query, variables, { requestId, tenant, clientIp });
+  }
 
   get requestId(): string {
     return this.claims.requestId;

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'RATE_LIMITED',
+  /** A service this operation depends on did not answer; nothing was done. */
+  'UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -18,6 +20,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   IP_NOT_ALLOWED: 403,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
 };
 
 /** Extension keys a client may see; anything else (relayed URLs, bodies, internals) is dropped. */

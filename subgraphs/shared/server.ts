@@ -9,7 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareGenerator } from 'graphql-middleware';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest } from './auth/signed-context';
+import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest, ServiceContextSigner } from './auth/signed-context';
 import { loadDevKeys } from './auth/dev-keys';
 import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
@@ -19,9 +19,11 @@ import { Keyring } from './crypto/keyring';
 import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
 import { createErrorFormatter } from './errors';
 import { createLogger } from './logger';
+import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
 export interface RouteDeps {
   dataSource: DataSource;
+  services: ServiceClient;
   verifier: ContextVerifier;
   logger: Logger;
   accessEvents: AccessEvents;
@@ -65,6 +67,12 @@ export async function masterKeys(config: SubgraphConfig): Promise<MasterKeyProvi
 export async function contextKey(config: SubgraphConfig, name: SubgraphName): Promise<Uint8Array> {
   if (config.contextKey) return decodeSecret(config.contextKey, 'CONTEXT_KEY');
   return contextKeyFor(decodeSecret((await loadDevKeys(config.keysDir)).contextSecret, 'development context secret'), name);
+}
+
+/** The service-link keys this subgraph holds: from configuration, or derived from the development secret. */
+export async function serviceKeys(config: SubgraphConfig, name: SubgraphName): Promise<ServiceLinkKeys> {
+  if (config.serviceKeys) return parseServiceKeys(config.serviceKeys, name);
+  return deriveServiceKeys(decodeSecret((await loadDevKeys(config.keysDir)).contextSecret, 'development context secret'), name);
 }
 
 export class SubgraphServer {
@@ -115,7 +123,9 @@ export async function createSubgraphServer(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
     }));
-  const verifier = new ContextVerifier(await contextKey(config, module.name), module.name);
+  const links = await serviceKeys(config, module.name);
+  const verifier = new ContextVerifier(await contextKey(config, module.name), module.name, links.inbound);
+  const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger);
   const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
@@ -147,7 +157,7 @@ export async function createSubgraphServer(
     }
   });
   const internal = express.Router();
-  module.routes?.(internal, { dataSource, verifier, logger, accessEvents: events });
+  module.routes?.(internal, { dataSource, services, verifier, logger, accessEvents: events });
   app.use('/internal', express.json({ limit: '100kb' }), internal);
   app.use(
     '/graphql',
@@ -158,7 +168,7 @@ export async function createSubgraphServer(
         const body = req.body as { query?: string; variables?: unknown } | undefined;
         try {
           const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(body?.query, body?.variables));
-          return new SubgraphContext(claims, dataSource, logger, events, keyring);
+          return new SubgraphContext(claims, dataSource, logger, events, keyring, services);
         } catch (error) {
           // Whoever calls a subgraph without a valid context is not the gateway: say so in the log.
           logger.warn({ peer: req.socket.remoteAddress, reason: (error as Error).message }, 'request denied');

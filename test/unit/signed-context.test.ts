@@ -5,8 +5,10 @@ import {
   ContextVerifier,
   contextKeyFor,
   requestDigest,
+  ServiceContextSigner,
   type RequestClaims,
 } from '../../subgraphs/shared/auth/signed-context';
+import { deriveServiceKeys, formatServiceKeys, parseServiceKeys } from '../../subgraphs/shared/service-client';
 import { DomainError } from '../../subgraphs/shared/errors';
 
 const claims: RequestClaims = {
@@ -126,5 +128,67 @@ describe('signed gateway context', () => {
         .setIssuedAt(iat).setExpirationTime(exp).setJti(`t-${iat}`).sign(key);
       await refusal(verifier.verify(token, requestDigest(query, {})));
     }
+  });
+});
+
+describe('service-to-service contexts', () => {
+  const digest = requestDigest(query, {});
+  const consentLinks = deriveServiceKeys(master, 'consent');
+  const interactionsLinks = deriveServiceKeys(master, 'interactions');
+  const crmLinks = deriveServiceKeys(master, 'crm');
+  let consent: ContextVerifier;
+  beforeEach(() => {
+    consent = new ContextVerifier(contextKeyFor(master, 'consent'), 'consent', consentLinks.inbound);
+  });
+
+  it('carries the tenant and names the caller from the link key, whatever the token claims', async () => {
+    const token = new ServiceContextSigner('interactions', interactionsLinks.outbound).sign(
+      { ...claims, principal: { id: 'admin', kind: 'operator', roles: ['admin'], scopes: ['pii:read'] } },
+      'consent',
+      digest,
+    );
+    const verified = await consent.verify(token, digest);
+    expect(verified.tenant).toEqual(claims.tenant);
+    expect(verified.principal).toEqual({ id: 'interactions', kind: 'subgraph', roles: [], scopes: [] });
+  });
+
+  it('is refused by a subgraph the link does not lead to', async () => {
+    const identity = new ContextVerifier(contextKeyFor(master, 'identity'), 'identity', deriveServiceKeys(master, 'identity').inbound);
+    expect(() => new ServiceContextSigner('interactions', interactionsLinks.outbound).sign(claims, 'identity', digest)).toThrow(/no service link/);
+    // Even addressed to identity, a context signed with the interactions>consent key is not accepted there.
+    const forged = new ServiceContextSigner('interactions', new Map([['identity', interactionsLinks.outbound.get('consent')!]])).sign(claims, 'identity', digest);
+    await refusal(identity.verify(forged, digest));
+  });
+
+  it('cannot claim to come from another subgraph: crm’s key does not sign as interactions', async () => {
+    const crmKey = crmLinks.outbound.get('consent')!;
+    const forged = new ServiceContextSigner('interactions', new Map([['consent', crmKey]])).sign(claims, 'consent', digest);
+    await refusal(consent.verify(forged, digest));
+  });
+
+  it('is refused when the gateway key signs a subgraph principal, or the gateway key is used for a link', async () => {
+    const gatewayToken = await new ContextSigner(master).sign(
+      { ...claims, principal: { id: 'interactions', kind: 'subgraph', roles: [], scopes: [] } },
+      'consent',
+      digest,
+    );
+    await refusal(consent.verify(gatewayToken, digest));
+    const asLink = new ServiceContextSigner('interactions', new Map([['consent', contextKeyFor(master, 'consent')]])).sign(claims, 'consent', digest);
+    await refusal(consent.verify(asLink, digest));
+  });
+
+  it('is bound to its body and accepted once', async () => {
+    const token = new ServiceContextSigner('crm', crmLinks.outbound).sign(claims, 'consent', digest);
+    await refusal(consent.verify(token, requestDigest('{ other }', {})));
+    const fresh = new ServiceContextSigner('crm', crmLinks.outbound).sign(claims, 'consent', digest);
+    await consent.verify(fresh, digest);
+    expect(await refusal(consent.verify(fresh, digest))).toMatch(/already used/);
+  });
+
+  it('SERVICE_KEYS round-trips and rejects links that do not exist', () => {
+    const parsed = parseServiceKeys(formatServiceKeys(master, 'consent'), 'consent');
+    expect([...parsed.inbound.keys()].sort()).toEqual(['crm', 'identity', 'interactions']);
+    expect(Buffer.from(parsed.inbound.get('crm')!).equals(Buffer.from(consentLinks.inbound.get('crm')!))).toBe(true);
+    expect(() => parseServiceKeys(`consent>crm:${Buffer.alloc(32).toString('base64url')}`, 'consent')).toThrow(/not a service link/);
   });
 });

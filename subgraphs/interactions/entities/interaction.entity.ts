@@ -1,15 +1,9 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
 import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { Channel } from '../../shared/channel';
 
-export enum Channel {
-  VOICE = 'VOICE',
-  CHAT = 'CHAT',
-  EMAIL = 'EMAIL',
-  SMS = 'SMS',
-  SOCIAL = 'SOCIAL',
-}
-registerEnumType(Channel, { name: 'Channel' });
+export { Channel };
 
 export enum Direction {
   INBOUND = 'INBOUND',

@@ -79,6 +79,18 @@ export const isGatewayService = rule({ cache: 'contextual' })((_parent, _args, c
   ctx.claims.principal.kind === 'service' ? true : refuse(ctx, info, forbidden()),
 );
 
+/**
+ * Another subgraph calling over its service link, for a tenant. Only the named callers pass; the
+ * caller's identity comes from the link key that signed the context, never from its claims.
+ */
+export function fromSubgraph(...callers: string[]): Rule {
+  return rule(`fromSubgraph(${callers.join(',')})`, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
+    const { principal, tenant } = ctx.claims;
+    if (principal.kind !== 'subgraph' || !callers.includes(principal.id)) return refuse(ctx, info, forbidden('Service calls only'));
+    return tenant ? true : refuse(ctx, info, forbidden('A service call needs a tenant'));
+  }) as unknown as Rule;
+}
+
 type Rule = ReturnType<ReturnType<typeof rule>>;
 const scopeRules = new Map<Scope, Rule>();
 

@@ -16,7 +16,8 @@ const hmac = (key: Uint8Array, data: string) => createHmac('sha256', key).update
 /** Long enough for one planned fetch; replay within it is caught by the jti cache. */
 export const CONTEXT_TTL_SECONDS = 30;
 
-export type PrincipalKind = 'operator' | 'api_client' | 'platform' | 'service' | 'anonymous';
+/** `service` is the gateway speaking for itself; `subgraph` is another subgraph calling for a tenant. */
+export type PrincipalKind = 'operator' | 'api_client' | 'platform' | 'service' | 'subgraph' | 'anonymous';
 export type AccessMode = 'EVERYONE' | 'ALLOWLIST';
 
 export interface AccessPolicyClaims {
@@ -66,6 +67,44 @@ export function contextKeyFor(masterSecret: Uint8Array, audience: string): Uint8
   return new Uint8Array(hkdfSync('sha256', masterSecret, 'cx-context-v1', audience, 32));
 }
 
+/** Issuer of contexts one subgraph signs for another (service-to-service calls). */
+export const SUBGRAPH_ISSUER_PREFIX = 'cx-subgraph:';
+
+/**
+ * The key of one service link (`caller>callee`), derived from the same master secret. Only the two
+ * ends hold it, so a link key lets the caller speak to that callee alone, and only as itself.
+ */
+export function serviceLinkKey(masterSecret: Uint8Array, caller: string, callee: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', masterSecret, 'cx-service-link-v1', `${caller}>${callee}`, 32));
+}
+
+function signContext(key: Uint8Array, issuer: string, claims: RequestClaims, audience: string, digest: string): string {
+  const iat = Math.floor(Date.now() / 1000);
+  const payload = { ...claims, digest, iss: issuer, aud: audience, iat, exp: iat + CONTEXT_TTL_SECONDS, jti: randomUUID() };
+  const signingInput = `${CONTEXT_JWS_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${signingInput}.${hmac(key, signingInput).toString('base64url')}`;
+}
+
+/** Signs a subgraph's calls to the subgraphs it has a link to. */
+export class ServiceContextSigner {
+  constructor(
+    private readonly caller: string,
+    /** Outbound link keys by callee. */
+    private readonly keys: ReadonlyMap<string, Uint8Array>,
+  ) {}
+
+  canCall(callee: string): boolean {
+    return this.keys.has(callee);
+  }
+
+  sign(claims: RequestClaims, callee: string, digest: string): string {
+    const key = this.keys.get(callee);
+    if (!key) throw new Error(`${this.caller} has no service link to ${callee}`);
+    const principal = { id: this.caller, kind: 'subgraph' as const, roles: [], scopes: [] };
+    return signContext(key, `${SUBGRAPH_ISSUER_PREFIX}${this.caller}`, { ...claims, principal }, callee, digest);
+  }
+}
+
 export function decodeSecret(value: string, name: string): Uint8Array {
   const bytes = Buffer.from(value, 'base64url');
   if (bytes.length < 32) throw new Error(`${name} must be at least 32 bytes, base64url-encoded`);
@@ -83,10 +122,7 @@ export class ContextSigner {
       key = contextKeyFor(this.masterSecret, audience);
       this.keys.set(audience, key);
     }
-    const iat = Math.floor(Date.now() / 1000);
-    const payload = { ...claims, digest, iss: CONTEXT_ISSUER, aud: audience, iat, exp: iat + CONTEXT_TTL_SECONDS, jti: randomUUID() };
-    const signingInput = `${CONTEXT_JWS_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return Promise.resolve(`${signingInput}.${hmac(key, signingInput).toString('base64url')}`);
+    return Promise.resolve(signContext(key, CONTEXT_ISSUER, claims, audience, digest));
   }
 }
 
@@ -109,10 +145,14 @@ class ReplayGuard {
 export class ContextVerifier {
   private readonly replay = new ReplayGuard();
 
-  /** `key` is this subgraph's own key (see contextKeyFor), never the master secret. */
+  /**
+   * `key` is this subgraph's own key (see contextKeyFor), never the master secret; `links` holds the
+   * inbound service-link keys by calling subgraph.
+   */
   constructor(
     private readonly key: Uint8Array,
     private readonly audience: string,
+    private readonly links: ReadonlyMap<string, Uint8Array> = new Map(),
   ) {}
 
   /** Throws UNAUTHENTICATED unless `token` is a fresh, unused context for this audience and body. */
@@ -122,7 +162,6 @@ export class ContextVerifier {
     const now = Date.now() / 1000;
     if (
       !payload ||
-      payload.iss !== CONTEXT_ISSUER ||
       payload.aud !== this.audience ||
       typeof payload.exp !== 'number' ||
       typeof payload.iat !== 'number' ||
@@ -137,23 +176,45 @@ export class ContextVerifier {
     if (!this.replay.firstUse(payload.jti, payload.exp * 1000, Date.now())) {
       throw refusesRequest(unauthenticated('Gateway context already used'));
     }
-    const { requestId, tenant, principal, clientIp, accessPolicy } = payload;
-    if (!requestId || !principal || typeof clientIp !== 'string') throw refusesRequest(unauthenticated('Invalid gateway context'));
+    const { requestId, tenant, clientIp, accessPolicy } = payload;
+    if (!requestId || !payload.principal || typeof clientIp !== 'string') throw refusesRequest(unauthenticated('Invalid gateway context'));
+    // A subgraph is only ever itself, with no roles of its own, whatever its token says.
+    const caller = this.callerOf(payload.iss);
+    const principal = caller ? { id: caller, kind: 'subgraph' as const, roles: [], scopes: [] } : payload.principal;
+    if (!caller && principal.kind === 'subgraph') throw refusesRequest(unauthenticated('Invalid gateway context'));
     return { requestId, tenant: tenant ?? null, principal, clientIp, accessPolicy: accessPolicy ?? null };
   }
 
-  /** The payload, if the token carries exactly our header and a valid signature; otherwise null. */
+  private callerOf(issuer: unknown): string | null {
+    return typeof issuer === 'string' && issuer.startsWith(SUBGRAPH_ISSUER_PREFIX) ? issuer.slice(SUBGRAPH_ISSUER_PREFIX.length) : null;
+  }
+
+  /** The key for an issuer: the gateway's, or an inbound link's; none for anyone else. */
+  private keyFor(issuer: unknown): Uint8Array | undefined {
+    if (issuer === CONTEXT_ISSUER) return this.key;
+    const caller = this.callerOf(issuer);
+    return caller ? this.links.get(caller) : undefined;
+  }
+
+  /**
+   * The payload, if the token carries exactly our header and a valid signature under the key its
+   * issuer implies; otherwise null. Nothing in the payload is used before the signature holds.
+   */
   private authentic(token: string): (Partial<ContextPayload> & { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown; jti?: unknown }) | null {
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== CONTEXT_JWS_HEADER) return null;
-    const expected = hmac(this.key, `${parts[0]}.${parts[1]}`);
-    const given = Buffer.from(parts[2], 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    let payload: (Partial<ContextPayload> & { iss?: unknown }) | null;
     try {
-      const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-      return payload && typeof payload === 'object' ? payload : null;
+      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
     } catch {
       return null;
     }
+    if (!payload || typeof payload !== 'object') return null;
+    const key = this.keyFor(payload.iss);
+    if (!key) return null;
+    const expected = hmac(key, `${parts[0]}.${parts[1]}`);
+    const given = Buffer.from(parts[2], 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    return payload;
   }
 }
