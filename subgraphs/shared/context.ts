@@ -6,7 +6,10 @@ import type { AccessEvents } from './access-events';
 import type { Keyring } from './crypto/keyring';
 import { effectiveScopes, type Scope } from './auth/roles';
 import { forbidden } from './errors';
+import type { EntityTarget } from 'typeorm';
 import { TenantScope } from './tenant-repository';
+import { pageRequest, type Page } from './pagination';
+import type { TenantOwnedEntity } from './tenant-entity';
 import type { ServiceClient } from './service-client';
 import type { SubgraphName } from './config';
 
@@ -60,6 +63,26 @@ export class SubgraphContext {
     const { kind, roles, scopes } = this.claims.principal;
     this.scopes ??= effectiveScopes(kind, roles, scopes);
     return this.scopes.has(scope);
+  }
+
+  /**
+   * One parent's page of children (an end-user's interactions, say). Siblings asking in the same
+   * request with the same page arguments share one statement, so a list of N parents costs one
+   * query, not N.
+   */
+  childPage<T extends TenantOwnedEntity>(
+    entity: EntityTarget<T> & { name: string },
+    column: keyof T & string,
+    parentId: string,
+    first?: number | null,
+    after?: string | null,
+  ): Promise<Page<T>> {
+    const request = pageRequest(first, after);
+    const loader = this.loader<string, Page<T>>(`${entity.name}.${column}:${request.first}:${request.afterId ?? ''}`, async (parentIds) => {
+      const pages = await this.scope.repo(entity).pagePerParent(column, parentIds, request);
+      return parentIds.map((id) => pages.get(id)!);
+    });
+    return loader.load(parentId);
   }
 
   /** One DataLoader per key per request, so batching never crosses requests or tenants. */

@@ -64,6 +64,36 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     return toPage(rows, request);
   }
 
+  /**
+   * The first page of children for each parent, in one statement: rows are numbered per parent in
+   * id order (a window function, SQLite 3.25+ / MySQL 8 / MariaDB 10.2+) and each parent keeps its
+   * first `first + 1`. Parents with no children get an empty page.
+   */
+  async pagePerParent(column: keyof T & string, parentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<T>>> {
+    const pages = new Map<string, Page<T>>();
+    if (parentIds.length === 0) return pages;
+    const ranked = this.queryBuilder('ranked')
+      .select('ranked.id', 'id')
+      .addSelect(`ROW_NUMBER() OVER (PARTITION BY ranked.${column} ORDER BY ranked.id)`, 'pagePosition')
+      .andWhere(`ranked.${column} IN (:...parentIds)`, { parentIds: [...parentIds] });
+    if (request.afterId) ranked.andWhere('ranked.id > :afterId', { afterId: request.afterId });
+    // Scoped twice over: the numbered rows come from the tenant-scoped builder, and so do the outer ones.
+    const rows = await this.queryBuilder('child')
+      .andWhere(`child.id IN (SELECT page.id FROM (${ranked.getQuery()}) page WHERE page.pagePosition <= :pageLimit)`)
+      .setParameters({ ...ranked.getParameters(), scopeTenantId: this.tenantId, pageLimit: request.first + 1 })
+      .orderBy('child.id', 'ASC')
+      .getMany();
+    const byParent = new Map<string, T[]>();
+    for (const row of rows) {
+      const parent = String(row[column]);
+      const list = byParent.get(parent) ?? [];
+      list.push(row);
+      byParent.set(parent, list);
+    }
+    for (const parentId of parentIds) pages.set(parentId, toPage(byParent.get(parentId) ?? [], request));
+    return pages;
+  }
+
   create(data: DeepPartial<T>): T {
     const entity = this.repository.create(data);
     entity.id ??= newId();

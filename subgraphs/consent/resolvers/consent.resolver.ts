@@ -37,6 +37,6 @@ export class ConsentResolver {
 export class EndUserConsentsResolver {
   @FieldResolver(() => ConsentRecordConnection, { nullable: true, description: 'Consent history, oldest first.' })
   consents(@Root() endUser: EndUserConsents, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new ConsentService(ctx.scope).forEndUser(endUser.id, first, after);
+    return ctx.childPage(ConsentRecord, 'endUserId', endUser.id, first, after);
   }
 }

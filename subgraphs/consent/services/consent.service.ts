@@ -9,9 +9,6 @@ import type { RecordConsentInput } from '../inputs/record-consent.input';
 export class ConsentService {
   constructor(private readonly scope: TenantScope) {}
 
-  forEndUser(endUserId: string, first?: number | null, after?: string | null): Promise<Page<ConsentRecord>> {
-    return this.scope.repo(ConsentRecord).page({ endUserId }, pageRequest(first, after));
-  }
 
   policyVersions(first?: number | null, after?: string | null): Promise<Page<PolicyVersion>> {
     return this.scope.repo(PolicyVersion).page({}, pageRequest(first, after));

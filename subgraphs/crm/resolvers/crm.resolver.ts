@@ -42,6 +42,6 @@ export class CrmResolver {
 export class EndUserCrmResolver {
   @FieldResolver(() => CrmLinkConnection, { nullable: true, description: 'Records linked to this end-user in your CRMs.' })
   crmLinks(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new CrmService(ctx.scope).linksFor(endUser.id, first, after);
+    return ctx.childPage(CrmLink, 'endUserId', endUser.id, first, after);
   }
 }

@@ -12,9 +12,6 @@ export class CrmService {
     return this.scope.repo(CrmConnection).page({}, pageRequest(first, after));
   }
 
-  linksFor(endUserId: string, first?: number | null, after?: string | null): Promise<Page<CrmLink>> {
-    return this.scope.repo(CrmLink).page({ endUserId }, pageRequest(first, after));
-  }
 
   createConnection(input: CreateCrmConnectionInput): Promise<CrmConnection> {
     const connections = this.scope.repo(CrmConnection);

@@ -43,6 +43,6 @@ export class InteractionResolver {
 export class EndUserInteractionsResolver {
   @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Interactions with this end-user, oldest first.' })
   interactions(@Root() endUser: EndUserInteractions, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new InteractionService(ctx.scope).forEndUser(endUser.id, first, after);
+    return ctx.childPage(Interaction, 'endUserId', endUser.id, first, after);
   }
 }

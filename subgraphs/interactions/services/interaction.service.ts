@@ -19,9 +19,6 @@ export class InteractionService {
     return interaction;
   }
 
-  forEndUser(endUserId: string, first?: number | null, after?: string | null): Promise<Page<Interaction>> {
-    return this.scope.repo(Interaction).page({ endUserId }, pageRequest(first, after));
-  }
 
   /** Transcript in sequence order; the cursor is the sequence number. */
   async transcript(interactionId: string, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
