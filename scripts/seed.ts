@@ -11,8 +11,11 @@ import { Channel, Direction, Interaction } from '../subgraphs/interactions/entit
 import { Speaker, TranscriptSegment } from '../subgraphs/interactions/entities/transcript-segment.entity';
 import { ConsentPurpose, ConsentRecord, ConsentSource } from '../subgraphs/consent/entities/consent-record.entity';
 import { PolicyVersion } from '../subgraphs/consent/entities/policy-version.entity';
-import { CrmConnection, CrmConnectionStatus, CrmProvider, CrmRole } from '../subgraphs/crm/entities/crm-connection.entity';
+import { CrmConnection, CrmConnectionStatus, CrmProvider } from '../subgraphs/crm/entities/crm-connection.entity';
+import { RecipientRole } from '../subgraphs/shared/recipient-role';
 import { CrmLink, CrmLinkMethod } from '../subgraphs/crm/entities/crm-link.entity';
+import { sealCredentials } from '../subgraphs/crm/services/credentials';
+import { FAKE_CREDENTIALS } from './crm-fake/fake-crm';
 
 export const DEMO_TENANTS = [
   { slug: 'acme', name: 'Acme Corporation', deployment: Deployment.PUBLIC_CLOUD, region: 'us-east-1' },
@@ -46,6 +49,7 @@ export type DataSources = Record<SubgraphName, DataSource>;
 /** Seeds the demo tenants when identity holds no tenant yet; returns whether it did. */
 export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyProvider, endUsersPerTenant = 50): Promise<boolean> {
   const keyring = new Keyring(sources.identity, masterKeys);
+  const crmKeyring = new Keyring(sources.crm, masterKeys);
   const tenants = sources.identity.getRepository(Tenant);
   if ((await tenants.count()) > 0) return false;
   for (const [index, demo] of DEMO_TENANTS.entries()) {
@@ -137,17 +141,19 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
       ),
     );
 
+    // Pointing at the local fake CRMs (`npm run crm:fake`) with their development credentials.
     const connections = scope('crm').repo(CrmConnection);
-    const connection = await connections.save(
-      connections.create({
-        name: index === 0 ? 'Acme HubSpot' : 'Globex Salesforce',
-        provider: index === 0 ? CrmProvider.HUBSPOT : CrmProvider.SALESFORCE,
-        baseUrl: `http://127.0.0.1:4010/${index === 0 ? 'hubspot' : 'salesforce'}`,
-        role: index === 0 ? CrmRole.SERVICE_PROVIDER : CrmRole.THIRD_PARTY,
-        status: CrmConnectionStatus.ACTIVE,
-        lastError: null,
-      }),
-    );
+    const connectionRow = connections.create({
+      name: index === 0 ? 'Acme HubSpot' : 'Globex Salesforce',
+      provider: index === 0 ? CrmProvider.HUBSPOT : CrmProvider.SALESFORCE,
+      baseUrl: `http://127.0.0.1:4010/${index === 0 ? 'hubspot' : 'salesforce'}`,
+      role: index === 0 ? RecipientRole.SERVICE_PROVIDER : RecipientRole.THIRD_PARTY,
+      status: CrmConnectionStatus.ACTIVE,
+      lastError: null,
+      lastErrorAt: null,
+    });
+    sealCredentials(await crmKeyring.cipherFor(tenant.id), connectionRow, index === 0 ? FAKE_CREDENTIALS.hubspot : FAKE_CREDENTIALS.salesforce);
+    const connection = await connections.save(connectionRow);
     const links = scope('crm').repo(CrmLink);
     await links.saveMany(
       endUsers

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { endUserStubReference } from '../shared/end-user-reference';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
@@ -6,17 +7,19 @@ import { CrmConnection } from './entities/crm-connection.entity';
 import { CrmLink } from './entities/crm-link.entity';
 import { crmMigrations } from './migrations';
 import { permissions } from './permissions';
-import { CrmResolver, EndUserCrm, EndUserCrmResolver } from './resolvers/crm.resolver';
+import { CrmPrivacyResolver } from './resolvers/crm-privacy.resolver';
+import { CrmRecordEdgeResolver, CrmResolver, EndUserCrm, EndUserCrmResolver } from './resolvers/crm.resolver';
 
 export const crmSubgraph: SubgraphModule = {
   name: 'crm',
-  entities: [CrmConnection, CrmLink],
+  // Tenant data keys encrypt the connections' credentials.
+  entities: [CrmConnection, CrmLink, TenantDataKey],
   migrations: crmMigrations,
   permissions,
   buildSchema() {
     return buildFederatedSchema(
       {
-        resolvers: [CrmResolver, EndUserCrmResolver],
+        resolvers: [CrmResolver, CrmRecordEdgeResolver, EndUserCrmResolver, CrmPrivacyResolver],
         orphanedTypes: [EndUserCrm],
         validate: { forbidUnknownValues: false },
       },

@@ -1,8 +1,9 @@
 import { shield } from 'graphql-shield';
-import { allow, can, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../shared/auth/rules';
+import { allow, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../shared/auth/rules';
 
 const tenantAdmin = can('tenant:admin');
 const readsProfiles = can('profiles:read');
+const fromCrm = fromSubgraph('crm');
 
 export const permissions = shield(
   {
@@ -15,6 +16,7 @@ export const permissions = shield(
       auditEvents: can('audit:read'),
       operators: tenantAdmin,
       apiClients: tenantAdmin,
+      endUserForCrm: fromCrm,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
@@ -53,6 +55,7 @@ export const permissions = shield(
     ApiClientConnection: tenantAdmin,
     ApiClientEdge: tenantAdmin,
     CreatedApiClient: tenantAdmin,
+    CrmProfile: fromCrm,
     PageInfo: allow,
     _Service: isGatewayService,
   },

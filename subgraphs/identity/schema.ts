@@ -11,6 +11,7 @@ import { endUserReference } from './resolvers/end-user.reference';
 import { TenantResolver } from './resolvers/tenant.resolver';
 import { internalRoutes } from './resolvers/internal.routes';
 import { PrincipalResolver } from './resolvers/principal.resolver';
+import { CrmProfileResolver } from './resolvers/crm-profile.resolver';
 import { ApiClient } from './entities/api-client.entity';
 import { Operator } from './entities/operator.entity';
 import { AuditEvent } from './entities/audit-event.entity';
@@ -25,7 +26,7 @@ export const identitySubgraph: SubgraphModule = {
   permissions,
   buildSchema() {
     return buildFederatedSchema(
-      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver], validate: { forbidUnknownValues: false } },
+      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver, CrmProfileResolver], validate: { forbidUnknownValues: false } },
       endUserReference,
     );
   },

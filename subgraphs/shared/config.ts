@@ -25,6 +25,26 @@ export interface SubgraphConfig {
   host: string;
   ports: Record<SubgraphName, number>;
   urls: Record<SubgraphName, string>;
+  crm: CrmSettings;
+}
+
+/** How the crm subgraph talks to the tenants' CRMs. */
+export interface CrmSettings {
+  /** Per HTTP attempt. */
+  timeoutMs: number;
+  /** Extra attempts for safe calls (reads, searches) after a failure; writes are never retried. */
+  retries: number;
+  retryBaseMs: number;
+  /** Failed calls within the rolling window that open a connection's circuit. */
+  breakerFailures: number;
+  /** How long an open circuit refuses calls before letting one through. */
+  breakerCooldownMs: number;
+  /** How long a live CRM record is reused (per tenant, connection and record); 0 turns caching off. */
+  cacheTtlMs: number;
+  /** Whether a connection may point at loopback, private or link-local addresses (the local fake CRM). */
+  allowPrivateAddresses: boolean;
+  /** Hosts a connection may use even when private addresses are refused. */
+  allowedHosts: string[];
 }
 
 export class ConfigError extends Error {}
@@ -36,6 +56,14 @@ export function port(env: Env, key: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${key} must be a port number`);
+  return value;
+}
+
+export function int(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${key} must be an integer from ${min} to ${max}`);
   return value;
 }
 
@@ -85,5 +113,15 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     host,
     ports,
     urls,
+    crm: {
+      timeoutMs: int(env, 'CRM_TIMEOUT_MS', 5_000, 50, 60_000),
+      retries: int(env, 'CRM_RETRIES', 2, 0, 5),
+      retryBaseMs: int(env, 'CRM_RETRY_BASE_MS', 200, 1, 10_000),
+      breakerFailures: int(env, 'CRM_BREAKER_FAILURES', 5, 1, 1_000),
+      breakerCooldownMs: int(env, 'CRM_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
+      cacheTtlMs: int(env, 'CRM_CACHE_TTL_MS', 5_000, 0, 300_000),
+      allowPrivateAddresses: bool(env, 'CRM_ALLOW_PRIVATE_ADDRESSES', !production),
+      allowedHosts: (env.CRM_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+    },
   };
 }

@@ -11,7 +11,7 @@ import { TenantScope } from './tenant-repository';
 import { pageRequest, type Page } from './pagination';
 import type { TenantOwnedEntity } from './tenant-entity';
 import type { ServiceClient } from './service-client';
-import type { SubgraphName } from './config';
+import type { SubgraphConfig, SubgraphName } from './config';
 
 /** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
 export class SubgraphContext {
@@ -29,6 +29,8 @@ export class SubgraphContext {
     readonly keyring: Keyring,
     /** Calls to other subgraphs over this subgraph's service links. */
     readonly services: ServiceClient,
+    /** The process's configuration, for subgraphs with settings of their own (crm). */
+    readonly config?: SubgraphConfig,
   ) {}
 
   /** Asks another subgraph, for this request's tenant; fails with UNAVAILABLE (fail closed). */

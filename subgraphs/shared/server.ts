@@ -168,7 +168,7 @@ export async function createSubgraphServer(
         const body = req.body as { query?: string; variables?: unknown } | undefined;
         try {
           const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(body?.query, body?.variables));
-          return new SubgraphContext(claims, dataSource, logger, events, keyring, services);
+          return new SubgraphContext(claims, dataSource, logger, events, keyring, services, config);
         } catch (error) {
           // Whoever calls a subgraph without a valid context is not the gateway: say so in the log.
           logger.warn({ peer: req.socket.remoteAddress, reason: (error as Error).message }, 'request denied');

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
+import { RecipientRole } from '../../shared/recipient-role';
 import { TenantOwnedEntity } from '../../shared/tenant-entity';
 
 export enum CrmProvider {
@@ -9,14 +10,6 @@ export enum CrmProvider {
 }
 registerEnumType(CrmProvider, { name: 'CrmProvider' });
 
-export enum CrmRole {
-  SERVICE_PROVIDER = 'SERVICE_PROVIDER',
-  THIRD_PARTY = 'THIRD_PARTY',
-}
-registerEnumType(CrmRole, {
-  name: 'CrmRole',
-  description: 'SERVICE_PROVIDER processes for the tenant; THIRD_PARTY needs the end-user’s opt-in to receive data.',
-});
 
 export enum CrmConnectionStatus {
   ACTIVE = 'ACTIVE',
@@ -43,17 +36,30 @@ export class CrmConnection extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 500 })
   baseUrl: string;
 
-  @Field(() => CrmRole)
+  @Field(() => RecipientRole, { description: 'SERVICE_PROVIDER processes for you; a THIRD_PARTY receives data only with the end-user’s opt-in.' })
   @Column({ type: 'varchar', length: 20 })
-  role: CrmRole;
+  role: RecipientRole;
 
-  @Field(() => CrmConnectionStatus)
+  /** The provider's credentials as JSON, encrypted under the tenant's data key; never a field. */
+  @Column({ type: 'text', nullable: true })
+  credentialsEncrypted: string | null;
+
+  @Field(() => CrmConnectionStatus, { description: 'ERROR after a failed call (see lastError) until a call succeeds; DISABLED by an admin.' })
   @Column({ type: 'varchar', length: 20, default: CrmConnectionStatus.ACTIVE })
   status: CrmConnectionStatus;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What failed last, without anything the CRM answered.' })
   @Column({ type: 'varchar', length: 500, nullable: true })
   lastError: string | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ type: 'datetime', nullable: true })
+  lastErrorAt: Date | null;
+
+  @Field(() => Boolean, { description: 'Whether credentials are stored (they are never returned).' })
+  get hasCredentials(): boolean {
+    return Boolean(this.credentialsEncrypted);
+  }
 
   @Field()
   declare createdAt: Date;

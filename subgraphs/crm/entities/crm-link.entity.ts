@@ -6,6 +6,8 @@ export enum CrmLinkMethod {
   MANUAL = 'MANUAL',
   MATCHED_EMAIL = 'MATCHED_EMAIL',
   MATCHED_PHONE = 'MATCHED_PHONE',
+  /** Created in the CRM by a push from the platform. */
+  PUSHED = 'PUSHED',
 }
 registerEnumType(CrmLinkMethod, { name: 'CrmLinkMethod' });
 

@@ -1,10 +1,11 @@
 import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
-import { CrmConnection } from '../entities/crm-connection.entity';
+import { connectionType, PageArgs, PageInfo } from '../../shared/pagination';
+import { CrmConnection, CrmProvider } from '../entities/crm-connection.entity';
 import { CrmLink } from '../entities/crm-link.entity';
-import { CreateCrmConnectionInput, LinkCrmRecordInput } from '../inputs/crm.input';
+import { CreateCrmConnectionInput, CrmEndUserConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
 import { CrmService } from '../services/crm.service';
+import { CrmSyncService, type LiveCrmRecord } from '../services/crm-sync.service';
 
 @ObjectType()
 export class CrmConnectionConnection extends connectionType(CrmConnection) {}
@@ -12,7 +13,76 @@ export class CrmConnectionConnection extends connectionType(CrmConnection) {}
 @ObjectType()
 export class CrmLinkConnection extends connectionType(CrmLink) {}
 
-/** EndUser is owned by identity; this subgraph adds the end-user's CRM links. */
+@ObjectType({ description: 'One field as the CRM returned it.' })
+export class CrmField {
+  @Field()
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  value: string | null;
+}
+
+@ObjectType({ description: 'A record read live from a CRM, normalised; `fields` has the provider’s own.' })
+export class CrmRecord {
+  @Field(() => ID)
+  connectionId: string;
+
+  @Field(() => CrmProvider)
+  provider: CrmProvider;
+
+  @Field({ description: 'The record’s id in the CRM.' })
+  externalId: string;
+
+  @Field(() => String, { nullable: true })
+  name: string | null;
+
+  @Field(() => String, { nullable: true })
+  email: string | null;
+
+  @Field(() => String, { nullable: true })
+  phone: string | null;
+
+  @Field(() => String, { nullable: true })
+  company: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The CRM’s owner (user id) of the record.' })
+  owner: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the record opens in the CRM.' })
+  url: string | null;
+
+  @Field(() => [CrmField])
+  fields: CrmField[];
+}
+
+@ObjectType()
+export class CrmRecordEdge {
+  @Field()
+  cursor: string;
+
+  @Field(() => CrmLink)
+  link: CrmLink;
+}
+
+@ObjectType({ description: 'An end-user’s linked CRM records, one edge per link.' })
+export class CrmRecordConnection {
+  @Field(() => [CrmRecordEdge])
+  edges: CrmRecordEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo: PageInfo;
+}
+
+@ObjectType()
+export class CrmPushResult {
+  @Field({ description: 'Whether a new record was created in the CRM (otherwise one was updated).' })
+  created: boolean;
+
+  @Field(() => CrmLink)
+  link: CrmLink;
+}
+
+/** EndUser is owned by identity; this subgraph adds the end-user's CRM links and live records. */
 @Directive('@key(fields: "id")')
 @ObjectType('EndUser')
 export class EndUserCrm {
@@ -20,21 +90,72 @@ export class EndUserCrm {
   id: string;
 }
 
+const toRecord = (record: LiveCrmRecord): CrmRecord => ({
+  ...record,
+  fields: Object.entries(record.fields).map(([name, value]) => ({ name, value })),
+});
+
 @Resolver()
 export class CrmResolver {
   @Query(() => CrmConnectionConnection, { description: 'Your CRM connections.' })
   crmConnections(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new CrmService(ctx.scope).connections(first, after);
+    return new CrmService(ctx).connections(first, after);
+  }
+
+  @Mutation(() => CrmConnection, { description: 'Tenant admins only. Credentials are stored encrypted and never returned.' })
+  createCrmConnection(@Arg('input') input: CreateCrmConnectionInput, @Ctx() ctx: SubgraphContext): Promise<CrmConnection> {
+    return new CrmService(ctx).createConnection(input);
   }
 
   @Mutation(() => CrmConnection, { description: 'Tenant admins only.' })
-  createCrmConnection(@Arg('input') input: CreateCrmConnectionInput, @Ctx() ctx: SubgraphContext): Promise<CrmConnection> {
-    return new CrmService(ctx.scope).createConnection(input);
+  updateCrmConnection(
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: UpdateCrmConnectionInput,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<CrmConnection> {
+    return new CrmService(ctx).updateConnection(id, input);
+  }
+
+  @Mutation(() => ID, { description: 'Tenant admins only. Removes the connection and its links; nothing is deleted in the CRM.' })
+  deleteCrmConnection(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<string> {
+    return new CrmService(ctx).deleteConnection(id);
   }
 
   @Mutation(() => CrmLink, { description: 'Links an end-user to a record in one of your CRMs.' })
   linkCrmRecord(@Arg('input') input: LinkCrmRecordInput, @Ctx() ctx: SubgraphContext): Promise<CrmLink> {
-    return new CrmService(ctx.scope).link(input);
+    return new CrmService(ctx).link(input);
+  }
+
+  @Mutation(() => ID, { description: 'Removes a link; the CRM record stays.' })
+  unlinkCrmRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<string> {
+    return new CrmService(ctx).unlink(id);
+  }
+
+  @Mutation(() => CrmLink, {
+    nullable: true,
+    description: 'Finds the end-user in the CRM by email, then phone, and links the record; null when there is none. Subject to the sharing gate.',
+  })
+  matchCrmRecord(@Arg('input') input: CrmEndUserConnectionInput, @Ctx() ctx: SubgraphContext): Promise<CrmLink | null> {
+    return new CrmSyncService(ctx).match(input.endUserId, input.connectionId);
+  }
+
+  @Mutation(() => CrmPushResult, {
+    description: 'Sends the profile (name, email, phone) to the CRM, updating the linked record or creating one. Refused without the end-user’s opt-in for a third party, and when processing is restricted.',
+  })
+  pushEndUserToCrm(@Arg('input') input: CrmEndUserConnectionInput, @Ctx() ctx: SubgraphContext) {
+    return new CrmSyncService(ctx).push(input.endUserId, input.connectionId);
+  }
+}
+
+@Resolver(() => CrmRecordEdge)
+export class CrmRecordEdgeResolver {
+  @FieldResolver(() => CrmRecord, {
+    nullable: true,
+    description: 'Live from the CRM: null with an error at this path when the CRM fails, null alone when it no longer has the record.',
+  })
+  async node(@Root() edge: CrmRecordEdge, @Ctx() ctx: SubgraphContext): Promise<CrmRecord | null> {
+    const record = await new CrmSyncService(ctx).recordLoader().load(edge.link);
+    return record && toRecord(record);
   }
 }
 
@@ -43,5 +164,14 @@ export class EndUserCrmResolver {
   @FieldResolver(() => CrmLinkConnection, { nullable: true, description: 'Records linked to this end-user in your CRMs.' })
   crmLinks(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
     return ctx.childPage(CrmLink, 'endUserId', endUser.id, first, after);
+  }
+
+  @FieldResolver(() => CrmRecordConnection, {
+    nullable: true,
+    description: 'The linked records, live from each CRM (cached for a few seconds). One CRM failing leaves its records null, with an error each; the others answer.',
+  })
+  async crmRecords(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext): Promise<CrmRecordConnection> {
+    const page = await ctx.childPage(CrmLink, 'endUserId', endUser.id, first, after);
+    return { edges: page.edges.map(({ cursor, node }) => ({ cursor, link: node })), pageInfo: page.pageInfo };
   }
 }

@@ -1,30 +1,100 @@
+import type { SubgraphContext } from '../../shared/context';
 import { conflict, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
-import type { TenantScope } from '../../shared/tenant-repository';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
-import type { CreateCrmConnectionInput, LinkCrmRecordInput } from '../inputs/crm.input';
+import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
+import { checkBaseUrl } from './base-url';
+import { credentialsFor, sealCredentials } from './credentials';
+import { crmRuntime } from './crm-runtime';
 
+/** A tenant's CRM connections (managed by its admins) and its end-users' links to CRM records. */
 export class CrmService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(private readonly ctx: SubgraphContext) {}
+
+  private get scope() {
+    return this.ctx.scope;
+  }
+
+  private policy() {
+    const crm = crmRuntime(this.ctx).settings;
+    return { production: this.ctx.config?.production ?? false, crm };
+  }
 
   connections(first?: number | null, after?: string | null): Promise<Page<CrmConnection>> {
     return this.scope.repo(CrmConnection).page({}, pageRequest(first, after));
   }
 
+  async connection(id: string): Promise<CrmConnection> {
+    // The tenant-scoped lookup returns nothing for another tenant's connection.
+    const connection = await this.scope.repo(CrmConnection).findById(id);
+    if (!connection) throw notFound('CRM connection');
+    return connection;
+  }
 
-  createConnection(input: CreateCrmConnectionInput): Promise<CrmConnection> {
+  async createConnection(input: CreateCrmConnectionInput): Promise<CrmConnection> {
+    const credentials = credentialsFor(input.provider, input.credentials);
+    const baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
     const connections = this.scope.repo(CrmConnection);
-    return connections.save(connections.create({ ...input, status: CrmConnectionStatus.ACTIVE, lastError: null }));
+    const row = connections.create({
+      name: input.name,
+      provider: input.provider,
+      role: input.role,
+      baseUrl,
+      status: CrmConnectionStatus.ACTIVE,
+      lastError: null,
+      lastErrorAt: null,
+    });
+    sealCredentials(await this.ctx.keyring.cipherFor(this.ctx.tenantId), row, credentials);
+    return connections.save(row);
+  }
+
+  async updateConnection(id: string, input: UpdateCrmConnectionInput): Promise<CrmConnection> {
+    const row = await this.connection(id);
+    if (input.name) row.name = input.name;
+    if (input.role) row.role = input.role;
+    if (input.baseUrl) row.baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+    if (input.credentials) {
+      sealCredentials(await this.ctx.keyring.cipherFor(this.ctx.tenantId), row, credentialsFor(row.provider, input.credentials));
+    }
+    if (input.enabled === false) row.status = CrmConnectionStatus.DISABLED;
+    if (input.enabled === true || (input.enabled !== false && (input.credentials || input.baseUrl) && row.status === CrmConnectionStatus.ERROR)) {
+      row.status = CrmConnectionStatus.ACTIVE;
+      row.lastError = null;
+      row.lastErrorAt = null;
+    }
+    const saved = await this.scope.repo(CrmConnection).save(row);
+    crmRuntime(this.ctx).reset(this.ctx.tenantId, row.id);
+    return saved;
+  }
+
+  /** Removes the connection and its links; the records in the CRM are left alone. */
+  async deleteConnection(id: string): Promise<string> {
+    const row = await this.connection(id);
+    await this.scope.transaction(async (scope) => {
+      await scope.repo(CrmLink).delete({ connectionId: row.id });
+      await scope.repo(CrmConnection).delete({ id: row.id });
+    });
+    crmRuntime(this.ctx).reset(this.ctx.tenantId, row.id);
+    return row.id;
   }
 
   async link(input: LinkCrmRecordInput): Promise<CrmLink> {
-    // The connection must be the caller's own: the tenant-scoped lookup returns nothing otherwise.
-    if (!(await this.scope.repo(CrmConnection).findById(input.connectionId))) throw notFound('CRM connection');
+    await this.connection(input.connectionId);
     const links = this.scope.repo(CrmLink);
     if (await links.findOne({ connectionId: input.connectionId, externalId: input.externalId })) {
       throw conflict('That CRM record is already linked');
     }
     return links.save(links.create({ ...input, method: CrmLinkMethod.MANUAL }));
+  }
+
+  /** Removes the link only; the CRM record stays. */
+  async unlink(id: string): Promise<string> {
+    const links = this.scope.repo(CrmLink);
+    const link = await links.findById(id);
+    if (!link) throw notFound('CRM link');
+    await links.delete({ id: link.id });
+    crmRuntime(this.ctx).forget(this.ctx.tenantId, link.connectionId, link.externalId);
+    return link.id;
   }
 }

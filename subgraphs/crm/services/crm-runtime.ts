@@ -1,0 +1,127 @@
+import CircuitBreaker from 'opossum';
+import { LRUCache } from 'lru-cache';
+import type { DataSource } from 'typeorm';
+import type { CrmSettings } from '../../shared/config';
+import { loadSubgraphConfig } from '../../shared/config';
+import type { SubgraphContext } from '../../shared/context';
+import { CrmProvider, type CrmConnection } from '../entities/crm-connection.entity';
+import { CrmError, type CrmConnector, type CrmRecordData } from './connectors/crm-connector';
+import { CrmHttp } from './connectors/crm-http';
+import { HubSpotConnector } from './connectors/hubspot.connector';
+import { SalesforceConnector } from './connectors/salesforce.connector';
+import { ZendeskConnector } from './connectors/zendesk.connector';
+
+export interface CrmCredentials {
+  accessToken?: string;
+  email?: string;
+  apiToken?: string;
+}
+
+/** A record the CRM said it does not have, remembered like a record. */
+export const MISSING = Symbol('missing');
+type Cached = CrmRecordData | typeof MISSING;
+
+type Breaker = CircuitBreaker<[() => Promise<unknown>], unknown>;
+
+/**
+ * What outlives a request in one crm process: a circuit breaker per connection and a short cache of
+ * live records. Both are keyed by tenant first, so nothing is shared across tenants.
+ */
+export class CrmRuntime {
+  private readonly breakers = new Map<string, Breaker>();
+  private readonly cache?: LRUCache<string, Cached>;
+
+  constructor(readonly settings: CrmSettings) {
+    if (settings.cacheTtlMs > 0) this.cache = new LRUCache<string, Cached>({ max: 10_000, ttl: settings.cacheTtlMs });
+  }
+
+  breaker(tenantId: string, connectionId: string): Breaker {
+    const key = `${tenantId}:${connectionId}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
+        // Each attempt has its own timeout (AbortSignal); the breaker only counts.
+        timeout: false,
+        volumeThreshold: this.settings.breakerFailures,
+        errorThresholdPercentage: 50,
+        rollingCountTimeout: Math.max(10_000, this.settings.breakerCooldownMs),
+        resetTimeout: this.settings.breakerCooldownMs,
+        // Refused credentials, missing records and rejected input are answers, not outages.
+        errorFilter: (error: unknown) => error instanceof CrmError && error.kind !== 'unavailable',
+      });
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  /** Whether the connection's circuit is open (calls refused until the cool-down ends). */
+  isOpen(tenantId: string, connectionId: string): boolean {
+    return this.breakers.get(`${tenantId}:${connectionId}`)?.opened ?? false;
+  }
+
+  connector(connection: CrmConnection, credentials: CrmCredentials): CrmConnector {
+    const resilience = {
+      timeoutMs: this.settings.timeoutMs,
+      retries: this.settings.retries,
+      retryBaseMs: this.settings.retryBaseMs,
+      breaker: this.breaker(connection.tenantId, connection.id),
+    };
+    const http = (name: string, authorization: string) => new CrmHttp(name, connection.baseUrl, authorization, resilience);
+    switch (connection.provider) {
+      case CrmProvider.HUBSPOT:
+        return new HubSpotConnector(http('HubSpot', HubSpotConnector.authorization({ accessToken: credentials.accessToken ?? '' })));
+      case CrmProvider.SALESFORCE:
+        return new SalesforceConnector(
+          http('Salesforce', SalesforceConnector.authorization({ accessToken: credentials.accessToken ?? '' })),
+          connection.baseUrl,
+        );
+      case CrmProvider.ZENDESK:
+        return new ZendeskConnector(
+          http('Zendesk', ZendeskConnector.authorization({ email: credentials.email ?? '', apiToken: credentials.apiToken ?? '' })),
+          connection.baseUrl,
+        );
+    }
+  }
+
+  private key(tenantId: string, connectionId: string, externalId: string): string {
+    return `${tenantId}\u0000${connectionId}\u0000${externalId}`;
+  }
+
+  cached(tenantId: string, connectionId: string, externalId: string): Cached | undefined {
+    return this.cache?.get(this.key(tenantId, connectionId, externalId));
+  }
+
+  remember(tenantId: string, connectionId: string, externalId: string, value: Cached): void {
+    this.cache?.set(this.key(tenantId, connectionId, externalId), value);
+  }
+
+  forget(tenantId: string, connectionId: string, externalId?: string): void {
+    if (!this.cache) return;
+    if (externalId !== undefined) {
+      this.cache.delete(this.key(tenantId, connectionId, externalId));
+      return;
+    }
+    const prefix = `${tenantId}\u0000${connectionId}\u0000`;
+    for (const key of [...this.cache.keys()]) if (key.startsWith(prefix)) this.cache.delete(key);
+  }
+
+  /** A connection changed (address, credentials, status): its circuit and cached records start afresh. */
+  reset(tenantId: string, connectionId: string): void {
+    const key = `${tenantId}:${connectionId}`;
+    this.breakers.get(key)?.shutdown();
+    this.breakers.delete(key);
+    this.forget(tenantId, connectionId);
+  }
+}
+
+const runtimes = new WeakMap<DataSource, CrmRuntime>();
+
+/** One runtime per crm server (its data source), with that server's settings. */
+export function crmRuntime(ctx: SubgraphContext): CrmRuntime {
+  let runtime = runtimes.get(ctx.dataSource);
+  if (!runtime) {
+    runtime = new CrmRuntime((ctx.config ?? loadSubgraphConfig({})).crm);
+    runtimes.set(ctx.dataSource, runtime);
+  }
+  return runtime;
+}

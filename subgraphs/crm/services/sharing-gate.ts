@@ -1,0 +1,41 @@
+import type { SubgraphContext } from '../../shared/context';
+import { DomainError } from '../../shared/errors';
+import type { RecipientRole } from '../../shared/recipient-role';
+
+export type SharingRefusal = 'NO_OPT_IN' | 'RENEWAL_NEEDED' | 'RESTRICTED';
+
+export interface SharingDecision {
+  allowed: boolean;
+  reason: SharingRefusal | null;
+}
+
+/** Whether an end-user's data may go to a recipient of this role; asked before every push or lookup. */
+export interface SharingGate {
+  decide(endUserId: string, recipient: RecipientRole): Promise<SharingDecision>;
+}
+
+const DECISION = 'query SharingDecision($endUserId: ID!, $recipient: RecipientRole!) { sharingDecision(endUserId: $endUserId, recipient: $recipient) { allowed reason } }';
+
+/** The consent subgraph's gate; unreachable means UNAVAILABLE (fail closed, nothing shared). */
+export class ConsentSharingGate implements SharingGate {
+  constructor(private readonly ctx: SubgraphContext) {}
+
+  async decide(endUserId: string, recipient: RecipientRole): Promise<SharingDecision> {
+    const data = await this.ctx.callService<{ sharingDecision: SharingDecision }>('consent', DECISION, { endUserId, recipient });
+    return data.sharingDecision;
+  }
+}
+
+const REFUSALS: Record<SharingRefusal, string> = {
+  NO_OPT_IN: 'The end-user has not opted in to sharing with this third party',
+  RENEWAL_NEEDED: 'The end-user’s consent to sharing must be renewed first',
+  RESTRICTED: 'Processing of this end-user’s data is restricted',
+};
+
+/** Throws FORBIDDEN unless the gate allows sharing. */
+export async function assertSharingAllowed(gate: SharingGate, endUserId: string, recipient: RecipientRole): Promise<void> {
+  const decision = await gate.decide(endUserId, recipient);
+  if (decision.allowed) return;
+  const reason = decision.reason && decision.reason in REFUSALS ? decision.reason : 'NO_OPT_IN';
+  throw new DomainError('FORBIDDEN', `${REFUSALS[reason]} (${reason}); nothing was sent`);
+}

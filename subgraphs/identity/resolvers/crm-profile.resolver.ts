@@ -1,0 +1,37 @@
+import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
+import type { SubgraphContext } from '../../shared/context';
+import { EndUserCodec } from '../services/end-user-codec';
+import { endUserLoader } from './end-user.reference';
+
+/** What the crm subgraph may send to a CRM about an end-user: name, email and phone, nothing else. */
+@Directive('@inaccessible')
+@ObjectType({ description: 'An end-user’s profile as pushed to and matched in CRMs.' })
+export class CrmProfile {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String, { nullable: true })
+  firstName: string | null;
+
+  @Field(() => String, { nullable: true })
+  lastName: string | null;
+
+  @Field(() => String, { nullable: true })
+  email: string | null;
+
+  @Field(() => String, { nullable: true })
+  phone: string | null;
+}
+
+/** For the crm subgraph alone, over its service link; the gateway never exposes it. */
+@Resolver()
+export class CrmProfileResolver {
+  @Directive('@inaccessible')
+  @Query(() => CrmProfile, { nullable: true, description: 'Null when the tenant has no such end-user.' })
+  async endUserForCrm(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<CrmProfile | null> {
+    const row = await endUserLoader(ctx).load(id);
+    if (!row) return null;
+    const codec = new EndUserCodec(await ctx.keyring.cipherFor(ctx.tenantId));
+    return { id: row.id, firstName: row.firstName, lastName: row.lastName, email: codec.read(row, 'email'), phone: codec.read(row, 'phone') };
+  }
+}
