@@ -1,0 +1,390 @@
+import { randomBytes } from 'node:crypto';
+import { startFakeCrm, type FakeCrm, type FakeCredentials } from '../../scripts/crm-fake/fake-crm';
+import { CrmConnection } from '../../subgraphs/crm/entities/crm-connection.entity';
+import { CrmLink } from '../../subgraphs/crm/entities/crm-link.entity';
+import {
+  CONTEXT_HEADER,
+  decodeSecret,
+  requestDigest,
+  serviceLinkKey,
+  ServiceContextSigner,
+} from '../../subgraphs/shared/auth/signed-context';
+import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { startFakeSharingGate, type FakeSharingGate } from '../helpers/fake-consent';
+import { captureLogs } from '../helpers/log-capture';
+import { seededStack, type SeededStack } from '../helpers/stack';
+
+const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
+const CREDENTIALS: FakeCredentials = {
+  hubspot: { accessToken: secret('pat-na1') },
+  salesforce: { accessToken: secret('00Dsf') },
+  zendesk: { email: 'integrations@acme.example', apiToken: secret('zd') },
+};
+const SECRETS = [CREDENTIALS.hubspot.accessToken, CREDENTIALS.salesforce.accessToken, CREDENTIALS.zendesk.apiToken];
+const WRONG_TOKEN = secret('wrong-token');
+
+const logs = captureLogs();
+const responses: string[] = [];
+let world: SeededStack;
+let fake: FakeCrm;
+let consent: FakeSharingGate;
+const tokens: Record<string, string> = {};
+const connections: Record<'hubspot' | 'salesforce' | 'zendesk', string> = { hubspot: '', salesforce: '', zendesk: '' };
+let ada: { id: string; email: string; phone: string };
+let bob: { id: string; email: string; phone: string };
+
+async function gql(query: string, variables?: Record<string, unknown>, token = tokens.admin): Promise<GraphQLResponse> {
+  const response = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
+  responses.push(JSON.stringify(response));
+  return response;
+}
+
+const CREATE = 'mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id name provider role status hasCredentials baseUrl } }';
+const MATCH = 'mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { id externalId method connectionId } }';
+const PUSH = 'mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { id externalId method } } }';
+const RECORDS = `query($id: ID!) { endUser(id: $id) { id crmRecords { edges { cursor link { connectionId externalId }
+  node { connectionId provider externalId name email phone company owner url fields { name value } } } pageInfo { hasNextPage } } } }`;
+const STATUS = '{ crmConnections(first: 50) { edges { node { id status lastError } } } }';
+
+const statusOf = async (id: string) =>
+  (await gql(STATUS)).data.crmConnections.edges.map((e: any) => e.node).find((n: any) => n.id === id) as { status: string; lastError: string | null };
+const recordsOf = async (id: string, token = tokens.agent) => gql(RECORDS, { id }, token);
+const nodeFor = (response: GraphQLResponse, connectionId: string) =>
+  response.data.endUser.crmRecords.edges.find((e: any) => e.link.connectionId === connectionId);
+
+beforeAll(async () => {
+  fake = await startFakeCrm({ credentials: CREDENTIALS });
+  // The crm subgraph asks this stand-in for sharing decisions (signed over the crm>consent link).
+  consent = await startFakeSharingGate(() => world.env.keys);
+  world = await seededStack({
+    logger: logs.logger,
+    env: {
+      CRM_TIMEOUT_MS: '1000',
+      CRM_RETRIES: '1',
+      CRM_RETRY_BASE_MS: '5',
+      CRM_BREAKER_FAILURES: '3',
+      CRM_BREAKER_COOLDOWN_MS: '1500',
+      CRM_CACHE_TTL_MS: '60000',
+    },
+    serviceUrls: { consent: consent.url },
+  });
+  for (const role of ['admin', 'agent', 'integrator', 'analyst', 'supervisor']) {
+    tokens[role] = await world.env.token({ tenant: 'acme', roles: [role], sub: `acme-${role}` });
+  }
+  tokens.globexAdmin = await world.env.token({ tenant: 'globex', roles: ['admin'], sub: 'globex-admin' });
+  const profile = async (id: string) => {
+    const { data } = await gql('query($id: ID!) { endUser(id: $id) { id email phone } }', { id });
+    return data.endUser as { id: string; email: string; phone: string };
+  };
+  // Odd ones: the seed links the even ones to a CRM address nothing listens on.
+  ada = await profile(world.acme.endUserIds[1]);
+  bob = await profile(world.acme.endUserIds[3]);
+});
+afterAll(async () => {
+  await world?.close();
+  await consent?.close();
+  await fake?.close();
+});
+
+describe('connections', () => {
+  it('are created by the tenant admin with credentials that are stored encrypted and never returned', async () => {
+    const specs = [
+      { key: 'hubspot', provider: 'HUBSPOT', role: 'SERVICE_PROVIDER', credentials: { accessToken: CREDENTIALS.hubspot.accessToken } },
+      { key: 'salesforce', provider: 'SALESFORCE', role: 'THIRD_PARTY', credentials: { accessToken: CREDENTIALS.salesforce.accessToken } },
+      { key: 'zendesk', provider: 'ZENDESK', role: 'SERVICE_PROVIDER', credentials: CREDENTIALS.zendesk },
+    ] as const;
+    for (const spec of specs) {
+      const response = await gql(CREATE, {
+        input: { name: `Acme ${spec.key}`, provider: spec.provider, role: spec.role, baseUrl: `${fake.urls[spec.key]}/`, credentials: spec.credentials },
+      });
+      expect(response.errors).toBeUndefined();
+      expect(response.data.createCrmConnection).toMatchObject({ provider: spec.provider, role: spec.role, status: 'ACTIVE', hasCredentials: true, baseUrl: fake.urls[spec.key] });
+      connections[spec.key] = response.data.createCrmConnection.id;
+    }
+    const rows = await world.stack.subgraphs.crm.dataSource.getRepository(CrmConnection).find({ where: { tenantId: world.acme.id } });
+    for (const row of rows.filter((r) => Object.values(connections).includes(r.id))) expect(row.credentialsEncrypted).toMatch(/^v1\./);
+    expect(codes(await gql('{ crmConnections { edges { node { id credentials } } } }'))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('refuses missing credentials, bad base URLs and bad input, naming the field', async () => {
+    const input = { name: 'x', provider: 'ZENDESK', role: 'SERVICE_PROVIDER', baseUrl: fake.urls.zendesk };
+    const cases: [Record<string, unknown>, string][] = [
+      [input, 'credentials'],
+      [{ ...input, credentials: { email: 'a@example.com' } }, 'credentials.apiToken'],
+      [{ ...input, provider: 'HUBSPOT', credentials: { apiToken: 'abcdefghij' } }, 'credentials.accessToken'],
+      [{ ...input, baseUrl: 'ftp://crm.example', credentials: CREDENTIALS.zendesk }, 'baseUrl'],
+      [{ ...input, baseUrl: 'http://user:pw@crm.example', credentials: CREDENTIALS.zendesk }, 'baseUrl'],
+      [{ ...input, name: '', credentials: CREDENTIALS.zendesk }, 'name'],
+    ];
+    for (const [given, field] of cases) {
+      const response = await gql(CREATE, { input: given });
+      expect(response.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+    }
+  });
+});
+
+describe('links and live records', () => {
+  it('links an end-user by email in one CRM and by phone in another, asking the sharing gate first', async () => {
+    fake.addHubSpotContact({ firstname: 'Ada', lastname: 'Lovelace', email: ada.email, phone: ada.phone, company: 'Analytical Engines' });
+    fake.addSalesforceContact({ FirstName: 'Ada', LastName: 'Lovelace', Phone: ada.phone, AccountName: 'Initech' });
+    const byEmail = await gql(MATCH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
+    expect(byEmail.data.matchCrmRecord).toMatchObject({ method: 'MATCHED_EMAIL', connectionId: connections.hubspot });
+    const byPhone = await gql(MATCH, { input: { endUserId: ada.id, connectionId: connections.salesforce } }, tokens.integrator);
+    expect(byPhone.data.matchCrmRecord).toMatchObject({ method: 'MATCHED_PHONE', externalId: expect.stringMatching(/^003/) });
+    expect(consent.calls.slice(-2).map((c) => [c.recipient, c.endUserId, c.claims.tenant?.slug, c.claims.principal.id])).toEqual([
+      ['SERVICE_PROVIDER', ada.id, 'acme', 'crm'],
+      ['THIRD_PARTY', ada.id, 'acme', 'crm'],
+    ]);
+    const none = await gql(MATCH, { input: { endUserId: bob.id, connectionId: connections.zendesk } }, tokens.integrator);
+    expect(none).toMatchObject({ data: { matchCrmRecord: null } });
+    expect(none.errors).toBeUndefined();
+  });
+
+  it('reads the live, normalised fields through the gateway, one provider call per connection, then from the cache', async () => {
+    fake.addHubSpotContact({ firstname: 'Bob', lastname: 'Kahn', email: bob.email });
+    await gql(MATCH, { input: { endUserId: bob.id, connectionId: connections.hubspot } }, tokens.integrator);
+    const older = fake.addHubSpotContact({ firstname: 'Robert', lastname: 'Kahn', email: 'old.address@example.com' });
+    const linked = await gql('mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { method } }', {
+      input: { endUserId: bob.id, connectionId: connections.hubspot, externalId: older.id },
+    }, tokens.integrator);
+    expect(linked.data.linkCrmRecord.method).toBe('MANUAL');
+    const before = fake.requests('hubspot');
+    const response = await recordsOf(bob.id);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.endUser.crmRecords.edges.map((e: any) => e.node.name)).toEqual(['Bob Kahn', 'Robert Kahn']);
+    expect(fake.log('hubspot').slice(before)).toEqual(['POST /crm/v3/objects/contacts/batch/read']);
+    await recordsOf(bob.id);
+    expect(fake.requests('hubspot')).toBe(before + 1);
+
+    const { data, errors } = await recordsOf(ada.id);
+    expect(errors).toBeUndefined();
+    expect(nodeFor({ status: 200, data }, connections.hubspot).node).toMatchObject({
+      provider: 'HUBSPOT', name: 'Ada Lovelace', email: ada.email, phone: ada.phone, company: 'Analytical Engines', owner: '31337',
+    });
+    const salesforce = nodeFor({ status: 200, data }, connections.salesforce).node;
+    expect(salesforce).toMatchObject({ provider: 'SALESFORCE', name: 'Ada Lovelace', company: 'Initech', url: expect.stringContaining('/lightning/r/Contact/') });
+    expect(salesforce.fields).toEqual(expect.arrayContaining([{ name: 'Account.Name', value: 'Initech' }, { name: 'OwnerId', value: expect.any(String) }]));
+  });
+
+  it('pushes an updated profile to the linked record, and creates one where there is none', async () => {
+    const renamed = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "Byron" }) { lastName } }', { id: ada.id });
+    expect(renamed.errors).toBeUndefined();
+    const pushed = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
+    expect(pushed.data.pushEndUserToCrm).toMatchObject({ created: false, link: { method: 'MATCHED_EMAIL' } });
+    const externalId = pushed.data.pushEndUserToCrm.link.externalId;
+    expect(fake.stores.hubspot.get(externalId)?.properties.lastname).toBe('Byron');
+    expect(nodeFor(await recordsOf(ada.id), connections.hubspot).node.name).toMatch(/ Byron$/);
+
+    const created = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.zendesk } }, tokens.integrator);
+    expect(created.data.pushEndUserToCrm).toMatchObject({ created: true, link: { method: 'PUSHED' } });
+    const user = fake.stores.zendesk.get(Number(created.data.pushEndUserToCrm.link.externalId));
+    expect(user).toMatchObject({ email: ada.email, phone: ada.phone, name: expect.stringMatching(/ Byron$/) });
+  });
+
+  it('refuses a third-party push without opt-in, any push while processing is restricted, and sends nothing when consent cannot be asked', async () => {
+    const before = { salesforce: fake.requests('salesforce'), hubspot: fake.requests('hubspot') };
+    consent.answer = 'NO_OPT_IN';
+    const refused = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.salesforce } }, tokens.integrator);
+    expect(codes(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.errors?.[0].message).toMatch(/NO_OPT_IN/);
+    expect(refused.data).toBeNull();
+    const matchRefused = await gql(MATCH, { input: { endUserId: bob.id, connectionId: connections.salesforce } }, tokens.integrator);
+    expect(codes(matchRefused)).toEqual(['FORBIDDEN']);
+
+    consent.answer = 'RESTRICTED';
+    const restricted = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
+    expect(codes(restricted)).toEqual(['FORBIDDEN']);
+    expect(restricted.errors?.[0].message).toMatch(/restricted/);
+
+    consent.answer = 'DOWN';
+    expect(codes(await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator))).toEqual(['UNAVAILABLE']);
+    expect({ salesforce: fake.requests('salesforce'), hubspot: fake.requests('hubspot') }).toEqual(before);
+    expect(consent.refused).toBe(0);
+
+    consent.answer = 'ALLOWED';
+    const allowed = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.salesforce } }, tokens.integrator);
+    expect(allowed.data.pushEndUserToCrm.created).toBe(false);
+    expect(fake.stores.salesforce.get(allowed.data.pushEndUserToCrm.link.externalId)).toMatchObject({ LastName: 'Byron', Email: ada.email });
+  });
+});
+
+describe('roles and tenants', () => {
+  it('lets each role do only what its scopes allow', async () => {
+    const input = { endUserId: ada.id, connectionId: connections.hubspot };
+    expect((await recordsOf(ada.id, tokens.agent)).errors).toBeUndefined();
+    expect(codes(await gql(PUSH, { input }, tokens.agent))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(MATCH, { input }, tokens.supervisor))).toEqual(['FORBIDDEN']);
+    const create = { input: { name: 'x', provider: 'HUBSPOT', role: 'THIRD_PARTY', baseUrl: fake.urls.hubspot, credentials: { accessToken: 'abcdefghij' } } };
+    for (const role of ['integrator', 'agent', 'supervisor']) expect(codes(await gql(CREATE, create, tokens[role]))).toEqual(['FORBIDDEN']);
+    const disable = 'mutation($id: ID!) { updateCrmConnection(id: $id, input: { enabled: false }) { id } }';
+    expect(codes(await gql(disable, { id: connections.hubspot }, tokens.integrator))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql('mutation($id: ID!) { deleteCrmConnection(id: $id) }', { id: connections.hubspot }, tokens.integrator))).toEqual(['FORBIDDEN']);
+    const analyst = await gql('query($id: ID!) { endUser(id: $id) { id crmRecords { edges { node { name } } } } }', { id: ada.id }, tokens.analyst);
+    expect(codes(analyst)).toContain('FORBIDDEN');
+    expect(analyst.data?.endUser ?? null).toBeNull();
+  });
+
+  it('treats another tenant’s end-users and connections as missing', async () => {
+    const globexConnection = (await gql('{ crmConnections { edges { node { id } } } }', undefined, tokens.globexAdmin)).data.crmConnections.edges[0].node.id;
+    const before = fake.requests('hubspot') + fake.requests('salesforce');
+    for (const input of [
+      { endUserId: ada.id, connectionId: globexConnection },
+      { endUserId: world.globex.endUserIds[1], connectionId: connections.hubspot },
+    ]) {
+      expect(codes(await gql(PUSH, { input }, tokens.admin))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(MATCH, { input }, tokens.admin))).toEqual(['NOT_FOUND']);
+    }
+    expect(codes(await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
+    const update = 'mutation($id: ID!) { updateCrmConnection(id: $id, input: { name: "mine" }) { id } }';
+    expect(codes(await gql(update, { id: connections.hubspot }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql('mutation($id: ID!) { deleteCrmConnection(id: $id) }', { id: connections.hubspot }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
+    const [link] = await world.stack.subgraphs.crm.dataSource.getRepository(CrmLink).find({ where: { tenantId: world.acme.id, endUserId: ada.id } });
+    expect(codes(await gql('mutation($id: ID!) { unlinkCrmRecord(id: $id) }', { id: link.id }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
+    expect(await gql(RECORDS, { id: ada.id }, tokens.globexAdmin)).toMatchObject({ data: { endUser: null } });
+    expect(fake.requests('hubspot') + fake.requests('salesforce')).toBe(before);
+  });
+});
+
+describe('a CRM that fails', () => {
+  it('yields partial data with an error for its records, opens its circuit, and recovers when it comes back', async () => {
+    // Bob's Zendesk record is new, so nothing of it is cached.
+    const pushed = await gql(PUSH, { input: { endUserId: bob.id, connectionId: connections.zendesk } }, tokens.integrator);
+    expect(pushed.data.pushEndUserToCrm.created).toBe(true);
+    fake.setMode('zendesk', { kind: 'down' });
+
+    const first = await recordsOf(bob.id);
+    expect(nodeFor(first, connections.hubspot).node.name).toBe('Bob Kahn');
+    const index = first.data.endUser.crmRecords.edges.findIndex((e: any) => e.link.connectionId === connections.zendesk);
+    expect(first.data.endUser.crmRecords.edges[index].node).toBeNull();
+    expect(first.errors).toEqual([
+      expect.objectContaining({ path: ['endUser', 'crmRecords', 'edges', index, 'node'], extensions: { code: 'UNAVAILABLE' } }),
+    ]);
+    expect(await statusOf(connections.zendesk)).toEqual({ id: connections.zendesk, status: 'ERROR', lastError: 'Zendesk is unavailable (HTTP 503)' });
+
+    let paused = false;
+    for (let i = 0; i < 5 && !paused; i++) paused = /paused/.test((await recordsOf(bob.id)).errors?.[0]?.message ?? '');
+    expect(paused).toBe(true);
+    const calls = fake.requests('zendesk');
+    const whileOpen = await recordsOf(bob.id);
+    expect(codes(whileOpen)).toEqual(['UNAVAILABLE']);
+    expect(nodeFor(whileOpen, connections.hubspot).node.name).toBe('Bob Kahn');
+    expect(fake.requests('zendesk')).toBe(calls);
+
+    fake.setMode('zendesk', { kind: 'up' });
+    let recovered: GraphQLResponse | undefined;
+    for (let i = 0; i < 100 && !recovered; i++) {
+      const response = await recordsOf(bob.id);
+      if (!response.errors) recovered = response;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(nodeFor(recovered!, connections.zendesk).node).toMatchObject({ provider: 'ZENDESK', email: bob.email });
+    expect(await statusOf(connections.zendesk)).toMatchObject({ status: 'ACTIVE' });
+  });
+});
+
+describe('privacy hooks for the identity subgraph', () => {
+  const contextSecret = () => decodeSecret(world.env.keys.contextSecret, 'context secret');
+  /** Calls the crm subgraph as `caller` over the caller>crm link key, as a subgraph would. */
+  async function asSubgraph(caller: string, tenant: { id: string; slug: string }, query: string, variables: Record<string, unknown>) {
+    const signer = new ServiceContextSigner(caller, new Map([['crm', serviceLinkKey(contextSecret(), caller, 'crm')]]));
+    const claims = { requestId: randomBytes(6).toString('hex'), tenant, clientIp: '127.0.0.1', principal: { id: caller, kind: 'subgraph' as const, roles: [], scopes: [] }, accessPolicy: null };
+    const token = signer.sign(claims, 'crm', requestDigest(query, variables));
+    const response = await postGraphQL(world.stack.subgraphUrls.crm, query, variables, { [CONTEXT_HEADER]: token });
+    responses.push(JSON.stringify(response));
+    return response;
+  }
+  const acme = () => ({ id: world.acme.id, slug: 'acme' });
+  const EXPORT = 'query($id: ID!) { privacyExportCrm(endUserId: $id) }';
+  const ERASE = 'mutation($id: ID!) { privacyEraseCrm(endUserId: $id) }';
+  const RECTIFY = 'mutation($id: ID!, $input: CrmRectificationInput!) { privacyRectifyCrm(endUserId: $id, input: $input) }';
+  const linksOf = (endUserId: string) => world.stack.subgraphs.crm.dataSource.getRepository(CrmLink).find({ where: { endUserId } });
+
+  it('exports the links and each linked record as the CRM holds it', async () => {
+    const response = await asSubgraph('identity', acme(), EXPORT, { id: ada.id });
+    expect(response.errors).toBeUndefined();
+    const exported = JSON.parse(response.data.privacyExportCrm);
+    expect(exported.links).toHaveLength(3);
+    expect(exported.links.map((l: any) => [l.connection.provider, l.record.email])).toEqual(
+      expect.arrayContaining([['HUBSPOT', ada.email], ['SALESFORCE', ada.email], ['ZENDESK', ada.email]]),
+    );
+    expect(exported.links.find((l: any) => l.connection.provider === 'HUBSPOT').record.fields).toMatchObject({ company: 'Analytical Engines' });
+  });
+
+  it('rectifies every linked record', async () => {
+    const response = await asSubgraph('identity', acme(), RECTIFY, { id: ada.id, input: { firstName: 'Augusta' } });
+    expect(response.data).toEqual({ privacyRectifyCrm: 3 });
+    const names = (await recordsOf(ada.id)).data.endUser.crmRecords.edges.map((e: any) => e.node.name);
+    expect(names).toEqual([expect.stringMatching(/^Augusta /), expect.stringMatching(/^Augusta /), expect.stringMatching(/^Augusta /)]);
+  });
+
+  it('refuses other callers: another subgraph’s key, a user’s context direct to the subgraph, the gateway', async () => {
+    const links = (await linksOf(ada.id)).length;
+    const other = await asSubgraph('interactions', acme(), ERASE, { id: ada.id });
+    expect(other.status).toBe(401);
+    expect(codes(other)).toEqual(['UNAUTHENTICATED']);
+    const signer = await world.env.signer();
+    const user = await callSubgraph(signer, 'crm', world.stack.subgraphUrls.crm, memberClaims(world.acme, ['admin']), ERASE, { id: ada.id });
+    expect(codes(user)).toEqual(['FORBIDDEN']);
+    const identityDirect = await callSubgraph(signer, 'identity', world.stack.subgraphUrls.identity, memberClaims(world.acme, ['admin']), 'query($id: ID!) { endUserForCrm(id: $id) { email } }', { id: ada.id });
+    expect(codes(identityDirect)).toEqual(['FORBIDDEN']);
+    for (const query of [ERASE, EXPORT, 'query($id: ID!) { endUserForCrm(id: $id) { email } }']) {
+      expect(codes(await gql(query, { id: ada.id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    }
+    expect((await linksOf(ada.id)).length).toBe(links);
+    expect(fake.stores.hubspot.size).toBeGreaterThan(0);
+  });
+
+  it('touches nothing of another tenant’s end-user', async () => {
+    const globexUser = world.globex.endUserIds[0];
+    const links = (await linksOf(globexUser)).length;
+    expect(links).toBeGreaterThan(0);
+    expect(JSON.parse((await asSubgraph('identity', acme(), EXPORT, { id: globexUser })).data.privacyExportCrm).links).toEqual([]);
+    expect((await asSubgraph('identity', acme(), ERASE, { id: globexUser })).data).toEqual({ privacyEraseCrm: 0 });
+    expect((await linksOf(globexUser)).length).toBe(links);
+  });
+
+  it('erases the records and links; a failing CRM keeps its link for the retry that finishes the job', async () => {
+    const ids = Object.fromEntries((await linksOf(ada.id)).map((l) => [l.connectionId, l.externalId]));
+    fake.setMode('salesforce', { kind: 'down' });
+    const partial = await asSubgraph('identity', acme(), ERASE, { id: ada.id });
+    expect(codes(partial)).toEqual(['UNAVAILABLE']);
+    expect(fake.stores.hubspot.has(ids[connections.hubspot])).toBe(false);
+    expect(fake.stores.zendesk.has(Number(ids[connections.zendesk]))).toBe(false);
+    expect(fake.stores.zendeskDeleted.has(Number(ids[connections.zendesk]))).toBe(false);
+    expect((await linksOf(ada.id)).map((l) => l.connectionId)).toEqual([connections.salesforce]);
+
+    fake.setMode('salesforce', { kind: 'up' });
+    let finished: GraphQLResponse | undefined;
+    for (let i = 0; i < 100 && !finished; i++) {
+      const response = await asSubgraph('identity', acme(), ERASE, { id: ada.id });
+      if (!response.errors) finished = response;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(finished!.data).toEqual({ privacyEraseCrm: 2 });
+    expect(fake.stores.salesforce.has(ids[connections.salesforce])).toBe(false);
+    expect(await linksOf(ada.id)).toEqual([]);
+    expect((await asSubgraph('identity', acme(), ERASE, { id: ada.id })).data).toEqual({ privacyEraseCrm: 0 });
+  });
+});
+
+describe('credentials', () => {
+  it('refused by the CRM: the connection shows the error, without the credentials', async () => {
+    const update = 'mutation($id: ID!, $input: UpdateCrmConnectionInput!) { updateCrmConnection(id: $id, input: $input) { status hasCredentials } }';
+    const updated = await gql(update, { id: connections.hubspot, input: { credentials: { accessToken: WRONG_TOKEN } } });
+    expect(updated.data.updateCrmConnection).toEqual({ status: 'ACTIVE', hasCredentials: true });
+    const response = await recordsOf(bob.id);
+    expect(new Set(codes(response))).toEqual(new Set(['UNAVAILABLE']));
+    expect(await statusOf(connections.hubspot)).toMatchObject({ status: 'ERROR', lastError: "HubSpot refused the connection's credentials (HTTP 401)" });
+  });
+
+  it('appear in no response, log line or database row', async () => {
+    const rows = JSON.stringify(await world.stack.subgraphs.crm.dataSource.query('SELECT * FROM crm_connections'));
+    const haystacks = { responses: responses.join('\n'), logs: logs.lines.join('\n'), rows };
+    expect(logs.lines.length).toBeGreaterThan(0);
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const value of [...SECRETS, WRONG_TOKEN, Buffer.from(`${CREDENTIALS.zendesk.email}/token:${CREDENTIALS.zendesk.apiToken}`).toString('base64')]) {
+        expect({ where, found: text.includes(value) }).toEqual({ where, found: false });
+      }
+    }
+  });
+});
