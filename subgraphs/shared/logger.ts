@@ -17,6 +17,11 @@ export function createLogger(name: string, level: string, destination?: Destinat
         '*.client_secret',
         '*.token',
         '*.access_token',
+        // CRM connection credentials, should an input ever reach a log line.
+        '*.credentials',
+        '*.*.credentials',
+        '*.accessToken',
+        '*.apiToken',
       ],
       censor: '[redacted]',
     },

@@ -6,6 +6,7 @@ import { CrmConnection, CrmConnectionStatus, CrmProvider } from '../../subgraphs
 import { CrmError, type CrmConnector } from '../../subgraphs/crm/services/connectors/crm-connector';
 import { soqlLiteral } from '../../subgraphs/crm/services/connectors/salesforce.connector';
 import { checkBaseUrl } from '../../subgraphs/crm/services/base-url';
+import { captureLogs } from '../helpers/log-capture';
 import { CrmRuntime, type CrmCredentials } from '../../subgraphs/crm/services/crm-runtime';
 
 let fake: FakeCrm;
@@ -168,5 +169,15 @@ describe('connection base URLs', () => {
     expect(await checkBaseUrl('https://crm.internal.example', production, resolveTo('10.0.0.5'))).toBe('https://crm.internal.example');
     const development = { production: false, crm: { allowPrivateAddresses: true, allowedHosts: [] } };
     expect(await checkBaseUrl('http://127.0.0.1:4010/hubspot', development)).toBe('http://127.0.0.1:4010/hubspot');
+  });
+});
+
+describe('logging', () => {
+  it('redacts connection credentials wherever an input carrying them is logged', () => {
+    const logs = captureLogs();
+    const logger = logs.logger('crm');
+    logger.info({ input: { credentials: { accessToken: 'tok-secret-1' } }, variables: { input: { credentials: { apiToken: 'tok-secret-2' } } } }, 'x');
+    logger.info({ connection: { accessToken: 'tok-secret-3', apiToken: 'tok-secret-4' } }, 'y');
+    expect(logs.lines.join('\n')).not.toMatch(/tok-secret/);
   });
 });
