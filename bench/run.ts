@@ -4,6 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig } from './config';
+import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
 
 interface Ready {
   secure: { gateway: string; subgraphs: Record<string, string> };
@@ -12,12 +13,16 @@ interface Ready {
   bulk: { token: string; endUsers: number; seedSeconds: number };
   endUserIds: string[];
   database: string;
+  /** The bench stack's own development context secret, to call subgraphs directly as the gateway would. */
+  contextSecret: string;
+  /** The claims the gateway would send for the bench admin. */
+  claims: RequestClaims;
 }
 
 interface Scenario {
   name: string;
   url: (ready: Ready) => string;
-  headers: (ready: Ready) => Record<string, string>;
+  headers: (ready: Ready, body: string) => Record<string, string>;
   /** A request body for the i-th request (ids rotate so no row is favoured). */
   body: (ready: Ready, i: number) => string;
   skip?: (ready: Ready) => boolean;
@@ -44,10 +49,27 @@ const SINGLE = 'query Single($id: ID!) { endUser(id: $id) { id firstName lastNam
 
 const PHONE_LOOKUP = 'query CallerId($phone: String) { endUsers(first: 5, filter: { phone: $phone }) { edges { node { id firstName lastName email } } } }';
 
+const LIST = `query List {
+  endUsers(first: 50) { edges { node { id firstName lastName interactions(first: 5) { edges { node { id channel startedAt disposition } } } } } }
+}`;
+
+const ENTITIES = `query Entities($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on EndUser { id interactions(first: 5) { edges { node { id channel } } } } }
+}`;
+
 const gql = (query: string) => (ready: Ready, i: number) =>
   JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
 const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
 const plain = () => ({ 'content-type': 'application/json' });
+
+let signer: ContextSigner | undefined;
+/** A fresh context per request (each is accepted once), signed as the gateway signs it. */
+const direct = (subgraph: string) => (ready: Ready, body: string) => {
+  signer ??= new ContextSigner(decodeSecret(ready.contextSecret, 'bench context secret'));
+  const { query, variables } = JSON.parse(body) as { query: string; variables?: unknown };
+  const claims = { ...ready.claims, requestId: `bench-${Math.random().toString(36).slice(2)}` };
+  return { 'content-type': 'application/json', 'x-cx-context': signer.sign(claims, subgraph, requestDigest(query, variables)) };
+};
 
 /** Each pair runs the same operation through the secured gateway and through its bypassed twin. */
 const SCENARIOS: Scenario[] = [
@@ -55,6 +77,17 @@ const SCENARIOS: Scenario[] = [
   { name: 'federated end-user, security off', url: (r) => r.bypassed.gateway, headers: plain, body: gql(FEDERATED) },
   { name: 'single-subgraph lookup, security on', url: (r) => r.secure.gateway, headers: withToken, body: gql(SINGLE) },
   { name: 'single-subgraph lookup, security off', url: (r) => r.bypassed.gateway, headers: plain, body: gql(SINGLE) },
+  { name: 'single-subgraph lookup, identity direct', url: (r) => r.secure.subgraphs.identity, headers: direct('identity'), body: gql(SINGLE) },
+  { name: 'list of 50 end-users with interactions', url: (r) => r.secure.gateway, headers: withToken, body: gql(LIST) },
+  {
+    name: '_entities batch of 100, interactions direct',
+    url: (r) => r.secure.subgraphs.interactions,
+    headers: direct('interactions'),
+    body: (r, i) => {
+      const ids = Array.from({ length: 100 }, (_, k) => r.endUserIds[(i + k) % r.endUserIds.length]);
+      return JSON.stringify({ query: ENTITIES, variables: { representations: ids.map((id) => ({ __typename: 'EndUser', id })) } });
+    },
+  },
   {
     name: 'caller-id phone lookup in the bulk tenant',
     url: (r) => r.secure.gateway,
@@ -80,7 +113,8 @@ function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
 
 /** Fails loudly if the operation does not answer cleanly, so no figure is measured on errors. */
 async function check(scenario: Scenario, ready: Ready): Promise<void> {
-  const response = await fetch(scenario.url(ready), { method: 'POST', headers: scenario.headers(ready), body: scenario.body(ready, 0) });
+  const body0 = scenario.body(ready, 0);
+  const response = await fetch(scenario.url(ready), { method: 'POST', headers: scenario.headers(ready, body0), body: body0 });
   const body = (await response.json()) as { errors?: unknown; data?: { endUsers?: { edges: unknown[] } } };
   if (!response.ok || body.errors || !body.data) throw new Error(`${scenario.name}: ${JSON.stringify(body).slice(0, 300)}`);
   if (body.data.endUsers && body.data.endUsers.edges.length !== 1) throw new Error(`${scenario.name}: expected one match`);
@@ -95,8 +129,14 @@ async function measure(scenario: Scenario, ready: Ready, child: ChildProcess, se
       method: 'POST',
       connections,
       duration,
-      headers: scenario.headers(ready),
-      requests: [{ setupRequest: (request) => ({ ...request, body: scenario.body(ready, i++) }) }],
+      requests: [
+        {
+          setupRequest: (request) => {
+            const body = scenario.body(ready, i++);
+            return { ...request, body, headers: scenario.headers(ready, body) };
+          },
+        },
+      ],
     });
   await run(2);
   const result = await run(seconds);
@@ -159,6 +199,11 @@ async function main(): Promise<void> {
   lines.push('');
   pair('federated end-user');
   pair('single-subgraph lookup');
+  const viaGateway = results.find((r) => r.scenario === 'single-subgraph lookup, security on');
+  const direct = results.find((r) => r.scenario === 'single-subgraph lookup, identity direct');
+  if (viaGateway && direct) {
+    lines.push(`- single-subgraph lookup: through the gateway ${((viaGateway.requestsPerSecond / direct.requestsPerSecond) * 100).toFixed(0)}% of the direct subgraph's throughput (p99 ${direct.p99} → ${viaGateway.p99} ms)`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
   if (results.some((r) => r.errors > 0)) process.exitCode = 1;
 }

@@ -60,18 +60,14 @@ async function main(): Promise<void> {
   const token = await signDevToken(devKeys.accessToken.privateJwk, {
     issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-admin', tenant: 'acme', roles: ['admin'],
   });
-  const bypassed = await startBypassedStack(
-    sources,
-    {
-      requestId: 'bench',
-      tenant: { id: tenant.id, slug: tenant.slug },
-      principal: { id: 'bench-admin', kind: 'operator', roles: ['admin'], scopes: [] },
-      clientIp: '127.0.0.1',
-      accessPolicy: { mode: 'EVERYONE', cidrs: [] },
-    },
-    gatewayConfig.supergraphPath,
-    keys,
-  );
+  const claims = {
+    requestId: 'bench',
+    tenant: { id: tenant.id, slug: tenant.slug },
+    principal: { id: 'bench-admin', kind: 'operator' as const, roles: ['admin'], scopes: [] },
+    clientIp: '127.0.0.1',
+    accessPolicy: { mode: 'EVERYONE' as const, cidrs: [] },
+  };
+  const bypassed = await startBypassedStack(sources, claims, gatewayConfig.supergraphPath, keys);
   const bulkToken = await signDevToken(devKeys.accessToken.privateJwk, {
     issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-bulk-agent', tenant: 'bulk', roles: ['agent'],
   });
@@ -84,6 +80,9 @@ async function main(): Promise<void> {
     bulk: { token: bulkToken, endUsers: bench.lookupEndUsers, seedSeconds: bulkSeedSeconds },
     endUserIds: endUsers.map((e) => e.id),
     database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
+    // The bench stack's throw-away development secret, so the runner can call subgraphs directly.
+    contextSecret: devKeys.contextSecret,
+    claims,
   });
   process.on('message', (message: { memory?: boolean }) => {
     if (message.memory) process.send!({ memory: process.memoryUsage().rss });

@@ -205,7 +205,7 @@ export async function createGatewayServer(
     formatError: createErrorFormatter(logger),
     plugins: [
       ...armor.plugins,
-      costBudget(deps.limits),
+      costBudget(deps.limits, config.limits.maxCost),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()

@@ -116,13 +116,13 @@ export class ContextSigner {
 
   constructor(private readonly masterSecret: Uint8Array) {}
 
-  sign(claims: RequestClaims, audience: string, digest: string): Promise<string> {
+  sign(claims: RequestClaims, audience: string, digest: string): string {
     let key = this.keys.get(audience);
     if (!key) {
       key = contextKeyFor(this.masterSecret, audience);
       this.keys.set(audience, key);
     }
-    return Promise.resolve(signContext(key, CONTEXT_ISSUER, claims, audience, digest));
+    return signContext(key, CONTEXT_ISSUER, claims, audience, digest);
   }
 }
 
