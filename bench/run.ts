@@ -7,6 +7,7 @@ import { loadBenchConfig } from './config';
 import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
 
 interface Ready {
+  env: Record<string, string>;
   secure: { gateway: string; subgraphs: Record<string, string> };
   bypassed: { gateway: string; subgraphs: Record<string, string> };
   token: string;
@@ -26,6 +27,8 @@ interface Scenario {
   /** A request body for the i-th request (ids rotate so no row is favoured). */
   body: (ready: Ready, i: number) => string;
   skip?: (ready: Ready) => boolean;
+  /** How many rows the first answer must hold, when that matters (a lookup that finds nothing measures nothing). */
+  expectRows?: number;
 }
 
 interface Result {
@@ -95,6 +98,7 @@ const SCENARIOS: Scenario[] = [
     // Spread over the whole tenant: 7919 is prime, so successive requests hit distant rows.
     body: (r, i) => JSON.stringify({ query: PHONE_LOOKUP, variables: { phone: bulkPhone((i * 7919) % r.bulk.endUsers) } }),
     skip: (r) => r.bulk.endUsers === 0,
+    expectRows: 1,
   },
 ];
 
@@ -117,10 +121,12 @@ async function check(scenario: Scenario, ready: Ready): Promise<void> {
   const response = await fetch(scenario.url(ready), { method: 'POST', headers: scenario.headers(ready, body0), body: body0 });
   const body = (await response.json()) as { errors?: unknown; data?: { endUsers?: { edges: unknown[] } } };
   if (!response.ok || body.errors || !body.data) throw new Error(`${scenario.name}: ${JSON.stringify(body).slice(0, 300)}`);
-  if (body.data.endUsers && body.data.endUsers.edges.length !== 1) throw new Error(`${scenario.name}: expected one match`);
+  if (scenario.expectRows !== undefined && body.data.endUsers?.edges.length !== scenario.expectRows) {
+    throw new Error(`${scenario.name}: expected ${scenario.expectRows} rows`);
+  }
 }
 
-async function measure(scenario: Scenario, ready: Ready, child: ChildProcess, seconds: number, connections: number): Promise<Result> {
+async function measure(scenario: Scenario, ready: Ready, children: ChildProcess[], seconds: number, connections: number): Promise<Result> {
   await check(scenario, ready);
   let i = 0;
   const run = (duration: number) =>
@@ -146,28 +152,39 @@ async function measure(scenario: Scenario, ready: Ready, child: ChildProcess, se
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
-    rssMb: Math.round((await ask<number>(child, { memory: true }, 'memory')) / 1024 / 1024),
+    rssMb: Math.round((await Promise.all(children.map((child) => ask<number>(child, { memory: true }, 'memory')))).reduce((a, b) => a + b, 0) / 1024 / 1024),
   };
 }
 
 async function main(): Promise<void> {
   const config = loadBenchConfig();
-  const child = fork(path.join(__dirname, 'server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: config.nodeOptions });
+  const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[], execArgv: config.nodeOptions };
+  const child = fork(path.join(__dirname, 'server.js'), [], options);
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Ready));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
+  // The gateways in a process of their own, as deployed: gateway and subgraphs each get a core.
+  const gatewayChild = fork(path.join(__dirname, 'gateway.js'), [], options);
+  const gateways = await new Promise<{ secure: string; bypassed: string }>((resolve, reject) => {
+    gatewayChild.once('message', (message) => resolve((message as { gateways: { secure: string; bypassed: string } }).gateways));
+    gatewayChild.once('exit', (code) => reject(new Error(`bench gateway exited with ${code}`)));
+    gatewayChild.send({ env: ready.env, subgraphUrls: ready.secure.subgraphs, bypassedSubgraphUrls: ready.bypassed.subgraphs, claims: ready.claims });
+  });
+  ready.secure.gateway = gateways.secure;
+  ready.bypassed.gateway = gateways.bypassed;
   const runs = new Map<string, Result[]>();
   try {
     // Rounds interleave the scenarios, so a slow spell of the machine hits every scenario alike.
     for (let round = 1; round <= config.rounds; round++) {
       for (const scenario of SCENARIOS.filter((s) => (!config.only || s.name.includes(config.only)) && !s.skip?.(ready))) {
-        const result = await measure(scenario, ready, child, config.durationSeconds, config.connections);
+        const result = await measure(scenario, ready, [child, gatewayChild], config.durationSeconds, config.connections);
         runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
         process.stderr.write(`round ${round}, ${result.scenario}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms\n`);
       }
     }
   } finally {
+    gatewayChild.disconnect();
     child.disconnect();
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
