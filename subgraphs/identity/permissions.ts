@@ -3,6 +3,7 @@ import { allow, can, isAuthenticated, isGatewayService, isPlatformOperator, isTe
 
 const tenantAdmin = can('tenant:admin');
 const readsProfiles = can('profiles:read');
+const managesPrivacy = can('privacy:manage');
 
 export const permissions = shield(
   {
@@ -15,6 +16,11 @@ export const permissions = shield(
       auditEvents: can('audit:read'),
       operators: tenantAdmin,
       apiClients: tenantAdmin,
+      privacyRequests: managesPrivacy,
+      privacyRequest: managesPrivacy,
+      privacyAccessExport: managesPrivacy,
+      legalHolds: managesPrivacy,
+      disclosures: managesPrivacy,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
@@ -31,6 +37,12 @@ export const permissions = shield(
       reinstateOperator: tenantAdmin,
       createApiClient: tenantAdmin,
       revokeApiClient: tenantAdmin,
+      createPrivacyRequest: managesPrivacy,
+      retryPrivacyRequest: managesPrivacy,
+      liftProcessingRestriction: managesPrivacy,
+      placeLegalHold: managesPrivacy,
+      releaseLegalHold: managesPrivacy,
+      recordDisclosure: managesPrivacy,
     },
     Me: isAuthenticated,
     Tenant: { '*': or(isTenantMember, isPlatformOperator), accessPolicy: or(tenantAdmin, isPlatformOperator) },
@@ -53,6 +65,16 @@ export const permissions = shield(
     ApiClientConnection: tenantAdmin,
     ApiClientEdge: tenantAdmin,
     CreatedApiClient: tenantAdmin,
+    PrivacyRequest: managesPrivacy,
+    PrivacyRequestConnection: managesPrivacy,
+    PrivacyRequestEdge: managesPrivacy,
+    PrivacyTask: managesPrivacy,
+    LegalHold: managesPrivacy,
+    LegalHoldConnection: managesPrivacy,
+    LegalHoldEdge: managesPrivacy,
+    Disclosure: managesPrivacy,
+    DisclosureConnection: managesPrivacy,
+    DisclosureEdge: managesPrivacy,
     PageInfo: allow,
     _Service: isGatewayService,
   },
