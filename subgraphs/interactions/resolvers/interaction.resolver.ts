@@ -54,7 +54,8 @@ export class InteractionResolver {
   })
   appendTranscriptSegments(
     @Arg('interactionId', () => ID) interactionId: string,
-    @Arg('segments', () => [TranscriptSegmentInput]) segments: TranscriptSegmentInput[],
+    // Checked in the service, which names the segment at fault (segments[i].text).
+    @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
     @Ctx() ctx: SubgraphContext,
   ) {
     return new InteractionService(ctx.scope).append(interactionId, segments);
