@@ -56,8 +56,11 @@ export class Interaction extends TenantOwnedEntity {
   @Column({ type: 'int', nullable: true })
   handleSeconds: number | null;
 
-  /** UTC day of startedAt (YYYY-MM-DD): metrics bucket by it the same way on every database. */
-  @Column({ type: 'varchar', length: 10 })
+  /**
+   * UTC day of startedAt (YYYY-MM-DD): metrics bucket by it the same way on every database. The
+   * default only lets a schema update add the column to existing rows; the MySQL migration fills them.
+   */
+  @Column({ type: 'varchar', length: 10, default: '' })
   startedDay: string;
 
   @Field()

@@ -6,7 +6,7 @@ export class TranscriptRedactionMetricsRetention1795880488635 implements Migrati
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE TABLE \`interaction_settings\` (\`id\` varchar(36) NOT NULL, \`tenantId\` varchar(36) NOT NULL, \`createdAt\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \`updatedAt\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), \`minGroupSize\` int NOT NULL DEFAULT '11', \`transcriptRetentionDays\` int NOT NULL DEFAULT '365', \`redactionPatterns\` text NOT NULL, INDEX \`IDX_11cb884756185465b01b6ac4a5\` (\`tenantId\`, \`id\`), UNIQUE INDEX \`IDX_d8ea63745a8a3e41e0d553f3ba\` (\`tenantId\`), PRIMARY KEY (\`id\`)) ENGINE=InnoDB`);
     await queryRunner.query(`ALTER TABLE \`interactions\` ADD \`handleSeconds\` int NULL`);
-    await queryRunner.query(`ALTER TABLE \`interactions\` ADD \`startedDay\` varchar(10) NOT NULL`);
+    await queryRunner.query(`ALTER TABLE \`interactions\` ADD \`startedDay\` varchar(10) NOT NULL DEFAULT ''`);
     // Rows recorded before these columns: their UTC start day and handle time, as the entity derives them.
     await queryRunner.query(`UPDATE \`interactions\` SET \`startedDay\` = DATE_FORMAT(\`startedAt\`, '%Y-%m-%d'), \`handleSeconds\` = TIMESTAMPDIFF(SECOND, \`startedAt\`, \`endedAt\`)`);
     await queryRunner.query(`ALTER TABLE \`transcript_segments\` ADD \`ssnRedactions\` int NOT NULL DEFAULT '0'`);
