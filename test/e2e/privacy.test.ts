@@ -28,16 +28,6 @@ async function allRows(): Promise<{ where: string; text: string }[]> {
   return rows;
 }
 
-/** Row counts per table, leaving out rows that mention `excluded`. */
-async function countsWithout(excluded: string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const row of await allRows()) {
-    if (excluded.some((value) => row.text.includes(value))) continue;
-    counts[row.where] = (counts[row.where] ?? 0) + 1;
-  }
-  return counts;
-}
-
 const CREATE = `mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }`;
 const REQUEST = `mutation($input: CreatePrivacyRequestInput!) {
   createPrivacyRequest(input: $input) { id kind status endUserId dueAt completedAt tasks { target status attempts lastError } }
