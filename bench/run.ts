@@ -27,6 +27,10 @@ interface Scenario {
   /** A request body for the i-th request (ids rotate so no row is favoured). */
   body: (ready: Ready, i: number) => string;
   skip?: (ready: Ready) => boolean;
+  /** Runs once before the scenario's first measurement (creates what it writes into). */
+  prepare?: (ready: Ready) => Promise<void>;
+  /** Work items per request (transcript segments), to report items per second too. */
+  itemsPerRequest?: number;
   /** How many rows the first answer must hold, when that matters (a lookup that finds nothing measures nothing). */
   expectRows?: number;
 }
@@ -60,6 +64,42 @@ const ENTITIES = `query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on EndUser { id interactions(first: 5) { edges { node { id channel } } } } }
 }`;
 
+const APPEND = `mutation Append($interactionId: ID!, $segments: [TranscriptSegmentInput!]!) {
+  appendTranscriptSegments(interactionId: $interactionId, segments: $segments) { appended duplicates }
+}`;
+/** Live chats written into at once, and segments per append: a chat sends a few lines at a time. */
+const CHATS = 50;
+const SEGMENTS_PER_APPEND = 20;
+const chatIds: string[] = [];
+let appendCount = 0;
+
+async function openChats(ready: Ready): Promise<void> {
+  for (let k = chatIds.length; k < CHATS; k++) {
+    const response = await fetch(ready.secure.gateway, {
+      method: 'POST',
+      headers: withToken(ready),
+      body: JSON.stringify({ query: 'mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, queue: "bench" }) { id } }' }),
+    });
+    const body = (await response.json()) as { data?: { recordInteraction: { id: string } } };
+    if (!body.data) throw new Error(`could not open a chat: ${JSON.stringify(body).slice(0, 300)}`);
+    chatIds.push(body.data.recordInteraction.id);
+  }
+}
+
+/** The i-th append: chats in turn, each getting the next segments in sequence; every tenth line carries a card number and an SSN. */
+function append(i: number): string {
+  const chat = i % CHATS;
+  const base = Math.floor(i / CHATS) * SEGMENTS_PER_APPEND;
+  const segments = Array.from({ length: SEGMENTS_PER_APPEND }, (_, k) => ({
+    sequence: base + k + 1,
+    speaker: k % 2 ? 'AGENT' : 'END_USER',
+    text: (base + k) % 10 === 0
+      ? `My card is 4111 1111 1111 1111 and my SSN is 123-45-6789, line ${base + k}`
+      : `Thanks for waiting, I am checking the order status for you now, line ${base + k}`,
+  }));
+  return JSON.stringify({ query: APPEND, variables: { interactionId: chatIds[chat], segments } });
+}
+
 const gql = (query: string) => (ready: Ready, i: number) =>
   JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
 const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
@@ -92,6 +132,15 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: `transcript ingestion, ${SEGMENTS_PER_APPEND} segments per append`,
+    url: (r) => r.secure.gateway,
+    headers: withToken,
+    // A counter of its own, so every append gets fresh sequences whatever ran before.
+    body: () => append(appendCount++),
+    prepare: openChats,
+    itemsPerRequest: SEGMENTS_PER_APPEND,
+  },
+  {
     name: 'caller-id phone lookup in the bulk tenant',
     url: (r) => r.secure.gateway,
     headers: (r) => ({ 'content-type': 'application/json', authorization: `Bearer ${r.bulk.token}` }),
@@ -117,6 +166,7 @@ function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
 
 /** Fails loudly if the operation does not answer cleanly, so no figure is measured on errors. */
 async function check(scenario: Scenario, ready: Ready): Promise<void> {
+  await scenario.prepare?.(ready);
   const body0 = scenario.body(ready, 0);
   const response = await fetch(scenario.url(ready), { method: 'POST', headers: scenario.headers(ready, body0), body: body0 });
   const body = (await response.json()) as { errors?: unknown; data?: { endUsers?: { edges: unknown[] } } };
@@ -204,7 +254,11 @@ async function main(): Promise<void> {
     '',
     '| scenario | req/s | p50 ms | p99 ms | errors | server RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...results.map((r) => `| ${r.scenario} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssMb} |`),
+    ...results.map((r) => {
+      const items = SCENARIOS.find((s) => s.name === r.scenario)?.itemsPerRequest;
+      const rate = items ? `${r.requestsPerSecond.toFixed(0)} (${(r.requestsPerSecond * items).toFixed(0)} segments/s)` : r.requestsPerSecond.toFixed(0);
+      return `| ${r.scenario} | ${rate} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssMb} |`;
+    }),
   ];
   const pair = (prefix: string) => {
     const on = results.find((r) => r.scenario === `${prefix}, security on`);
