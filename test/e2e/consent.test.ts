@@ -60,8 +60,9 @@ describe('policy versions', () => {
     const effectiveAt = new Date(Date.now() + 31 * DAY).toISOString();
     const published = await gql(PUBLISH, { input: { version: '2027-01', effectiveAt, summary: 'Sharing with partners', material: true } }, tokens.admin);
     expect(published.errors).toBeUndefined();
+    expect(Date.parse(published.data.publishPolicyVersion.effectiveAt) - Date.parse(effectiveAt)).toBeLessThan(1000);
     const upcoming = await gql('{ upcomingPolicyChange { version material effectiveAt } }');
-    expect(upcoming.data.upcomingPolicyChange).toEqual({ version: '2027-01', material: true, effectiveAt });
+    expect(upcoming.data.upcomingPolicyChange).toEqual({ version: '2027-01', material: true, effectiveAt: published.data.publishPolicyVersion.effectiveAt });
     const elsewhere = await gql('{ upcomingPolicyChange { version } }', undefined, tokens.globex);
     expect(elsewhere.data.upcomingPolicyChange).toBeNull();
   });

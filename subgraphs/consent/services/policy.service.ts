@@ -12,17 +12,19 @@ const DAY_MS = 86_400_000;
 
 /** Refuses a publication that breaks the notice promise; returns the row's dates. */
 export function checkNotice(input: PublishPolicyInput, now: Date): { publishedAt: Date; effectiveAt: Date } {
-  const effectiveAt = new Date(input.effectiveAt);
+  // Whole seconds, as MySQL DATETIME stores them: what is checked is what is kept.
+  const publishedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const effectiveAt = new Date(Math.ceil(new Date(input.effectiveAt).getTime() / 1000) * 1000);
   if (Number.isNaN(effectiveAt.getTime())) throw badInput('effectiveAt', 'is not a valid date');
-  if (effectiveAt.getTime() < now.getTime() - 60_000) throw badInput('effectiveAt', 'cannot be in the past');
-  const earliest = new Date(now.getTime() + MATERIAL_NOTICE_DAYS * DAY_MS);
+  if (effectiveAt.getTime() < publishedAt.getTime() - 60_000) throw badInput('effectiveAt', 'cannot be in the past');
+  const earliest = new Date(publishedAt.getTime() + MATERIAL_NOTICE_DAYS * DAY_MS);
   if (input.material && effectiveAt < earliest) {
     throw badInput(
       'effectiveAt',
       `a material change needs ${MATERIAL_NOTICE_DAYS} days’ notice: take effect on ${earliest.toISOString()} or later`,
     );
   }
-  return { publishedAt: now, effectiveAt };
+  return { publishedAt, effectiveAt };
 }
 
 /** In force at `at`: the latest version whose effective date has passed. */
