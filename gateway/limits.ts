@@ -74,15 +74,32 @@ export const retryAfterOf = (error: unknown): string | null =>
 export class RateLimits {
   private readonly requests: RateLimiterAbstract;
   private readonly cost: RateLimiterAbstract;
+  private readonly widgetAddress: RateLimiterAbstract;
+  private readonly widgetKey: RateLimiterAbstract;
 
   constructor(config: GatewayConfig, redis?: Redis) {
-    const { requestsPerWindow, costPerWindow, windowSeconds } = config.limits;
+    const { requestsPerWindow, costPerWindow, windowSeconds, widgetRequestsPerAddress, widgetRequestsPerKey } = config.limits;
     const make = (keyPrefix: string, points: number) =>
       redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: windowSeconds, useRedisPackage: false })
         : new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
     this.requests = make('cx:rl:requests', requestsPerWindow);
     this.cost = make('cx:rl:cost', costPerWindow);
+    this.widgetAddress = make('cx:rl:widget-address', widgetRequestsPerAddress);
+    this.widgetKey = make('cx:rl:widget-key', widgetRequestsPerKey);
+  }
+
+  /**
+   * The public widget spends its own small budgets (per key and address, and per key), never the
+   * tenant's: anyone can hold a widget key, and must not exhaust the tenant's API budget with it.
+   */
+  async takeWidgetRequest(keyId: string, address: string): Promise<void> {
+    for (const [limiter, key] of [[this.widgetAddress, `${keyId}:${address}`], [this.widgetKey, keyId]] as const) {
+      await limiter.consume(key, 1).catch((error: unknown) => {
+        if (error instanceof RateLimiterRes) throw rateLimited(error);
+        throw error;
+      });
+    }
   }
 
   async takeRequest(key: string): Promise<void> {
@@ -101,8 +118,10 @@ export class RateLimits {
   }
 }
 
-export const budgetKey = (context: GatewayContext) =>
-  context.claims.tenant ? `tenant:${context.claims.tenant.id}` : `ip:${context.claims.clientIp}`;
+export const budgetKey = ({ claims }: GatewayContext) => {
+  if (claims.principal.kind === 'widget') return `widget:${claims.principal.id}:${claims.clientIp}`;
+  return claims.tenant ? `tenant:${claims.tenant.id}` : `ip:${claims.clientIp}`;
+};
 
 /**
  * Refuses an operation costlier than `maxCost` (400), and charges the rest to their tenant's

@@ -56,8 +56,20 @@ function refuse(ctx: SubgraphContext, info: GraphQLResolveInfo, error: DomainErr
 // Rules below depend on the context only, so the contextual cache is safe for them; a rule about
 // a parent object must never use it.
 
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
-  ctx.claims.principal.kind === 'anonymous' ? refuse(ctx, info, unauthenticated()) : true,
+/** Signed in; a widget key is not a sign-in (it may only record cookie consent, see isWidget). */
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
+  const { kind } = ctx.claims.principal;
+  if (kind === 'anonymous') return refuse(ctx, info, unauthenticated());
+  return kind === 'widget' ? refuse(ctx, info, forbidden('A widget key may only record cookie consent')) : true;
+});
+
+/**
+ * A tenant's public chat-widget key, checked at the gateway against the tenant's allowed origins.
+ * It reaches the tenant's data from anywhere, so no allowlist applies: the fields it passes write
+ * only and answer only an acknowledgement.
+ */
+export const isWidget = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
+  ctx.claims.principal.kind === 'widget' && ctx.claims.tenant ? true : refuse(ctx, info, forbidden('Chat widget only')),
 );
 
 /** A member of a tenant (operator or API client), calling from an address the tenant allows. */

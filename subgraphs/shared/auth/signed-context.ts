@@ -16,8 +16,11 @@ const hmac = (key: Uint8Array, data: string) => createHmac('sha256', key).update
 /** Long enough for one planned fetch; replay within it is caught by the jti cache. */
 export const CONTEXT_TTL_SECONDS = 30;
 
-/** `service` is the gateway speaking for itself; `subgraph` is another subgraph calling for a tenant. */
-export type PrincipalKind = 'operator' | 'api_client' | 'platform' | 'service' | 'subgraph' | 'anonymous';
+/**
+ * `service` is the gateway speaking for itself; `subgraph` is another subgraph calling for a tenant;
+ * `widget` is a tenant's public chat-widget key, which may record cookie consent and nothing else.
+ */
+export type PrincipalKind = 'operator' | 'api_client' | 'platform' | 'service' | 'subgraph' | 'widget' | 'anonymous';
 export type AccessMode = 'EVERYONE' | 'ALLOWLIST';
 
 export interface AccessPolicyClaims {
