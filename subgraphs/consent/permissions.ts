@@ -13,8 +13,9 @@ const fromIdentity = fromSubgraph('identity');
 export const permissions = shield(
   {
     Query: {
-      policyVersions: isTenantMember,
-      upcomingPolicyChange: isTenantMember,
+      // The tenant's notice is read by those who work with consent (analysts see metrics only).
+      policyVersions: or(readsConsent, managesPolicy),
+      upcomingPolicyChange: or(readsConsent, managesPolicy),
       platformPolicyVersions: signedIn,
       upcomingPlatformPolicyChange: signedIn,
       contactOptOuts: readsConsent,
@@ -36,6 +37,7 @@ export const permissions = shield(
       linkVisitor: writesConsent,
       addSubProcessor: isPlatformOperator,
       setProcessingRestriction: fromIdentity,
+      recordObjection: fromIdentity,
       privacyEraseConsent: fromIdentity,
     },
     EndUser: {

@@ -334,6 +334,10 @@ describe('an analyst’s token', () => {
       ['mutation { updateInteractionSettings(input: { minGroupSize: 5 }) { minGroupSize } }', undefined],
       ['{ auditEvents { edges { node { id } } } }', undefined],
       ['{ crmConnections { edges { node { id } } } }', undefined],
+      ['{ policyVersions { edges { node { id } } } }', undefined],
+      ['{ contactOptOuts { edges { node { id } } } }', undefined],
+      ['{ privacyRequests { edges { node { id } } } }', undefined],
+      ['{ legalHolds { edges { node { id } } } }', undefined],
     ];
     for (const [query, variables] of refusals) {
       const response = await gql(query, variables, token);

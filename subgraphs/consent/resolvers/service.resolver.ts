@@ -44,6 +44,13 @@ export class ServiceResolver {
   }
 
   @Directive('@inaccessible')
+  @Mutation(() => Boolean, { description: 'identity: the end-user objects to being contacted: every channel is opted out.' })
+  async recordObjection(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<boolean> {
+    await new SuppressionService(ctx.scope).optOutOfEveryChannel(endUserId, 'objection (privacy request)');
+    return true;
+  }
+
+  @Directive('@inaccessible')
   @Query(() => String, { description: 'identity: everything held about an end-user, as a JSON document.' })
   privacyExportConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
     return new ConsentPrivacyService(ctx.scope).export(endUserId);

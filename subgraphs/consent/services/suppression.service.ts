@@ -1,7 +1,7 @@
-import type { Channel } from '../../shared/channel';
+import { Channel } from '../../shared/channel';
 import { pageRequest, type Page } from '../../shared/pagination';
 import type { TenantScope } from '../../shared/tenant-repository';
-import type { ConsentSource } from '../entities/consent-record.entity';
+import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
 import { assertNotRestricted, checkEndUserId } from './consent.service';
 
@@ -23,6 +23,15 @@ export class SuppressionService {
     const existing = await optOuts.findOne({ endUserId, channel });
     if (existing) return existing;
     return optOuts.save(optOuts.create({ endUserId, channel, source, reason, optedOutAt: new Date() }));
+  }
+
+  /** An objection: every channel opted out at once, or none. */
+  async optOutOfEveryChannel(endUserId: string, reason: string): Promise<void> {
+    checkEndUserId(endUserId);
+    await this.scope.transaction(async (scope) => {
+      const service = new SuppressionService(scope);
+      for (const channel of Object.values(Channel)) await service.optOut(endUserId, channel, ConsentSource.API, reason);
+    });
   }
 
   /** Takes the channel off the suppression list; a withdrawn contact consent still applies. */

@@ -95,12 +95,20 @@ export const isGatewayService = rule({ cache: 'contextual' })((_parent, _args, c
  * Another subgraph calling over its service link, for a tenant. Only the named callers pass; the
  * caller's identity comes from the link key that signed the context, never from its claims.
  */
+const subgraphRules = new Map<string, Rule>();
+
 export function fromSubgraph(...callers: string[]): Rule {
-  return rule(`fromSubgraph(${callers.join(',')})`, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
+  // One rule object per name: shield refuses two different rules with the same name.
+  const name = `fromSubgraph(${callers.join(',')})`;
+  const cached = subgraphRules.get(name);
+  if (cached) return cached;
+  const created = rule(name, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
     const { principal, tenant } = ctx.claims;
     if (principal.kind !== 'subgraph' || !callers.includes(principal.id)) return refuse(ctx, info, forbidden('Service calls only'));
     return tenant ? true : refuse(ctx, info, forbidden('A service call needs a tenant'));
   }) as unknown as Rule;
+  subgraphRules.set(name, created);
+  return created;
 }
 
 type Rule = ReturnType<ReturnType<typeof rule>>;
