@@ -31,10 +31,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { subgraphConfig, gatewayConfig } = options;
   const servers = {} as Record<SubgraphName, SubgraphServer>;
   const urls = {} as Record<SubgraphName, string>;
+  // Where the subgraphs reach each other over their service links: filled in once they listen on
+  // free ports, unless configured to go elsewhere (a stand-in, say).
+  const serviceUrls = { ...subgraphConfig.urls };
+  const configured = (name: SubgraphName) => subgraphConfig.urls[name] !== `http://127.0.0.1:${subgraphConfig.ports[name]}/graphql`;
   try {
     for (const name of SUBGRAPH_NAMES) {
       servers[name] = await createSubgraphServer(subgraphs[name], {
-        config: subgraphConfig,
+        config: { ...subgraphConfig, urls: serviceUrls },
         logger: options.logger?.(name),
       });
     }
@@ -48,6 +52,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const name of SUBGRAPH_NAMES) {
       const port = options.freePorts ? 0 : subgraphConfig.ports[name];
       urls[name] = (await servers[name].listen(port, subgraphConfig.host)).url;
+      if (options.freePorts && !configured(name)) serviceUrls[name] = urls[name];
     }
     const gateway = await createGatewayServer(
       { ...gatewayConfig, subgraphUrls: options.freePorts ? urls : gatewayConfig.subgraphUrls },

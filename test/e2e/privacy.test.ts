@@ -120,3 +120,60 @@ describe('disclosures', () => {
     });
   });
 });
+
+const OUTBOUND = `mutation($id: ID!, $channel: Channel!) { recordInteraction(input: { endUserId: $id, channel: $channel, direction: OUTBOUND }) { id } }`;
+
+async function interactionCount(endUserId: string): Promise<number> {
+  const rows = await sources().interactions.query('SELECT COUNT(*) AS n FROM interactions WHERE endUserId = ?', [endUserId]);
+  return Number(rows[0].n);
+}
+
+describe('restriction', () => {
+  it('stops contact and updates, hides the person from all but privacy officers, until lifted', async () => {
+    const id = await newEndUser(admin, '7101');
+    expect((await gql(OUTBOUND, { id, channel: 'VOICE' }, agent)).errors).toBeUndefined();
+    const restricted = await gql(REQUEST, { input: { endUserId: id, kind: 'RESTRICTION' } }, officer);
+    expect(restricted.errors).toBeUndefined();
+    expect(restricted.data.createPrivacyRequest.status).toBe('COMPLETED');
+    expect(restricted.data.createPrivacyRequest.tasks.map((task: any) => [task.target, task.status])).toEqual([['consent', 'DONE'], ['identity', 'DONE']]);
+
+    const before = await interactionCount(id);
+    const contact = await gql(OUTBOUND, { id, channel: 'SMS' }, agent);
+    expectCode(contact, 'FORBIDDEN');
+    expect(contact.errors![0].message).toMatch(/restricted/);
+    expect(await interactionCount(id)).toBe(before);
+
+    const update = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "Changed" }) { id } }', { id }, admin);
+    expect(update.data).toBeNull();
+    expect(update.errors).toBeDefined();
+    const upsert = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { firstName: "X" }) { id } }', { id }, agent);
+    expect(upsert.errors).toBeDefined();
+    // Admins hold every permission of their tenant, privacy:manage included; a supervisor does not.
+    const supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'] });
+    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id }, supervisor)).data.endUser).toBeNull();
+    const listed = await gql('{ endUsers(first: 100) { edges { node { id } } } }', undefined, supervisor);
+    expect(listed.data.endUsers.edges.map((edge: any) => edge.node.id)).not.toContain(id);
+    const seen = await gql('query($id: ID!) { endUser(id: $id) { id lastName processingRestricted } }', { id }, officer);
+    expect(seen.data.endUser).toEqual({ id, lastName: 'Privacy7101', processingRestricted: true });
+
+    const lifted = await gql('mutation($id: ID!) { liftProcessingRestriction(endUserId: $id) { processingRestricted } }', { id }, officer);
+    expect(lifted.data.liftProcessingRestriction.processingRestricted).toBe(false);
+    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id }, supervisor)).data.endUser).toEqual({ id });
+    expect((await gql(OUTBOUND, { id, channel: 'SMS' }, agent)).errors).toBeUndefined();
+    const audit = await gql('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action } } } }', { id }, officer);
+    expect(audit.data.auditEvents.edges.map((edge: any) => edge.node.action)).toEqual(expect.arrayContaining(['RESTRICTED', 'RESTRICTION_LIFTED', 'PRIVACY_REQUEST_COMPLETED']));
+  });
+});
+
+describe('objection', () => {
+  it('opts the person out of contact on every channel', async () => {
+    const id = await newEndUser(admin, '7201');
+    const objection = await gql(REQUEST, { input: { endUserId: id, kind: 'OBJECTION' } }, officer);
+    expect(objection.data.createPrivacyRequest.status).toBe('COMPLETED');
+    for (const channel of ['VOICE', 'CHAT', 'EMAIL', 'SMS', 'SOCIAL']) {
+      const contact = await gql(OUTBOUND, { id, channel }, agent);
+      expectCode(contact, 'FORBIDDEN');
+    }
+    expect(await interactionCount(id)).toBe(0);
+  });
+});
