@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadGatewayConfig } from '../gateway/config';
 import { signDevToken } from '../gateway/auth/dev-issuer';
-import { createGatewayServer } from '../gateway/server';
 import { seedDemoData, type DataSources } from '../scripts/seed';
 import { subgraphs } from '../subgraphs';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
@@ -13,13 +12,14 @@ import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
 import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
-import { startBypassedStack } from './bypassed-stack';
+import { startBypassedSubgraphs } from './bypassed-stack';
 import { seedBulkTenant } from './bulk-tenant';
 import { loadBenchConfig } from './config';
 
 /**
- * The process under test (forked by bench/run.ts): the secured stack and its bypassed twin over
- * the same seeded databases, so both answer identical queries with identical data.
+ * The subgraphs process (forked by bench/run.ts): the secured subgraphs and their bypassed twins
+ * over the same seeded databases, so both stacks answer identical queries with identical data.
+ * The gateways run in a process of their own (bench/gateway.ts).
  */
 async function main(): Promise<void> {
   const bench = loadBenchConfig();
@@ -51,8 +51,6 @@ async function main(): Promise<void> {
     subgraphUrls[name] = (await server.listen(0)).url;
     servers.push(server);
   }
-  const gateway = await createGatewayServer({ ...gatewayConfig, subgraphUrls: subgraphUrls as never });
-  const secureUrl = (await gateway.listen(0)).url;
 
   const tenant = await sources.identity.getRepository(Tenant).findOneByOrFail({ slug: 'acme' });
   const endUsers = await sources.identity.getRepository(EndUser).find({ where: { tenantId: tenant.id }, order: { id: 'ASC' } });
@@ -60,36 +58,35 @@ async function main(): Promise<void> {
   const token = await signDevToken(devKeys.accessToken.privateJwk, {
     issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-admin', tenant: 'acme', roles: ['admin'],
   });
-  const bypassed = await startBypassedStack(
-    sources,
-    {
-      requestId: 'bench',
-      tenant: { id: tenant.id, slug: tenant.slug },
-      principal: { id: 'bench-admin', kind: 'operator', roles: ['admin'], scopes: [] },
-      clientIp: '127.0.0.1',
-      accessPolicy: { mode: 'EVERYONE', cidrs: [] },
-    },
-    gatewayConfig.supergraphPath,
-    keys,
-  );
+  const claims = {
+    requestId: 'bench',
+    tenant: { id: tenant.id, slug: tenant.slug },
+    principal: { id: 'bench-admin', kind: 'operator' as const, roles: ['admin'], scopes: [] },
+    clientIp: '127.0.0.1',
+    accessPolicy: { mode: 'EVERYONE' as const, cidrs: [] },
+  };
+  const bypassed = await startBypassedSubgraphs(sources, keys);
   const bulkToken = await signDevToken(devKeys.accessToken.privateJwk, {
     issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-bulk-agent', tenant: 'bulk', roles: ['agent'],
   });
 
   process.send!({
     ready: true,
-    secure: { gateway: secureUrl, subgraphs: subgraphUrls },
-    bypassed: { gateway: bypassed.gatewayUrl, subgraphs: bypassed.subgraphUrls },
+    env,
+    secure: { subgraphs: subgraphUrls },
+    bypassed: { subgraphs: bypassed.subgraphUrls },
     token,
     bulk: { token: bulkToken, endUsers: bench.lookupEndUsers, seedSeconds: bulkSeedSeconds },
     endUserIds: endUsers.map((e) => e.id),
     database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
+    // The bench stack's throw-away development secret, so the runner can call subgraphs directly.
+    contextSecret: devKeys.contextSecret,
+    claims,
   });
   process.on('message', (message: { memory?: boolean }) => {
     if (message.memory) process.send!({ memory: process.memoryUsage().rss });
   });
   process.once('disconnect', async () => {
-    await gateway.close();
     await bypassed.close();
     await Promise.all(servers.map((s) => s.close()));
     if (subgraphConfig.databaseUrl) await Promise.all(Object.values(sources).map((s) => s.dropDatabase()));

@@ -33,6 +33,9 @@ export interface GatewayConfig {
     requestsPerWindow: number;
     costPerWindow: number;
     windowSeconds: number;
+    /** Chat-widget requests per key and client address, and per key, in the same window. */
+    widgetRequestsPerAddress: number;
+    widgetRequestsPerKey: number;
   };
 }
 
@@ -99,6 +102,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       requestsPerWindow: count(env, 'RATE_LIMIT_REQUESTS', 60_000),
       costPerWindow: count(env, 'RATE_LIMIT_COST', 20_000_000),
       windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),
+      widgetRequestsPerAddress: count(env, 'WIDGET_RATE_LIMIT_PER_ADDRESS', 30),
+      widgetRequestsPerKey: count(env, 'WIDGET_RATE_LIMIT_PER_KEY', 6_000),
     },
   };
 }

@@ -9,12 +9,15 @@ import { DomainError, refusesRequest } from '../subgraphs/shared/errors';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './signed-data-source';
 
-/** Depth, cost, aliases and directives: refused while validating, before any plan. */
+/** Depth, aliases and directives: refused while validating, before any plan. */
 export function queryLimits(config: GatewayConfig) {
   const { limits } = config;
   return new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
-    costLimit: { maxCost: limits.maxCost },
+    // Checked by costBudget with the page-aware cost instead: armor's reads `first` only when it is
+    // a literal (a variable page size passes as 1) and compounds 1.5× per level, which prices an
+    // ordinary list of 50 end-users with their interactions above any sensible limit.
+    costLimit: { enabled: false },
     maxAliases: { n: limits.maxAliases },
     // Checked by assertTokenLimit instead: armor's plugin throws from a hook, which answers 500.
     maxTokens: { enabled: false },
@@ -71,15 +74,32 @@ export const retryAfterOf = (error: unknown): string | null =>
 export class RateLimits {
   private readonly requests: RateLimiterAbstract;
   private readonly cost: RateLimiterAbstract;
+  private readonly widgetAddress: RateLimiterAbstract;
+  private readonly widgetKey: RateLimiterAbstract;
 
   constructor(config: GatewayConfig, redis?: Redis) {
-    const { requestsPerWindow, costPerWindow, windowSeconds } = config.limits;
+    const { requestsPerWindow, costPerWindow, windowSeconds, widgetRequestsPerAddress, widgetRequestsPerKey } = config.limits;
     const make = (keyPrefix: string, points: number) =>
       redis
         ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: windowSeconds, useRedisPackage: false })
         : new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
     this.requests = make('cx:rl:requests', requestsPerWindow);
     this.cost = make('cx:rl:cost', costPerWindow);
+    this.widgetAddress = make('cx:rl:widget-address', widgetRequestsPerAddress);
+    this.widgetKey = make('cx:rl:widget-key', widgetRequestsPerKey);
+  }
+
+  /**
+   * The public widget spends its own small budgets (per key and address, and per key), never the
+   * tenant's: anyone can hold a widget key, and must not exhaust the tenant's API budget with it.
+   */
+  async takeWidgetRequest(keyId: string, address: string): Promise<void> {
+    for (const [limiter, key] of [[this.widgetAddress, `${keyId}:${address}`], [this.widgetKey, keyId]] as const) {
+      await limiter.consume(key, 1).catch((error: unknown) => {
+        if (error instanceof RateLimiterRes) throw rateLimited(error);
+        throw error;
+      });
+    }
   }
 
   async takeRequest(key: string): Promise<void> {
@@ -98,17 +118,28 @@ export class RateLimits {
   }
 }
 
-export const budgetKey = (context: GatewayContext) =>
-  context.claims.tenant ? `tenant:${context.claims.tenant.id}` : `ip:${context.claims.clientIp}`;
+export const budgetKey = ({ claims }: GatewayContext) => {
+  if (claims.principal.kind === 'widget') return `widget:${claims.principal.id}:${claims.clientIp}`;
+  return claims.tenant ? `tenant:${claims.tenant.id}` : `ip:${claims.clientIp}`;
+};
 
-/** Charges each operation's cost to its tenant once the operation is known, before planning. */
-export function costBudget(limits: RateLimits): ApolloServerPlugin<GatewayContext> {
+/**
+ * Refuses an operation costlier than `maxCost` (400), and charges the rest to their tenant's
+ * budget, once the operation and its variables are known and before any plan.
+ */
+export function costBudget(limits: RateLimits, maxCost: number): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, response, schema, contextValue }) {
+          const cost = operationCost(schema, document, request.variables ?? undefined);
+          if (cost > maxCost) {
+            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for smaller pages`, {
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+            });
+          }
           try {
-            await limits.takeCost(budgetKey(contextValue), operationCost(schema, document, request.variables ?? undefined));
+            await limits.takeCost(budgetKey(contextValue), cost);
           } catch (error) {
             const retryAfter = retryAfterOf(error);
             if (retryAfter) response.http.headers.set('retry-after', retryAfter);

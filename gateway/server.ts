@@ -26,6 +26,7 @@ import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retry
 import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
+import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -205,7 +206,8 @@ export async function createGatewayServer(
     formatError: createErrorFormatter(logger),
     plugins: [
       ...armor.plugins,
-      costBudget(deps.limits),
+      costBudget(deps.limits, config.limits.maxCost),
+      widgetOperations(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -215,6 +217,7 @@ export async function createGatewayServer(
   await apollo.start();
 
   const buildContext = createContextBuilder(deps, logger);
+  const buildWidgetContext = createWidgetContextBuilder(deps, logger);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -228,6 +231,25 @@ export async function createGatewayServer(
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         try {
           return await buildContext(req);
+        } catch (error) {
+          const retryAfter = retryAfterOf(error);
+          if (retryAfter) res.setHeader('Retry-After', retryAfter);
+          throw error;
+        }
+      },
+    }),
+  );
+  // The chat widget runs on tenants' own sites: any origin may ask (CORS), and the context builder
+  // then admits only the origins the key's tenant allows. Bearer tokens are not accepted here.
+  app.use(
+    WIDGET_PATH,
+    cors({ origin: true, methods: ['POST'], allowedHeaders: ['content-type', 'x-widget-key', 'authorization'], maxAge: 600 }),
+    express.json({ limit: '16kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        try {
+          return await buildWidgetContext(req);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);

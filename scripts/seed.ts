@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { Channel as SharedChannel } from '../subgraphs/shared/channel';
+import { ContactOptOut } from '../subgraphs/consent/entities/contact-opt-out.entity';
 import type { SubgraphName } from '../subgraphs/shared/config';
 import { newId } from '../subgraphs/shared/tenant-entity';
 import { TenantScope } from '../subgraphs/shared/tenant-repository';
@@ -56,7 +59,16 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
     const next = random(index + 1);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
     const tenant = await tenants.save(
-      tenants.create({ ...demo, id: newId(), status: TenantStatus.ACTIVE, accessMode: AccessMode.EVERYONE, allowedCidrs: [] }),
+      tenants.create({
+        ...demo,
+        id: newId(),
+        status: TenantStatus.ACTIVE,
+        accessMode: AccessMode.EVERYONE,
+        allowedCidrs: [],
+        // A public chat-widget key for the local demo page; admins read it in `tenant { widget { key } }`.
+        widgetKey: `cxw_${randomBytes(24).toString('base64url')}`,
+        widgetOrigins: ['http://localhost:5173'],
+      }),
     );
     const scope = (name: SubgraphName) => TenantScope.of(sources[name], tenant.id);
 
@@ -139,6 +151,11 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
           }),
         ),
       ),
+    );
+
+    const optOuts = scope('consent').repo(ContactOptOut);
+    await optOuts.save(
+      optOuts.create({ endUserId: endUsers[0].id, channel: SharedChannel.SMS, source: ConsentSource.AGENT, reason: 'Asked not to be texted', optedOutAt: new Date('2026-03-01T00:00:00Z') }),
     );
 
     // Pointing at the local fake CRMs (`npm run crm:fake`) with their development credentials.

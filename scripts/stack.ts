@@ -24,8 +24,6 @@ export interface StackOptions {
   /** Demo end-users per tenant when seeding (default 50). */
   seedEndUsers?: number;
   logger?: (name: string) => Logger | undefined;
-  /** Where subgraphs send their service calls, when not to each other (tests put a fake in between). */
-  serviceUrls?: Partial<Record<SubgraphName, string>>;
 }
 
 /** The four subgraphs and the gateway in one process: `npm start`, end-to-end tests and benchmarks. */
@@ -33,13 +31,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const { subgraphConfig, gatewayConfig } = options;
   const servers = {} as Record<SubgraphName, SubgraphServer>;
   const urls = {} as Record<SubgraphName, string>;
-  // Service calls follow the ports actually listened on (filled in below), unless told otherwise.
+  // Where the subgraphs reach each other over their service links: filled in once they listen on
+  // free ports, unless configured to go elsewhere (a stand-in, say).
   const serviceUrls = { ...subgraphConfig.urls };
-  const config = options.freePorts || options.serviceUrls ? { ...subgraphConfig, urls: serviceUrls } : subgraphConfig;
+  const configured = (name: SubgraphName) => subgraphConfig.urls[name] !== `http://127.0.0.1:${subgraphConfig.ports[name]}/graphql`;
   try {
     for (const name of SUBGRAPH_NAMES) {
       servers[name] = await createSubgraphServer(subgraphs[name], {
-        config,
+        config: { ...subgraphConfig, urls: serviceUrls },
         logger: options.logger?.(name),
       });
     }
@@ -53,9 +52,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const name of SUBGRAPH_NAMES) {
       const port = options.freePorts ? 0 : subgraphConfig.ports[name];
       urls[name] = (await servers[name].listen(port, subgraphConfig.host)).url;
-      if (options.freePorts) serviceUrls[name] = urls[name];
+      if (options.freePorts && !configured(name)) serviceUrls[name] = urls[name];
     }
-    Object.assign(serviceUrls, options.serviceUrls);
     const gateway = await createGatewayServer(
       { ...gatewayConfig, subgraphUrls: options.freePorts ? urls : gatewayConfig.subgraphUrls },
       { logger: options.logger?.('gateway') },

@@ -18,8 +18,12 @@ export interface PrincipalAccess {
   principal: PrincipalState;
 }
 
+/** A chat-widget key's tenant and the origins allowed to use it; null for an unknown key. */
+export type WidgetAccess = { tenant: TenantRecord; origins: string[] } | null;
+
 const PRINCIPAL_PATH = '/principal';
 const CLIENT_CREDENTIALS_PATH = '/client-credentials';
+const WIDGET_KEY_PATH = '/widget-key';
 
 /**
  * Asks the identity subgraph whether a tenant is live, what it allows, and whether a principal
@@ -28,6 +32,7 @@ const CLIENT_CREDENTIALS_PATH = '/client-credentials';
  */
 export class PrincipalDirectory {
   private readonly cache = new Map<string, { expires: number; value: Promise<PrincipalAccess> }>();
+  private readonly widgets = new Map<string, { expires: number; value: Promise<WidgetAccess>; slug?: string }>();
   private readonly baseUrl: string;
   private readonly unsubscribe: () => void;
 
@@ -53,6 +58,21 @@ export class PrincipalDirectory {
     return value;
   }
 
+  /** Cached like principals; dropped when identity announces a change for the key's tenant (rotation included). */
+  widget(key: string, requestId: string): Promise<WidgetAccess> {
+    const now = Date.now();
+    const hit = this.widgets.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const entry: { expires: number; value: Promise<WidgetAccess>; slug?: string } = {
+      expires: now + this.ttlMs,
+      value: this.call<{ widget: WidgetAccess }>(WIDGET_KEY_PATH, { key }, requestId).then(({ widget }) => widget),
+    };
+    this.widgets.set(key, entry);
+    entry.value.then((widget) => (entry.slug = widget?.tenant.slug), () => this.widgets.delete(key));
+    if (this.widgets.size > 10_000) this.widgets.delete(this.widgets.keys().next().value!);
+    return entry.value;
+  }
+
   async verifyClient(clientId: string, clientSecret: string, requestId: string) {
     const { client } = await this.call<{ client: { tenantSlug: string; clientId: string; scopes: string[] } | null }>(
       CLIENT_CREDENTIALS_PATH,
@@ -65,11 +85,14 @@ export class PrincipalDirectory {
   /** Drops every cached answer for a tenant. */
   forget(slug: string): void {
     for (const key of this.cache.keys()) if ((JSON.parse(key) as string[])[0] === slug) this.cache.delete(key);
+    // A rotated key's old entry names the tenant; an unknown key's (no tenant) may now be valid.
+    for (const [key, entry] of this.widgets) if (entry.slug === slug || entry.slug === undefined) this.widgets.delete(key);
   }
 
   close(): void {
     this.unsubscribe();
     this.cache.clear();
+    this.widgets.clear();
   }
 
   private async call<T>(path: string, body: Record<string, string>, requestId: string): Promise<T> {

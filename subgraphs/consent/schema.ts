@@ -2,21 +2,51 @@ import 'reflect-metadata';
 import { endUserStubReference } from '../shared/end-user-reference';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { ConsentRecord } from './entities/consent-record.entity';
-import { PolicyVersion } from './entities/policy-version.entity';
+import { ContactOptOut, ProcessingRestriction } from './entities/contact-opt-out.entity';
+import { CookieConsent, VisitorLink } from './entities/cookie-consent.entity';
+import { PlatformPolicyVersion, PolicyVersion } from './entities/policy-version.entity';
+import { SubProcessor, SubProcessorNotice } from './entities/sub-processor.entity';
 import { consentMigrations } from './migrations';
 import { permissions } from './permissions';
 import { ConsentResolver, EndUserConsents, EndUserConsentsResolver } from './resolvers/consent.resolver';
+import { EndUserConsentStateResolver } from './resolvers/end-user-state.resolver';
+import { OptOutResolver } from './resolvers/opt-out.resolver';
+import { PolicyResolver } from './resolvers/policy.resolver';
+import { ServiceResolver } from './resolvers/service.resolver';
+import { SubProcessorResolver } from './resolvers/sub-processor.resolver';
+import { WidgetResolver } from './resolvers/widget.resolver';
 
 export const consentSubgraph: SubgraphModule = {
   name: 'consent',
-  entities: [PolicyVersion, ConsentRecord],
+  entities: [
+    PolicyVersion,
+    PlatformPolicyVersion,
+    ConsentRecord,
+    CookieConsent,
+    VisitorLink,
+    ContactOptOut,
+    ProcessingRestriction,
+    SubProcessor,
+    SubProcessorNotice,
+    TenantDataKey,
+  ],
   migrations: consentMigrations,
   permissions,
   buildSchema() {
     return buildFederatedSchema(
       {
-        resolvers: [ConsentResolver, EndUserConsentsResolver],
+        resolvers: [
+          ConsentResolver,
+          EndUserConsentsResolver,
+          EndUserConsentStateResolver,
+          PolicyResolver,
+          OptOutResolver,
+          WidgetResolver,
+          SubProcessorResolver,
+          ServiceResolver,
+        ],
         orphanedTypes: [EndUserConsents],
         validate: { forbidUnknownValues: false },
       },

@@ -3,6 +3,7 @@ import { allow, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatform
 
 const tenantAdmin = can('tenant:admin');
 const readsProfiles = can('profiles:read');
+const managesPrivacy = can('privacy:manage');
 const fromCrm = fromSubgraph('crm');
 
 export const permissions = shield(
@@ -16,6 +17,11 @@ export const permissions = shield(
       auditEvents: can('audit:read'),
       operators: tenantAdmin,
       apiClients: tenantAdmin,
+      privacyRequests: managesPrivacy,
+      privacyRequest: managesPrivacy,
+      privacyAccessExport: managesPrivacy,
+      legalHolds: managesPrivacy,
+      disclosures: managesPrivacy,
       endUserForCrm: fromCrm,
       _entities: isTenantMember,
       _service: isGatewayService,
@@ -24,6 +30,8 @@ export const permissions = shield(
       createTenant: isPlatformOperator,
       setTenantStatus: isPlatformOperator,
       updateTenantAccessPolicy: tenantAdmin,
+      rotateWidgetKey: tenantAdmin,
+      updateWidgetOrigins: tenantAdmin,
       createEndUser: can('profiles:write'),
       updateEndUser: can('profiles:write'),
       upsertEndUser: can('profiles:write'),
@@ -33,10 +41,17 @@ export const permissions = shield(
       reinstateOperator: tenantAdmin,
       createApiClient: tenantAdmin,
       revokeApiClient: tenantAdmin,
+      createPrivacyRequest: managesPrivacy,
+      retryPrivacyRequest: managesPrivacy,
+      liftProcessingRestriction: managesPrivacy,
+      placeLegalHold: managesPrivacy,
+      releaseLegalHold: managesPrivacy,
+      recordDisclosure: managesPrivacy,
     },
     Me: isAuthenticated,
-    Tenant: { '*': or(isTenantMember, isPlatformOperator), accessPolicy: or(tenantAdmin, isPlatformOperator) },
+    Tenant: { '*': or(isTenantMember, isPlatformOperator), accessPolicy: or(tenantAdmin, isPlatformOperator), widget: tenantAdmin },
     AccessPolicy: or(tenantAdmin, isPlatformOperator),
+    WidgetSettings: tenantAdmin,
     TenantConnection: isPlatformOperator,
     TenantEdge: isPlatformOperator,
     // Masking of sensitive fields without pii:read happens in EndUserResolver.
@@ -55,6 +70,16 @@ export const permissions = shield(
     ApiClientConnection: tenantAdmin,
     ApiClientEdge: tenantAdmin,
     CreatedApiClient: tenantAdmin,
+    PrivacyRequest: managesPrivacy,
+    PrivacyRequestConnection: managesPrivacy,
+    PrivacyRequestEdge: managesPrivacy,
+    PrivacyTask: managesPrivacy,
+    LegalHold: managesPrivacy,
+    LegalHoldConnection: managesPrivacy,
+    LegalHoldEdge: managesPrivacy,
+    Disclosure: managesPrivacy,
+    DisclosureConnection: managesPrivacy,
+    DisclosureEdge: managesPrivacy,
     CrmProfile: fromCrm,
     PageInfo: allow,
     _Service: isGatewayService,

@@ -17,20 +17,26 @@ import { Operator } from './entities/operator.entity';
 import { AuditEvent } from './entities/audit-event.entity';
 import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { sensitiveReadAudit } from './services/audit.service';
+import { Disclosure } from './entities/disclosure.entity';
+import { LegalHold } from './entities/legal-hold.entity';
+import { PrivacyRequest, PrivacyTask } from './entities/privacy-request.entity';
+import { LegalResolver, PrivacyResolver } from './resolvers/privacy.resolver';
+import { privacyWorker } from './services/privacy.worker';
 
 export const identitySubgraph: SubgraphModule = {
   name: 'identity',
-  entities: [Tenant, EndUser, Operator, ApiClient, AuditEvent, TenantDataKey],
+  entities: [Tenant, EndUser, Operator, ApiClient, AuditEvent, TenantDataKey, PrivacyRequest, PrivacyTask, LegalHold, Disclosure],
   plugins: [sensitiveReadAudit],
   migrations: identityMigrations,
   permissions,
   buildSchema() {
     return buildFederatedSchema(
-      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver, CrmProfileResolver], validate: { forbidUnknownValues: false } },
+      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver, PrivacyResolver, LegalResolver, CrmProfileResolver], validate: { forbidUnknownValues: false } },
       endUserReference,
     );
   },
   routes(router: Router, deps: RouteDeps) {
     internalRoutes(router, deps);
   },
+  workers: [privacyWorker],
 };

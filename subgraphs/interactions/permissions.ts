@@ -1,17 +1,28 @@
 import { shield } from 'graphql-shield';
-import { allow, can, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
 
 const readsTranscripts = can('transcripts:read');
+const writesTranscripts = can('transcripts:write');
+const readsMetrics = can('metrics:read');
+const tenantAdmin = can('tenant:admin');
+const privacyCall = fromSubgraph('identity');
 
 export const permissions = shield(
   {
     Query: {
       interaction: readsTranscripts,
+      interactionMetrics: readsMetrics,
+      interactionSettings: tenantAdmin,
+      privacyExportInteractions: privacyCall,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
     Mutation: {
-      recordInteraction: can('transcripts:write'),
+      recordInteraction: writesTranscripts,
+      appendTranscriptSegments: writesTranscripts,
+      endInteraction: writesTranscripts,
+      updateInteractionSettings: tenantAdmin,
+      privacyEraseInteractions: privacyCall,
     },
     EndUser: { id: isTenantMember, interactions: readsTranscripts },
     Interaction: readsTranscripts,
@@ -20,6 +31,13 @@ export const permissions = shield(
     TranscriptSegment: readsTranscripts,
     TranscriptSegmentConnection: readsTranscripts,
     TranscriptSegmentEdge: readsTranscripts,
+    Redactions: readsTranscripts,
+    // Returned by a write: the caller may write transcripts, so it may see what it wrote.
+    TranscriptAppendResult: writesTranscripts,
+    InteractionMetrics: readsMetrics,
+    InteractionMetricGroup: readsMetrics,
+    InteractionSettings: tenantAdmin,
+    RedactionPatternSetting: tenantAdmin,
     PageInfo: allow,
     _Service: isGatewayService,
   },

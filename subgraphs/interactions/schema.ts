@@ -3,20 +3,36 @@ import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
+import { InteractionSettings } from './entities/interaction-settings.entity';
 import { interactionsMigrations } from './migrations';
 import { permissions } from './permissions';
 import { interactionReferences } from './resolvers/interaction.reference';
-import { EndUserInteractions, EndUserInteractionsResolver, InteractionResolver } from './resolvers/interaction.resolver';
+import {
+  EndUserInteractions,
+  EndUserInteractionsResolver,
+  InteractionResolver,
+  TranscriptSegmentResolver,
+} from './resolvers/interaction.resolver';
+import { InteractionSettingsResolver } from './resolvers/interaction-settings.resolver';
+import { MetricsResolver } from './resolvers/metrics.resolver';
+import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
-  entities: [Interaction, TranscriptSegment],
+  entities: [Interaction, TranscriptSegment, InteractionSettings],
   migrations: interactionsMigrations,
   permissions,
   buildSchema() {
     return buildFederatedSchema(
       {
-        resolvers: [InteractionResolver, EndUserInteractionsResolver],
+        resolvers: [
+          InteractionResolver,
+          TranscriptSegmentResolver,
+          EndUserInteractionsResolver,
+          MetricsResolver,
+          InteractionSettingsResolver,
+          InteractionPrivacyResolver,
+        ],
         orphanedTypes: [EndUserInteractions],
         validate: { forbidUnknownValues: false },
       },

@@ -19,6 +19,8 @@ export interface SubgraphConfig {
   /** `caller>callee:key,…`: the service-link keys this subgraph holds (`npm run -s context-key -- <subgraph> --links`). */
   serviceKeys?: string;
   seed: boolean;
+  /** How often identity retries privacy-request targets that failed; 0 turns the worker off. */
+  privacyRetryIntervalMs: number;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
   logLevel: string;
@@ -56,6 +58,14 @@ export function port(env: Env, key: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${key} must be a port number`);
+  return value;
+}
+
+export function wholeNumber(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${key} must be a whole number`);
   return value;
 }
 
@@ -108,6 +118,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     masterKeys: env.MASTER_KEYS || undefined,
     serviceKeys: env.SERVICE_KEYS || undefined,
     seed: bool(env, 'SEED', true),
+    privacyRetryIntervalMs: wholeNumber(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000),
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     host,

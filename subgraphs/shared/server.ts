@@ -29,6 +29,21 @@ export interface RouteDeps {
   accessEvents: AccessEvents;
 }
 
+export interface WorkerDeps {
+  dataSource: DataSource;
+  logger: Logger;
+  accessEvents: AccessEvents;
+  keyring: Keyring;
+  services: ServiceClient;
+  config: SubgraphConfig;
+}
+
+/** Background work of a subgraph (retries, say), started with its server and stopped with it. */
+export interface SubgraphWorker {
+  name: string;
+  start(deps: WorkerDeps): { stop(): Promise<void> } | null;
+}
+
 /** What each subgraph declares; the factory turns it into a server. */
 export interface SubgraphModule {
   name: SubgraphName;
@@ -42,6 +57,7 @@ export interface SubgraphModule {
   plugins?: ApolloServerPlugin<SubgraphContext>[];
   /** Routes outside GraphQL (service-to-service calls), mounted before it and verified the same way. */
   routes?(router: express.Router, deps: RouteDeps): void;
+  workers?: SubgraphWorker[];
 }
 
 export interface SubgraphServerOptions {
@@ -86,6 +102,7 @@ export class SubgraphServer {
     private readonly server: http.Server,
     private readonly ownsDataSource: boolean,
     private readonly ownedEvents?: AccessEvents,
+    private readonly workers: { stop(): Promise<void> }[] = [],
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<Listening> {
@@ -100,6 +117,7 @@ export class SubgraphServer {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.stop()));
     await this.apollo.stop();
     if (this.httpServer?.listening) await new Promise((resolve) => this.httpServer!.close(resolve));
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
@@ -177,5 +195,8 @@ export async function createSubgraphServer(
       },
     }),
   );
-  return new SubgraphServer(module.name, app, apollo, dataSource, httpServer, !options.dataSource, ownedEvents);
+  const workers = (module.workers ?? [])
+    .map((worker) => worker.start({ dataSource, logger: logger.child({ worker: worker.name }), accessEvents: events, keyring, services, config }))
+    .filter((worker): worker is { stop(): Promise<void> } => worker !== null);
+  return new SubgraphServer(module.name, app, apollo, dataSource, httpServer, !options.dataSource, ownedEvents, workers);
 }

@@ -65,8 +65,9 @@ beforeAll(async () => {
       CRM_BREAKER_FAILURES: '3',
       CRM_BREAKER_COOLDOWN_MS: '1500',
       CRM_CACHE_TTL_MS: '60000',
+      // Service calls to consent go to the stand-in; the gateway still uses the real consent subgraph.
+      CONSENT_URL: consent.url,
     },
-    serviceUrls: { consent: consent.url },
   });
   for (const role of ['admin', 'agent', 'integrator', 'analyst', 'supervisor']) {
     tokens[role] = await world.env.token({ tenant: 'acme', roles: [role], sub: `acme-${role}` });

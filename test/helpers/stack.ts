@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { SubgraphName } from '../../subgraphs/shared/config';
 import { startStack, type Stack } from '../../scripts/stack';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
@@ -18,8 +17,6 @@ export interface SeededStackOptions {
   /** Environment overrides, e.g. REDIS_URL or ACCESS_CACHE_TTL_MS. */
   env?: Record<string, string>;
   logger?: (name: string) => Logger | undefined;
-  /** Where subgraphs send their service calls instead of each other, e.g. `{ consent: fakeUrl }`. */
-  serviceUrls?: Partial<Record<SubgraphName, string>>;
 }
 
 /** All five servers on free ports over a private database, seeded with acme and globex. */
@@ -32,7 +29,6 @@ export async function seededStack(options: SeededStackOptions = {}): Promise<See
     seed: true,
     seedEndUsers: options.endUsersPerTenant ?? 5,
     logger: options.logger,
-    serviceUrls: options.serviceUrls,
   });
   const identity = stack.subgraphs.identity.dataSource;
   const tenant = async (slug: string) => {

@@ -53,4 +53,16 @@ export class ConsentRecord extends TenantOwnedEntity {
   @Field()
   @Column({ type: 'datetime' })
   recordedAt: Date;
+
+  /** Proof: keyed hash of the address it was given from (per-tenant key), never the address itself. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  addressHash: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Proof: the user agent it was given from.' })
+  @Column({ type: 'varchar', length: 400, nullable: true })
+  userAgent: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Proof: the page or form it was given on.' })
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  page: string | null;
 }

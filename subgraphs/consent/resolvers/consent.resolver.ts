@@ -5,6 +5,7 @@ import { ConsentRecord } from '../entities/consent-record.entity';
 import { PolicyVersion } from '../entities/policy-version.entity';
 import { RecordConsentInput } from '../inputs/record-consent.input';
 import { ConsentService } from '../services/consent.service';
+import { proofOf } from '../services/proof';
 
 @ObjectType()
 export class ConsentRecordConnection extends connectionType(ConsentRecord) {}
@@ -28,8 +29,8 @@ export class ConsentResolver {
   }
 
   @Mutation(() => ConsentRecord, { description: 'Appends a consent grant or withdrawal under the policy in force.' })
-  recordConsent(@Arg('input') input: RecordConsentInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
-    return new ConsentService(ctx.scope).record(input);
+  async recordConsent(@Arg('input') input: RecordConsentInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
+    return new ConsentService(ctx.scope).record(input, await proofOf(ctx, input.proof));
   }
 }
 

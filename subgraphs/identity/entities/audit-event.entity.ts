@@ -9,6 +9,16 @@ export enum AuditAction {
   READ_SENSITIVE = 'READ_SENSITIVE',
   /** Sensitive fields asked for and returned masked. */
   READ_SENSITIVE_MASKED = 'READ_SENSITIVE_MASKED',
+  PRIVACY_REQUEST_CREATED = 'PRIVACY_REQUEST_CREATED',
+  PRIVACY_REQUEST_COMPLETED = 'PRIVACY_REQUEST_COMPLETED',
+  /** The person's data was erased everywhere; the entry keeps the request id, not the person. */
+  ERASED = 'ERASED',
+  RESTRICTED = 'RESTRICTED',
+  RESTRICTION_LIFTED = 'RESTRICTION_LIFTED',
+  LEGAL_HOLD_PLACED = 'LEGAL_HOLD_PLACED',
+  LEGAL_HOLD_RELEASED = 'LEGAL_HOLD_RELEASED',
+  DISCLOSURE_RECORDED = 'DISCLOSURE_RECORDED',
+  ACCESS_EXPORTED = 'ACCESS_EXPORTED',
 }
 registerEnumType(AuditAction, { name: 'AuditAction' });
 
@@ -27,9 +37,13 @@ export class AuditEvent extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 30 })
   action: AuditAction;
 
-  @Field(() => ID)
-  @Column(ID_COLUMN)
-  endUserId: string;
+  @Field(() => ID, { nullable: true, description: 'The end-user; null once they have been erased.' })
+  @Column({ ...ID_COLUMN, nullable: true })
+  endUserId: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The privacy request, legal hold or disclosure the entry is about.' })
+  @Column({ ...ID_COLUMN, nullable: true })
+  reference: string | null;
 
   @Field(() => [String])
   @Column({ type: 'simple-json' })

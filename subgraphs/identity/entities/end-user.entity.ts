@@ -95,6 +95,10 @@ export class EndUser extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 200, nullable: true })
   externalRef: string | null;
 
+  @Field({ description: 'True while a restriction request holds: no processing, and only privacy officers read the record.' })
+  @Column({ type: 'boolean', default: false })
+  processingRestricted: boolean;
+
   @Field({ description: 'Region the record is stored in, stamped from the tenant at creation.' })
   @Column({ type: 'varchar', length: 40 })
   dataRegion: string;

@@ -33,6 +33,15 @@ export class AccessPolicy {
   cidrs: string[];
 }
 
+@ObjectType({ description: 'The chat widget’s public key (none until first rotated) and the origins allowed to use it.' })
+export class WidgetSettings {
+  @Field(() => String, { nullable: true, description: 'Public: embedded in your pages. It can only record cookie consent.' })
+  key: string | null;
+
+  @Field(() => [String])
+  origins: string[];
+}
+
 /** A business client of the platform. Not tenant-owned: it is the tenant. */
 @ObjectType({ description: 'A business client of the platform.' })
 @Entity('tenants')
@@ -67,12 +76,25 @@ export class Tenant {
   @Column({ type: 'simple-json' })
   allowedCidrs: string[];
 
+  /** The chat widget's public key: it appears in the tenant's web pages, so it is stored as is. */
+  @Column({ type: 'varchar', length: 64, nullable: true, unique: true })
+  widgetKey: string | null;
+
+  /** Origins (scheme://host[:port]) whose pages may use the widget key. */
+  @Column({ type: 'simple-json', nullable: true })
+  widgetOrigins: string[] | null;
+
   @Field()
   @CreateDateColumn()
   createdAt: Date;
 
   @UpdateDateColumn()
   updatedAt: Date;
+
+  @Field(() => WidgetSettings, { description: 'Tenant admins: the chat widget’s public key and allowed origins.' })
+  get widget(): WidgetSettings {
+    return { key: this.widgetKey, origins: this.widgetOrigins ?? [] };
+  }
 
   @Field(() => AccessPolicy)
   get accessPolicy(): AccessPolicy {

@@ -3,9 +3,11 @@ import { CONTEXT_HEADER, requestDigest } from '../../shared/auth/signed-context'
 import { DomainError } from '../../shared/errors';
 import type { RouteDeps } from '../../shared/server';
 import { PrincipalDirectory } from '../services/principal.service';
+import { TenantService } from '../services/tenant.service';
 
 export const PRINCIPAL_PATH = '/principal';
 export const CLIENT_CREDENTIALS_PATH = '/client-credentials';
+export const WIDGET_KEY_PATH = '/widget-key';
 
 /**
  * Questions only the gateway may ask, outside the public graph: each needs the gateway's own
@@ -13,6 +15,7 @@ export const CLIENT_CREDENTIALS_PATH = '/client-credentials';
  */
 export function internalRoutes(router: Router, { dataSource, verifier, logger }: RouteDeps): void {
   const directory = new PrincipalDirectory(dataSource);
+  const tenants = new TenantService(dataSource);
   const route = (path: string, answer: (body: Record<string, unknown>) => Promise<unknown>) =>
     router.post(path, async (req: Request, res: Response) => {
       try {
@@ -37,4 +40,5 @@ export function internalRoutes(router: Router, { dataSource, verifier, logger }:
   route(CLIENT_CREDENTIALS_PATH, async (body) => ({
     client: await directory.verifyClient(text(body.clientId, 64), text(body.clientSecret, 200)),
   }));
+  route(WIDGET_KEY_PATH, async (body) => ({ widget: await tenants.widgetAccess(text(body.key, 64)) }));
 }

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { connectionType, PageArgs } from '../../shared/pagination';
-import { Tenant, TenantStatus } from '../entities/tenant.entity';
+import { Tenant, TenantStatus, WidgetSettings } from '../entities/tenant.entity';
 import { CreateTenantInput } from '../inputs/create-tenant.input';
 import { AccessPolicyInput } from '../inputs/access-policy.input';
 import { TenantService } from '../services/tenant.service';
@@ -14,6 +14,7 @@ export enum PrincipalKind {
   API_CLIENT = 'api_client',
   PLATFORM = 'platform',
   SERVICE = 'service',
+  WIDGET = 'widget',
   ANONYMOUS = 'anonymous',
 }
 registerEnumType(PrincipalKind, { name: 'PrincipalKind' });
@@ -71,6 +72,19 @@ export class TenantResolver {
     @Ctx() ctx: SubgraphContext,
   ): Promise<Tenant> {
     return new TenantService(ctx.dataSource).updateAccessPolicy(ctx.tenantId, input, ctx.claims.clientIp, ctx.accessEvents);
+  }
+
+  @Mutation(() => WidgetSettings, { description: 'Tenant admins only. Issues a new chat-widget key; the old one stops working.' })
+  async rotateWidgetKey(@Ctx() ctx: SubgraphContext): Promise<WidgetSettings> {
+    return (await new TenantService(ctx.dataSource).rotateWidgetKey(ctx.tenantId, ctx.accessEvents)).widget;
+  }
+
+  @Mutation(() => WidgetSettings, { description: 'Tenant admins only. Origins whose pages may use the chat-widget key.' })
+  async updateWidgetOrigins(
+    @Arg('origins', () => [String]) origins: string[],
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<WidgetSettings> {
+    return (await new TenantService(ctx.dataSource).updateWidgetOrigins(ctx.tenantId, origins, ctx.accessEvents)).widget;
   }
 
   @Mutation(() => Tenant, { description: 'Platform operators only. A disabled tenant’s tokens are refused from the next request.' })

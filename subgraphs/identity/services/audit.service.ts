@@ -9,12 +9,12 @@ export class AuditService {
   constructor(private readonly ctx: SubgraphContext) {}
 
   /** Pass the scope of a transaction to make the entry part of the change it records. */
-  async append(action: AuditAction, endUserId: string, fields: string[], scope: TenantScope = this.ctx.scope): Promise<void> {
-    await this.appendMany([{ action, endUserId, fields }], scope);
+  async append(action: AuditAction, endUserId: string | null, fields: string[], scope: TenantScope = this.ctx.scope, reference: string | null = null): Promise<void> {
+    await this.appendMany([{ action, endUserId, fields, reference }], scope);
   }
 
   async appendMany(
-    entries: { action: AuditAction; endUserId: string; fields: string[] }[],
+    entries: { action: AuditAction; endUserId: string | null; fields: string[]; reference?: string | null }[],
     scope: TenantScope = this.ctx.scope,
   ): Promise<void> {
     if (entries.length === 0) return;
@@ -22,7 +22,7 @@ export class AuditService {
     const events = scope.repo(AuditEvent);
     await events.saveMany(
       entries.map((entry) =>
-        events.create({ ...entry, fields: [...entry.fields].sort(), actor: `${principal.kind}:${principal.id}`, clientIp, requestId }),
+        events.create({ ...entry, reference: entry.reference ?? null, fields: [...entry.fields].sort(), actor: `${principal.kind}:${principal.id}`, clientIp, requestId }),
       ),
     );
   }

@@ -1,6 +1,6 @@
 import type { FindOptionsWhere } from 'typeorm';
 import type { SubgraphContext } from '../../shared/context';
-import { badInput, notFound } from '../../shared/errors';
+import { badInput, forbidden, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import { AuditAction } from '../entities/audit-event.entity';
 import { EndUser, Gender, MaritalStatus } from '../entities/end-user.entity';
@@ -66,14 +66,20 @@ export class EndUserService {
     return new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
   }
 
+  /** A restricted person's record is read by privacy officers only; to anyone else it is not there. */
+  private get seesRestricted(): boolean {
+    return this.ctx.can('privacy:manage');
+  }
+
   async get(id: string): Promise<EndUser> {
     const endUser = await this.repo.findById(id);
-    if (!endUser) throw notFound('End-user');
+    if (!endUser || (endUser.processingRestricted && !this.seesRestricted)) throw notFound('End-user');
     return endUser;
   }
 
-  findMany(ids: readonly string[]): Promise<EndUser[]> {
-    return this.repo.findByIds(ids);
+  async findMany(ids: readonly string[]): Promise<EndUser[]> {
+    const rows = await this.repo.findByIds(ids);
+    return this.seesRestricted ? rows : rows.filter((row) => !row.processingRestricted);
   }
 
   /** Email and phone match exactly, through their blind indexes. */
@@ -85,6 +91,7 @@ export class EndUserService {
       if (filter.phone) where.phoneIndex = codec.phoneIndex(filter.phone);
     }
     if (filter?.externalRef) where.externalRef = filter.externalRef;
+    if (!this.seesRestricted) where.processingRestricted = false;
     return this.repo.page(where, pageRequest(first, after));
   }
 
@@ -106,10 +113,16 @@ export class EndUserService {
     });
   }
 
-  /** Partial update: a field left out stays as it is; a field given as null is cleared. */
-  async update(id: string, input: UpdateEndUserInput): Promise<EndUser> {
+  /**
+   * Partial update: a field left out stays as it is; a field given as null is cleared. A restricted
+   * person's record is not processed, except to rectify it through a privacy request.
+   */
+  async update(id: string, input: UpdateEndUserInput, options: { rectification?: boolean } = {}): Promise<EndUser> {
     validateEndUserFields(input);
-    const row = await this.get(id);
+    // A rectification reaches the record whoever carries it out (the officer, or the retry worker).
+    const row = options.rectification ? await this.repo.findById(id) : await this.get(id);
+    if (!row) throw notFound('End-user');
+    if (row.processingRestricted && !options.rectification) throw forbidden('Processing of this end-user is restricted');
     if (input.externalRef && input.externalRef !== row.externalRef && (await this.repo.findOne({ externalRef: input.externalRef }))) {
       throw badInput('externalRef', 'is already used by another end-user');
     }
@@ -125,6 +138,7 @@ export class EndUserService {
   async upsert(externalRef: string, input: UpdateEndUserInput): Promise<EndUser> {
     if (!externalRef.trim() || externalRef.length > 200) throw badInput('externalRef', 'must be 1-200 characters');
     const existing = await this.repo.findOne({ externalRef });
+    if (existing?.processingRestricted) throw forbidden('Processing of this end-user is restricted');
     return existing ? this.update(existing.id, { ...input, externalRef }) : this.create({ ...input, externalRef });
   }
 }

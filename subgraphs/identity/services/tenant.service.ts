@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { MoreThan, type DataSource, type Repository } from 'typeorm';
 import { pageRequest, toPage, type Page } from '../../shared/pagination';
@@ -30,6 +31,28 @@ export function normaliseCidrs(cidrs: string[]): string[] {
       throw badInput(`cidrs[${index}]`, 'is not a valid IPv4 or IPv6 CIDR');
     }
   });
+}
+
+/** Exact origins, as browsers send them: https (http only for localhost), no path; names the first bad one. */
+export function normaliseOrigins(origins: string[]): string[] {
+  if (origins.length > 50) throw badInput('origins', 'at most 50 origins');
+  return [
+    ...new Set(
+      origins.map((origin, index) => {
+        let url: URL;
+        try {
+          url = new URL(origin.trim());
+        } catch {
+          throw badInput(`origins[${index}]`, 'is not a URL origin such as https://www.example.com');
+        }
+        const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+        if ((url.protocol !== 'https:' && !(local && url.protocol === 'http:')) || url.pathname.length > 1 || url.search || url.username) {
+          throw badInput(`origins[${index}]`, 'must be an https origin (scheme://host[:port]) without a path');
+        }
+        return url.origin;
+      }),
+    ),
+  ];
 }
 
 /** Tenants are platform-level records: no tenant scope applies, callers are checked by shield. */
@@ -90,6 +113,34 @@ export class TenantService {
     const saved = await this.tenants.save(tenant);
     await events.publish(saved.slug);
     return saved;
+  }
+
+  /** A new public widget key; the old one stops working from the next request. */
+  async rotateWidgetKey(tenantId: string, events: AccessEvents): Promise<Tenant> {
+    const tenant = await this.get(tenantId);
+    tenant.widgetKey = `cxw_${randomBytes(24).toString('base64url')}`;
+    const saved = await this.tenants.save(tenant);
+    await events.publish(saved.slug);
+    return saved;
+  }
+
+  async updateWidgetOrigins(tenantId: string, origins: string[], events: AccessEvents): Promise<Tenant> {
+    const tenant = await this.get(tenantId);
+    tenant.widgetOrigins = normaliseOrigins(origins);
+    const saved = await this.tenants.save(tenant);
+    await events.publish(saved.slug);
+    return saved;
+  }
+
+  /** The gateway's question for a widget request: whose key is this, and where may it be used? */
+  async widgetAccess(key: string): Promise<{ tenant: TenantAccess; origins: string[] } | null> {
+    if (!key) return null;
+    const tenant = await this.tenants.findOneBy({ widgetKey: key });
+    if (!tenant) return null;
+    return {
+      tenant: { id: tenant.id, slug: tenant.slug, status: tenant.status, accessPolicy: tenant.accessPolicy },
+      origins: tenant.widgetOrigins ?? [],
+    };
   }
 
   async setStatus(id: string, status: TenantStatus, events: AccessEvents): Promise<Tenant> {

@@ -1,5 +1,5 @@
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, Index } from 'typeorm';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { BeforeInsert, BeforeUpdate, Column, Entity, Index } from 'typeorm';
 import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
 import { Channel } from '../../shared/channel';
 
@@ -15,6 +15,7 @@ registerEnumType(Direction, { name: 'Direction' });
 @ObjectType({ description: 'One contact between the tenant and an end-user on one channel.' })
 @Entity('interactions')
 @Index(['tenantId', 'endUserId', 'id'])
+@Index(['tenantId', 'startedDay'])
 export class Interaction extends TenantOwnedEntity {
   @Field(() => ID)
   declare id: string;
@@ -51,6 +52,24 @@ export class Interaction extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 100, nullable: true })
   disposition: string | null;
 
+  @Field(() => Int, { nullable: true, description: 'Seconds from start to end; null while it is open.' })
+  @Column({ type: 'int', nullable: true })
+  handleSeconds: number | null;
+
+  /**
+   * UTC day of startedAt (YYYY-MM-DD): metrics bucket by it the same way on every database. The
+   * default only lets a schema update add the column to existing rows; the MySQL migration fills them.
+   */
+  @Column({ type: 'varchar', length: 10, default: '' })
+  startedDay: string;
+
   @Field()
   declare createdAt: Date;
+
+  @BeforeInsert()
+  @BeforeUpdate()
+  derive(): void {
+    this.startedDay = this.startedAt.toISOString().slice(0, 10);
+    this.handleSeconds = this.endedAt ? Math.round((this.endedAt.getTime() - this.startedAt.getTime()) / 1000) : null;
+  }
 }

@@ -25,11 +25,35 @@ export class TranscriptSegment extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 10 })
   speaker: Speaker;
 
-  @Field()
+  @Field({ description: 'As stored: redacted at ingest.' })
   @Column({ type: 'text' })
   text: string;
 
   @Field()
   @Column({ type: 'datetime' })
   occurredAt: Date;
+
+  @Column({ type: 'int', default: 0 })
+  ssnRedactions: number;
+
+  @Column({ type: 'int', default: 0 })
+  cardRedactions: number;
+
+  @Column({ type: 'int', default: 0 })
+  patternRedactions: number;
+}
+
+@ObjectType({ description: 'What was redacted from a segment before it was stored; the original is not kept.' })
+export class Redactions {
+  @Field(() => Int)
+  total: number;
+
+  @Field(() => Int, { description: 'Social security numbers.' })
+  ssn: number;
+
+  @Field(() => Int, { description: 'Payment card numbers (Luhn-checked).' })
+  paymentCard: number;
+
+  @Field(() => Int, { description: 'Matches of the tenant’s configured patterns.' })
+  pattern: number;
 }

@@ -3,6 +3,10 @@ import { ArrayMaxSize, IsOptional, Length, Min, ValidateNested } from 'class-val
 import { Channel, Direction } from '../entities/interaction.entity';
 import { Speaker } from '../entities/transcript-segment.entity';
 
+export const MAX_TEXT_LENGTH = 20_000;
+export const MAX_INITIAL_SEGMENTS = 500;
+export const MAX_APPENDED_SEGMENTS = 200;
+
 @InputType()
 export class TranscriptSegmentInput {
   @Field(() => Int, { description: 'Position in the transcript, from 1.' })
@@ -12,8 +16,8 @@ export class TranscriptSegmentInput {
   @Field(() => Speaker)
   speaker: Speaker;
 
-  @Field()
-  @Length(1, 20_000)
+  @Field({ description: `Up to ${MAX_TEXT_LENGTH} characters; SSNs, card numbers and the tenant’s patterns are redacted before storage.` })
+  @Length(1, MAX_TEXT_LENGTH)
   text: string;
 
   @Field({ nullable: true, description: 'Defaults to now.' })
@@ -22,13 +26,13 @@ export class TranscriptSegmentInput {
 
 @InputType()
 export class RecordInteractionInput {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Required for OUTBOUND: the end-user contacted.' })
   endUserId?: string | null;
 
   @Field(() => Channel)
   channel: Channel;
 
-  @Field(() => Direction)
+  @Field(() => Direction, { description: 'OUTBOUND is refused when the end-user opted out of the channel or their processing is restricted.' })
   direction: Direction;
 
   @Field({ nullable: true, description: 'Defaults to now.' })
@@ -52,8 +56,19 @@ export class RecordInteractionInput {
   @Length(1, 100)
   disposition?: string | null;
 
-  @Field(() => [TranscriptSegmentInput], { defaultValue: [] })
-  @ArrayMaxSize(500)
+  @Field(() => [TranscriptSegmentInput], { defaultValue: [], description: `Up to ${MAX_INITIAL_SEGMENTS} segments.` })
+  @ArrayMaxSize(MAX_INITIAL_SEGMENTS)
   @ValidateNested({ each: true })
   transcript: TranscriptSegmentInput[];
+}
+
+@InputType()
+export class EndInteractionInput {
+  @Field({ nullable: true, description: 'Defaults to now.' })
+  endedAt?: Date;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 100)
+  disposition?: string | null;
 }

@@ -1,9 +1,10 @@
-import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { connectionType, PageArgs } from '../../shared/pagination';
 import { Interaction } from '../entities/interaction.entity';
-import { TranscriptSegment } from '../entities/transcript-segment.entity';
-import { RecordInteractionInput } from '../inputs/record-interaction.input';
+import { Redactions, TranscriptSegment } from '../entities/transcript-segment.entity';
+import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } from '../inputs/record-interaction.input';
+import { ConsentContactGate } from '../services/contact-gate';
 import { InteractionService } from '../services/interaction.service';
 import { interactionLoader } from './interaction.reference';
 
@@ -21,6 +22,21 @@ export class EndUserInteractions {
   id: string;
 }
 
+@ObjectType({ description: 'What one append stored and what it ignored.' })
+export class TranscriptAppendResult {
+  @Field(() => Interaction)
+  interaction: Interaction;
+
+  @Field(() => [Int], { description: 'Sequences stored by this call.' })
+  appended: number[];
+
+  @Field(() => [Int], { description: 'Sequences already stored with the same speaker and text: ignored.' })
+  duplicates: number[];
+
+  @Field(() => Int, { description: 'Items redacted from the stored segments.' })
+  redactions: number;
+}
+
 @Resolver(() => Interaction)
 export class InteractionResolver {
   @Query(() => Interaction, { nullable: true, description: 'An interaction of your tenant; null when there is none.' })
@@ -30,12 +46,42 @@ export class InteractionResolver {
 
   @Mutation(() => Interaction, { description: 'Records an interaction, with its transcript so far.' })
   recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    return new InteractionService(ctx.scope).record(input);
+    return new InteractionService(ctx.scope, new ConsentContactGate(ctx)).record(input);
+  }
+
+  @Mutation(() => TranscriptAppendResult, {
+    description: 'Appends transcript segments as they happen (up to 200 per call). A repeat of a stored segment is ignored; a different segment at a stored sequence is a CONFLICT.',
+  })
+  appendTranscriptSegments(
+    @Arg('interactionId', () => ID) interactionId: string,
+    // Checked in the service, which names the segment at fault (segments[i].text).
+    @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
+    @Ctx() ctx: SubgraphContext,
+  ) {
+    return new InteractionService(ctx.scope).append(interactionId, segments);
+  }
+
+  @Mutation(() => Interaction, { description: 'Marks an open interaction ended, with its disposition.' })
+  endInteraction(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => EndInteractionInput, { defaultValue: {} }) input: EndInteractionInput,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<Interaction> {
+    return new InteractionService(ctx.scope).end(id, input);
   }
 
   @FieldResolver(() => TranscriptSegmentConnection)
   transcript(@Root() interaction: Interaction, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
     return new InteractionService(ctx.scope).transcript(interaction.id, first, after);
+  }
+}
+
+@Resolver(() => TranscriptSegment)
+export class TranscriptSegmentResolver {
+  @FieldResolver(() => Redactions)
+  redactions(@Root() segment: TranscriptSegment): Redactions {
+    const { ssnRedactions: ssn, cardRedactions: paymentCard, patternRedactions: pattern } = segment;
+    return { total: ssn + paymentCard + pattern, ssn, paymentCard, pattern };
   }
 }
 

@@ -8,6 +8,8 @@ export const SCOPES = [
   'transcripts:write',
   'consent:read',
   'consent:write',
+  /** Publishing the tenant's privacy notice. */
+  'policy:manage',
   'crm:read',
   'crm:write',
   'crm:admin',
@@ -29,7 +31,7 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   agent: ['profiles:read', 'profiles:write', 'transcripts:read', 'transcripts:write', 'consent:read', 'consent:write', 'crm:read'],
   analyst: ['metrics:read'],
   privacy_officer: [
-    'profiles:read', 'pii:read', 'transcripts:read', 'consent:read', 'crm:read', 'privacy:manage', 'audit:read',
+    'profiles:read', 'pii:read', 'transcripts:read', 'consent:read', 'crm:read', 'privacy:manage', 'policy:manage', 'audit:read',
   ],
   integrator: ['profiles:read', 'profiles:write', 'crm:read', 'crm:write'],
 };

@@ -56,8 +56,20 @@ function refuse(ctx: SubgraphContext, info: GraphQLResolveInfo, error: DomainErr
 // Rules below depend on the context only, so the contextual cache is safe for them; a rule about
 // a parent object must never use it.
 
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
-  ctx.claims.principal.kind === 'anonymous' ? refuse(ctx, info, unauthenticated()) : true,
+/** Signed in; a widget key is not a sign-in (it may only record cookie consent, see isWidget). */
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
+  const { kind } = ctx.claims.principal;
+  if (kind === 'anonymous') return refuse(ctx, info, unauthenticated());
+  return kind === 'widget' ? refuse(ctx, info, forbidden('A widget key may only record cookie consent')) : true;
+});
+
+/**
+ * A tenant's public chat-widget key, checked at the gateway against the tenant's allowed origins.
+ * It reaches the tenant's data from anywhere, so no allowlist applies: the fields it passes write
+ * only and answer only an acknowledgement.
+ */
+export const isWidget = rule({ cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) =>
+  ctx.claims.principal.kind === 'widget' && ctx.claims.tenant ? true : refuse(ctx, info, forbidden('Chat widget only')),
 );
 
 /** A member of a tenant (operator or API client), calling from an address the tenant allows. */
@@ -83,12 +95,20 @@ export const isGatewayService = rule({ cache: 'contextual' })((_parent, _args, c
  * Another subgraph calling over its service link, for a tenant. Only the named callers pass; the
  * caller's identity comes from the link key that signed the context, never from its claims.
  */
+const subgraphRules = new Map<string, Rule>();
+
 export function fromSubgraph(...callers: string[]): Rule {
-  return rule(`fromSubgraph(${callers.join(',')})`, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
+  // One rule object per name: shield refuses two different rules with the same name.
+  const name = `fromSubgraph(${callers.join(',')})`;
+  const cached = subgraphRules.get(name);
+  if (cached) return cached;
+  const created = rule(name, { cache: 'contextual' })((_parent, _args, ctx: SubgraphContext, info) => {
     const { principal, tenant } = ctx.claims;
     if (principal.kind !== 'subgraph' || !callers.includes(principal.id)) return refuse(ctx, info, forbidden('Service calls only'));
     return tenant ? true : refuse(ctx, info, forbidden('A service call needs a tenant'));
   }) as unknown as Rule;
+  subgraphRules.set(name, created);
+  return created;
 }
 
 type Rule = ReturnType<ReturnType<typeof rule>>;

@@ -16,8 +16,11 @@ const hmac = (key: Uint8Array, data: string) => createHmac('sha256', key).update
 /** Long enough for one planned fetch; replay within it is caught by the jti cache. */
 export const CONTEXT_TTL_SECONDS = 30;
 
-/** `service` is the gateway speaking for itself; `subgraph` is another subgraph calling for a tenant. */
-export type PrincipalKind = 'operator' | 'api_client' | 'platform' | 'service' | 'subgraph' | 'anonymous';
+/**
+ * `service` is the gateway speaking for itself; `subgraph` is another subgraph calling for a tenant;
+ * `widget` is a tenant's public chat-widget key, which may record cookie consent and nothing else.
+ */
+export type PrincipalKind = 'operator' | 'api_client' | 'platform' | 'service' | 'subgraph' | 'widget' | 'anonymous';
 export type AccessMode = 'EVERYONE' | 'ALLOWLIST';
 
 export interface AccessPolicyClaims {
@@ -116,13 +119,13 @@ export class ContextSigner {
 
   constructor(private readonly masterSecret: Uint8Array) {}
 
-  sign(claims: RequestClaims, audience: string, digest: string): Promise<string> {
+  sign(claims: RequestClaims, audience: string, digest: string): string {
     let key = this.keys.get(audience);
     if (!key) {
       key = contextKeyFor(this.masterSecret, audience);
       this.keys.set(audience, key);
     }
-    return Promise.resolve(signContext(key, CONTEXT_ISSUER, claims, audience, digest));
+    return signContext(key, CONTEXT_ISSUER, claims, audience, digest);
   }
 }
 

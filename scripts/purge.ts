@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { interactionsSubgraph } from '../subgraphs/interactions/schema';
+import { RetentionService } from '../subgraphs/interactions/services/retention.service';
+import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { openDataSource } from '../subgraphs/shared/data-source';
+
+/** `npm run purge`: deletes transcript segments past each tenant's retention period and prints what went. */
+async function main(): Promise<void> {
+  const config = loadSubgraphConfig();
+  const { name, entities, migrations } = interactionsSubgraph;
+  const dataSource = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const results = await new RetentionService(dataSource).purgeAll();
+    for (const result of results) {
+      process.stdout.write(
+        `tenant ${result.tenantId}: ${result.segments} transcript segments purged (retention ${result.retentionDays} days, before ${result.cutoff.toISOString()})\n`,
+      );
+    }
+    process.stdout.write(`${results.reduce((sum, r) => sum + r.segments, 0)} transcript segments purged across ${results.length} tenants\n`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Channel } from '../../shared/channel';
+import type { SubgraphContext } from '../../shared/context';
+import { RecipientRole } from '../../shared/recipient-role';
+import { ContactDecision, SharingDecision } from '../entities/consent-state';
+import { ConsentStateService } from '../services/consent-state.service';
+import { ConsentPrivacyService } from '../services/privacy.service';
+import { SuppressionService } from '../services/suppression.service';
+
+/**
+ * Fields other subgraphs call over their service links, for the caller's tenant. `@inaccessible`
+ * keeps them out of the public API; shield names the one caller each accepts.
+ */
+@Resolver()
+export class ServiceResolver {
+  @Directive('@inaccessible')
+  @Query(() => ContactDecision, { description: 'interactions: may this end-user be contacted on this channel?' })
+  contactDecision(
+    @Arg('endUserId', () => ID) endUserId: string,
+    @Arg('channel', () => Channel) channel: Channel,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<ContactDecision> {
+    return new ConsentStateService(ctx).contactDecision(endUserId, channel);
+  }
+
+  @Directive('@inaccessible')
+  @Query(() => SharingDecision, { description: 'crm: may this end-user’s data go to this recipient?' })
+  sharingDecision(
+    @Arg('endUserId', () => ID) endUserId: string,
+    @Arg('recipient', () => RecipientRole) recipient: RecipientRole,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<SharingDecision> {
+    return new ConsentStateService(ctx).sharingDecision(endUserId, recipient);
+  }
+
+  @Directive('@inaccessible')
+  @Mutation(() => Boolean, { description: 'identity: restricts (or lifts the restriction on) processing of an end-user’s data.' })
+  setProcessingRestriction(
+    @Arg('endUserId', () => ID) endUserId: string,
+    @Arg('restricted') restricted: boolean,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<boolean> {
+    return new SuppressionService(ctx.scope).setRestriction(endUserId, restricted);
+  }
+
+  @Directive('@inaccessible')
+  @Mutation(() => Boolean, { description: 'identity: the end-user objects to being contacted: every channel is opted out.' })
+  async recordObjection(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<boolean> {
+    await new SuppressionService(ctx.scope).optOutOfEveryChannel(endUserId, 'objection (privacy request)');
+    return true;
+  }
+
+  @Directive('@inaccessible')
+  @Query(() => String, { description: 'identity: everything held about an end-user, as a JSON document.' })
+  privacyExportConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
+    return new ConsentPrivacyService(ctx.scope).export(endUserId);
+  }
+
+  @Directive('@inaccessible')
+  @Mutation(() => Int, { description: 'identity: deletes every row about an end-user; returns how many.' })
+  privacyEraseConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
+    return new ConsentPrivacyService(ctx.scope).erase(endUserId);
+  }
+}

@@ -1,0 +1,22 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import type { SubgraphContext } from '../../shared/context';
+import { RecordCookieConsentInput } from '../inputs/widget.input';
+import { proofOf } from '../services/proof';
+import { WidgetService } from '../services/widget.service';
+
+@Resolver()
+export class WidgetResolver {
+  @Mutation(() => Boolean, { description: 'Chat widget only (widget key): records a visitor’s cookie choices; answers only true.' })
+  async recordCookieConsent(@Arg('input') input: RecordCookieConsentInput, @Ctx() ctx: SubgraphContext): Promise<boolean> {
+    return new WidgetService(ctx.scope).recordCookieConsent(input, await proofOf(ctx, null));
+  }
+
+  @Mutation(() => Boolean, { description: 'Links a widget visitor to the end-user they turned out to be.' })
+  linkVisitor(
+    @Arg('visitorId') visitorId: string,
+    @Arg('endUserId', () => ID) endUserId: string,
+    @Ctx() ctx: SubgraphContext,
+  ): Promise<boolean> {
+    return new WidgetService(ctx.scope).linkVisitor(visitorId, endUserId);
+  }
+}

@@ -1,0 +1,26 @@
+import type { SubgraphContext } from '../../shared/context';
+import { parseAddress } from '../../shared/auth/rules';
+
+export interface Proof {
+  addressHash: string | null;
+  userAgent: string | null;
+  page: string | null;
+}
+
+/**
+ * Proof of where consent was given, without keeping the address: an HMAC under the tenant's own
+ * index key. A plain or salted SHA-256 of an IPv4 address is reversed by trying all 2^32; a keyed
+ * hash is not, and still lets the tenant show that two records came from the same address.
+ */
+export async function proofOf(
+  ctx: SubgraphContext,
+  given: { clientAddress?: string | null; userAgent?: string | null; page?: string | null } | null | undefined,
+): Promise<Proof> {
+  const address = parseAddress(given?.clientAddress ?? ctx.claims.clientIp);
+  const cipher = await ctx.keyring.cipherFor(ctx.tenantId);
+  return {
+    addressHash: address ? cipher.blindIndex(address.toString(), 'consent.address') : null,
+    userAgent: given?.userAgent?.slice(0, 400) ?? null,
+    page: given?.page?.slice(0, 500) ?? null,
+  };
+}

@@ -1,0 +1,88 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { SubgraphContext } from '../../shared/context';
+import { connectionType, PageArgs } from '../../shared/pagination';
+import { Disclosure } from '../entities/disclosure.entity';
+import { EndUser } from '../entities/end-user.entity';
+import { LegalHold } from '../entities/legal-hold.entity';
+import { PrivacyRequest, PrivacyRequestStatus, PrivacyTask } from '../entities/privacy-request.entity';
+import { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureInput } from '../inputs/privacy.input';
+import { PrivacyService } from '../services/privacy.service';
+
+@ObjectType()
+export class PrivacyRequestConnection extends connectionType(PrivacyRequest) {}
+
+@ObjectType()
+export class LegalHoldConnection extends connectionType(LegalHold) {}
+
+@ObjectType()
+export class DisclosureConnection extends connectionType(Disclosure) {}
+
+@Resolver(() => PrivacyRequest)
+export class PrivacyResolver {
+  @Query(() => PrivacyRequestConnection, { description: 'Your privacy requests, oldest first.' })
+  privacyRequests(
+    @Args() { first, after }: PageArgs,
+    @Arg('status', () => PrivacyRequestStatus, { nullable: true }) status: PrivacyRequestStatus | undefined,
+    @Ctx() ctx: SubgraphContext,
+  ) {
+    return new PrivacyService(ctx).list(status, first, after);
+  }
+
+  @Query(() => PrivacyRequest, { nullable: true })
+  async privacyRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<PrivacyRequest | null> {
+    return new PrivacyService(ctx).request(id).catch(() => null);
+  }
+
+  @Query(() => String, { description: 'The ACCESS request’s export: one JSON document of everything held about the person, ready to hand over.' })
+  privacyAccessExport(@Arg('requestId', () => ID) requestId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
+    return new PrivacyService(ctx).accessExport(requestId);
+  }
+
+  @Mutation(() => PrivacyRequest, { description: 'Records a request and carries it out at once as far as every target allows; failed targets are retried.' })
+  createPrivacyRequest(@Arg('input') input: CreatePrivacyRequestInput, @Ctx() ctx: SubgraphContext): Promise<PrivacyRequest> {
+    return new PrivacyService(ctx).create(input);
+  }
+
+  @Mutation(() => PrivacyRequest, { description: 'Tries the targets not yet done now, without waiting for the next retry.' })
+  retryPrivacyRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<PrivacyRequest> {
+    return new PrivacyService(ctx).run(id);
+  }
+
+  @Mutation(() => EndUser, { description: 'Ends a restriction: the person may be processed again.' })
+  liftProcessingRestriction(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<EndUser> {
+    return new PrivacyService(ctx).liftRestriction(endUserId);
+  }
+
+  @FieldResolver(() => [PrivacyTask], { description: 'One per target: each subgraph, and the linked CRMs.' })
+  tasks(@Root() request: PrivacyRequest, @Ctx() ctx: SubgraphContext): Promise<PrivacyTask[]> {
+    return new PrivacyService(ctx).tasks(request.id);
+  }
+}
+
+@Resolver()
+export class LegalResolver {
+  @Query(() => LegalHoldConnection, { description: 'Legal holds, oldest first; optionally for one end-user.' })
+  legalHolds(@Args() { first, after }: PageArgs, @Arg('endUserId', () => ID, { nullable: true }) endUserId: string | undefined, @Ctx() ctx: SubgraphContext) {
+    return new PrivacyService(ctx).holds(endUserId, first, after);
+  }
+
+  @Mutation(() => LegalHold, { description: 'While a hold is active, the person’s data cannot be erased.' })
+  placeLegalHold(@Arg('input') input: PlaceLegalHoldInput, @Ctx() ctx: SubgraphContext): Promise<LegalHold> {
+    return new PrivacyService(ctx).placeHold(input);
+  }
+
+  @Mutation(() => LegalHold)
+  releaseLegalHold(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<LegalHold> {
+    return new PrivacyService(ctx).releaseHold(id);
+  }
+
+  @Query(() => DisclosureConnection, { description: 'Disclosures to authorities, oldest first; optionally for one end-user.' })
+  disclosures(@Args() { first, after }: PageArgs, @Arg('endUserId', () => ID, { nullable: true }) endUserId: string | undefined, @Ctx() ctx: SubgraphContext) {
+    return new PrivacyService(ctx).disclosures(endUserId, first, after);
+  }
+
+  @Mutation(() => Disclosure, { description: 'Records data handed to an authority because the law required it.' })
+  recordDisclosure(@Arg('input') input: RecordDisclosureInput, @Ctx() ctx: SubgraphContext): Promise<Disclosure> {
+    return new PrivacyService(ctx).recordDisclosure(input);
+  }
+}

@@ -1,0 +1,401 @@
+import { In, IsNull, LessThanOrEqual, type DataSource } from 'typeorm';
+import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphName } from '../../shared/config';
+import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
+import { pageRequest, type Page } from '../../shared/pagination';
+import type { TenantScope } from '../../shared/tenant-repository';
+import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
+import { Disclosure } from '../entities/disclosure.entity';
+import { EndUser } from '../entities/end-user.entity';
+import { LegalHold } from '../entities/legal-hold.entity';
+import {
+  PrivacyRequest,
+  PrivacyRequestKind,
+  PrivacyRequestStatus,
+  PrivacyTask,
+  PrivacyTaskStatus,
+} from '../entities/privacy-request.entity';
+import type { UpdateEndUserInput } from '../inputs/end-user.input';
+import type { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureInput } from '../inputs/privacy.input';
+import { AuditService } from './audit.service';
+import { ENCRYPTED_FIELDS, EndUserCodec } from './end-user-codec';
+import { EndUserService, validateEndUserFields } from './end-user.service';
+
+export const DEFAULT_DUE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/**
+ * Where each kind of request must be carried out. Erasure ends with identity, so the profile (and
+ * the request's link to the person) goes only once every other store has let go of them.
+ */
+export const PRIVACY_TARGETS: Record<PrivacyRequestKind, string[]> = {
+  [PrivacyRequestKind.ACCESS]: ['identity', 'interactions', 'consent', 'crm'],
+  [PrivacyRequestKind.RECTIFICATION]: ['identity', 'crm'],
+  [PrivacyRequestKind.ERASURE]: ['interactions', 'consent', 'crm', 'identity'],
+  [PrivacyRequestKind.RESTRICTION]: ['consent', 'identity'],
+  [PrivacyRequestKind.OBJECTION]: ['consent'],
+};
+
+const EXPORT_FIELD: Record<string, string> = {
+  interactions: 'privacyExportInteractions',
+  consent: 'privacyExportConsent',
+  crm: 'privacyExportCrm',
+};
+const ERASE_FIELD: Record<string, string> = {
+  interactions: 'privacyEraseInteractions',
+  consent: 'privacyEraseConsent',
+  crm: 'privacyEraseCrm',
+};
+
+/** Failed targets are retried after 30 s, 1 min, 2 min… up to an hour. */
+export const retryDelayMs = (attempts: number) => Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+
+const RECTIFIABLE_IN_CRM = ['firstName', 'lastName', 'email', 'phone'] as const;
+
+/** Why a target failed, in words that carry no personal data. */
+function failureOf(error: unknown): string {
+  if (error instanceof DomainError) return `${error.code}: ${error.message}`.slice(0, 300);
+  return 'INTERNAL: the attempt failed; see the identity log';
+}
+
+/** Privacy requests, legal holds and disclosures of one tenant, carried out across every store. */
+export class PrivacyService {
+  constructor(private readonly ctx: SubgraphContext) {}
+
+  private get scope(): TenantScope {
+    return this.ctx.scope;
+  }
+
+  private get actor(): string {
+    const { principal } = this.ctx.claims;
+    return `${principal.kind}:${principal.id}`;
+  }
+
+  private async endUser(id: string): Promise<EndUser> {
+    const row = await this.scope.repo(EndUser).findById(id);
+    if (!row) throw notFound('End-user');
+    return row;
+  }
+
+  async request(id: string): Promise<PrivacyRequest> {
+    const request = await this.scope.repo(PrivacyRequest).findById(id);
+    if (!request) throw notFound('Privacy request');
+    return request;
+  }
+
+  list(status: PrivacyRequestStatus | undefined, first?: number | null, after?: string | null): Promise<Page<PrivacyRequest>> {
+    return this.scope.repo(PrivacyRequest).page(status ? { status } : {}, pageRequest(first, after));
+  }
+
+  tasks(requestId: string): Promise<PrivacyTask[]> {
+    return this.scope.repo(PrivacyTask).find({ where: { requestId }, order: { id: 'ASC' } });
+  }
+
+  private activeHolds(endUserId: string): Promise<LegalHold[]> {
+    return this.scope.repo(LegalHold).find({ where: { endUserId, releasedAt: IsNull() } });
+  }
+
+  /** Records the request and its targets, then carries it out as far as every target allows. */
+  async create(input: CreatePrivacyRequestInput, now = new Date()): Promise<PrivacyRequest> {
+    await this.endUser(input.endUserId);
+    if (input.kind === PrivacyRequestKind.RECTIFICATION) {
+      if (!input.rectification || Object.values(input.rectification).every((value) => value === undefined)) {
+        throw badInput('rectification', 'must name at least one corrected field');
+      }
+      validateEndUserFields(input.rectification);
+    } else if (input.rectification) {
+      throw badInput('rectification', 'is only for RECTIFICATION requests');
+    }
+    const dueAt = input.dueAt ?? new Date(now.getTime() + DEFAULT_DUE_DAYS * DAY_MS);
+    if (dueAt <= now) throw badInput('dueAt', 'must be in the future');
+    if (input.kind === PrivacyRequestKind.ERASURE && (await this.activeHolds(input.endUserId)).length > 0) {
+      throw conflict('This end-user’s data is under a legal hold: it cannot be erased until the hold is released');
+    }
+    const cipher = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
+    const request = await this.scope.transaction(async (scope) => {
+      const requests = scope.repo(PrivacyRequest);
+      const row = requests.create({
+        kind: input.kind,
+        endUserId: input.endUserId,
+        status: PrivacyRequestStatus.IN_PROGRESS,
+        dueAt,
+        requestedBy: this.actor,
+        completedAt: null,
+        detailsEncrypted: null,
+      });
+      if (input.rectification) {
+        row.detailsEncrypted = cipher.encrypt(JSON.stringify(input.rectification), `privacy_requests/${row.tenantId}/${row.id}/details`);
+      }
+      await requests.save(row);
+      const tasks = scope.repo(PrivacyTask);
+      await tasks.saveMany(
+        PRIVACY_TARGETS[input.kind].map((target) =>
+          tasks.create({ requestId: row.id, target, status: PrivacyTaskStatus.PENDING, attempts: 0, lastError: null, nextAttemptAt: now, doneAt: null }),
+        ),
+      );
+      await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], scope, row.id);
+      return row;
+    });
+    return this.run(request.id);
+  }
+
+  /** Attempts every target not yet done, in order; the request completes when all are. */
+  async run(requestId: string, now = new Date()): Promise<PrivacyRequest> {
+    const request = await this.request(requestId);
+    if (request.status === PrivacyRequestStatus.COMPLETED) return request;
+    const tasks = await this.tasks(requestId);
+    for (const task of tasks) {
+      if (task.status === PrivacyTaskStatus.DONE) continue;
+      task.attempts += 1;
+      try {
+        await this.carryOut(request, task.target);
+        Object.assign(task, { status: PrivacyTaskStatus.DONE, lastError: null, nextAttemptAt: null, doneAt: new Date() });
+        await this.scope.repo(PrivacyTask).save(task);
+      } catch (error) {
+        if (!(error instanceof DomainError)) this.ctx.logger.error({ err: error, requestId, target: task.target }, 'privacy task failed');
+        Object.assign(task, {
+          status: PrivacyTaskStatus.FAILED,
+          lastError: failureOf(error),
+          nextAttemptAt: new Date(now.getTime() + retryDelayMs(task.attempts)),
+        });
+        await this.scope.repo(PrivacyTask).save(task);
+        // Later targets wait: erasure must not reach identity while another store still holds data.
+        break;
+      }
+    }
+    if (tasks.every((task) => task.status === PrivacyTaskStatus.DONE)) await this.complete(request);
+    return this.request(requestId);
+  }
+
+  private async complete(request: PrivacyRequest): Promise<void> {
+    await this.scope.transaction(async (scope) => {
+      // Rectified values are not kept once applied everywhere.
+      Object.assign(request, { status: PrivacyRequestStatus.COMPLETED, completedAt: new Date(), detailsEncrypted: null });
+      await scope.repo(PrivacyRequest).save(request);
+      await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], scope, request.id);
+    });
+  }
+
+  private call<T>(target: string, query: string, variables: Record<string, unknown>): Promise<T> {
+    return this.ctx.callService<T>(target as SubgraphName, query, variables);
+  }
+
+  /** One target's part of a request; throws to have it retried. Every part is idempotent. */
+  private async carryOut(request: PrivacyRequest, target: string): Promise<void> {
+    const endUserId = request.endUserId;
+    if (!endUserId) return;
+    switch (request.kind) {
+      case PrivacyRequestKind.ACCESS:
+        // The document is assembled when the officer downloads it; here each store shows it can answer.
+        if (target === 'identity') await this.exportIdentity(endUserId);
+        else await this.exportFrom(target, endUserId);
+        return;
+      case PrivacyRequestKind.RECTIFICATION: {
+        const fields = await this.rectification(request);
+        if (target === 'identity') {
+          await new EndUserService(this.ctx).update(endUserId, fields, { rectification: true });
+          return;
+        }
+        const forCrm = Object.fromEntries(RECTIFIABLE_IN_CRM.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
+        if (Object.keys(forCrm).length > 0) {
+          await this.call(target, 'mutation($id: ID!, $input: CrmRectificationInput!) { privacyRectifyCrm(endUserId: $id, input: $input) }', { id: endUserId, input: forCrm });
+        }
+        return;
+      }
+      case PrivacyRequestKind.ERASURE:
+        if ((await this.activeHolds(endUserId)).length > 0) throw conflict('A legal hold was placed: erasure is suspended until it is released');
+        if (target === 'identity') await this.eraseIdentity(request);
+        else await this.call(target, `mutation($id: ID!) { ${ERASE_FIELD[target]}(endUserId: $id) }`, { id: endUserId });
+        return;
+      case PrivacyRequestKind.RESTRICTION:
+        if (target === 'identity') await this.setRestricted(endUserId, true, request.id);
+        else await this.call(target, 'mutation($id: ID!) { setProcessingRestriction(endUserId: $id, restricted: true) }', { id: endUserId });
+        return;
+      case PrivacyRequestKind.OBJECTION:
+        await this.call(target, 'mutation($id: ID!) { recordObjection(endUserId: $id) }', { id: endUserId });
+        return;
+    }
+  }
+
+  private async rectification(request: PrivacyRequest): Promise<UpdateEndUserInput> {
+    if (!request.detailsEncrypted) throw new DomainError('CONFLICT', 'The corrected fields are no longer held');
+    const cipher = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
+    return JSON.parse(cipher.decrypt(request.detailsEncrypted, `privacy_requests/${request.tenantId}/${request.id}/details`));
+  }
+
+  private async setRestricted(endUserId: string, restricted: boolean, reference: string | null): Promise<void> {
+    await this.scope.transaction(async (scope) => {
+      const row = await scope.repo(EndUser).findById(endUserId);
+      if (!row) throw notFound('End-user');
+      if (row.processingRestricted === restricted) return;
+      row.processingRestricted = restricted;
+      await scope.repo(EndUser).save(row);
+      await new AuditService(this.ctx).append(restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], scope, reference);
+    });
+  }
+
+  /** Lifts a restriction: consent first (contact resumes), then the profile. */
+  async liftRestriction(endUserId: string): Promise<EndUser> {
+    const row = await this.endUser(endUserId);
+    if (!row.processingRestricted) throw conflict('Processing of this end-user is not restricted');
+    await this.call('consent', 'mutation($id: ID!) { setProcessingRestriction(endUserId: $id, restricted: false) }', { id: endUserId });
+    await this.setRestricted(endUserId, false, null);
+    return this.endUser(endUserId);
+  }
+
+  /**
+   * Identity's part of an erasure, last of all: the profile goes, and every row here that named the
+   * person keeps its own facts (audit trail, holds, disclosures, requests) without their id.
+   */
+  private async eraseIdentity(request: PrivacyRequest): Promise<void> {
+    const endUserId = request.endUserId!;
+    await this.scope.transaction(async (scope) => {
+      for (const entity of [AuditEvent, LegalHold, Disclosure, PrivacyRequest] as const) {
+        const repo = scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity);
+        const rows = await repo.find({ where: { endUserId } });
+        for (const row of rows) row.endUserId = null;
+        await repo.saveMany(rows);
+      }
+      await scope.repo(EndUser).delete({ id: endUserId });
+      request.endUserId = null;
+      await scope.repo(PrivacyRequest).save(request);
+      await new AuditService(this.ctx).append(AuditAction.ERASED, null, [], scope, request.id);
+    });
+  }
+
+  private async exportFrom(target: string, endUserId: string): Promise<unknown> {
+    const field = EXPORT_FIELD[target];
+    const data = await this.call<Record<string, string>>(target, `query($id: ID!) { ${field}(endUserId: $id) }`, { id: endUserId });
+    return JSON.parse(data[field]);
+  }
+
+  private async exportIdentity(endUserId: string): Promise<Record<string, unknown>> {
+    const row = await this.endUser(endUserId);
+    const codec = new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
+    const profile: Record<string, unknown> = {
+      id: row.id,
+      firstName: row.firstName,
+      lastName: row.lastName,
+      externalRef: row.externalRef,
+      dataRegion: row.dataRegion,
+      processingRestricted: row.processingRestricted,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+    for (const field of ENCRYPTED_FIELDS) profile[field] = codec.read(row, field);
+    const where = { endUserId };
+    const [auditTrail, legalHolds, disclosures, privacyRequests] = await Promise.all([
+      this.scope.repo(AuditEvent).find({ where, order: { id: 'ASC' } }),
+      this.scope.repo(LegalHold).find({ where, order: { id: 'ASC' } }),
+      this.scope.repo(Disclosure).find({ where, order: { id: 'ASC' } }),
+      this.scope.repo(PrivacyRequest).find({ where, order: { id: 'ASC' } }),
+    ]);
+    return {
+      profile,
+      auditTrail: auditTrail.map(({ action, fields, actor, createdAt }) => ({ action, fields, actor, at: createdAt })),
+      legalHolds: legalHolds.map(({ id, reason, reference, createdAt, releasedAt }) => ({ id, reason, reference, placedAt: createdAt, releasedAt })),
+      disclosures: disclosures.map(({ id, authority, legalBasis, reference, dataCategories, disclosedAt }) => ({ id, authority, legalBasis, reference, dataCategories, disclosedAt })),
+      privacyRequests: privacyRequests.map(({ id, kind, status, createdAt, completedAt }) => ({ id, kind, status, receivedAt: createdAt, completedAt })),
+    };
+  }
+
+  /**
+   * The access export: everything held about the person in all four subgraphs and their linked CRM
+   * records, with how it is processed. Assembled when asked, never stored.
+   */
+  async accessExport(requestId: string): Promise<string> {
+    const request = await this.request(requestId);
+    if (request.kind !== PrivacyRequestKind.ACCESS) throw badInput('requestId', 'is not an ACCESS request');
+    if (!request.endUserId) throw conflict('The person has since been erased');
+    const endUserId = request.endUserId;
+    const [identity, interactions, consent, crm] = await Promise.all([
+      this.exportIdentity(endUserId),
+      this.exportFrom('interactions', endUserId),
+      this.exportFrom('consent', endUserId),
+      this.exportFrom('crm', endUserId),
+    ]);
+    await new AuditService(this.ctx).append(AuditAction.ACCESS_EXPORTED, endUserId, [], this.scope, request.id);
+    return JSON.stringify(
+      {
+        format: 'cx-access-export/1',
+        generatedAt: new Date().toISOString(),
+        request: { id: request.id, receivedAt: request.createdAt, dueAt: request.dueAt },
+        tenant: this.ctx.tenantSlug,
+        identity,
+        interactions,
+        consent,
+        crm,
+        processing: processingInformation(),
+      },
+      null,
+      2,
+    );
+  }
+
+  async placeHold(input: PlaceLegalHoldInput): Promise<LegalHold> {
+    await this.endUser(input.endUserId);
+    return this.scope.transaction(async (scope) => {
+      const holds = scope.repo(LegalHold);
+      const hold = await holds.save(
+        holds.create({ endUserId: input.endUserId, reason: input.reason, reference: input.reference ?? null, placedBy: this.actor, releasedAt: null, releasedBy: null }),
+      );
+      await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], scope, hold.id);
+      return hold;
+    });
+  }
+
+  async releaseHold(id: string): Promise<LegalHold> {
+    return this.scope.transaction(async (scope) => {
+      const holds = scope.repo(LegalHold);
+      const hold = await holds.findById(id);
+      if (!hold) throw notFound('Legal hold');
+      if (hold.releasedAt) throw conflict('This legal hold was already released');
+      Object.assign(hold, { releasedAt: new Date(), releasedBy: this.actor });
+      await holds.save(hold);
+      await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], scope, hold.id);
+      return hold;
+    });
+  }
+
+  holds(endUserId: string | undefined, first?: number | null, after?: string | null): Promise<Page<LegalHold>> {
+    return this.scope.repo(LegalHold).page(endUserId ? { endUserId } : {}, pageRequest(first, after));
+  }
+
+  async recordDisclosure(input: RecordDisclosureInput, now = new Date()): Promise<Disclosure> {
+    await this.endUser(input.endUserId);
+    if (input.disclosedAt > new Date(now.getTime() + 60_000)) throw badInput('disclosedAt', 'must not be in the future');
+    return this.scope.transaction(async (scope) => {
+      const disclosures = scope.repo(Disclosure);
+      const disclosure = await disclosures.save(disclosures.create({ ...input, recordedBy: this.actor }));
+      await new AuditService(this.ctx).append(AuditAction.DISCLOSURE_RECORDED, input.endUserId, input.dataCategories, scope, disclosure.id);
+      return disclosure;
+    });
+  }
+
+  disclosures(endUserId: string | undefined, first?: number | null, after?: string | null): Promise<Page<Disclosure>> {
+    return this.scope.repo(Disclosure).page(endUserId ? { endUserId } : {}, pageRequest(first, after));
+  }
+}
+
+/** What the platform does with the data, for the export (purposes, recipients, retention). */
+function processingInformation() {
+  return {
+    controller: 'the tenant named above; this platform processes the data on its behalf',
+    purposes: ['handling contacts with the tenant (calls, chats, email, SMS, social)', 'consent and contact preferences', 'linking the tenant’s CRM records', 'aggregated, anonymous reporting'],
+    recipients: 'the tenant’s operators and API clients it authorises; CRMs linked by the tenant (see crm); sub-processors (see consent)',
+    retention: 'transcripts per the tenant’s retention period (see interactions); profiles until erased at the tenant’s request',
+  };
+}
+
+/** Due retries across every tenant, oldest first (the worker then acts within each request's tenant). */
+export async function dueRequests(dataSource: DataSource, now = new Date(), limit = 50): Promise<{ id: string; tenantId: string }[]> {
+  // Unscoped on purpose: the worker serves every tenant; each request is then run in its own tenant's scope.
+  const tasks = await dataSource.getRepository(PrivacyTask).find({
+    where: { status: In([PrivacyTaskStatus.FAILED, PrivacyTaskStatus.PENDING]), nextAttemptAt: LessThanOrEqual(now) },
+    order: { nextAttemptAt: 'ASC' },
+    take: limit,
+  });
+  const seen = new Map<string, string>();
+  for (const task of tasks) seen.set(task.requestId, task.tenantId);
+  return [...seen].map(([id, tenantId]) => ({ id, tenantId }));
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { SubgraphContext } from '../../shared/context';
+import type { SubgraphWorker, WorkerDeps } from '../../shared/server';
+import { Tenant } from '../entities/tenant.entity';
+import { dueRequests, PrivacyService } from './privacy.service';
+
+/** Runs every due privacy request once, each in its own tenant's scope; returns how many ran. */
+export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()): Promise<number> {
+  const due = await dueRequests(deps.dataSource, now);
+  for (const { id, tenantId } of due) {
+    const tenant = await deps.dataSource.getRepository(Tenant).findOneBy({ id: tenantId });
+    if (!tenant) continue;
+    // The worker acts for the tenant that owns the request, as a service of its own, from nowhere.
+    const ctx = new SubgraphContext(
+      {
+        requestId: `privacy-retry-${randomUUID()}`,
+        tenant: { id: tenant.id, slug: tenant.slug },
+        principal: { id: 'privacy-worker', kind: 'service', roles: [], scopes: [] },
+        clientIp: '127.0.0.1',
+        accessPolicy: null,
+      },
+      deps.dataSource,
+      deps.logger,
+      deps.accessEvents,
+      deps.keyring,
+      deps.services,
+    );
+    try {
+      const request = await new PrivacyService(ctx).run(id, now);
+      deps.logger.info({ privacyRequest: id, status: request.status }, 'privacy request retried');
+    } catch (error) {
+      deps.logger.error({ err: error, privacyRequest: id }, 'privacy request retry failed');
+    }
+  }
+  return due.length;
+}
+
+/** Retries failed privacy-request targets until they are done (PRIVACY_RETRY_INTERVAL_MS). */
+export const privacyWorker: SubgraphWorker = {
+  name: 'privacy-retries',
+  start(deps) {
+    const interval = deps.config.privacyRetryIntervalMs;
+    if (interval === 0) return null;
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = running.then(() => retryDuePrivacyRequests(deps)).catch(() => undefined);
+    }, interval);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  },
+};

@@ -1,0 +1,65 @@
+import { In } from 'typeorm';
+import type { TenantScope } from '../../shared/tenant-repository';
+import { Interaction } from '../entities/interaction.entity';
+import { TranscriptSegment } from '../entities/transcript-segment.entity';
+
+const CHUNK = 500;
+
+function chunks<T>(items: T[]): T[][] {
+  return Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, n) => items.slice(n * CHUNK, (n + 1) * CHUNK));
+}
+
+/** Everything this subgraph holds about one end-user of the tenant: for access and erasure requests. */
+export class InteractionPrivacyService {
+  constructor(private readonly scope: TenantScope) {}
+
+  async export(endUserId: string): Promise<string> {
+    const interactions = await this.scope.repo(Interaction).find({ where: { endUserId }, order: { id: 'ASC' } });
+    const segments: TranscriptSegment[] = [];
+    for (const ids of chunks(interactions.map((i) => i.id))) {
+      segments.push(...(await this.scope.repo(TranscriptSegment).find({ where: { interactionId: In(ids) }, order: { sequence: 'ASC' } })));
+    }
+    const byInteraction = new Map<string, TranscriptSegment[]>();
+    for (const segment of segments) {
+      const list = byInteraction.get(segment.interactionId) ?? [];
+      list.push(segment);
+      byInteraction.set(segment.interactionId, list);
+    }
+    return JSON.stringify({
+      subgraph: 'interactions',
+      endUserId,
+      interactions: interactions.map((i) => ({
+        id: i.id,
+        channel: i.channel,
+        direction: i.direction,
+        startedAt: i.startedAt,
+        endedAt: i.endedAt,
+        handleSeconds: i.handleSeconds,
+        agentId: i.agentId,
+        queue: i.queue,
+        disposition: i.disposition,
+        createdAt: i.createdAt,
+        transcript: (byInteraction.get(i.id) ?? []).map((s) => ({
+          sequence: s.sequence,
+          speaker: s.speaker,
+          text: s.text,
+          occurredAt: s.occurredAt,
+          redactions: { ssn: s.ssnRedactions, paymentCard: s.cardRedactions, pattern: s.patternRedactions },
+        })),
+      })),
+    });
+  }
+
+  /** Deletes the end-user's interactions and their transcripts in one transaction; returns rows removed. */
+  erase(endUserId: string): Promise<number> {
+    return this.scope.transaction(async (scope) => {
+      const interactions = await scope.repo(Interaction).find({ where: { endUserId }, select: { id: true, tenantId: true } });
+      let removed = 0;
+      for (const ids of chunks(interactions.map((i) => i.id))) {
+        removed += await scope.repo(TranscriptSegment).delete({ interactionId: In(ids) });
+      }
+      removed += await scope.repo(Interaction).delete({ endUserId });
+      return removed;
+    });
+  }
+}

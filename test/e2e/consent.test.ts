@@ -1,0 +1,326 @@
+import { ConsentRecord } from '../../subgraphs/consent/entities/consent-record.entity';
+import { ContactOptOut, ProcessingRestriction } from '../../subgraphs/consent/entities/contact-opt-out.entity';
+import { CookieConsent, VisitorLink } from '../../subgraphs/consent/entities/cookie-consent.entity';
+import { PolicyVersion } from '../../subgraphs/consent/entities/policy-version.entity';
+import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { asSubgraph } from '../helpers/service-calls';
+import { seededStack, type SeededStack } from '../helpers/stack';
+
+let world: SeededStack;
+const tokens: Record<string, string> = {};
+const gql = (query: string, variables?: Record<string, unknown>, token = tokens.agent) =>
+  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
+const consentDb = () => world.stack.subgraphs.consent.dataSource;
+const DAY = 86_400_000;
+
+const RECORD = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id purpose granted policyVersionId userAgent page } }`;
+const record = (endUserId: string, purpose: string, granted: boolean, token = tokens.agent) =>
+  gql(RECORD, { input: { endUserId, purpose, granted, source: 'AGENT' } }, token);
+const STATE = `query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { consentState { purpose granted needsRenewal policyVersionId }
+  contactPreferences { channel allowed reason } thirdPartySharing { allowed reason } } } }`;
+const PUBLISH = 'mutation($input: PublishPolicyInput!) { publishPolicyVersion(input: $input) { id version material effectiveAt } }';
+const CONTACT = 'query($e: ID!, $c: Channel!) { contactDecision(endUserId: $e, channel: $c) { allowed reason } }';
+const SHARING = 'query($e: ID!, $r: RecipientRole!) { sharingDecision(endUserId: $e, recipient: $r) { allowed reason } }';
+const RESTRICT = 'mutation($e: ID!, $r: Boolean!) { setProcessingRestriction(endUserId: $e, restricted: $r) }';
+const EXPORT = 'query($e: ID!) { privacyExportConsent(endUserId: $e) }';
+const ERASE = 'mutation($e: ID!) { privacyEraseConsent(endUserId: $e) }';
+
+/** An end-user's derived state, read as an agent through the subgraph's entity resolver. */
+async function stateOf(endUserId: string, tenant = world.acme) {
+  const signer = await world.env.signer();
+  const response = await callSubgraph(signer, 'consent', world.stack.subgraphUrls.consent, memberClaims(tenant, ['agent']), STATE, {
+    r: [{ __typename: 'EndUser', id: endUserId }],
+  });
+  expect(response.errors).toBeUndefined();
+  return response.data._entities[0];
+}
+const purpose = (state: any, name: string) => state.consentState.find((p: any) => p.purpose === name);
+
+beforeAll(async () => {
+  world = await seededStack();
+  for (const role of ['admin', 'agent', 'analyst', 'privacy_officer']) {
+    tokens[role] = await world.env.token({ tenant: 'acme', roles: [role], sub: `acme-${role}` });
+  }
+  tokens.globex = await world.env.token({ tenant: 'globex', roles: ['admin'], sub: 'globex-admin' });
+  tokens.platform = await world.env.token({ platform: true });
+});
+afterAll(() => world?.close());
+
+describe('policy versions', () => {
+  it('refuses a material change with 10 days’ notice, naming effectiveAt', async () => {
+    const response = await gql(PUBLISH, {
+      input: { version: '2027-early', effectiveAt: new Date(Date.now() + 10 * DAY).toISOString(), summary: 'New purpose', material: true },
+    }, tokens.admin);
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0].extensions!.field).toBe('effectiveAt');
+    expect(await consentDb().getRepository(PolicyVersion).countBy({ version: '2027-early' })).toBe(0);
+  });
+
+  it('publishes a material change with 31 days’ notice and shows it as the upcoming change, to its tenant only', async () => {
+    const effectiveAt = new Date(Date.now() + 31 * DAY).toISOString();
+    const published = await gql(PUBLISH, { input: { version: '2027-01', effectiveAt, summary: 'Sharing with partners', material: true } }, tokens.admin);
+    expect(published.errors).toBeUndefined();
+    expect(Date.parse(published.data.publishPolicyVersion.effectiveAt) - Date.parse(effectiveAt)).toBeLessThan(1000);
+    const upcoming = await gql('{ upcomingPolicyChange { version material effectiveAt } }');
+    expect(upcoming.data.upcomingPolicyChange).toEqual({ version: '2027-01', material: true, effectiveAt: published.data.publishPolicyVersion.effectiveAt });
+    const elsewhere = await gql('{ upcomingPolicyChange { version } }', undefined, tokens.globex);
+    expect(elsewhere.data.upcomingPolicyChange).toBeNull();
+  });
+
+  it('lets a non-material change take effect at once (globex)', async () => {
+    const response = await gql(PUBLISH, { input: { version: '2026-12', effectiveAt: new Date(Date.now() + 1000).toISOString(), summary: 'Typo fixes', material: false } }, tokens.globex);
+    expect(response.errors).toBeUndefined();
+  });
+
+  it('is published only by holders of policy:manage, never by agents or platform operators', async () => {
+    const input = { version: 'x-1', effectiveAt: new Date(Date.now() + 40 * DAY).toISOString(), summary: 'x', material: false };
+    for (const token of [tokens.agent, tokens.analyst, tokens.platform]) {
+      expect(codes(await gql(PUBLISH, { input }, token))).toEqual(['FORBIDDEN']);
+    }
+    expect(await consentDb().getRepository(PolicyVersion).countBy({ version: 'x-1' })).toBe(0);
+  });
+
+  it('flags consent given under an old version once a material change takes effect, and not before', async () => {
+    const endUserId = world.acme.endUserIds[0];
+    const grant = await record(endUserId, 'THIRD_PARTY_SHARING', true);
+    expect(grant.errors).toBeUndefined();
+    expect(purpose(await stateOf(endUserId), 'THIRD_PARTY_SHARING')).toMatchObject({ granted: true, needsRenewal: false });
+    const crm = asSubgraph(world, 'crm');
+    expect((await crm.request('consent', world.acme, SHARING, { e: endUserId, r: 'THIRD_PARTY' })).sharingDecision).toEqual({ allowed: true, reason: null });
+
+    // 31 days later: the 2027-01 version (published above) is in effect.
+    const versions = consentDb().getRepository(PolicyVersion);
+    const next = await versions.findOneByOrFail({ tenantId: world.acme.id, version: '2027-01' });
+    await versions.update({ id: next.id, tenantId: world.acme.id }, { publishedAt: new Date(Date.now() - 32 * DAY), effectiveAt: new Date(Date.now() - DAY) });
+
+    expect(purpose(await stateOf(endUserId), 'THIRD_PARTY_SHARING')).toMatchObject({ granted: true, needsRenewal: true });
+    expect((await crm.request('consent', world.acme, SHARING, { e: endUserId, r: 'THIRD_PARTY' })).sharingDecision).toEqual({ allowed: false, reason: 'RENEWAL_NEEDED' });
+
+    const renewed = await record(endUserId, 'THIRD_PARTY_SHARING', true);
+    expect(renewed.data.recordConsent.policyVersionId).toBe(next.id);
+    expect(purpose(await stateOf(endUserId), 'THIRD_PARTY_SHARING')).toMatchObject({ granted: true, needsRenewal: false, policyVersionId: next.id });
+    expect((await crm.request('consent', world.acme, SHARING, { e: endUserId, r: 'THIRD_PARTY' })).sharingDecision).toEqual({ allowed: true, reason: null });
+  });
+});
+
+describe('consent records', () => {
+  it('are append-only and the latest wins: a withdrawal after a grant is withdrawn, and a later grant restores it', async () => {
+    const endUserId = world.acme.endUserIds[1];
+    const interactions = asSubgraph(world, 'interactions');
+    await record(endUserId, 'CONTACT_EMAIL', true);
+    await record(endUserId, 'CONTACT_EMAIL', false);
+    let state = await stateOf(endUserId);
+    expect(purpose(state, 'CONTACT_EMAIL')).toMatchObject({ granted: false, needsRenewal: false });
+    expect(state.contactPreferences.find((p: any) => p.channel === 'EMAIL')).toEqual({ channel: 'EMAIL', allowed: false, reason: 'OPTED_OUT' });
+    expect((await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: 'EMAIL' })).contactDecision).toEqual({ allowed: false, reason: 'OPTED_OUT' });
+    expect((await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: 'VOICE' })).contactDecision).toEqual({ allowed: true, reason: null });
+
+    await record(endUserId, 'CONTACT_EMAIL', true);
+    state = await stateOf(endUserId);
+    expect(purpose(state, 'CONTACT_EMAIL').granted).toBe(true);
+    expect((await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: 'EMAIL' })).contactDecision).toEqual({ allowed: true, reason: null });
+    const history = await gql('query($id: ID!) { endUser(id: $id) { consents(first: 100) { edges { node { purpose granted } } } } }', { id: endUserId });
+    expect(history.data.endUser.consents.edges.filter((e: any) => e.node.purpose === 'CONTACT_EMAIL').map((e: any) => e.node.granted).slice(-3)).toEqual([true, false, true]);
+  });
+
+  it('keep proof: a keyed hash of the address (never the address), user agent and page', async () => {
+    const endUserId = world.acme.endUserIds[1];
+    const response = await gql(RECORD, {
+      input: { endUserId, purpose: 'ANALYTICS', granted: true, source: 'API', proof: { clientAddress: '198.51.100.23', userAgent: 'Mozilla/5.0 Test', page: 'https://acme.example/prefs' } },
+    });
+    expect(response.data.recordConsent).toMatchObject({ userAgent: 'Mozilla/5.0 Test', page: 'https://acme.example/prefs' });
+    const row = await consentDb().getRepository(ConsentRecord).findOneByOrFail({ id: response.data.recordConsent.id });
+    expect(row.addressHash).toMatch(/^[\w-]{43}$/);
+    expect(JSON.stringify(await consentDb().query('SELECT * FROM consent_records'))).not.toContain('198.51.100.23');
+  });
+
+  it('refuses a malformed proof, naming the field', async () => {
+    const response = await gql(RECORD, { input: { endUserId: world.acme.endUserIds[1], purpose: 'ANALYTICS', granted: true, source: 'API', proof: { clientAddress: 'nope' } } });
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0].extensions!.field).toBe('proof.clientAddress');
+  });
+
+  it('are not written by readers, nor read by roles without consent:read, nor across tenants', async () => {
+    expect(codes(await record(world.acme.endUserIds[1], 'ANALYTICS', true, tokens.analyst))).toEqual(['FORBIDDEN']);
+    const read = 'query($id: ID!) { endUser(id: $id) { consentState { purpose } } }';
+    expect(codes(await gql(read, { id: world.acme.endUserIds[1] }, tokens.analyst))).toContain('FORBIDDEN');
+    const other = await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: world.acme.endUserIds[1] }, tokens.globex);
+    expect(other.data.endUser).toBeNull();
+    expect((await stateOf(world.acme.endUserIds[1], world.globex)).consentState).toEqual([]);
+  });
+});
+
+describe('contact opt-outs', () => {
+  it('block contact on the opted-out channel only, until the end-user opts back in', async () => {
+    const endUserId = world.acme.endUserIds[2];
+    const interactions = asSubgraph(world, 'interactions');
+    const decide = async (channel: string) => (await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: channel })).contactDecision;
+    const optOut = await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SMS, source: AGENT, reason: "asked on the phone") { channel reason } }', { e: endUserId });
+    expect(optOut.data.optOutOfContact).toEqual({ channel: 'SMS', reason: 'asked on the phone' });
+    expect(await decide('SMS')).toEqual({ allowed: false, reason: 'OPTED_OUT' });
+    expect(await decide('VOICE')).toEqual({ allowed: true, reason: null });
+    const list = await gql('query($e: ID) { contactOptOuts(endUserId: $e) { edges { node { endUserId channel } } } }', { e: endUserId });
+    expect(list.data.contactOptOuts.edges).toEqual([{ node: { endUserId, channel: 'SMS' } }]);
+
+    // Another tenant sees none of it and cannot lift it.
+    const foreign = await gql('{ contactOptOuts { edges { node { endUserId } } } }', undefined, tokens.globex);
+    expect(foreign.data.contactOptOuts.edges.map((e: any) => e.node.endUserId)).not.toContain(endUserId);
+    const lift = 'mutation($e: ID!) { optBackIntoContact(endUserId: $e, channel: SMS) }';
+    expect((await gql(lift, { e: endUserId }, tokens.globex)).data.optBackIntoContact).toBe(false);
+    expect(await decide('SMS')).toEqual({ allowed: false, reason: 'OPTED_OUT' });
+    // For globex's interactions, acme's suppression list does not exist.
+    expect((await interactions.request('consent', world.globex, CONTACT, { e: endUserId, c: 'SMS' })).contactDecision.allowed).toBe(true);
+
+    expect((await gql(lift, { e: endUserId })).data.optBackIntoContact).toBe(true);
+    expect(await decide('SMS')).toEqual({ allowed: true, reason: null });
+  });
+});
+
+describe('the sharing gate', () => {
+  it('refuses a third party without an opt-in and allows it after; service providers need none', async () => {
+    const endUserId = world.acme.endUserIds[3];
+    const crm = asSubgraph(world, 'crm');
+    const decide = async (recipient: string) => (await crm.request('consent', world.acme, SHARING, { e: endUserId, r: recipient })).sharingDecision;
+    expect(await decide('THIRD_PARTY')).toEqual({ allowed: false, reason: 'NO_OPT_IN' });
+    expect(await decide('SERVICE_PROVIDER')).toEqual({ allowed: true, reason: null });
+    await record(endUserId, 'THIRD_PARTY_SHARING', true);
+    expect(await decide('THIRD_PARTY')).toEqual({ allowed: true, reason: null });
+    expect((await stateOf(endUserId)).thirdPartySharing).toEqual({ allowed: true, reason: null });
+    await record(endUserId, 'THIRD_PARTY_SHARING', false);
+    expect(await decide('THIRD_PARTY')).toEqual({ allowed: false, reason: 'NO_OPT_IN' });
+  });
+});
+
+describe('processing restriction', () => {
+  it('stops contact and sharing, and refuses new consent records, until lifted', async () => {
+    const endUserId = world.acme.endUserIds[4];
+    const identity = asSubgraph(world, 'identity');
+    await record(endUserId, 'THIRD_PARTY_SHARING', true);
+    expect(await identity.request('consent', world.acme, RESTRICT, { e: endUserId, r: true })).toEqual({ setProcessingRestriction: true });
+
+    const interactions = asSubgraph(world, 'interactions');
+    const crm = asSubgraph(world, 'crm');
+    expect((await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: 'VOICE' })).contactDecision).toEqual({ allowed: false, reason: 'RESTRICTED' });
+    for (const r of ['SERVICE_PROVIDER', 'THIRD_PARTY']) {
+      expect((await crm.request('consent', world.acme, SHARING, { e: endUserId, r })).sharingDecision).toEqual({ allowed: false, reason: 'RESTRICTED' });
+    }
+    const refused = await record(endUserId, 'ANALYTICS', true);
+    expect(codes(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.errors![0].message).toMatch(/restricted/);
+    // An opt-out only narrows processing: still accepted.
+    expect((await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: VOICE, source: AGENT) { channel } }', { e: endUserId })).errors).toBeUndefined();
+
+    // The flag is per tenant.
+    expect((await crm.request('consent', world.globex, SHARING, { e: endUserId, r: 'SERVICE_PROVIDER' })).sharingDecision.allowed).toBe(true);
+
+    await identity.request('consent', world.acme, RESTRICT, { e: endUserId, r: false });
+    expect((await crm.request('consent', world.acme, SHARING, { e: endUserId, r: 'THIRD_PARTY' })).sharingDecision).toEqual({ allowed: true, reason: null });
+    expect((await record(endUserId, 'ANALYTICS', true)).errors).toBeUndefined();
+  });
+});
+
+describe('service fields', () => {
+  const FIELDS: [string, string, Record<string, unknown>, string][] = [
+    [CONTACT, 'interactions', { c: 'SMS' }, 'contactDecision'],
+    [SHARING, 'crm', { r: 'THIRD_PARTY' }, 'sharingDecision'],
+    [RESTRICT, 'identity', { r: true }, 'setProcessingRestriction'],
+    [EXPORT, 'identity', {}, 'privacyExportConsent'],
+    [ERASE, 'identity', {}, 'privacyEraseConsent'],
+  ];
+  const CALLERS = ['interactions', 'crm', 'identity'] as const;
+
+  it.each(FIELDS)('%#: refuses every caller subgraph but its own', async (query, owner, variables, field) => {
+    for (const caller of CALLERS.filter((c) => c !== owner)) {
+      const response = await asSubgraph(world, caller).raw('consent', world.acme, query, { e: world.acme.endUserIds[5 % world.acme.endUserIds.length], ...variables });
+      expect(codes(response)).toEqual(['FORBIDDEN']);
+      expect(response.data?.[field] ?? null).toBeNull();
+      await expect(asSubgraph(world, caller).request('consent', world.acme, query, { e: world.acme.endUserIds[0], ...variables })).rejects.toMatchObject({ extensions: { code: 'UNAVAILABLE' } });
+    }
+    expect(await consentDb().getRepository(ProcessingRestriction).count()).toBe(0);
+  });
+
+  it.each(FIELDS)('%#: is not in the public API, and refuses a gateway-signed user context sent straight to the subgraph', async (query, _owner, variables, field) => {
+    const viaGateway: GraphQLResponse = await gql(query, { e: world.acme.endUserIds[0], ...variables }, tokens.admin);
+    expect(codes(viaGateway)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const signer = await world.env.signer();
+    const direct = await callSubgraph(signer, 'consent', world.stack.subgraphUrls.consent, memberClaims(world.acme, ['admin', 'privacy_officer']), query, { e: world.acme.endUserIds[0], ...variables });
+    expect(codes(direct)).toEqual(['FORBIDDEN']);
+    expect(direct.data?.[field] ?? null).toBeNull();
+  });
+
+  it('refuses a gateway-signed context that claims to be a subgraph', async () => {
+    const signer = await world.env.signer();
+    const forged = memberClaims(world.acme, [], { principal: { id: 'interactions', kind: 'subgraph', roles: [], scopes: [] } });
+    const response = await callSubgraph(signer, 'consent', world.stack.subgraphUrls.consent, forged, CONTACT, { e: world.acme.endUserIds[0], c: 'SMS' });
+    expect(response.status).toBe(401);
+    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('privacy hooks', () => {
+  it('export everything held about the person, and erase it all (linked visitors included), idempotently', async () => {
+    const endUserId = world.acme.endUserIds[1];
+    const identity = asSubgraph(world, 'identity');
+    const signer = await world.env.signer();
+    const widget = memberClaims(world.acme, [], { principal: { id: 'widget-test', kind: 'widget', roles: [], scopes: [] }, accessPolicy: null });
+    const cookie = await callSubgraph(signer, 'consent', world.stack.subgraphUrls.consent, widget,
+      'mutation { recordCookieConsent(input: { visitorId: "visitor-export-1", choices: { functional: true, analytics: false, advertising: false }, userAgent: "UA/1" }) }');
+    expect(cookie.data).toEqual({ recordCookieConsent: true });
+    expect((await gql('mutation($e: ID!) { linkVisitor(visitorId: "visitor-export-1", endUserId: $e) }', { e: endUserId })).data.linkVisitor).toBe(true);
+    await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SOCIAL, source: API) { channel } }', { e: endUserId });
+    await identity.request('consent', world.acme, RESTRICT, { e: endUserId, r: true });
+
+    const exported = JSON.parse((await identity.request('consent', world.acme, EXPORT, { e: endUserId })).privacyExportConsent);
+    expect(exported.endUserId).toBe(endUserId);
+    expect(exported.consents.length).toBeGreaterThanOrEqual(4);
+    expect(exported.consents.find((c: any) => c.purpose === 'ANALYTICS' && c.proof.userAgent === 'Mozilla/5.0 Test').proof.addressHash).toMatch(/^[\w-]{43}$/);
+    expect(exported.contactOptOuts).toEqual([expect.objectContaining({ channel: 'SOCIAL' })]);
+    expect(exported.cookieConsents).toEqual([expect.objectContaining({ visitorId: 'visitor-export-1', functional: true, strictlyNecessary: true })]);
+    expect(exported.processingRestricted).not.toBeNull();
+    // Another tenant's identity gets nothing about acme's person.
+    const foreign = JSON.parse((await identity.request('consent', world.globex, EXPORT, { e: endUserId })).privacyExportConsent);
+    expect(foreign).toMatchObject({ consents: [], contactOptOuts: [], cookieConsents: [], processingRestricted: null });
+    expect((await identity.request('consent', world.globex, ERASE, { e: endUserId })).privacyEraseConsent).toBe(0);
+
+    const others = await consentDb().getRepository(ConsentRecord).countBy({ tenantId: world.acme.id });
+    const erased = (await identity.request('consent', world.acme, ERASE, { e: endUserId })).privacyEraseConsent;
+    expect(erased).toBe(exported.consents.length + 1 + 1 + 1 + 1);
+    const db = consentDb();
+    expect(await db.getRepository(ConsentRecord).countBy({ endUserId })).toBe(0);
+    expect(await db.getRepository(ContactOptOut).countBy({ endUserId })).toBe(0);
+    expect(await db.getRepository(VisitorLink).countBy({ endUserId })).toBe(0);
+    expect(await db.getRepository(CookieConsent).countBy({ visitorId: 'visitor-export-1' })).toBe(0);
+    expect(await db.getRepository(ProcessingRestriction).countBy({ endUserId })).toBe(0);
+    expect(await db.getRepository(ConsentRecord).countBy({ tenantId: world.acme.id })).toBe(others - exported.consents.length);
+    expect((await identity.request('consent', world.acme, ERASE, { e: endUserId })).privacyEraseConsent).toBe(0);
+  });
+});
+
+describe('sub-processors', () => {
+  const ADD = 'mutation($input: AddSubProcessorInput!) { addSubProcessor(input: $input) { id name role } }';
+  const input = { name: 'Speechly Transcription', purpose: 'Call transcription', location: 'EU (Ireland)', dataCategories: ['voice recordings', 'transcripts'], role: 'SERVICE_PROVIDER' };
+
+  it('are added by platform operators only, with a notice every tenant sees', async () => {
+    expect(codes(await gql(ADD, { input }, tokens.admin))).toEqual(['FORBIDDEN']);
+    const added = await gql(ADD, { input }, tokens.platform);
+    expect(added.data.addSubProcessor).toMatchObject({ name: input.name, role: 'SERVICE_PROVIDER' });
+    for (const token of [tokens.agent, tokens.globex]) {
+      const seen = await gql('{ subProcessors { edges { node { name location dataCategories role } } } subProcessorNotices { edges { node { subProcessorId summary } } } }', undefined, token);
+      expect(seen.data.subProcessors.edges).toEqual([{ node: { name: input.name, location: input.location, dataCategories: input.dataCategories, role: 'SERVICE_PROVIDER' } }]);
+      expect(seen.data.subProcessorNotices.edges).toEqual([{ node: { subProcessorId: added.data.addSubProcessor.id, summary: expect.stringContaining(input.name) } }]);
+    }
+    expect(codes(await gql(ADD, { input }, tokens.platform))).toEqual(['CONFLICT']);
+  });
+
+  it('validates input, naming the field', async () => {
+    const response = await gql(ADD, { input: { ...input, name: 'Other', dataCategories: [] } }, tokens.platform);
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0].extensions!.field).toBe('dataCategories');
+  });
+
+  it('leave platform operators reading no tenant data', async () => {
+    for (const query of ['{ policyVersions { edges { node { id } } } }', '{ contactOptOuts { edges { node { id } } } }', '{ upcomingPolicyChange { id } }']) {
+      expect(codes(await gql(query, undefined, tokens.platform))).toEqual(['FORBIDDEN']);
+    }
+  });
+});
