@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
 import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
+import { PrivacyTask } from '../../subgraphs/identity/entities/privacy-request.entity';
 
 let world: SeededStack;
 let officer: string;
@@ -47,14 +49,21 @@ function expectCode(response: GraphQLResponse, code: string): void {
   expect(codes(response)).toContain(code);
 }
 
+let fake: FakeCrm;
+
 beforeAll(async () => {
-  world = await seededStack({ env: { PRIVACY_RETRY_INTERVAL_MS: '0' } });
+  fake = await startFakeCrm({ port: 0 });
+  // The retry worker looks for due targets every 200 ms here (30 s by default).
+  world = await seededStack({ env: { PRIVACY_RETRY_INTERVAL_MS: '200', CRM_RETRIES: '0', CRM_TIMEOUT_MS: '1000' } });
   officer = await world.env.token({ tenant: 'acme', roles: ['privacy_officer'] });
   agent = await world.env.token({ tenant: 'acme', roles: ['agent'] });
   globexOfficer = await world.env.token({ tenant: 'globex', roles: ['privacy_officer'] });
   admin = await world.env.token({ tenant: 'acme', roles: ['admin'] });
 });
-afterAll(() => world?.close());
+afterAll(async () => {
+  await world?.close();
+  await fake?.close();
+});
 
 describe('privacy requests: who may', () => {
   it('are for privacy officers only, and only for their own tenant’s end-users', async () => {
@@ -98,6 +107,8 @@ describe('legal holds', () => {
     const audit = await gql('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action reference } } } }', { id }, officer);
     const actions = audit.data.auditEvents.edges.map((edge: any) => edge.node.action);
     expect(actions).toEqual(expect.arrayContaining(['LEGAL_HOLD_PLACED', 'LEGAL_HOLD_RELEASED']));
+    const erased = await gql(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } }, officer);
+    expect(erased.data.createPrivacyRequest).toMatchObject({ status: 'COMPLETED', endUserId: null });
   });
 });
 
@@ -175,5 +186,180 @@ describe('objection', () => {
       expectCode(contact, 'FORBIDDEN');
     }
     expect(await interactionCount(id)).toBe(0);
+  });
+});
+
+interface Person {
+  id: string;
+  email: string;
+  phone: string;
+  hubspotId: string;
+  zendeskId: string;
+}
+
+const connectionIds: { hubspot?: string; zendesk?: string } = {};
+
+async function crmConnections(): Promise<{ hubspot: string; zendesk: string }> {
+  const create = 'mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id } }';
+  for (const [key, provider, credentials] of [
+    ['hubspot', 'HUBSPOT', { accessToken: FAKE_CREDENTIALS.hubspot.accessToken }],
+    ['zendesk', 'ZENDESK', FAKE_CREDENTIALS.zendesk],
+  ] as const) {
+    if (connectionIds[key]) continue;
+    const response = await gql(create, { input: { name: `Privacy ${key}`, provider, role: 'SERVICE_PROVIDER', baseUrl: fake.urls[key], credentials } }, admin);
+    expect(response.errors).toBeUndefined();
+    connectionIds[key] = response.data.createCrmConnection.id;
+  }
+  return connectionIds as { hubspot: string; zendesk: string };
+}
+
+/** A person with data in every subgraph and a record in two CRMs, linked by matching and by pushing. */
+async function personEverywhere(suffix: string): Promise<Person> {
+  const id = await newEndUser(admin, suffix);
+  const { data } = await gql('query($id: ID!) { endUser(id: $id) { email phone } }', { id }, admin);
+  const { hubspot, zendesk } = await crmConnections();
+  const steps: [string, Record<string, unknown>][] = [
+    ['mutation($id: ID!) { recordInteraction(input: { endUserId: $id, channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "Hello, this is Pat about order 55" }] }) { id } }', { id }],
+    ['mutation($id: ID!) { recordConsent(input: { endUserId: $id, purpose: CONTACT_EMAIL, granted: true, source: AGENT }) { id } }', { id }],
+    ['mutation($id: ID!) { optOutOfContact(endUserId: $id, channel: SMS, source: AGENT) { id } }', { id }],
+  ];
+  for (const [query, variables] of steps) expect((await gql(query, variables, agent)).errors).toBeUndefined();
+  const contact = fake.addHubSpotContact({ firstname: 'Pat', lastname: `Privacy${suffix}`, email: data.endUser.email });
+  const matched = await gql('mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { externalId } }', { input: { endUserId: id, connectionId: hubspot } }, admin);
+  expect(matched.data.matchCrmRecord.externalId).toBe(contact.id);
+  const pushed = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { externalId } } }', { input: { endUserId: id, connectionId: zendesk } }, admin);
+  expect(pushed.data.pushEndUserToCrm.created).toBe(true);
+  const hold = await gql('mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id } }', { input: { endUserId: id, reason: 'Audit 2026' } }, officer);
+  await gql('mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', { id: hold.data.placeLegalHold.id }, officer);
+  await gql(
+    'mutation($input: RecordDisclosureInput!) { recordDisclosure(input: $input) { id } }',
+    { input: { endUserId: id, authority: 'Tax office', legalBasis: 'Statute 4', reference: `T-${suffix}`, dataCategories: ['profile'], disclosedAt: new Date().toISOString() } },
+    officer,
+  );
+  return { id, email: data.endUser.email, phone: data.endUser.phone, hubspotId: contact.id, zendeskId: pushed.data.pushEndUserToCrm.link.externalId };
+}
+
+const inFake = (person: Person) => ({
+  hubspot: [...fake.stores.hubspot.values()].filter((c) => c.id === person.hubspotId || c.properties.email === person.email).length,
+  zendesk: [...fake.stores.zendesk.values(), ...fake.stores.zendeskDeleted.values()].filter((u) => String(u.id) === person.zendeskId || u.email === person.email).length,
+});
+
+const mentions = (person: Person) => (text: string) => [person.id, person.email, person.phone].some((value) => text.includes(value));
+
+/** The person's rows and the rows that hang off them (a transcript segment names its interaction, not the person). */
+async function rowsOf(person: Person): Promise<(text: string) => boolean> {
+  // Identity's own records about the person (audit, holds, disclosures) stay, without the person's id.
+  const direct = (await allRows())
+    .filter((row) => !row.where.startsWith('identity.') && mentions(person)(row.text))
+    .map((row) => JSON.parse(row.text).id as string);
+  return (text) => mentions(person)(text) || direct.some((id) => text.includes(id));
+}
+
+async function waitForStatus(requestId: string, status: string, limitMs = 10_000): Promise<any> {
+  const started = Date.now();
+  for (;;) {
+    const response = await gql('query($id: ID!) { privacyRequest(id: $id) { status endUserId completedAt tasks { target status attempts lastError } } }', { id: requestId }, officer);
+    if (response.data.privacyRequest.status === status) return response.data.privacyRequest;
+    if (Date.now() - started > limitMs) throw new Error(`still ${JSON.stringify(response.data.privacyRequest)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('erasure', () => {
+  it('leaves no row referring to the person in any subgraph, nothing in the CRMs, every other end-user untouched, and a tombstone', async () => {
+    const person = await personEverywhere('7301');
+    const bystander = await personEverywhere('7302');
+    const refersToPerson = await rowsOf(person);
+    expect((await allRows()).filter((row) => refersToPerson(row.text)).map((row) => row.where)).toEqual(
+      expect.arrayContaining(['identity.end_users', 'interactions.interactions', 'consent.consent_records', 'consent.contact_opt_outs', 'crm.crm_links', 'identity.audit_events', 'interactions.transcript_segments']),
+    );
+    expect(inFake(person)).toEqual({ hubspot: 1, zendesk: 1 });
+    const othersBefore = (await allRows()).filter((row) => !refersToPerson(row.text) && !row.where.endsWith('crm_connections'));
+
+    const erasure = await gql(REQUEST, { input: { endUserId: person.id, kind: 'ERASURE' } }, officer);
+    expect(erasure.errors).toBeUndefined();
+    const request = erasure.data.createPrivacyRequest;
+    expect(request).toMatchObject({ kind: 'ERASURE', status: 'COMPLETED', endUserId: null });
+    expect(request.tasks.map((task: any) => [task.target, task.status])).toEqual([['interactions', 'DONE'], ['consent', 'DONE'], ['crm', 'DONE'], ['identity', 'DONE']]);
+
+    const after = await allRows();
+    expect(after.filter((row) => refersToPerson(row.text))).toEqual([]);
+    expect(inFake(person)).toEqual({ hubspot: 0, zendesk: 0 });
+    expect(inFake(bystander)).toEqual({ hubspot: 1, zendesk: 1 });
+    const afterTexts = new Set(after.map((row) => row.text));
+    expect(othersBefore.filter((row) => !afterTexts.has(row.text))).toEqual([]);
+    // The tombstone: the request and its tasks, with no personal data, and the audit entries naming it
+    // (created, completed, erased).
+    const tombstone = after.filter((row) => row.text.includes(request.id));
+    expect(tombstone.map((row) => row.where).sort()).toEqual([
+      ...Array(3).fill('identity.audit_events'), 'identity.privacy_requests', ...Array(4).fill('identity.privacy_tasks'),
+    ]);
+    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id }, officer)).data.endUser).toBeNull();
+
+    const again = await gql('mutation($id: ID!) { retryPrivacyRequest(id: $id) { status } }', { id: request.id }, officer);
+    expect(again.data.retryPrivacyRequest.status).toBe('COMPLETED');
+  });
+
+  it('retries a CRM that fails the first attempt until the request completes, the profile kept meanwhile', async () => {
+    const person = await personEverywhere('7401');
+    fake.setMode('zendesk', { kind: 'down' });
+    const erasure = await gql(REQUEST, { input: { endUserId: person.id, kind: 'ERASURE' } }, officer);
+    const request = erasure.data.createPrivacyRequest;
+    expect(request.status).toBe('IN_PROGRESS');
+    expect(request.tasks.map((task: any) => [task.target, task.status, task.attempts])).toEqual([
+      ['interactions', 'DONE', 1], ['consent', 'DONE', 1], ['crm', 'FAILED', 1], ['identity', 'PENDING', 0],
+    ]);
+    expect(request.tasks[2].lastError).toMatch(/^UNAVAILABLE/);
+    expect(request.tasks[2].lastError).not.toContain(person.email);
+    // Identity waits for the CRMs: the profile is still there to retry with.
+    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id }, officer)).data.endUser).toEqual({ id: person.id });
+
+    fake.setMode('zendesk', { kind: 'up' });
+    // Bring the backoff forward instead of waiting 30 s; the worker does the rest.
+    await world.stack.subgraphs.identity.dataSource.getRepository(PrivacyTask).update({ requestId: request.id }, { nextAttemptAt: new Date(Date.now() - 1000) });
+    const done = await waitForStatus(request.id, 'COMPLETED');
+    expect(done.tasks.map((task: any) => [task.target, task.status, task.attempts])).toEqual([
+      ['interactions', 'DONE', 1], ['consent', 'DONE', 1], ['crm', 'DONE', 2], ['identity', 'DONE', 1],
+    ]);
+    expect(inFake(person)).toEqual({ hubspot: 0, zendesk: 0 });
+    expect((await allRows()).filter((row) => mentions(person)(row.text))).toEqual([]);
+  });
+});
+
+describe('access', () => {
+  it('exports every field and every linked record created for the person, in one JSON document', async () => {
+    const person = await personEverywhere('7501');
+    const access = await gql(REQUEST, { input: { endUserId: person.id, kind: 'ACCESS' } }, officer);
+    expect(access.data.createPrivacyRequest.status).toBe('COMPLETED');
+    const exported = await gql('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: access.data.createPrivacyRequest.id }, officer);
+    expect(exported.errors).toBeUndefined();
+    const doc = JSON.parse(exported.data.privacyAccessExport);
+    expect(doc.identity.profile).toMatchObject({
+      id: person.id, firstName: 'Pat', lastName: 'Privacy7501', email: person.email, phone: person.phone, ssn: '123-45-6789', dateOfBirth: '1980-02-03',
+    });
+    for (const field of ['address', 'gender', 'maritalStatus', 'geolocation', 'externalRef', 'dataRegion']) expect(doc.identity.profile).toHaveProperty(field);
+    expect(doc.identity.disclosures.map((d: any) => d.reference)).toEqual(['T-7501']);
+    expect(doc.identity.legalHolds).toHaveLength(1);
+    const text = JSON.stringify(doc);
+    expect(text).toContain('Hello, this is Pat about order 55');
+    expect(text).toContain('CONTACT_EMAIL');
+    expect(text).toContain('SMS');
+    expect(text).toContain(person.hubspotId);
+    expect(text).toContain(person.zendeskId);
+    expect(doc.processing).toHaveProperty('purposes');
+    expect(doc.processing).toHaveProperty('retention');
+    const fromAgent = await gql('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: access.data.createPrivacyRequest.id }, agent);
+    expectCode(fromAgent, 'FORBIDDEN');
+  });
+});
+
+describe('a restricted person', () => {
+  it('is not synced to a CRM', async () => {
+    const person = await personEverywhere('7601');
+    await gql(REQUEST, { input: { endUserId: person.id, kind: 'RESTRICTION' } }, officer);
+    const before = fake.requests('zendesk');
+    const push = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', { input: { endUserId: person.id, connectionId: connectionIds.zendesk } }, admin);
+    expect(push.errors).toBeDefined();
+    expect(fake.requests('zendesk')).toBe(before);
   });
 });

@@ -23,6 +23,8 @@ import { EndUserService, validateEndUserFields } from './end-user.service';
 
 export const DEFAULT_DUE_DAYS = 30;
 const DAY_MS = 86_400_000;
+/** How long a new request's targets are left to the request that created them before the worker may take them. */
+const TAKEOVER_MS = 60_000;
 
 /**
  * Where each kind of request must be carried out. Erasure ends with identity, so the profile (and
@@ -130,7 +132,8 @@ export class PrivacyService {
       const tasks = scope.repo(PrivacyTask);
       await tasks.saveMany(
         PRIVACY_TARGETS[input.kind].map((target) =>
-          tasks.create({ requestId: row.id, target, status: PrivacyTaskStatus.PENDING, attempts: 0, lastError: null, nextAttemptAt: now, doneAt: null }),
+          // Carried out just below; the worker takes over only if this process stops before it is done.
+          tasks.create({ requestId: row.id, target, status: PrivacyTaskStatus.PENDING, attempts: 0, lastError: null, nextAttemptAt: new Date(now.getTime() + TAKEOVER_MS), doneAt: null }),
         ),
       );
       await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], scope, row.id);
@@ -158,8 +161,11 @@ export class PrivacyService {
           lastError: failureOf(error),
           nextAttemptAt: new Date(now.getTime() + retryDelayMs(task.attempts)),
         });
-        await this.scope.repo(PrivacyTask).save(task);
-        // Later targets wait: erasure must not reach identity while another store still holds data.
+        // Later targets wait for this one (erasure must not reach identity while another store still
+        // holds data), so only the failed target is scheduled.
+        const later = tasks.slice(tasks.indexOf(task) + 1).filter((next) => next.status !== PrivacyTaskStatus.DONE);
+        for (const next of later) next.nextAttemptAt = null;
+        await this.scope.repo(PrivacyTask).saveMany([task, ...later]);
         break;
       }
     }
