@@ -1,9 +1,9 @@
+import { loadSubgraphConfig } from '../subgraphs/shared/config';
 import { FAKE_PROVIDERS, startFakeCrm } from './crm-fake/fake-crm';
 
 /** `npm run crm:fake`: the local HubSpot, Salesforce and Zendesk stand-ins (port CRM_FAKE_PORT, default 4010). */
 async function main(): Promise<void> {
-  const port = Number(process.env.CRM_FAKE_PORT || 4010);
-  const fake = await startFakeCrm({ port });
+  const fake = await startFakeCrm({ port: loadSubgraphConfig().crm.fakePort });
   const { hubspot, salesforce, zendesk } = fake.credentials;
   process.stdout.write(
     [

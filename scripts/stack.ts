@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { createGatewayServer, type GatewayServer } from '../gateway/server';
 import type { GatewayConfig } from '../gateway/config';
 import { subgraphs } from '../subgraphs';
-import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
+import { defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
 import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
 import { seedDemoData, type DataSources } from './seed';
 
@@ -34,7 +34,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // Where the subgraphs reach each other over their service links: filled in once they listen on
   // free ports, unless configured to go elsewhere (a stand-in, say).
   const serviceUrls = { ...subgraphConfig.urls };
-  const configured = (name: SubgraphName) => subgraphConfig.urls[name] !== `http://127.0.0.1:${subgraphConfig.ports[name]}/graphql`;
+  const configured = (name: SubgraphName) => subgraphConfig.urls[name] !== defaultSubgraphUrl(subgraphConfig.host, subgraphConfig.ports[name]);
   try {
     for (const name of SUBGRAPH_NAMES) {
       servers[name] = await createSubgraphServer(subgraphs[name], {

@@ -47,6 +47,8 @@ export interface CrmSettings {
   allowPrivateAddresses: boolean;
   /** Hosts a connection may use even when private addresses are refused. */
   allowedHosts: string[];
+  /** Where `npm run crm:fake` listens. */
+  fakePort: number;
 }
 
 export class ConfigError extends Error {}
@@ -58,14 +60,6 @@ export function port(env: Env, key: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${key} must be a port number`);
-  return value;
-}
-
-export function wholeNumber(env: Env, key: string, fallback: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${key} must be a whole number`);
   return value;
 }
 
@@ -83,6 +77,11 @@ export function bool(env: Env, key: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${key} must be true or false`);
+}
+
+/** Where a subgraph listening on `host:port` is reached when no `<NAME>_URL` says otherwise. */
+export function defaultSubgraphUrl(host: string, listenPort: number): string {
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listenPort}/graphql`;
 }
 
 /** Reads and validates the subgraphs' environment; the only place a subgraph reads `process.env`. */
@@ -106,7 +105,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
   const urls = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [
       name,
-      env[`${name.toUpperCase()}_URL`] || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ports[name]}/graphql`,
+      env[`${name.toUpperCase()}_URL`] || defaultSubgraphUrl(host, ports[name]),
     ]),
   ) as Record<SubgraphName, string>;
   return {
@@ -118,7 +117,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     masterKeys: env.MASTER_KEYS || undefined,
     serviceKeys: env.SERVICE_KEYS || undefined,
     seed: bool(env, 'SEED', true),
-    privacyRetryIntervalMs: wholeNumber(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000),
+    privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     host,
@@ -132,6 +131,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
       breakerCooldownMs: int(env, 'CRM_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
       cacheTtlMs: int(env, 'CRM_CACHE_TTL_MS', 5_000, 0, 300_000),
       allowPrivateAddresses: bool(env, 'CRM_ALLOW_PRIVATE_ADDRESSES', !production),
+      fakePort: port(env, 'CRM_FAKE_PORT', 4010),
       allowedHosts: (env.CRM_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
     },
   };

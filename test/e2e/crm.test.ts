@@ -10,7 +10,7 @@ import {
   ServiceContextSigner,
 } from '../../subgraphs/shared/auth/signed-context';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
-import { startFakeSharingGate, type FakeSharingGate } from '../helpers/fake-consent';
+import { startFakeSharingGate, type FakeSharingGate } from '../helpers/consent-stand-in';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

@@ -75,6 +75,21 @@ describe('privacy requests: who may', () => {
     expect((await gql('{ privacyRequests { edges { node { id } } } }', undefined, agent)).data?.privacyRequests ?? null).toBeNull();
     const legal = await gql('mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id } }', { input: { endUserId: id, reason: 'x' } }, agent);
     expectCode(legal, 'FORBIDDEN');
+    // Every other privacy operation, tried by an agent (and by a supervisor, who reads PII but is no privacy officer).
+    const supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'] });
+    const attempts: [string, Record<string, unknown>][] = [
+      ['query($id: ID!) { privacyRequest(id: $id) { id } }', { id }],
+      ['query($id: ID!) { privacyAccessExport(requestId: $id) }', { id }],
+      ['mutation($id: ID!) { retryPrivacyRequest(id: $id) { id } }', { id }],
+      ['mutation($id: ID!) { liftProcessingRestriction(endUserId: $id) { id } }', { id }],
+      ['mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', { id }],
+      ['query($id: ID) { legalHolds(endUserId: $id) { edges { node { id } } } }', { id }],
+      ['query($id: ID) { disclosures(endUserId: $id) { edges { node { id } } } }', { id }],
+      ['mutation($id: ID!) { recordDisclosure(input: { endUserId: $id, authority: "a", legalBasis: "b", reference: "c", dataCategories: ["profile"], disclosedAt: "2026-01-01T00:00:00Z" }) { id } }', { id }],
+    ];
+    for (const token of [agent, supervisor]) {
+      for (const [query, variables] of attempts) expectCode(await gql(query, variables, token), 'FORBIDDEN');
+    }
   });
 
   it('refuses bad input naming the field', async () => {

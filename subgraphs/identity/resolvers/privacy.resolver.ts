@@ -29,8 +29,8 @@ export class PrivacyResolver {
   }
 
   @Query(() => PrivacyRequest, { nullable: true })
-  async privacyRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<PrivacyRequest | null> {
-    return new PrivacyService(ctx).request(id).catch(() => null);
+  privacyRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<PrivacyRequest | null> {
+    return new PrivacyService(ctx).find(id);
   }
 
   @Query(() => String, { description: 'The ACCESS request’s export: one JSON document of everything held about the person, ready to hand over.' })

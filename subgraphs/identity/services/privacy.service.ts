@@ -30,7 +30,7 @@ const TAKEOVER_MS = 60_000;
  * Where each kind of request must be carried out. Erasure ends with identity, so the profile (and
  * the request's link to the person) goes only once every other store has let go of them.
  */
-export const PRIVACY_TARGETS: Record<PrivacyRequestKind, string[]> = {
+export const PRIVACY_TARGETS: Record<PrivacyRequestKind, SubgraphName[]> = {
   [PrivacyRequestKind.ACCESS]: ['identity', 'interactions', 'consent', 'crm'],
   [PrivacyRequestKind.RECTIFICATION]: ['identity', 'crm'],
   [PrivacyRequestKind.ERASURE]: ['interactions', 'consent', 'crm', 'identity'],
@@ -38,12 +38,12 @@ export const PRIVACY_TARGETS: Record<PrivacyRequestKind, string[]> = {
   [PrivacyRequestKind.OBJECTION]: ['consent'],
 };
 
-const EXPORT_FIELD: Record<string, string> = {
+const EXPORT_FIELD: Partial<Record<SubgraphName, string>> = {
   interactions: 'privacyExportInteractions',
   consent: 'privacyExportConsent',
   crm: 'privacyExportCrm',
 };
-const ERASE_FIELD: Record<string, string> = {
+const ERASE_FIELD: Partial<Record<SubgraphName, string>> = {
   interactions: 'privacyEraseInteractions',
   consent: 'privacyEraseConsent',
   crm: 'privacyEraseCrm',
@@ -79,8 +79,12 @@ export class PrivacyService {
     return row;
   }
 
+  find(id: string): Promise<PrivacyRequest | null> {
+    return this.scope.repo(PrivacyRequest).findById(id);
+  }
+
   async request(id: string): Promise<PrivacyRequest> {
-    const request = await this.scope.repo(PrivacyRequest).findById(id);
+    const request = await this.find(id);
     if (!request) throw notFound('Privacy request');
     return request;
   }
@@ -151,7 +155,7 @@ export class PrivacyService {
       if (task.status === PrivacyTaskStatus.DONE) continue;
       task.attempts += 1;
       try {
-        await this.carryOut(request, task.target);
+        await this.carryOut(request, task.target as SubgraphName);
         Object.assign(task, { status: PrivacyTaskStatus.DONE, lastError: null, nextAttemptAt: null, doneAt: new Date() });
         await this.scope.repo(PrivacyTask).save(task);
       } catch (error) {
@@ -182,12 +186,12 @@ export class PrivacyService {
     });
   }
 
-  private call<T>(target: string, query: string, variables: Record<string, unknown>): Promise<T> {
-    return this.ctx.callService<T>(target as SubgraphName, query, variables);
+  private call<T>(target: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
+    return this.ctx.callService<T>(target, query, variables);
   }
 
   /** One target's part of a request; throws to have it retried. Every part is idempotent. */
-  private async carryOut(request: PrivacyRequest, target: string): Promise<void> {
+  private async carryOut(request: PrivacyRequest, target: SubgraphName): Promise<void> {
     const endUserId = request.endUserId;
     if (!endUserId) return;
     switch (request.kind) {
@@ -269,8 +273,8 @@ export class PrivacyService {
     });
   }
 
-  private async exportFrom(target: string, endUserId: string): Promise<unknown> {
-    const field = EXPORT_FIELD[target];
+  private async exportFrom(target: SubgraphName, endUserId: string): Promise<unknown> {
+    const field = EXPORT_FIELD[target]!;
     const data = await this.call<Record<string, string>>(target, `query($id: ID!) { ${field}(endUserId: $id) }`, { id: endUserId });
     return JSON.parse(data[field]);
   }
