@@ -92,6 +92,6 @@ const POOL: http.AgentOptions = { keepAlive: true, timeout: 4_000 };
 export function crmAgents(lookup: LookupFunction = dnsLookup as LookupFunction): CrmAgents {
   return {
     guarded: { 'http:': new PublicOnlyHttpAgent(lookup, POOL), 'https:': new PublicOnlyHttpsAgent(lookup, POOL) },
-    exempt: { 'http:': new http.Agent(POOL), 'https:': new https.Agent(POOL) },
+    exempt: { 'http:': new http.Agent({ ...POOL, lookup }), 'https:': new https.Agent({ ...POOL, lookup }) },
   };
 }
