@@ -45,7 +45,7 @@ export interface CrmSettings {
   cacheTtlMs: number;
   /** Whether a connection may point at loopback, private or link-local addresses (the local fake CRM). */
   allowPrivateAddresses: boolean;
-  /** Hosts a connection may use even when private addresses are refused. */
+  /** `host:port` entries a connection may use even when private addresses are refused (a host alone: its scheme's default port). */
   allowedHosts: string[];
   /** Where `npm run crm:fake` listens. */
   fakePort: number;
