@@ -428,7 +428,10 @@ describe('connections that move', () => {
         expect({ baseUrl, error: response.errors?.[0].extensions }).toEqual({ baseUrl, error: { code: 'BAD_USER_INPUT', field } });
       }
     }
-    expect(await repo().findOneByOrFail({ id })).toMatchObject({ baseUrl: fake.urls.hubspot, name: 'Moving HubSpot' });
+    // The provider is fixed at creation: the input has no such field.
+    expect(codes(await gql(UPDATE, { id, input: { provider: 'SALESFORCE' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(`mutation($id: ID!) { updateCrmConnection(id: $id, input: { provider: ZENDESK }) { id } }`, { id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await repo().findOneByOrFail({ id })).toMatchObject({ baseUrl: fake.urls.hubspot, name: 'Moving HubSpot', provider: 'HUBSPOT' });
     expect((await push(id)).errors).toBeUndefined();
     attackerGotNothing();
   });

@@ -128,6 +128,14 @@ describe('base URLs when they are stored', () => {
     expect(hostAllowed(new URL('http://localhost:443'), development.crm.allowedHosts)).toBe(false);
     expect(hostAllowed(new URL('http://127.0.0.1:4010'), ['127.0.0.1:4010:1', 'http://127.0.0.1:4010', '127.0.0.1:', ''])).toBe(false);
   });
+
+  it('reads CRM_ALLOWED_HOSTS as host or host:port entries and refuses anything else at start-up', () => {
+    const read = (value: string) => loadSubgraphConfig({ NODE_ENV: 'test', CRM_ALLOWED_HOSTS: value }).crm.allowedHosts;
+    expect(read(' CRM.Internal.Example , 127.0.0.1:4010,[fd00::5]:9443 ')).toEqual(['crm.internal.example', '127.0.0.1:4010', '[fd00::5]:9443']);
+    for (const bad of ['https://crm.example', 'crm.example/path', 'user@crm.example', 'crm.example:80:1', 'fd00::5', '*.example.com']) {
+      expect(() => read(bad)).toThrow(/CRM_ALLOWED_HOSTS/);
+    }
+  });
 });
 
 describe('origins that credentials are bound to', () => {
