@@ -268,10 +268,10 @@ describe('calls at connect time', () => {
   it('refuses a host name that resolves to a private address when it connects, though it resolved to a public one when stored', async () => {
     const stored = await checkBaseUrl(`http://crm.rebind.example:${fake.port}/hubspot`, { production: false, crm: settings() }, (async () => [{ address: '93.184.216.34', family: 4 }]) as never);
     expect(stored).toBe(`http://crm.rebind.example:${fake.port}/hubspot`);
-    for (const address of ['127.0.0.1', '::ffff:127.0.0.1', '::127.0.0.1', '0.0.0.0', '10.0.0.1', '169.254.169.254', '64:ff9b::7f00:1', '2002:7f00:1::1', 'fe80::1', '::1']) {
+    for (const [address, scheme] of ['127.0.0.1', '::ffff:127.0.0.1', '::127.0.0.1', '0.0.0.0', '10.0.0.1', '169.254.169.254', '64:ff9b::7f00:1', '2002:7f00:1::1', 'fe80::1', '::1'].flatMap((a) => [[a, 'http'], [a, 'https']])) {
       const { lookup, asked } = lookupTo(address);
       const before = total();
-      const errors = await tryEverything(new CrmRuntime(settings(), { lookup }), (key) => `http://crm.rebind.example:${fake.port}${path(fake.urls[key])}`);
+      const errors = await tryEverything(new CrmRuntime(settings(), { lookup }), (key) => `${scheme}://crm.rebind.example:${fake.port}${path(fake.urls[key])}`);
       expect({ address, reached: total() - before }).toEqual({ address, reached: 0 });
       expect(asked.length).toBeGreaterThan(0);
       for (const error of errors) expect(error).toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/address that is not allowed$/) });
@@ -294,8 +294,10 @@ describe('calls at connect time', () => {
   it('refuses a stored row that points at a literal private address in any spelling, sending nothing', async () => {
     const runtime = new CrmRuntime(settings({ allowedHosts: [`127.0.0.1:${fake.port}`] }));
     for (const host of ['127.0.0.1', '0x7f.1', '2130706433', '127.1', '0177.0.0.1', '[::ffff:127.0.0.1]', '[::127.0.0.1]', '[::ffff:7f00:1]', '[::1]', '127.0.0.2']) {
-      const errors = await tryEverything(runtime, () => `http://${host}:${trap.port}/api`);
-      for (const error of errors) expect({ host, error }).toEqual({ host, error: expect.any(CrmError) });
+      for (const scheme of ['http', 'https']) {
+        const errors = await tryEverything(runtime, () => `${scheme}://${host}:${trap.port}/api`);
+        for (const error of errors) expect({ host, scheme, error: (error as Error).message }).toEqual({ host, scheme, error: expect.stringMatching(/address that is not allowed$/) });
+      }
     }
     expect(trap.connections).toBe(0);
     expect(trap.received()).toBe('');

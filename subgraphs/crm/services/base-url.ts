@@ -4,8 +4,6 @@ import type { CrmSettings } from '../../shared/config';
 import { badInput } from '../../shared/errors';
 import { isPublicAddress } from './public-address';
 
-export { isPublicAddress } from './public-address';
-
 export interface BaseUrlPolicy {
   production: boolean;
   crm: Pick<CrmSettings, 'allowPrivateAddresses' | 'allowedHosts'>;

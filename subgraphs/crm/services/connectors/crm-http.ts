@@ -35,6 +35,8 @@ export const backoffMs = (attempt: number, baseMs: number) => Math.round(baseMs 
 /**
  * HTTP to one CRM connection: a timeout per attempt, retries with backoff for safe calls, all
  * through the connection's circuit breaker. Errors say what happened, never what the CRM answered.
+ * Node's http client rather than fetch: its agents (crm-agents.ts) see every socket, so the address
+ * actually connected to is checked, and it follows no redirect.
  */
 export class CrmHttp {
   constructor(
@@ -115,8 +117,9 @@ function exchange(url: URL, options: http.RequestOptions, payload: Buffer | unde
       let size = 0;
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY_BYTES) request.destroy(new CrmError('unavailable', 'the CRM answered with too much data'));
-        else chunks.push(chunk);
+        if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+        reject(new CrmError('unavailable', `the CRM's answer was larger than ${MAX_BODY_BYTES} bytes`));
+        request.destroy();
       });
       response.on('end', () => resolve({ status: response.statusCode ?? 0, raw: Buffer.concat(chunks).toString('utf8') }));
       response.on('error', reject);
