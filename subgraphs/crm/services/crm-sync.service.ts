@@ -56,9 +56,11 @@ export class CrmSyncService {
     if (connection.status === CrmConnectionStatus.DISABLED && !options.evenIfDisabled) {
       throw unavailable(connection, 'the connection is disabled');
     }
-    const credentials = openCredentials(await this.ctx.keyring.cipherFor(this.tenantId), connection);
-    if (!credentials) throw unavailable(connection, 'the connection has no credentials');
+    const cipher = await this.ctx.keyring.cipherFor(this.tenantId);
     try {
+      // Inside the try: credentials that do not match the connection's provider and origin mark it ERROR.
+      const credentials = openCredentials(cipher, connection);
+      if (!credentials) throw unavailable(connection, 'the connection has no credentials');
       const result = await work(this.runtime.connector(connection, credentials));
       if (connection.status === CrmConnectionStatus.ERROR) await this.noteStatus(connection, CrmConnectionStatus.ACTIVE, null);
       return result;

@@ -1,10 +1,10 @@
 import type { SubgraphContext } from '../../shared/context';
-import { conflict, notFound } from '../../shared/errors';
+import { badInput, conflict, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
-import { checkBaseUrl } from './base-url';
+import { checkBaseUrl, crmOrigin } from './base-url';
 import { credentialsFor, sealCredentials } from './credentials';
 import { crmRuntime } from './crm-runtime';
 
@@ -53,7 +53,14 @@ export class CrmService {
     const row = await this.connection(id);
     if (input.name) row.name = input.name;
     if (input.role) row.role = input.role;
-    if (input.baseUrl) row.baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+    if (input.baseUrl) {
+      const baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+      // Credentials are bound to the origin they were given for; another origin needs its own.
+      if (!input.credentials && crmOrigin(baseUrl) !== crmOrigin(row.baseUrl)) {
+        throw badInput('credentials', 'are required when the base URL moves to another scheme, host or port');
+      }
+      row.baseUrl = baseUrl;
+    }
     if (input.credentials) {
       sealCredentials(await this.ctx.keyring.cipherFor(this.ctx.tenantId), row, credentialsFor(row.provider, input.credentials));
     }
