@@ -10,7 +10,7 @@ export enum MetricDimension {
 registerEnumType(MetricDimension, { name: 'MetricDimension', description: 'What interaction metrics are grouped by (DAY is the UTC day started).' });
 registerEnumType(MetricMeasure, { name: 'MetricMeasure', description: 'A noisy measure of interaction metrics (QUEUE_SELECTION decides which queues are named).' });
 
-@ObjectType({ description: 'One group: sums of noisy day × channel × queue cells, rounded up to 0 when negative; fields of dimensions not grouped by are null.' })
+@ObjectType({ description: 'One group: sums of noisy day × channel × queue cells (unbiased, so a near-empty figure may be negative); fields of dimensions not grouped by are null.' })
 export class InteractionMetricGroup {
   @Field(() => String, { nullable: true, description: 'UTC day, YYYY-MM-DD.' })
   day: string | null;
@@ -33,7 +33,7 @@ export class InteractionMetricGroup {
   @Field(() => Int, { description: 'Noisy; each interaction counts at most handleSecondsCap.' })
   totalHandleSeconds: number;
 
-  @Field(() => Float, { nullable: true, description: 'totalHandleSeconds / handledInteractions (both noisy).' })
+  @Field(() => Float, { nullable: true, description: 'totalHandleSeconds (0 if negative) / handledInteractions, both noisy; null unless handledInteractions is positive.' })
   averageHandleSeconds: number | null;
 
   @Field(() => Int, { description: 'Noisy cells summed: a figure’s noise has standard deviation √cells × its standardDeviationPerCell.' })

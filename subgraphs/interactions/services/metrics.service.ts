@@ -130,9 +130,8 @@ export class MetricsService {
     const groups: InteractionMetricGroup[] = [];
     let suppressedGroups = 0;
     for (const { identity, figures, cells: count } of sums.values()) {
-      const [interactions, distinctCallers, handledInteractions, totalHandleSeconds] = [
-        figures.interactions, figures.distinctCallers, figures.handledInteractions, figures.totalHandleSeconds,
-      ].map((value) => Math.max(0, value));
+      // Unbiased and additive, so sums of groups stay sums of cells: a near-empty figure may be negative.
+      const { interactions, distinctCallers, handledInteractions, totalHandleSeconds } = figures;
       // On the noisy figure only: suppression is then post-processing and costs no privacy.
       if (distinctCallers < minGroupSize) {
         suppressedGroups++;
@@ -146,7 +145,7 @@ export class MetricsService {
         distinctCallers,
         handledInteractions,
         totalHandleSeconds,
-        averageHandleSeconds: handledInteractions > 0 ? Math.round((totalHandleSeconds / handledInteractions) * 10) / 10 : null,
+        averageHandleSeconds: handledInteractions > 0 ? Math.round((Math.max(0, totalHandleSeconds) / handledInteractions) * 10) / 10 : null,
         cells: count,
       });
     }
