@@ -164,7 +164,7 @@ export class MetricsService {
     try {
       await this.release(missing, key);
     } catch (error) {
-      if (!retried && isUniqueViolation(error)) return this.ensureReleased(days, key, true);
+      if (!retried && (isUniqueViolation(error) || isDeadlock(error))) return this.ensureReleased(days, key, true);
       throw error;
     }
   }
@@ -258,6 +258,12 @@ export class MetricsService {
     }
     return cells;
   }
+}
+
+/** InnoDB may answer two releases racing for one day with a deadlock rather than a duplicate. */
+function isDeadlock(error: unknown): boolean {
+  const candidates = [error, (error as { driverError?: unknown } | null)?.driverError];
+  return candidates.some((candidate) => (candidate as { code?: unknown } | null)?.code === 'ER_LOCK_DEADLOCK');
 }
 
 function noisy(key: Buffer, identity: CellIdentity, figures: Figures): Figures {
