@@ -4,6 +4,9 @@ import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
 import { InteractionSettings } from './entities/interaction-settings.entity';
+import { MetricCell } from './entities/metric-cell.entity';
+import { MetricRelease } from './entities/metric-release.entity';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { interactionsMigrations } from './migrations';
 import { permissions } from './permissions';
 import { interactionReferences } from './resolvers/interaction.reference';
@@ -19,7 +22,7 @@ import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
-  entities: [Interaction, TranscriptSegment, InteractionSettings],
+  entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell],
   migrations: interactionsMigrations,
   permissions,
   buildSchema() {

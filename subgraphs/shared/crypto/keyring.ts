@@ -11,6 +11,7 @@ import { DataKeyPurpose, TenantDataKey } from './tenant-data-key.entity';
  */
 export class Keyring {
   private readonly ciphers = new Map<string, Promise<FieldCipher>>();
+  private readonly secrets = new Map<string, Promise<Buffer>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -25,6 +26,18 @@ export class Keyring {
       cipher.catch(() => this.ciphers.delete(tenantId));
     }
     return cipher;
+  }
+
+  /** A tenant's secret for one purpose other than field encryption (e.g. metrics noise), created on first use. */
+  secretFor(tenantId: string, purpose: DataKeyPurpose): Promise<Buffer> {
+    const id = `${purpose}\u0000${tenantId}`;
+    let secret = this.secrets.get(id);
+    if (!secret) {
+      secret = this.key(tenantId, purpose);
+      this.secrets.set(id, secret);
+      secret.catch(() => this.secrets.delete(id));
+    }
+    return secret;
   }
 
   private async load(tenantId: string): Promise<FieldCipher> {
@@ -58,6 +71,7 @@ export class Keyring {
       await repository.update({ id: row.id, tenantId: row.tenantId }, { masterKeyId: keyId, wrappedKey: wrapped });
     }
     this.ciphers.clear();
+    this.secrets.clear();
     return stale.length;
   }
 }
