@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
@@ -19,8 +20,9 @@ import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
-  entities: [Interaction, TranscriptSegment, InteractionSettings],
+  entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey],
   migrations: interactionsMigrations,
+  subjectKeys: true,
   permissions,
   buildSchema() {
     return buildFederatedSchema(
