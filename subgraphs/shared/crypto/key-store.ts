@@ -23,7 +23,7 @@ export class SubjectKeys1795890000000 implements MigrationInterface {
   name = 'SubjectKeys1795890000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE \`subject_keys\` (\`id\` varchar(36) NOT NULL, \`tenantId\` varchar(36) NOT NULL, \`createdAt\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \`updatedAt\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), \`subjectId\` varchar(36) NOT NULL, \`wrappedKey\` varchar(200) NOT NULL, INDEX \`IDX_subject_keys_tenant_id\` (\`tenantId\`, \`id\`), UNIQUE INDEX \`IDX_subject_keys_tenant_subject\` (\`tenantId\`, \`subjectId\`), PRIMARY KEY (\`id\`)) ENGINE=InnoDB`);
+    await queryRunner.query(`CREATE TABLE \`subject_keys\` (\`id\` varchar(36) NOT NULL, \`tenantId\` varchar(36) NOT NULL, \`createdAt\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \`updatedAt\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), \`subjectId\` varchar(36) NOT NULL, \`wrappedKey\` varchar(200) NOT NULL, INDEX \`IDX_7f6b6241a59c3d119907cdf5c4\` (\`tenantId\`, \`id\`), UNIQUE INDEX \`IDX_2ac79fca56cae9c956d25fc618\` (\`tenantId\`, \`subjectId\`), PRIMARY KEY (\`id\`)) ENGINE=InnoDB`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
