@@ -9,6 +9,7 @@ import { ENCRYPTED_FIELDS, EndUserCodec } from '../../subgraphs/identity/service
 import { backfillEndUserKeys } from '../../subgraphs/identity/services/subject-key-backfill.service';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
+import { RetentionService } from '../../subgraphs/interactions/services/retention.service';
 import { backfillTranscriptKeys } from '../../subgraphs/interactions/services/subject-key-backfill.service';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
 import { ciphertextVersion, FieldCipher, SUBJECT_KEY_VERSION, TENANT_KEY_VERSION } from '../../subgraphs/shared/crypto/field-cipher';
@@ -194,19 +195,7 @@ async function liveSubjectCipher(store: DataSource, tenant: FieldCipher, tenantI
  */
 async function readFromCopy(copy: Copy, tenantId: string, endUserId: string): Promise<{ profile: Record<string, unknown>; texts: string[]; ciphertexts: number }> {
   const identityTenant = await tenantCipher(copy.identityKeys, tenantId);
-  const interactionsTenant = await tenantCipher(copy.interactionsKeys, tenantId);
   const identityPerson = await liveSubjectCipher(liveKeyStore('identity'), identityTenant, tenantId, endUserId);
-  const interactionsPerson = await liveSubjectCipher(liveKeyStore('interactions'), interactionsTenant, tenantId, endUserId);
-  const attempt = (ciphers: (FieldCipher | null)[], ciphertext: string, context: string): string | null => {
-    for (const cipher of ciphers) {
-      try {
-        if (cipher && cipher.version === ciphertextVersion(ciphertext)) return cipher.decrypt(ciphertext, context);
-      } catch {
-        // not under this key
-      }
-    }
-    return null;
-  };
   let ciphertexts = 0;
   const profile: Record<string, unknown> = {};
   const row = copy.endUsers.find((r) => r.id === endUserId)!;
@@ -218,14 +207,33 @@ async function readFromCopy(copy: Copy, tenantId: string, endUserId: string): Pr
     if (plain !== null) profile[field] = JSON.parse(plain);
   }
   const interactionIds = new Set(copy.interactions.filter((i) => i.endUserId === endUserId).map((i) => i.id));
+  const transcript = await textsFromCopy(copy, tenantId, endUserId, interactionIds);
+  return { profile, texts: transcript.texts, ciphertexts: ciphertexts + transcript.ciphertexts };
+}
+
+function attempt(ciphers: (FieldCipher | null)[], ciphertext: string, context: string): string | null {
+  for (const cipher of ciphers) {
+    try {
+      if (cipher && cipher.version === ciphertextVersion(ciphertext)) return cipher.decrypt(ciphertext, context);
+    } catch {
+      // not under this key
+    }
+  }
+  return null;
+}
+
+/** The transcript text of these interactions that decrypts from the copy, under the subject's live key or the tenant key. */
+async function textsFromCopy(copy: Copy, tenantId: string, subjectId: string, interactionIds: Set<unknown>): Promise<{ texts: string[]; ciphertexts: number }> {
+  const tenant = await tenantCipher(copy.interactionsKeys, tenantId);
+  const subject = await liveSubjectCipher(liveKeyStore('interactions'), tenant, tenantId, subjectId);
   const texts: string[] = [];
+  let ciphertexts = 0;
   for (const segment of copy.segments.filter((s) => interactionIds.has(s.interactionId))) {
     ciphertexts++;
-    const context = `transcript_segments/${tenantId}/${segment.interactionId}/${segment.sequence}`;
-    const plain = attempt([interactionsPerson, interactionsTenant], String(segment.textEncrypted), context);
+    const plain = attempt([subject, tenant], String(segment.textEncrypted), `transcript_segments/${tenantId}/${segment.interactionId}/${segment.sequence}`);
     if (plain !== null) texts.push(plain);
   }
-  return { profile, texts, ciphertexts };
+  return { texts, ciphertexts };
 }
 
 // --- Where plaintext could hide -----------------------------------------------------------------------
@@ -383,6 +391,30 @@ describe('crypto-shredding', () => {
     }
     const globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
     expect((await postGraphQL(world.stack.gatewayUrl, READ, { id }, bearer(globex))).data.endUser).toBeNull();
+  });
+});
+
+describe('retention', () => {
+  it('the purge shreds an anonymous interaction’s own key with its transcript; a known person’s key stays for their newer data', async () => {
+    const startedAt = new Date(Date.now() - 400 * 86_400_000);
+    const endedAt = new Date(startedAt.getTime() + 60_000);
+    const secret = `walk-in caller ${randomBytes(4).toString('hex')}`;
+    const { recordInteraction } = await gql(RECORD, {
+      input: { channel: 'VOICE', direction: 'INBOUND', startedAt, endedAt, transcript: [{ sequence: 1, speaker: 'END_USER', text: secret }] },
+    });
+    const id = recordInteraction.id;
+    const person = newPerson();
+    const { id: personId } = await createPerson(person);
+    const readCopy = await takeCopy();
+    expect((await textsFromCopy(await readCopy(), world.acme.id, id, new Set([id]))).texts).toEqual([secret]);
+
+    const results = await new RetentionService(world.stack.subgraphs.interactions.dataSource, world.stack.subgraphs.interactions.keyring).purgeAll();
+    expect(results.find((r) => r.tenantId === world.acme.id)!.segments).toBeGreaterThanOrEqual(1);
+    const after = await textsFromCopy(await readCopy(), world.acme.id, id, new Set([id]));
+    expect(after).toEqual({ texts: [], ciphertexts: 1 });
+    expect(await world.stack.subgraphs.interactions.keyring.subjects(world.acme.id).cipher(id)).toBeNull();
+    expect(await wrappedKeysOf(personId)).toHaveLength(2);
+    expect((await gql(READ, { id: personId })).endUser.interactions.edges[0].node.transcript.edges.map((e: any) => e.node.text)).toEqual(person.lines);
   });
 });
 
