@@ -132,6 +132,32 @@ describe('SubjectKeys', () => {
     expect(await request.destroy([subject])).toBe(0);
   });
 
+  it('a read racing a destruction does not put the destroyed key back in the cache', async () => {
+    const subject = newId();
+    const process = keyring();
+    await keyring().subjects(TENANT_A).cipherForWrite(subject);
+    const repository = keyStore.manager.getRepository(SubjectKey);
+    const original = repository.find.bind(repository);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const find = jest.spyOn(repository, 'find').mockImplementationOnce(async (options) => {
+      const rows = await original(options);
+      await gate;
+      return rows;
+    });
+    try {
+      const reading = process.subjects(TENANT_A).cipher(subject);
+      await new Promise((resolve) => setImmediate(resolve));
+      await process.subjects(TENANT_A).destroy([subject]);
+      release();
+      expect(await reading).not.toBeNull();
+      expect(process.subjectCache.has(`${TENANT_A}/${subject}`)).toBe(false);
+      expect(await process.subjects(TENANT_A).cipher(subject)).toBeNull();
+    } finally {
+      find.mockRestore();
+    }
+  });
+
   it('keeps tenants apart: another tenant neither sees a person’s key nor can unwrap it', async () => {
     const subject = newId();
     const sealed = await keyring().subjects(TENANT_A).encrypt(subject, 'tenant a only', 'ctx');

@@ -18,6 +18,8 @@ export class Keyring {
   private readonly ciphers = new Map<string, Promise<FieldCipher>>();
   /** Unwrapped per-person ciphers by `tenantId/subjectId`, shared by every request of the process. */
   readonly subjectCache = new LRUCache<string, FieldCipher>({ max: 20_000, ttl: SUBJECT_KEY_CACHE_TTL_MS });
+  /** Bumped by every key destruction, so a read that raced one does not put the key back in the cache. */
+  shredEpoch = 0;
 
   constructor(
     private readonly dataSource: DataSource,

@@ -37,13 +37,23 @@ export class SubjectKeys {
 
   private async load(ids: readonly string[]): Promise<(FieldCipher | null)[]> {
     const cache = this.keyring.subjectCache;
-    const missing = ids.filter((id) => !cache.has(this.cacheKey(id)));
+    const found = new Map<string, FieldCipher>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = cache.get(this.cacheKey(id));
+      if (cached) found.set(id, cached);
+      else missing.push(id);
+    }
     if (missing.length > 0) {
+      const epoch = this.keyring.shredEpoch;
       for (const row of await this.repo.find({ where: { subjectId: In(missing) } })) {
-        cache.set(this.cacheKey(row.subjectId), await this.subjectCipher(row));
+        const cipher = await this.subjectCipher(row);
+        found.set(row.subjectId, cipher);
+        // A destruction meanwhile may have been of this key: this request may finish with it, no later one.
+        if (this.keyring.shredEpoch === epoch) cache.set(this.cacheKey(row.subjectId), cipher);
       }
     }
-    return ids.map((id) => cache.get(this.cacheKey(id)) ?? null);
+    return ids.map((id) => found.get(id) ?? null);
   }
 
   private async subjectCipher(row: SubjectKey): Promise<FieldCipher> {
@@ -100,11 +110,13 @@ export class SubjectKeys {
 
   /** Crypto-shredding: deletes the subjects' keys from the key store and from every cache here. Idempotent. */
   async destroy(subjectIds: readonly string[]): Promise<number> {
+    this.keyring.shredEpoch++;
     let removed = 0;
     for (let start = 0; start < subjectIds.length; start += CHUNK) {
       const ids = subjectIds.slice(start, start + CHUNK);
       removed += await this.repo.delete({ subjectId: In([...ids]) });
     }
+    this.keyring.shredEpoch++;
     for (const id of subjectIds) {
       this.keyring.subjectCache.delete(this.cacheKey(id));
       this.loader.clear(id);
