@@ -1,4 +1,6 @@
 import { In, MoreThan } from 'typeorm';
+import type { FieldCipher } from '../../shared/crypto/field-cipher';
+import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors';
 import { encodeCursor, pageRequest, type Page } from '../../shared/pagination';
 import { unavailable } from '../../shared/service-client';
@@ -15,10 +17,8 @@ import {
 import type { ContactGate } from './contact-gate';
 import { InteractionSettingsService } from './interaction-settings.service';
 import type { Redacted } from './redaction';
-import { isUniqueViolation } from './unique-violation';
-import type { FieldCipher } from '../../shared/crypto/field-cipher';
-import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
+import { isUniqueViolation } from './unique-violation';
 
 export interface AppendResult {
   interaction: Interaction;
