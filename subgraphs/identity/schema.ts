@@ -28,6 +28,7 @@ export const identitySubgraph: SubgraphModule = {
   entities: [Tenant, EndUser, Operator, ApiClient, AuditEvent, TenantDataKey, PrivacyRequest, PrivacyTask, LegalHold, Disclosure],
   plugins: [sensitiveReadAudit],
   migrations: identityMigrations,
+  subjectKeys: true,
   permissions,
   buildSchema() {
     return buildFederatedSchema(

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
@@ -6,7 +7,6 @@ import { TranscriptSegment } from './entities/transcript-segment.entity';
 import { InteractionSettings } from './entities/interaction-settings.entity';
 import { MetricCell } from './entities/metric-cell.entity';
 import { MetricRelease } from './entities/metric-release.entity';
-import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { interactionsMigrations } from './migrations';
 import { permissions } from './permissions';
 import { interactionReferences } from './resolvers/interaction.reference';
@@ -24,6 +24,7 @@ export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
   entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell],
   migrations: interactionsMigrations,
+  subjectKeys: true,
   permissions,
   buildSchema() {
     return buildFederatedSchema(

@@ -3,6 +3,7 @@ import { Interaction } from '../../subgraphs/interactions/entities/interaction.e
 import { InteractionSettings } from '../../subgraphs/interactions/entities/interaction-settings.entity';
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
 import { RetentionService } from '../../subgraphs/interactions/services/retention.service';
+import { keySubjectOf, openSegments } from '../../subgraphs/interactions/services/transcript-cipher';
 import { decodeSecret, serviceLinkKey, ServiceContextSigner } from '../../subgraphs/shared/auth/signed-context';
 import { createLogger } from '../../subgraphs/shared/logger';
 import { deriveServiceKeys, ServiceClient } from '../../subgraphs/shared/service-client';
@@ -54,6 +55,13 @@ afterAll(async () => {
   await consent?.close();
 });
 
+/** Stored segments with their text decrypted as the subgraph does (under the interaction's key). */
+async function storedSegments(interactionId: string): Promise<TranscriptSegment[]> {
+  const rows = await interactionsDb().getRepository(TranscriptSegment).find({ where: { interactionId }, order: { sequence: 'ASC' } });
+  const interaction = await interactionsDb().getRepository(Interaction).findOneByOrFail({ id: interactionId });
+  return openSegments(world.stack.subgraphs.interactions.keyring.subjects(interaction.tenantId), keySubjectOf(interaction), rows);
+}
+
 async function recordChat(transcript: unknown[] = [], extra: Record<string, unknown> = {}) {
   const response = await gql(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', transcript, ...extra } });
   expect(response.errors).toBeUndefined();
@@ -75,7 +83,7 @@ describe('redaction at ingest', () => {
 
     const rows = JSON.stringify(await interactionsDb().query('SELECT * FROM transcript_segments'));
     for (const original of [SSN, CARD, '4111111111111111', '4111-1111-1111-1111', '219099999']) expect(rows).not.toContain(original);
-    const stored = await interactionsDb().getRepository(TranscriptSegment).find({ where: { interactionId: recorded.id }, order: { sequence: 'ASC' } });
+    const stored = await storedSegments(recorded.id);
     expect(stored.map((s) => [s.text, s.ssnRedactions, s.cardRedactions])).toEqual([
       ['My SSN is [SSN REDACTED] and my card is [CARD REDACTED].', 1, 1],
       ['Thank you.', 0, 0],
@@ -130,7 +138,7 @@ describe('live transcript ingestion', () => {
 
     const clash = await gql(APPEND, { id, segments: [{ sequence: 3, speaker: 'AGENT', text: 'new' }, { sequence: 2, speaker: 'AGENT', text: 'different' }] });
     expectRefused(clash, 'CONFLICT', 'segments[1].sequence');
-    const stored = await interactionsDb().getRepository(TranscriptSegment).find({ where: { interactionId: id }, order: { sequence: 'ASC' } });
+    const stored = await storedSegments(id);
     expect(stored.map((s) => [s.sequence, s.text])).toEqual([[1, 'card [CARD REDACTED]'], [2, 'ok']]);
   });
 

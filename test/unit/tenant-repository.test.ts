@@ -18,12 +18,12 @@ describe('tenant-scoped repository', () => {
   it('stamps writes with its tenant and never reads or deletes another tenant’s rows', async () => {
     const a = TenantScope.of(dataSource, 'tenant-a').repo(EndUser);
     const b = TenantScope.of(dataSource, 'tenant-b').repo(EndUser);
-    const mine = await a.save(a.create({ firstName: 'Ann', dataRegion: 'us-east-1', tenantId: 'tenant-b' } as Partial<EndUser>));
+    const mine = await a.save(a.create({ legacyFirstName: 'Ann', dataRegion: 'us-east-1', tenantId: 'tenant-b' } as Partial<EndUser>));
     expect(mine.tenantId).toBe('tenant-a');
-    await b.save(b.create({ firstName: 'Bob', dataRegion: 'us-east-1' }));
+    await b.save(b.create({ legacyFirstName: 'Bob', dataRegion: 'us-east-1' }));
     expect(await b.findById(mine.id)).toBeNull();
     expect(await b.findByIds([mine.id])).toEqual([]);
-    expect((await b.find()).map((e) => e.firstName)).toEqual(['Bob']);
+    expect((await b.find()).map((e) => e.legacyFirstName)).toEqual(['Bob']);
     expect(await b.delete({ id: mine.id })).toBe(0);
     expect(await a.count()).toBe(1);
     expect(await b.queryBuilder('e').andWhere('e.id = :id', { id: mine.id }).getCount()).toBe(0);
@@ -33,8 +33,8 @@ describe('tenant-scoped repository', () => {
     const a = TenantScope.of(dataSource, 'tenant-a').repo(EndUser);
     const b = TenantScope.of(dataSource, 'tenant-b').repo(EndUser);
     const foreign = (await a.find())[0];
-    foreign.firstName = 'Mallory';
+    foreign.legacyFirstName = 'Mallory';
     await expect(b.save(foreign)).rejects.toThrow(TenantScopeError);
-    expect((await a.findById(foreign.id))!.firstName).toBe('Ann');
+    expect((await a.findById(foreign.id))!.legacyFirstName).toBe('Ann');
   });
 });

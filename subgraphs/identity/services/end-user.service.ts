@@ -62,8 +62,10 @@ export class EndUserService {
     return this.ctx.scope.repo(EndUser);
   }
 
-  async codec(): Promise<EndUserCodec> {
-    return new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
+  /** For blind indexes alone, or (given the row) to write it under the person's own key. */
+  async codec(row?: EndUser): Promise<EndUserCodec> {
+    const tenant = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
+    return row ? EndUserCodec.forRow(this.ctx.subjectKeys, tenant, row, true) : new EndUserCodec(tenant, null);
   }
 
   /** A restricted person's record is read by privacy officers only; to anyone else it is not there. */
@@ -103,7 +105,7 @@ export class EndUserService {
     // Stamped from the tenant, so region-pinned storage can route the record.
     const tenant = await this.ctx.dataSource.getRepository(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
     const row = this.repo.create({ dataRegion: tenant.region });
-    const codec = await this.codec();
+    const codec = await this.codec(row);
     const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);
     // The record and its audit entry are written together or not at all.
     return this.ctx.scope.transaction(async (scope) => {
@@ -126,7 +128,7 @@ export class EndUserService {
     if (input.externalRef && input.externalRef !== row.externalRef && (await this.repo.findOne({ externalRef: input.externalRef }))) {
       throw badInput('externalRef', 'is already used by another end-user');
     }
-    const fields = apply(row, input, await this.codec());
+    const fields = apply(row, input, await this.codec(row));
     return this.ctx.scope.transaction(async (scope) => {
       const saved = await scope.repo(EndUser).save(row);
       if (fields.length) await new AuditService(this.ctx).append(AuditAction.UPDATE, saved.id, fields, scope);

@@ -117,7 +117,6 @@ export class PrivacyService {
     if (input.kind === PrivacyRequestKind.ERASURE && (await this.activeHolds(input.endUserId)).length > 0) {
       throw conflict('This end-user’s data is under a legal hold: it cannot be erased until the hold is released');
     }
-    const cipher = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
     const request = await this.scope.transaction(async (scope) => {
       const requests = scope.repo(PrivacyRequest);
       const row = requests.create({
@@ -130,7 +129,8 @@ export class PrivacyService {
         detailsEncrypted: null,
       });
       if (input.rectification) {
-        row.detailsEncrypted = cipher.encrypt(JSON.stringify(input.rectification), `privacy_requests/${row.tenantId}/${row.id}/details`);
+        // Under the person's key, so an erasure also shreds corrections still held.
+        row.detailsEncrypted = await this.ctx.subjectKeys.encrypt(input.endUserId, JSON.stringify(input.rectification), `privacy_requests/${row.tenantId}/${row.id}/details`);
       }
       await requests.save(row);
       const tasks = scope.repo(PrivacyTask);
@@ -229,8 +229,9 @@ export class PrivacyService {
 
   private async rectification(request: PrivacyRequest): Promise<UpdateEndUserInput> {
     if (!request.detailsEncrypted) throw new DomainError('CONFLICT', 'The corrected fields are no longer held');
-    const cipher = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
-    return JSON.parse(cipher.decrypt(request.detailsEncrypted, `privacy_requests/${request.tenantId}/${request.id}/details`));
+    const details = await this.ctx.subjectKeys.decrypt(request.endUserId!, request.detailsEncrypted, `privacy_requests/${request.tenantId}/${request.id}/details`);
+    if (details === null) throw new DomainError('CONFLICT', 'The corrected fields are no longer held');
+    return JSON.parse(details);
   }
 
   private async setRestricted(endUserId: string, restricted: boolean, reference: string | null): Promise<void> {
@@ -259,6 +260,9 @@ export class PrivacyService {
    */
   private async eraseIdentity(request: PrivacyRequest): Promise<void> {
     const endUserId = request.endUserId!;
+    // Crypto-shredding first: a retry after a failure below still knows whose key it is, and copies
+    // of the profile taken before now (backups, replicas) no longer decrypt.
+    await this.ctx.subjectKeys.destroy([endUserId]);
     await this.scope.transaction(async (scope) => {
       for (const entity of [AuditEvent, LegalHold, Disclosure, PrivacyRequest] as const) {
         const repo = scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity);
@@ -271,6 +275,8 @@ export class PrivacyService {
       await scope.repo(PrivacyRequest).save(request);
       await new AuditService(this.ctx).append(AuditAction.ERASED, null, [], scope, request.id);
     });
+    // Again, in case a write racing this erasure made the person a new key meanwhile.
+    await this.ctx.subjectKeys.destroy([endUserId]);
   }
 
   private async exportFrom(target: SubgraphName, endUserId: string): Promise<unknown> {
@@ -281,11 +287,9 @@ export class PrivacyService {
 
   private async exportIdentity(endUserId: string): Promise<Record<string, unknown>> {
     const row = await this.endUser(endUserId);
-    const codec = new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
+    const codec = await EndUserCodec.forRow(this.ctx.subjectKeys, await this.ctx.keyring.cipherFor(this.ctx.tenantId), row);
     const profile: Record<string, unknown> = {
       id: row.id,
-      firstName: row.firstName,
-      lastName: row.lastName,
       externalRef: row.externalRef,
       dataRegion: row.dataRegion,
       processingRestricted: row.processingRestricted,

@@ -6,7 +6,7 @@ import { InteractionService } from '../services/interaction.service';
 /** Batched per request and scoped to the caller's tenant. */
 export function interactionLoader(ctx: SubgraphContext) {
   return ctx.loader<string, Interaction | null>('Interaction.byId', async (ids) =>
-    byKeys(ids, await new InteractionService(ctx.scope).findMany(ids), (row) => row.id),
+    byKeys(ids, await new InteractionService(ctx.scope, ctx.subjectKeys).findMany(ids), (row) => row.id),
   );
 }
 

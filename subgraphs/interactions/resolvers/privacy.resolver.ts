@@ -8,12 +8,12 @@ export class InteractionPrivacyResolver {
   @Directive('@inaccessible')
   @Query(() => String, { description: 'JSON of everything held about the end-user: interactions and transcripts.' })
   privacyExportInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
-    return new InteractionPrivacyService(ctx.scope).export(endUserId);
+    return new InteractionPrivacyService(ctx.scope, ctx.subjectKeys).export(endUserId);
   }
 
   @Directive('@inaccessible')
   @Mutation(() => Int, { description: 'Deletes every row about the end-user; returns rows removed (0 when none).' })
   privacyEraseInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    return new InteractionPrivacyService(ctx.scope).erase(endUserId);
+    return new InteractionPrivacyService(ctx.scope, ctx.subjectKeys).erase(endUserId);
   }
 }

@@ -1,4 +1,6 @@
 import { In, MoreThan } from 'typeorm';
+import type { FieldCipher } from '../../shared/crypto/field-cipher';
+import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors';
 import { encodeCursor, pageRequest, type Page } from '../../shared/pagination';
 import { unavailable } from '../../shared/service-client';
@@ -15,6 +17,7 @@ import {
 import type { ContactGate } from './contact-gate';
 import { InteractionSettingsService } from './interaction-settings.service';
 import type { Redacted } from './redaction';
+import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
 import { isUniqueViolation } from './unique-violation';
 
 export interface AppendResult {
@@ -29,6 +32,8 @@ export interface AppendResult {
 export class InteractionService {
   constructor(
     private readonly scope: TenantScope,
+    /** Per-person keys: transcript text is stored under the end-user's key (see transcript-cipher.ts). */
+    private readonly keys: SubjectKeys,
     /** Asked before an outbound interaction; without one, outbound contact is refused as unavailable. */
     private readonly gate?: ContactGate,
   ) {}
@@ -45,7 +50,8 @@ export class InteractionService {
 
 
   /** Transcript in sequence order, whatever order it arrived in; the cursor is the sequence number. */
-  async transcript(interactionId: string, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
+  async transcript(interaction: Interaction, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
+    const interactionId = interaction.id;
     const request = pageRequest(first, after);
     const afterSequence = request.afterId === undefined ? 0 : Number(request.afterId);
     if (!Number.isInteger(afterSequence)) throw badInput('after', 'is not a valid cursor');
@@ -54,7 +60,7 @@ export class InteractionService {
       order: { sequence: 'ASC' },
       take: request.first + 1,
     });
-    const nodes = rows.slice(0, request.first);
+    const nodes = await openSegments(this.keys, keySubjectOf(interaction), rows.slice(0, request.first));
     const edges = nodes.map((node) => ({ cursor: encodeCursor(String(node.sequence)), node }));
     return { edges, pageInfo: { hasNextPage: rows.length > request.first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -85,7 +91,8 @@ export class InteractionService {
       );
       const segments = scope.repo(TranscriptSegment);
       if (input.transcript.length > 0) {
-        await segments.saveMany(input.transcript.map((segment, index) => newSegment(scope, interaction.id, segment, redacted[index])));
+        const cipher = await this.keys.cipherForWrite(keySubjectOf(interaction));
+        await segments.saveMany(input.transcript.map((segment, index) => newSegment(scope, cipher, interaction.id, segment, redacted[index])));
       }
       return interaction;
     });
@@ -117,15 +124,15 @@ export class InteractionService {
         const interaction = await scope.repo(Interaction).findById(interactionId);
         if (!interaction) throw notFound('Interaction');
         const repo = scope.repo(TranscriptSegment);
-        const stored = new Map(
-          (await repo.find({ where: { interactionId, sequence: In(batch.map(({ segment }) => segment.sequence)) } })).map((row) => [row.sequence, row]),
-        );
+        const cipher = await this.keys.cipherForWrite(keySubjectOf(interaction));
+        const found = await repo.find({ where: { interactionId, sequence: In(batch.map(({ segment }) => segment.sequence)) } });
+        const stored = new Map((await openSegments(this.keys, keySubjectOf(interaction), found)).map((row) => [row.sequence, row]));
         const fresh: TranscriptSegment[] = [];
         const duplicates: number[] = [];
         batch.forEach(({ segment, index }, position) => {
           const existing = stored.get(segment.sequence);
           if (!existing) {
-            fresh.push(newSegment(scope, interactionId, segment, redacted[position]));
+            fresh.push(newSegment(scope, cipher, interactionId, segment, redacted[position]));
           } else if (existing.speaker === segment.speaker && existing.text === redacted[position].text) {
             duplicates.push(segment.sequence);
           } else {
@@ -185,15 +192,15 @@ function checkSegments(segments: TranscriptSegmentInput[], field: string, strict
   return kept;
 }
 
-function newSegment(scope: TenantScope, interactionId: string, segment: TranscriptSegmentInput, redacted: Redacted): TranscriptSegment {
-  return scope.repo(TranscriptSegment).create({
+function newSegment(scope: TenantScope, cipher: FieldCipher, interactionId: string, segment: TranscriptSegmentInput, redacted: Redacted): TranscriptSegment {
+  const row = scope.repo(TranscriptSegment).create({
     interactionId,
     sequence: segment.sequence,
     speaker: segment.speaker,
-    text: redacted.text,
     occurredAt: segment.occurredAt ?? new Date(),
     ssnRedactions: redacted.counts.ssn,
     cardRedactions: redacted.counts.paymentCard,
     patternRedactions: redacted.counts.pattern,
   });
+  return sealSegment(cipher, row, redacted.text);
 }

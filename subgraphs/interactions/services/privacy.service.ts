@@ -1,7 +1,9 @@
 import { In } from 'typeorm';
+import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
+import { keySubjectOf, openSegments } from './transcript-cipher';
 
 const CHUNK = 500;
 
@@ -11,7 +13,10 @@ function chunks<T>(items: T[]): T[][] {
 
 /** Everything this subgraph holds about one end-user of the tenant: for access and erasure requests. */
 export class InteractionPrivacyService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly keys: SubjectKeys,
+  ) {}
 
   async export(endUserId: string): Promise<string> {
     const interactions = await this.scope.repo(Interaction).find({ where: { endUserId }, order: { id: 'ASC' } });
@@ -19,6 +24,8 @@ export class InteractionPrivacyService {
     for (const ids of chunks(interactions.map((i) => i.id))) {
       segments.push(...(await this.scope.repo(TranscriptSegment).find({ where: { interactionId: In(ids) }, order: { sequence: 'ASC' } })));
     }
+    const subjects = new Map(interactions.map((i) => [i.id, keySubjectOf(i)]));
+    for (const segment of segments) await openSegments(this.keys, subjects.get(segment.interactionId)!, [segment]);
     const byInteraction = new Map<string, TranscriptSegment[]>();
     for (const segment of segments) {
       const list = byInteraction.get(segment.interactionId) ?? [];
@@ -50,9 +57,12 @@ export class InteractionPrivacyService {
     });
   }
 
-  /** Deletes the end-user's interactions and their transcripts in one transaction; returns rows removed. */
-  erase(endUserId: string): Promise<number> {
-    return this.scope.transaction(async (scope) => {
+  /**
+   * Deletes the end-user's interactions and their transcripts in one transaction, then destroys
+   * their key so copies taken before (backups, replicas) cannot be read; returns rows removed.
+   */
+  async erase(endUserId: string): Promise<number> {
+    const removed = await this.scope.transaction(async (scope) => {
       const interactions = await scope.repo(Interaction).find({ where: { endUserId }, select: { id: true, tenantId: true } });
       let removed = 0;
       for (const ids of chunks(interactions.map((i) => i.id))) {
@@ -61,5 +71,7 @@ export class InteractionPrivacyService {
       removed += await scope.repo(Interaction).delete({ endUserId });
       return removed;
     });
+    await this.keys.destroy([endUserId]);
+    return removed;
   }
 }
