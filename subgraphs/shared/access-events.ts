@@ -82,7 +82,9 @@ export class RedisAccessEvents implements AccessEvents {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    // Also stops reconnecting to a Redis that never answered.
+    this.redis.disconnect();
   }
 }
 
