@@ -209,3 +209,14 @@ describe('data assembled over service links', () => {
     expect(response.data.endUser.id).toBe(world.acme.endUserIds[0]);
   });
 });
+
+describe('roles', () => {
+  it('grant what the README’s table says, and nothing else', () => {
+    expect(ROLE_SCOPES.admin).toEqual(SCOPES);
+    expect([...ROLE_SCOPES.supervisor].sort()).toEqual(['consent:read', 'consent:write', 'crm:read', 'metrics:read', 'pii:read', 'profiles:read', 'profiles:write', 'transcripts:read', 'transcripts:write']);
+    expect([...ROLE_SCOPES.agent].sort()).toEqual(['consent:read', 'consent:write', 'crm:read', 'profiles:read', 'profiles:write', 'transcripts:read', 'transcripts:write']);
+    expect(ROLE_SCOPES.analyst).toEqual(['metrics:read']);
+    expect([...ROLE_SCOPES.privacy_officer].sort()).toEqual(['audit:read', 'consent:read', 'crm:read', 'pii:read', 'policy:manage', 'privacy:manage', 'profiles:read', 'transcripts:read']);
+    expect([...ROLE_SCOPES.integrator].sort()).toEqual(['crm:read', 'crm:write', 'profiles:read', 'profiles:write']);
+  });
+});
