@@ -83,7 +83,7 @@ export class PrincipalService {
   /** Returns the secret once; only its hash is kept. */
   async createApiClient(input: CreateApiClientInput): Promise<{ client: ApiClient; clientSecret: string }> {
     for (const scope of input.scopes) {
-      if (!isScope(scope)) throw badInput('scopes', `${JSON.stringify(scope.slice(0, 40))} is not a scope`);
+      if (!isScope(scope)) throw badInput('scopes', `contains an unknown scope (an API client may hold ${API_CLIENT_SCOPES.join(', ')})`);
       if (ADMIN_GRADE_SCOPES.includes(scope)) throw badInput('scopes', `${scope} is admin-grade: only operators hold it (an API client may hold ${API_CLIENT_SCOPES.join(', ')})`);
       if (!API_CLIENT_SCOPES.includes(scope)) throw badInput('scopes', `${scope} is not a scope an API client may hold (${API_CLIENT_SCOPES.join(', ')})`);
     }
