@@ -18,7 +18,7 @@ import {
 import type { UpdateEndUserInput } from '../inputs/end-user.input';
 import type { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureInput } from '../inputs/privacy.input';
 import { AuditService } from './audit.service';
-import { ENCRYPTED_FIELDS, EndUserCodec } from './end-user-codec';
+import { ENCRYPTED_FIELDS, EndUserCodec, SENSITIVE_FIELDS } from './end-user-codec';
 import { EndUserService, validateEndUserFields } from './end-user.service';
 
 export const DEFAULT_DUE_DAYS = 30;
@@ -328,7 +328,11 @@ export class PrivacyService {
       this.exportFrom('consent', endUserId),
       this.exportFrom('crm', endUserId),
     ]);
-    await new AuditService(this.ctx).append(AuditAction.ACCESS_EXPORTED, endUserId, [], this.scope, request.id);
+    // A sensitive read like any other (whole values), recorded before anything is handed out.
+    await new AuditService(this.ctx).appendMany([
+      { action: AuditAction.ACCESS_EXPORTED, endUserId, fields: ['identity', 'interactions', 'consent', 'crm'], reference: request.id },
+      { action: AuditAction.READ_SENSITIVE, endUserId, fields: [...SENSITIVE_FIELDS], reference: request.id },
+    ]);
     return JSON.stringify(
       {
         format: 'cx-access-export/1',
