@@ -5,6 +5,8 @@ const tenantAdmin = can('tenant:admin');
 const readsProfiles = can('profiles:read');
 const managesPrivacy = can('privacy:manage');
 const fromCrm = fromSubgraph('crm');
+/** Subgraphs that write about end-users ask first whether each one may be written about. */
+const fromWriters = fromSubgraph('interactions', 'consent', 'crm');
 
 export const permissions = shield(
   {
@@ -23,6 +25,7 @@ export const permissions = shield(
       legalHolds: managesPrivacy,
       disclosures: managesPrivacy,
       endUserForCrm: fromCrm,
+      endUserStates: fromWriters,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
@@ -81,6 +84,7 @@ export const permissions = shield(
     DisclosureConnection: managesPrivacy,
     DisclosureEdge: managesPrivacy,
     CrmProfile: fromCrm,
+    EndUserState: fromWriters,
     PageInfo: allow,
     _Service: isGatewayService,
   },

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ErasedEndUser } from '../shared/erased-end-user.entity';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
@@ -19,7 +20,7 @@ import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
-  entities: [Interaction, TranscriptSegment, InteractionSettings],
+  entities: [Interaction, TranscriptSegment, InteractionSettings, ErasedEndUser],
   migrations: interactionsMigrations,
   permissions,
   buildSchema() {
