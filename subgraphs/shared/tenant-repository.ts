@@ -105,12 +105,22 @@ export class TenantRepository<T extends TenantOwnedEntity> {
 
   async save(entity: T): Promise<T> {
     this.assertOwned(entity);
-    return this.repository.save(entity as DeepPartial<T>) as Promise<T>;
+    return this.write(() => this.repository.save(entity as DeepPartial<T>) as Promise<T>);
   }
 
   async saveMany(entities: T[]): Promise<T[]> {
     entities.forEach((entity) => this.assertOwned(entity));
-    return this.repository.save(entities as DeepPartial<T>[], { chunk: 200 }) as Promise<T[]>;
+    return this.write(() => this.repository.save(entities as DeepPartial<T>[], { chunk: 200 }) as Promise<T[]>);
+  }
+
+  /**
+   * A write outside a transaction. On SQLite it waits for the transaction in flight (they share the
+   * one connection), so it is never swept into, and rolled back with, another request's transaction.
+   */
+  private write<R>(run: () => Promise<R>): Promise<R> {
+    const manager = this.repository.manager;
+    if (manager.queryRunner || isMysql(manager)) return run();
+    return serialized(manager.connection, run);
   }
 
   /**
@@ -128,7 +138,7 @@ export class TenantRepository<T extends TenantOwnedEntity> {
    * deleted meanwhile. Returns how many rows it changed; 0 means they are gone.
    */
   async update(where: FindOptionsWhere<T>, patch: QueryDeepPartialEntity<T>): Promise<number> {
-    const result = await this.repository.update(this.scoped(where), { ...patch, tenantId: this.tenantId } as QueryDeepPartialEntity<T>);
+    const result = await this.write(() => this.repository.update(this.scoped(where), patch));
     return result.affected ?? 0;
   }
 
@@ -152,11 +162,11 @@ export class TenantRepository<T extends TenantOwnedEntity> {
   async insertIgnoringDuplicates(entities: T[]): Promise<void> {
     entities.forEach((entity) => this.assertOwned(entity));
     if (entities.length === 0) return;
-    await this.repository.createQueryBuilder().insert().values(entities as QueryDeepPartialEntity<T>[]).orIgnore().execute();
+    await this.write(() => this.repository.createQueryBuilder().insert().values(entities as QueryDeepPartialEntity<T>[]).orIgnore().execute());
   }
 
   async delete(where: FindOptionsWhere<T>): Promise<number> {
-    const result = await this.repository.delete(this.scoped(where));
+    const result = await this.write(() => this.repository.delete(this.scoped(where)));
     return result.affected ?? 0;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { CookieConsent } from '../../subgraphs/consent/entities/cookie-consent.entity';
+import { CookieConsent, VisitorLink } from '../../subgraphs/consent/entities/cookie-consent.entity';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
 import { ErasedEndUser, erasedEndUserHash } from '../../subgraphs/shared/erased-end-user.entity';
@@ -206,9 +206,8 @@ describe('restricted persons are indistinguishable from missing ones', () => {
     const consents = world.stack.subgraphs.consent.dataSource.getRepository(CookieConsent);
     await consents.save(consents.create({ id: randomUUID(), tenantId: world.acme.id, visitorId: linked, functional: true, analytics: false, advertising: false, policyVersionId: null, recordedAt: new Date(), addressHash: null, userAgent: null, page: null }));
     // Linked while the person could still be processed (the link is written directly, as before the restriction).
-    await world.stack.subgraphs.consent.dataSource.query('INSERT INTO visitor_links (id, tenantId, createdAt, updatedAt, visitorId, endUserId) VALUES (?, ?, ?, ?, ?, ?)', [
-      randomUUID(), world.acme.id, new Date().toISOString(), new Date().toISOString(), linked, ids.restrictedWithData,
-    ]);
+    const links = world.stack.subgraphs.consent.dataSource.getRepository(VisitorLink);
+    await links.save(links.create({ id: randomUUID(), tenantId: world.acme.id, visitorId: linked, endUserId: ids.restrictedWithData }));
     const widgetUrl = world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
     const cookie = 'mutation($v: String!) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: true, advertising: true } }) }';
     const headers = { 'x-widget-key': widgetKey, origin: 'https://www.acme.example' };

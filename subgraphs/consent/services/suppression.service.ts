@@ -75,5 +75,8 @@ async function insertOptOut(scope: TenantScope, endUserId: string, channel: Chan
   const optOuts = scope.repo(ContactOptOut);
   const existing = await optOuts.findOne({ endUserId, channel });
   if (existing) return existing;
-  return optOuts.save(optOuts.create({ endUserId, channel, source, reason, optedOutAt: new Date() }));
+  // Two opt-outs racing for one channel: the second keeps the first's row.
+  await optOuts.insertIgnoringDuplicates([optOuts.create({ endUserId, channel, source, reason, optedOutAt: new Date() })]);
+  const [stored] = await optOuts.findLocked({ endUserId, channel }, { shared: true });
+  return stored;
 }
