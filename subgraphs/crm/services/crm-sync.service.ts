@@ -9,7 +9,7 @@ import { openCredentials } from './credentials';
 import { crmRuntime, MISSING, type CrmRuntime } from './crm-runtime';
 import { profileFor, type CrmProfile } from './identity-profiles';
 import { assertSharingAllowed, ConsentSharingGate, type SharingGate } from './sharing-gate';
-import { assertEndUsersWritable, assertNotErased, recordErasure } from '../../shared/end-user-guard';
+import { assertEndUsersWritable, assertNotErased, recordErasure, seesRestricted } from '../../shared/end-user-guard';
 
 /** A live record with the connection it came from. */
 export interface LiveCrmRecord extends CrmRecordData {
@@ -159,7 +159,7 @@ export class CrmSyncService {
     const profile = await this.profile(endUserId);
     const linked = await this.ctx.scope.repo(CrmLink).findOne({ endUserId, connectionId });
     if (linked) return linked;
-    await assertSharingAllowed(this.gate, endUserId, connection.role);
+    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.ctx));
     const found = await this.call(connection, async (connector) => {
       const byEmail = profile.email ? await connector.findByEmail(profile.email) : null;
       if (byEmail) return { record: byEmail, method: CrmLinkMethod.MATCHED_EMAIL };
@@ -178,7 +178,7 @@ export class CrmSyncService {
   async push(endUserId: string, connectionId: string): Promise<PushResult> {
     const connection = await this.connection(connectionId);
     const profile = await this.profile(endUserId);
-    await assertSharingAllowed(this.gate, endUserId, connection.role);
+    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.ctx));
     const contact: CrmContact = { firstName: profile.firstName, lastName: profile.lastName, email: profile.email, phone: profile.phone };
     const links = this.ctx.scope.repo(CrmLink);
     const linked = await links.findOne({ endUserId, connectionId });
