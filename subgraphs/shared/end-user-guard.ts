@@ -39,7 +39,8 @@ export async function endUserVisible(ctx: SubgraphContext, endUserId: string): P
 /**
  * Before a write naming end-users: each must exist in the caller's tenant and not be erased. A
  * restricted one is refused too (unless `allowRestricted`), and to a caller who may not see
- * restricted persons the refusal is the same NOT_FOUND a missing one gets.
+ * restricted persons it is in every case the NOT_FOUND a missing one gets: even a write allowed
+ * while restricted (an opt-out) would otherwise tell them the person exists.
  */
 export async function assertEndUsersWritable(ctx: SubgraphContext, ids: readonly string[], options: { allowRestricted?: boolean } = {}): Promise<void> {
   const unique = [...new Set(ids)];
@@ -48,8 +49,9 @@ export async function assertEndUsersWritable(ctx: SubgraphContext, ids: readonly
   for (const state of states) {
     if (state instanceof Error) throw state instanceof DomainError ? state : unavailable('identity');
     if (state === null) throw notFound('End-user');
+    if (state === 'RESTRICTED' && !seesRestricted(ctx)) throw notFound('End-user');
     if (state === 'RESTRICTED' && !options.allowRestricted) {
-      throw seesRestricted(ctx) ? forbidden('Processing of this end-user’s data is restricted: nothing may be recorded about them') : notFound('End-user');
+      throw forbidden('Processing of this end-user’s data is restricted: nothing may be recorded about them');
     }
   }
 }

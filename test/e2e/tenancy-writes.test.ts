@@ -118,9 +118,13 @@ describe('writes naming an end-user', () => {
     expect(await rowsMentioning(ids.restricted)).toBe(before);
   });
 
-  it('an opt-out is still accepted for a restricted person (it only narrows processing)', async () => {
-    const response = await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SMS, source: AGENT) { channel } }', { e: ids.restricted }, tokens.agent);
-    expect(response.data.optOutOfContact).toEqual({ channel: 'SMS' });
+  it('an opt-out of a restricted person is accepted from an admin (it only narrows processing), NOT_FOUND to an agent', async () => {
+    const query = 'mutation($e: ID!, $c: Channel!) { optOutOfContact(endUserId: $e, channel: $c, source: AGENT) { channel } }';
+    const before = await rowsMentioning(ids.restricted);
+    const asAgent = await gql(query, { e: ids.restricted, c: 'SOCIAL' }, tokens.agent);
+    expect(asAgent.errors!.map((e) => [e.extensions?.code, e.message])).toEqual((await gql(query, { e: randomUUID(), c: 'SOCIAL' }, tokens.agent)).errors!.map((e) => [e.extensions?.code, e.message]));
+    expect(await rowsMentioning(ids.restricted)).toBe(before);
+    expect((await gql(query, { e: ids.restricted, c: 'SMS' }, tokens.admin)).data.optOutOfContact).toEqual({ channel: 'SMS' });
   });
 
   it('the same writes pass for an end-user of the caller’s own tenant (the refusals above are about the id)', async () => {
