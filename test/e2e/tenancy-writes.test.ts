@@ -188,6 +188,21 @@ describe('restricted persons are indistinguishable from missing ones', () => {
     }
   });
 
+  it('the person and everything other subgraphs add to them answer an agent as a missing person does', async () => {
+    const query = `query($id: ID!) { endUser(id: $id) { id interactions { edges { node { id } } } consents { edges { node { id } } }
+      contactPreferences { channel } cookieConsent { functional } crmLinks { edges { node { id } } } } }`;
+    const missing = await gql(query, { id: randomUUID() }, tokens.agent);
+    expect(missing.data).toEqual({ endUser: null });
+    const restricted = await gql(query, { id: ids.restrictedWithData }, tokens.agent);
+    expect(restricted.data).toEqual(missing.data);
+    expect(restricted.errors).toEqual(missing.errors);
+    // The extension subgraphs' entity resolution is not in the public API at all.
+    const entities = await gql('query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { interactions { edges { node { id } } } } } }', { r: [{ __typename: 'EndUser', id: ids.restrictedWithData }] }, tokens.agent);
+    expect(entities.data ?? null).toBeNull();
+    expect(new Set(codes(entities))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    expect((await gql(query, { id: ids.restrictedWithData }, tokens.officer)).data.endUser.interactions.edges).toHaveLength(1);
+  });
+
   it('appends and ends answer an agent as for a missing interaction', async () => {
     const append = 'mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: AGENT, text: "x" }]) { appended } }';
     const missing = await gql(append, { id: randomUUID() }, tokens.agent);
