@@ -1,5 +1,4 @@
 import type { FindOptionsWhere } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SubgraphContext } from '../../shared/context';
 import { badInput, forbidden, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
@@ -37,13 +36,6 @@ export function validateEndUserFields(input: UpdateEndUserInput, now = new Date(
       throw badInput('geolocation.capturedAt', 'must not be in the future');
     }
   }
-}
-
-/** The columns an update may change: names, reference and the encrypted fields with their indexes. */
-function writableColumns(row: EndUser): QueryDeepPartialEntity<EndUser> {
-  const patch: Record<string, unknown> = { firstName: row.firstName, lastName: row.lastName, externalRef: row.externalRef };
-  for (const [key, value] of Object.entries(row)) if (key.endsWith('Encrypted') || key.endsWith('Index')) patch[key] = value;
-  return patch as QueryDeepPartialEntity<EndUser>;
 }
 
 const plain = <T extends object>(value: T | null | undefined) => (value ? ({ ...value } as T) : value);
@@ -164,7 +156,8 @@ export class EndUserService {
       this.assertProcessable(row, options);
       const fields = apply(row, input, codec);
       if (fields.length === 0) return row;
-      if ((await repo.update({ id }, writableColumns(row))) === 0) throw notFound('End-user');
+      // Written back under the lock taken above; a row erased meanwhile is not inserted again.
+      if (!(await repo.saveExisting(row))) throw notFound('End-user');
       await new AuditService(this.ctx).append(AuditAction.UPDATE, id, fields, scope);
       return (await repo.findById(id)) ?? row;
     });
