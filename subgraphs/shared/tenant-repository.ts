@@ -199,10 +199,6 @@ export class TenantScope {
     return new TenantRepository(this.manager.getRepository(entity), this.tenantId);
   }
 
-  get isMysql(): boolean {
-    return isMysql(this.manager);
-  }
-
   /**
    * A transaction. SQLite has one connection per process, on which TypeORM would interleave
    * concurrent transactions (one becoming a savepoint of the other), so top-level ones take turns;
