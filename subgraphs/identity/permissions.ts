@@ -12,6 +12,8 @@ const fromCrm = fromSubgraph('crm');
  */
 export const ACCESS_EXPORT_SCOPES = ['privacy:manage', 'profiles:read', 'pii:read', 'audit:read', 'transcripts:read', 'consent:read', 'crm:read'] as const;
 const exportsEverything = and(...ACCESS_EXPORT_SCOPES.map(can));
+/** Subgraphs that write about end-users ask first whether each one may be written about. */
+const fromWriters = fromSubgraph('interactions', 'consent', 'crm');
 
 export const permissions = shield(
   {
@@ -30,6 +32,7 @@ export const permissions = shield(
       legalHolds: managesPrivacy,
       disclosures: managesPrivacy,
       endUserForCrm: fromCrm,
+      endUserStates: fromWriters,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
@@ -88,6 +91,7 @@ export const permissions = shield(
     DisclosureConnection: managesPrivacy,
     DisclosureEdge: managesPrivacy,
     CrmProfile: fromCrm,
+    EndUserState: fromWriters,
     PageInfo: allow,
     _Service: isGatewayService,
   },

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
+import { ErasedEndUser } from '../shared/erased-end-user.entity';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
@@ -22,7 +23,7 @@ import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
-  entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell],
+  entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell, ErasedEndUser],
   migrations: interactionsMigrations,
   subjectKeys: true,
   permissions,

@@ -205,8 +205,12 @@ describe('links and live records', () => {
 
     consent.answer = 'RESTRICTED';
     const restricted = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
-    expect(codes(restricted)).toEqual(['FORBIDDEN']);
-    expect(restricted.errors?.[0].message).toMatch(/restricted/);
+    // An integrator may not see restricted persons: the refusal is the one a missing person gets.
+    expect(codes(restricted)).toEqual(['NOT_FOUND']);
+    expect(restricted.errors?.[0].message).not.toMatch(/restricted/);
+    const toAdmin = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.admin);
+    expect(codes(toAdmin)).toEqual(['FORBIDDEN']);
+    expect(toAdmin.errors?.[0].message).toMatch(/restricted/);
 
     consent.answer = 'DOWN';
     expect(codes(await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator))).toEqual(['UNAVAILABLE']);

@@ -200,9 +200,13 @@ describe('outbound contact', () => {
     expectRefused(refused, 'FORBIDDEN');
     expect(refused.errors![0].message).toMatch(/opted out of SMS/);
     expect(refused.data).toBeNull();
+    // To an agent a restricted person is not there; only those who may see restricted persons are told why.
     const limited = await outbound(restricted, 'EMAIL');
-    expectRefused(limited, 'FORBIDDEN');
-    expect(limited.errors![0].message).toMatch(/restricted/);
+    expectRefused(limited, 'NOT_FOUND');
+    expect(limited.errors![0].message).not.toMatch(/restricted/);
+    const toAdmin = await gql(RECORD, { input: { endUserId: restricted, channel: 'EMAIL', direction: 'OUTBOUND' } }, tokens.admin);
+    expectRefused(toAdmin, 'FORBIDDEN');
+    expect(toAdmin.errors![0].message).toMatch(/restricted/);
     expect([await rowsFor(optedOut), await rowsFor(restricted), await interactionsDb().getRepository(TranscriptSegment).count()]).toEqual(before);
 
     // Opted out of SMS only: email is still allowed, and recorded.

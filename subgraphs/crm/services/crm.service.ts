@@ -7,6 +7,7 @@ import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionI
 import { checkBaseUrl, crmOrigin } from './base-url';
 import { credentialsFor, sealCredentials } from './credentials';
 import { crmRuntime } from './crm-runtime';
+import { assertEndUsersWritable, assertNotErased } from '../../shared/end-user-guard';
 
 /** A tenant's CRM connections (managed by its admins) and its end-users' links to CRM records. */
 export class CrmService {
@@ -70,9 +71,11 @@ export class CrmService {
       row.lastError = null;
       row.lastErrorAt = null;
     }
-    const saved = await this.scope.repo(CrmConnection).save(row);
+    // In place: a connection deleted meanwhile is not brought back.
+    const connections = this.scope.repo(CrmConnection);
+    if (!(await connections.saveExisting(row))) throw notFound('CRM connection');
     crmRuntime(this.ctx).reset(this.ctx.tenantId, row.id);
-    return saved;
+    return (await connections.findById(id)) ?? row;
   }
 
   /** Removes the connection and its links; the records in the CRM are left alone. */
@@ -86,13 +89,18 @@ export class CrmService {
     return row.id;
   }
 
+  /** The end-user must exist in the tenant and be neither erased nor restricted. */
   async link(input: LinkCrmRecordInput): Promise<CrmLink> {
     await this.connection(input.connectionId);
-    const links = this.scope.repo(CrmLink);
-    if (await links.findOne({ connectionId: input.connectionId, externalId: input.externalId })) {
-      throw conflict('That CRM record is already linked');
-    }
-    return links.save(links.create({ ...input, method: CrmLinkMethod.MANUAL }));
+    await assertEndUsersWritable(this.ctx, [input.endUserId]);
+    return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [input.endUserId]);
+      const links = scope.repo(CrmLink);
+      if (await links.findOne({ connectionId: input.connectionId, externalId: input.externalId })) {
+        throw conflict('That CRM record is already linked');
+      }
+      return links.save(links.create({ ...input, method: CrmLinkMethod.MANUAL }));
+    });
   }
 
   /** Removes the link only; the CRM record stays. */

@@ -4,6 +4,7 @@ import type { SubgraphName } from '../../shared/config';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import type { TenantScope } from '../../shared/tenant-repository';
+import { compactAfterErasure } from '../../shared/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { Disclosure } from '../entities/disclosure.entity';
 import { EndUser } from '../entities/end-user.entity';
@@ -79,6 +80,11 @@ export class PrivacyService {
     return row;
   }
 
+  /** Inside a write naming the person: their profile, locked against an erasure until the write commits. */
+  private async lockEndUser(scope: TenantScope, id: string): Promise<void> {
+    if ((await scope.repo(EndUser).findLocked({ id }, { shared: true })).length === 0) throw notFound('End-user');
+  }
+
   find(id: string): Promise<PrivacyRequest | null> {
     return this.scope.repo(PrivacyRequest).findById(id);
   }
@@ -118,6 +124,7 @@ export class PrivacyService {
       throw conflict('This end-user’s data is under a legal hold: it cannot be erased until the hold is released');
     }
     const request = await this.scope.transaction(async (scope) => {
+      await this.lockEndUser(scope, input.endUserId);
       const requests = scope.repo(PrivacyRequest);
       const row = requests.create({
         kind: input.kind,
@@ -157,7 +164,7 @@ export class PrivacyService {
       try {
         await this.carryOut(request, task.target as SubgraphName);
         Object.assign(task, { status: PrivacyTaskStatus.DONE, lastError: null, nextAttemptAt: null, doneAt: new Date() });
-        await this.scope.repo(PrivacyTask).save(task);
+        await this.saveTasks([task]);
       } catch (error) {
         if (!(error instanceof DomainError)) this.ctx.logger.error({ err: error, requestId, target: task.target }, 'privacy task failed');
         Object.assign(task, {
@@ -169,7 +176,7 @@ export class PrivacyService {
         // holds data), so only the failed target is scheduled.
         const later = tasks.slice(tasks.indexOf(task) + 1).filter((next) => next.status !== PrivacyTaskStatus.DONE);
         for (const next of later) next.nextAttemptAt = null;
-        await this.scope.repo(PrivacyTask).saveMany([task, ...later]);
+        await this.saveTasks([task, ...later]);
         break;
       }
     }
@@ -177,11 +184,26 @@ export class PrivacyService {
     return this.request(requestId);
   }
 
+  /** Task rows change in place (`UPDATE … WHERE`): a row gone meanwhile is not written back. */
+  private async saveTasks(tasks: PrivacyTask[]): Promise<void> {
+    for (const { id, status, attempts, lastError, nextAttemptAt, doneAt } of tasks) {
+      await this.scope.repo(PrivacyTask).update({ id }, { status, attempts, lastError, nextAttemptAt, doneAt });
+    }
+  }
+
   private async complete(request: PrivacyRequest): Promise<void> {
     await this.scope.transaction(async (scope) => {
+      // An erasure is complete only once identity's part has removed the profile (and checked it gone).
+      if (request.kind === PrivacyRequestKind.ERASURE && request.endUserId) {
+        throw conflict('The erasure has not removed the profile yet; it will be retried');
+      }
       // Rectified values are not kept once applied everywhere.
       Object.assign(request, { status: PrivacyRequestStatus.COMPLETED, completedAt: new Date(), detailsEncrypted: null });
-      await scope.repo(PrivacyRequest).save(request);
+      const changed = await scope.repo(PrivacyRequest).update(
+        { id: request.id, status: PrivacyRequestStatus.IN_PROGRESS },
+        { status: request.status, completedAt: request.completedAt, detailsEncrypted: null },
+      );
+      if (changed === 0) return;
       await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], scope, request.id);
     });
   }
@@ -236,11 +258,10 @@ export class PrivacyService {
 
   private async setRestricted(endUserId: string, restricted: boolean, reference: string | null): Promise<void> {
     await this.scope.transaction(async (scope) => {
-      const row = await scope.repo(EndUser).findById(endUserId);
+      const [row] = await scope.repo(EndUser).findLocked({ id: endUserId });
       if (!row) throw notFound('End-user');
       if (row.processingRestricted === restricted) return;
-      row.processingRestricted = restricted;
-      await scope.repo(EndUser).save(row);
+      if ((await scope.repo(EndUser).update({ id: endUserId }, { processingRestricted: restricted })) === 0) throw notFound('End-user');
       await new AuditService(this.ctx).append(restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], scope, reference);
     });
   }
@@ -264,19 +285,23 @@ export class PrivacyService {
     // of the profile taken before now (backups, replicas) no longer decrypt.
     await this.ctx.subjectKeys.destroy([endUserId]);
     await this.scope.transaction(async (scope) => {
-      for (const entity of [AuditEvent, LegalHold, Disclosure, PrivacyRequest] as const) {
-        const repo = scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity);
-        const rows = await repo.find({ where: { endUserId } });
-        for (const row of rows) row.endUserId = null;
-        await repo.saveMany(rows);
+      // The profile first, locked: a write naming the person either committed before (and its rows
+      // are cleared below) or finds the profile gone.
+      await scope.repo(EndUser).findLocked({ id: endUserId });
+      if ((await scope.repo(LegalHold).findLocked({ endUserId, releasedAt: IsNull() }, { shared: true })).length > 0) {
+        throw conflict('A legal hold was placed: erasure is suspended until it is released');
       }
       await scope.repo(EndUser).delete({ id: endUserId });
+      if ((await scope.repo(EndUser).findLocked({ id: endUserId })).length > 0) throw conflict('The profile could not be removed; it will be retried');
+      for (const entity of [AuditEvent, LegalHold, Disclosure, PrivacyRequest] as const) {
+        await scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity).update({ endUserId }, { endUserId: null });
+      }
       request.endUserId = null;
-      await scope.repo(PrivacyRequest).save(request);
       await new AuditService(this.ctx).append(AuditAction.ERASED, null, [], scope, request.id);
     });
     // Again, in case a write racing this erasure made the person a new key meanwhile.
     await this.ctx.subjectKeys.destroy([endUserId]);
+    await compactAfterErasure(this.ctx.dataSource);
   }
 
   private async exportFrom(target: SubgraphName, endUserId: string): Promise<unknown> {
@@ -353,6 +378,7 @@ export class PrivacyService {
   async placeHold(input: PlaceLegalHoldInput): Promise<LegalHold> {
     await this.endUser(input.endUserId);
     return this.scope.transaction(async (scope) => {
+      await this.lockEndUser(scope, input.endUserId);
       const holds = scope.repo(LegalHold);
       const hold = await holds.save(
         holds.create({ endUserId: input.endUserId, reason: input.reason, reference: input.reference ?? null, placedBy: this.actor, releasedAt: null, releasedBy: null }),
@@ -369,7 +395,9 @@ export class PrivacyService {
       if (!hold) throw notFound('Legal hold');
       if (hold.releasedAt) throw conflict('This legal hold was already released');
       Object.assign(hold, { releasedAt: new Date(), releasedBy: this.actor });
-      await holds.save(hold);
+      if ((await holds.update({ id, releasedAt: IsNull() }, { releasedAt: hold.releasedAt, releasedBy: hold.releasedBy })) === 0) {
+        throw conflict('This legal hold was already released');
+      }
       await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], scope, hold.id);
       return hold;
     });
@@ -383,6 +411,7 @@ export class PrivacyService {
     await this.endUser(input.endUserId);
     if (input.disclosedAt > new Date(now.getTime() + 60_000)) throw badInput('disclosedAt', 'must not be in the future');
     return this.scope.transaction(async (scope) => {
+      await this.lockEndUser(scope, input.endUserId);
       const disclosures = scope.repo(Disclosure);
       const disclosure = await disclosures.save(disclosures.create({ ...input, recordedBy: this.actor }));
       await new AuditService(this.ctx).append(AuditAction.DISCLOSURE_RECORDED, input.endUserId, input.dataCategories, scope, disclosure.id);

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { InteractionPrivacyService } from '../services/privacy.service';
+import { compactAfterErasure } from '../../shared/data-source';
 
 /** Service-to-service only (identity handles privacy requests): never part of the public graph. */
 @Resolver()
@@ -13,7 +14,9 @@ export class InteractionPrivacyResolver {
 
   @Directive('@inaccessible')
   @Mutation(() => Int, { description: 'Deletes every row about the end-user; returns rows removed (0 when none).' })
-  privacyEraseInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    return new InteractionPrivacyService(ctx.scope, ctx.subjectKeys).erase(endUserId);
+  async privacyEraseInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
+    const removed = await new InteractionPrivacyService(ctx.scope, ctx.subjectKeys).erase(endUserId);
+    await compactAfterErasure(ctx.dataSource);
+    return removed;
   }
 }

@@ -4,6 +4,7 @@ import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors';
 import { encodeCursor, pageRequest, type Page } from '../../shared/pagination';
 import { unavailable } from '../../shared/service-client';
+import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { Direction, Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
@@ -36,15 +37,29 @@ export class InteractionService {
     private readonly keys: SubjectKeys,
     /** Asked before an outbound interaction; without one, outbound contact is refused as unavailable. */
     private readonly gate?: ContactGate,
+    /** Whether the end-user named may be written about (or seen); identity decides. */
+    private readonly endUsers: EndUserCheck = noEndUserCheck,
   ) {}
 
-  findMany(ids: readonly string[]): Promise<Interaction[]> {
-    return this.scope.repo(Interaction).findByIds(ids);
+  /** Interactions of a restricted person are not there for a caller who may not see that person. */
+  async findMany(ids: readonly string[]): Promise<Interaction[]> {
+    const rows = await this.scope.repo(Interaction).findByIds(ids);
+    const visible = await Promise.all(rows.map((row) => (row.endUserId ? this.endUsers.visible(row.endUserId) : true)));
+    return rows.filter((_, index) => visible[index]);
   }
 
   async get(id: string): Promise<Interaction> {
+    const [interaction] = await this.findMany([id]);
+    if (!interaction) throw notFound('Interaction');
+    return interaction;
+  }
+
+  /** An interaction to write to: it exists, and its end-user (if any) may be written about. */
+  private async writable(id: string): Promise<Interaction> {
     const interaction = await this.scope.repo(Interaction).findById(id);
     if (!interaction) throw notFound('Interaction');
+    // Refused as the interaction itself, so the answer tells nothing about the person.
+    if (interaction.endUserId) await this.endUsers.writable([interaction.endUserId]).catch(hideEndUser);
     return interaction;
   }
 
@@ -73,9 +88,12 @@ export class InteractionService {
     const startedAt = input.startedAt ?? new Date();
     if (input.endedAt && input.endedAt < startedAt) throw badInput('endedAt', 'must not be before startedAt');
     checkSegments(input.transcript, 'transcript', true);
+    if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
+    if (input.endUserId) await this.endUsers.writable([input.endUserId]);
     if (input.direction === Direction.OUTBOUND) await this.clearOutbound(input);
     const redacted = (await new InteractionSettingsService(this.scope).redactor()).redactAll(input.transcript.map((s) => s.text));
     return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [input.endUserId]);
       const interactions = scope.repo(Interaction);
       const interaction = await interactions.save(
         interactions.create({
@@ -103,6 +121,8 @@ export class InteractionService {
     if (!this.gate) throw unavailable('consent');
     const decision = await this.gate.decide(input.endUserId, input.channel);
     if (decision.allowed) return;
+    // Told only to those who may see restricted persons; to anyone else the person is not there.
+    if (decision.reason === 'RESTRICTED' && !this.endUsers.seesRestricted) throw notFound('End-user');
     if (decision.reason === 'RESTRICTED') throw forbidden('Outbound contact refused: processing of this end-user’s data is restricted');
     if (decision.reason === 'OPTED_OUT') throw forbidden(`Outbound contact refused: the end-user opted out of ${input.channel} contact`);
     throw forbidden('Outbound contact refused');
@@ -118,10 +138,12 @@ export class InteractionService {
       throw badInput('segments', `must hold 1-${MAX_APPENDED_SEGMENTS} segments`);
     }
     const batch = checkSegments(segments, 'segments', false);
+    const target = await this.writable(interactionId);
     const redacted = (await new InteractionSettingsService(this.scope).redactor()).redactAll(batch.map(({ segment }) => segment.text));
     try {
       return await this.scope.transaction(async (scope) => {
-        const interaction = await scope.repo(Interaction).findById(interactionId);
+        await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
+        const [interaction] = await scope.repo(Interaction).findLocked({ id: interactionId }, { shared: true });
         if (!interaction) throw notFound('Interaction');
         const repo = scope.repo(TranscriptSegment);
         const cipher = await this.keys.cipherForWrite(keySubjectOf(interaction));
@@ -153,18 +175,31 @@ export class InteractionService {
     }
   }
 
+  /** Changes the row in place (`UPDATE … WHERE`), so an interaction erased meanwhile stays gone. */
   async end(id: string, input: EndInteractionInput): Promise<Interaction> {
+    const target = await this.writable(id);
     return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
       const repo = scope.repo(Interaction);
-      const interaction = await repo.findById(id);
+      const [interaction] = await repo.findLocked({ id });
       if (!interaction) throw notFound('Interaction');
       const endedAt = input.endedAt ?? new Date();
       if (endedAt < interaction.startedAt) throw badInput('endedAt', 'must not be before startedAt');
       interaction.endedAt = endedAt;
       if (input.disposition !== undefined) interaction.disposition = input.disposition ?? null;
-      return repo.save(interaction);
+      interaction.derive();
+      if ((await repo.update({ id }, { endedAt: interaction.endedAt, disposition: interaction.disposition, handleSeconds: interaction.handleSeconds })) === 0) {
+        throw notFound('Interaction');
+      }
+      return (await repo.findById(id)) ?? interaction;
     });
   }
+}
+
+/** A refusal about the person behind an interaction reads as the interaction not being there. */
+function hideEndUser(error: unknown): never {
+  if (error instanceof DomainError && error.code === 'NOT_FOUND') throw notFound('Interaction');
+  throw error;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { In } from 'typeorm';
 import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import type { TenantScope } from '../../shared/tenant-repository';
+import { recordErasure } from '../../shared/end-user-guard';
+import { conflict } from '../../shared/errors';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import { keySubjectOf, openSegments } from './transcript-cipher';
@@ -58,17 +60,20 @@ export class InteractionPrivacyService {
   }
 
   /**
-   * Deletes the end-user's interactions and their transcripts in one transaction, then destroys
-   * their key so copies taken before (backups, replicas) cannot be read; returns rows removed.
+   * Deletes the end-user's interactions and their transcripts in one transaction, after the
+   * tombstone that refuses every later write about them, then destroys their key so copies taken
+   * before (backups, replicas) cannot be read; returns rows removed.
    */
   async erase(endUserId: string): Promise<number> {
     const removed = await this.scope.transaction(async (scope) => {
-      const interactions = await scope.repo(Interaction).find({ where: { endUserId }, select: { id: true, tenantId: true } });
+      await recordErasure(scope, endUserId);
+      const interactions = await scope.repo(Interaction).findLocked({ endUserId });
       let removed = 0;
       for (const ids of chunks(interactions.map((i) => i.id))) {
         removed += await scope.repo(TranscriptSegment).delete({ interactionId: In(ids) });
       }
       removed += await scope.repo(Interaction).delete({ endUserId });
+      if ((await scope.repo(Interaction).findLocked({ endUserId })).length > 0) throw conflict('Interactions of the end-user remain; retry the erasure');
       return removed;
     });
     await this.keys.destroy([endUserId]);
