@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError, DEFAULT_PORTS, port, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/shared/lifecycle';
 
 export interface GatewayConfig {
   production: boolean;
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   accessCacheTtlMs: number;
   corsOrigins: string[];
   logLevel: string;
+  // Lifecycle (shutdown drain, health probes): SHUTDOWN_DRAIN_MS, HEALTH_TIMEOUT_MS.
+  lifecycle: LifecycleSettings;
   limits: {
     maxDepth: number;
     maxCost: number;
@@ -98,6 +101,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         ? []
         : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    lifecycle: lifecycleSettings(env),
     limits: {
       maxDepth: count(env, 'QUERY_MAX_DEPTH', 12),
       maxCost: count(env, 'QUERY_MAX_COST', 20_000),

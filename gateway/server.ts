@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import cors from 'cors';
 import express from 'express';
@@ -18,6 +17,9 @@ import { ContextSigner, decodeSecret, type RequestClaims } from '../subgraphs/sh
 import { accessEvents, type AccessEvents } from '../subgraphs/shared/access-events';
 import { createErrorFormatter, DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../subgraphs/shared/errors';
 import { createLogger } from '../subgraphs/shared/logger';
+import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../subgraphs/shared/access-log';
+import { Lifecycle } from '../subgraphs/shared/lifecycle';
+import { gatewayReadiness } from './health';
 import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
 import { canonicalAddress } from './auth/client-address';
 import { PrincipalDirectory } from './auth/principal-directory';
@@ -103,7 +105,7 @@ export function createContextBuilder({ tokens, directory, limits }: GatewayDeps,
     return context;
   };
   return async (req: express.Request): Promise<GatewayContext> => {
-    const requestId = randomUUID();
+    const requestId = requestIdOf(req);
     const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
     const operation = (req.body as { operationName?: string } | undefined)?.operationName ?? null;
     const token = bearer(req.header('authorization'));
@@ -152,6 +154,7 @@ export class GatewayServer {
     private readonly server: http.Server,
     private readonly ownedEvents?: AccessEvents,
     private readonly redis?: Redis,
+    readonly lifecycle = new Lifecycle(),
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -164,13 +167,26 @@ export class GatewayServer {
     });
   }
 
+  /**
+   * Readiness turns 503, the listener closes, requests in flight get up to SHUTDOWN_DRAIN_MS to be
+   * answered (their subgraphs stay up: close the gateway first), then its stores close.
+   */
   async close(): Promise<void> {
+    this.lifecycle.beginShutdown();
     await this.apollo.stop();
     this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
     await this.redis?.quit().catch(() => undefined);
   }
+}
+
+/** Who the request turned out to be, for its access-log line: tenant and principal kind, no names. */
+function noted(context: GatewayContext, res: express.Response): GatewayContext {
+  const { requestId, tenant, principal } = context.claims;
+  Object.assign(accessEntry(res), { requestId, tenant: tenant?.slug ?? null, tenantId: tenant?.id ?? null, principal: principal.kind });
+  bindAccessEntry(context, res);
+  return context;
 }
 
 /** Builds the gateway over the checked-in supergraph without listening. */
@@ -196,8 +212,12 @@ export async function createGatewayServer(
   // Only the proxies named in TRUST_PROXY may set the client address through X-Forwarded-For.
   app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
   const httpServer = http.createServer(app);
+  const lifecycle = new Lifecycle();
+  app.use(accessLog(logger));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // The process owns its signals (see lifecycle.ts): Apollo's would stop each server on its own.
+    stopOnTerminationSignals: false,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -208,7 +228,8 @@ export async function createGatewayServer(
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
+      accessLogPlugin,
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -218,9 +239,7 @@ export async function createGatewayServer(
 
   const buildContext = createContextBuilder(deps, logger);
   const buildWidgetContext = createWidgetContextBuilder(deps, logger);
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  lifecycle.mount(app, gatewayReadiness(config.subgraphUrls.identity, config.lifecycle.healthTimeoutMs), config.lifecycle.healthTimeoutMs);
   app.post('/oauth/token', express.urlencoded({ extended: false, limit: '10kb' }), express.json({ limit: '10kb' }), oauthTokenRoute(deps, logger));
   app.use(
     '/graphql',
@@ -230,7 +249,7 @@ export async function createGatewayServer(
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         try {
-          return await buildContext(req);
+          return noted(await buildContext(req), res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -249,7 +268,7 @@ export async function createGatewayServer(
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         try {
-          return await buildWidgetContext(req);
+          return noted(await buildWidgetContext(req), res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -258,5 +277,5 @@ export async function createGatewayServer(
       },
     }),
   );
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, lifecycle);
 }

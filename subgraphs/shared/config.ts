@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { lifecycleSettings, type LifecycleSettings } from './lifecycle';
 
 export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -28,6 +29,8 @@ export interface SubgraphConfig {
   ports: Record<SubgraphName, number>;
   urls: Record<SubgraphName, string>;
   crm: CrmSettings;
+  // Lifecycle (shutdown drain, health probes): SHUTDOWN_DRAIN_MS, HEALTH_TIMEOUT_MS.
+  lifecycle: LifecycleSettings;
 }
 
 /** How the crm subgraph talks to the tenants' CRMs. */
@@ -123,6 +126,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     host,
     ports,
     urls,
+    lifecycle: lifecycleSettings(env),
     crm: {
       timeoutMs: int(env, 'CRM_TIMEOUT_MS', 5_000, 50, 60_000),
       retries: int(env, 'CRM_RETRIES', 2, 0, 5),
