@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  onTerminationSignals(createLogger('start', subgraphConfig.logLevel), () => stack.close(), shutdownBound(gatewayConfig.lifecycle));
+  onTerminationSignals(createLogger('start', subgraphConfig.logLevel), () => stack.close(), shutdownBound(gatewayConfig.lifecycle), { whenOrphaned: true });
 }
 
 main().catch((error: unknown) => {

@@ -73,9 +73,9 @@ async function withTimeout(check: Promise<string | null>, ms: number): Promise<s
  * `stop` and exits 0 when it completes, 1 when it fails or overruns `boundMs`. Later signals are
  * ignored: a terminal's Ctrl-C reaches both npm and its child, and npm forwards it once more.
  */
-export function onTerminationSignals(logger: Logger, stop: () => Promise<void>, boundMs: number): void {
+export function onTerminationSignals(logger: Logger, stop: () => Promise<void>, boundMs: number, options: { whenOrphaned?: boolean } = {}): void {
   let stopping = false;
-  const handle = (signal: NodeJS.Signals) => {
+  const handle = (signal: NodeJS.Signals | 'parent exited') => {
     if (stopping) {
       logger.info({ signal }, 'already shutting down');
       return;
@@ -100,6 +100,18 @@ export function onTerminationSignals(logger: Logger, stop: () => Promise<void>, 
   };
   process.on('SIGTERM', handle);
   process.on('SIGINT', handle);
+  if (options.whenOrphaned) {
+    // `npm start` runs the script under `sh -c`, and sh does not pass npm's SIGTERM on: it dies and
+    // leaves this process behind. Losing the parent that started us is then the signal to stop.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watch);
+        handle('parent exited');
+      }
+    }, 250);
+    watch.unref();
+  }
 }
 
 /** How long a whole shutdown may take: the drain, then closing pools and stores. */
