@@ -127,7 +127,10 @@ export function costBudget(limits: RateLimits, maxCost: number): ApolloServerPlu
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request, response, schema, contextValue }) {
-          if (!operation) return; // Apollo refuses an unknown operationName before this hook
+          // Left to the gateway, an unknown or missing operationName answers 500.
+          if (!operation) {
+            throw new GraphQLError('operationName must name one operation of the document', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           const cost = priceOperation(schema, document, operation, request.variables ?? undefined);
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for smaller pages`, {
