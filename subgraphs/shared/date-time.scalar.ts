@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { badInput } from './errors';
 
 /** What MySQL/MariaDB DATETIME(3) holds, and so what every subgraph accepts. */
 export const EARLIEST_INSTANT = new Date('1000-01-01T00:00:00.000Z');
@@ -47,3 +48,14 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     return parseInstant(ast.value);
   },
 });
+
+/** Contact-center events happen in the present era: not before 1970, not ahead of the clock (60 s of skew). */
+export const EARLIEST_EVENT = new Date('1970-01-01T00:00:00.000Z');
+const CLOCK_SKEW_MS = 60_000;
+
+/** Refuses an event time that cannot be true, naming the field (`startedAt`, `transcript[2].occurredAt`). */
+export function checkEventTime(field: string, value: Date | null | undefined, now = new Date()): void {
+  if (!value) return;
+  if (value < EARLIEST_EVENT) throw badInput(field, 'must not be before 1970');
+  if (value.getTime() > now.getTime() + CLOCK_SKEW_MS) throw badInput(field, 'must not be in the future');
+}
