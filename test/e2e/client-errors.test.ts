@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { bearer, callSubgraph, memberClaims } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -220,6 +221,14 @@ describe.each([['development', false], ['production', true]])('client mistakes i
         expect(answer.body.errors[0].message).toMatch(/widget key/i);
       });
     } else {
+      it('answers the standard introspection query (Apollo Sandbox) within the limits, but not one nesting the schema into itself', async () => {
+        const standard = await send(gateway, { method: 'POST', headers: authorized(), body: JSON.stringify({ query: getIntrospectionQuery() }) });
+        expect(standard.status).toBe(200);
+        expect(standard.body.data.__schema.types.length).toBeGreaterThan(10);
+        const nested = await send(gateway, { method: 'POST', headers: authorized(), body: JSON.stringify({ query: '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }' }) });
+        expectGraphQLError(nested, 400, 'GRAPHQL_VALIDATION_FAILED');
+      });
+
       it('lets an anonymous developer see validation errors (development only)', async () => {
         const answer = await anonymous('{ notAField }');
         expectGraphQLError(answer, 400, 'GRAPHQL_VALIDATION_FAILED');
