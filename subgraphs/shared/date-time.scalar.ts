@@ -43,9 +43,14 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     return date.toISOString();
   },
   parseValue: parseInstant,
+  // A plain Error, so graphql-js reports it with the literal's location (a GraphQLError loses it).
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING) throw refuse();
-    return parseInstant(ast.value);
+    try {
+      if (ast.kind !== Kind.STRING) throw refuse();
+      return parseInstant(ast.value);
+    } catch (error) {
+      throw new Error((error as Error).message);
+    }
   },
 });
 

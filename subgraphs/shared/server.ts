@@ -19,6 +19,7 @@ import { Keyring } from './crypto/keyring';
 import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
 import { createErrorFormatter, DomainError, refusesRequest, unauthenticated } from './errors';
 import { jsonErrors, jsonNotFound } from './http-errors';
+import { inputFieldNames } from './input-field.plugin';
 import { createLogger } from './logger';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
@@ -162,6 +163,7 @@ export async function createSubgraphServer(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      inputFieldNames(),
       ...(module.plugins ?? []),
     ],
   });

@@ -59,32 +59,36 @@ describe('instants of interactions', () => {
   });
 
   it.each([
-    ['year 0001', '0001-01-01T00:00:00.000Z', undefined],
-    ['year 275760', '+275760-09-13T00:00:00.000Z', undefined],
-    ['year 1000, outside an interaction’s plausible era', '1000-01-01T00:00:00.000Z', 'startedAt'],
-    ['1969', '1969-12-31T23:59:59.999Z', 'startedAt'],
-    ['the future', '2999-01-01T00:00:00.000Z', 'startedAt'],
-    ['February 29 of a common year', '2023-02-29T00:00:00.000Z', undefined],
-    ['February 30', '2026-02-30T00:00:00.000Z', undefined],
-    ['hour 24', '2026-03-01T24:00:00.000Z', undefined],
-    ['a leap second', '2016-12-31T23:59:60.000Z', undefined],
-    ['microseconds', '2026-03-01T10:00:00.123456Z', undefined],
-    ['an offset of 24 hours', '2026-03-01T10:00:00.000+24:00', undefined],
-    ['no offset', '2026-03-01T10:00:00.000', undefined],
-    ['a date alone', '2026-03-01', undefined],
-    ['a number', 1772359200000, undefined],
-    ['an empty string', '', undefined],
-  ])('refuses %s BAD_USER_INPUT and stores nothing', async (_label, startedAt, field) => {
+    ['year 0001', '0001-01-01T00:00:00.000Z'],
+    ['year 275760', '+275760-09-13T00:00:00.000Z'],
+    ['year 1000, outside an interaction’s plausible era', '1000-01-01T00:00:00.000Z'],
+    ['1969', '1969-12-31T23:59:59.999Z'],
+    ['the future', '2999-01-01T00:00:00.000Z'],
+    ['February 29 of a common year', '2023-02-29T00:00:00.000Z'],
+    ['February 30', '2026-02-30T00:00:00.000Z'],
+    ['hour 24', '2026-03-01T24:00:00.000Z'],
+    ['a leap second', '2016-12-31T23:59:60.000Z'],
+    ['microseconds', '2026-03-01T10:00:00.123456Z'],
+    ['an offset of 24 hours', '2026-03-01T10:00:00.000+24:00'],
+    ['no offset', '2026-03-01T10:00:00.000'],
+    ['a date alone', '2026-03-01'],
+    ['a number', 1772359200000],
+    ['an empty string', ''],
+  ])('refuses %s BAD_USER_INPUT naming the field, and stores nothing', async (_label, startedAt) => {
     const before = await interactionRows();
-    expectRefused(await gql(RECORD, { input: { endUserId, channel: 'CHAT', direction: 'INBOUND', startedAt } }), field);
+    expectRefused(await gql(RECORD, { input: { endUserId, channel: 'CHAT', direction: 'INBOUND', startedAt } }), 'startedAt');
+    const alone = 'mutation($t: DateTimeISO) { recordInteraction(input: { endUserId: "$E", channel: CHAT, direction: INBOUND, startedAt: $t }) { id } }';
+    expectRefused(await gql(alone.replace('$E', endUserId), { t: startedAt }), 'startedAt');
     if (typeof startedAt === 'string' && startedAt) {
       const literal = await gql(`mutation { recordInteraction(input: { endUserId: "${endUserId}", channel: CHAT, direction: INBOUND, startedAt: "${startedAt}" }) { id } }`, {});
-      expectRefused(literal, field);
+      expectRefused(literal, 'startedAt');
     }
-    const segment = await gql(RECORD, {
-      input: { endUserId, channel: 'CHAT', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'AGENT', text: 'hi', occurredAt: startedAt }] },
-    });
-    expectRefused(segment, field && 'transcript[0].occurredAt');
+    const segments = [{ sequence: 1, speaker: 'AGENT', text: 'hi' }, { sequence: 2, speaker: 'AGENT', text: 'hi', occurredAt: startedAt }];
+    expectRefused(await gql(RECORD, { input: { endUserId, channel: 'CHAT', direction: 'INBOUND', transcript: segments } }), 'transcript[1].occurredAt');
+    if (typeof startedAt === 'string' && startedAt) {
+      const literal = `mutation { recordInteraction(input: { endUserId: "${endUserId}", channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: AGENT, text: "a" }, { sequence: 2, speaker: AGENT, text: "b", occurredAt: "${startedAt}" }] }) { id } }`;
+      expectRefused(await gql(literal, {}), 'transcript[1].occurredAt');
+    }
     expect(await interactionRows()).toBe(before);
   });
 
@@ -112,7 +116,7 @@ describe('instants at the storable edges', () => {
   it.each([['0999-12-31T23:59:59.999Z'], ['0001-01-01T00:00:00.000Z'], ['1000-01-01T00:30:00.000+01:00'], ['-000001-01-01T00:00:00Z']])(
     'refuses a disclosure dated %s, before the storable years',
     async (at) => {
-      expectRefused(await disclose(at));
+      expectRefused(await disclose(at), 'disclosedAt');
     },
   );
 
@@ -124,7 +128,7 @@ describe('instants at the storable edges', () => {
     const row = await world.stack.subgraphs.identity.dataSource.getRepository(PrivacyRequest).findOneByOrFail({ id: kept.data.createPrivacyRequest.id, tenantId: world.acme.id });
     expect(row.dueAt.toISOString()).toBe('9999-12-31T23:59:59.999Z');
     for (const due of ['9999-12-31T23:59:59.999-00:01', '+010000-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z']) {
-      expectRefused(await gql(REQUEST, { due }, officer));
+      expectRefused(await gql(REQUEST, { due }, officer), 'dueAt');
     }
   });
 });
