@@ -11,6 +11,7 @@ import {
   type Repository,
   type SelectQueryBuilder,
 } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId, type TenantOwnedEntity } from './tenant-entity';
 import { toPage, type Page, type PageRequest } from './pagination';
 
@@ -109,6 +110,12 @@ export class TenantRepository<T extends TenantOwnedEntity> {
   async saveMany(entities: T[]): Promise<T[]> {
     entities.forEach((entity) => this.assertOwned(entity));
     return this.repository.save(entities as DeepPartial<T>[], { chunk: 200 }) as Promise<T[]>;
+  }
+
+  /** UPDATE … WHERE: a row deleted meanwhile stays deleted (unlike `save`); returns the rows changed. */
+  async update(where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<number> {
+    const result = await this.repository.update(this.scoped(where), values);
+    return result.affected ?? 0;
   }
 
   async delete(where: FindOptionsWhere<T>): Promise<number> {
