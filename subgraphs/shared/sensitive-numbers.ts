@@ -106,11 +106,11 @@ export function plausibleSsn(digits: string): boolean {
 
 /**
  * What may stand between two digits of one number: whitespace, dashes of every kind, combining
- * marks, dots, commas, slashes, underscores, parentheses, asterisks, bullets, the minus sign, tildes,
- * bars; at most MAX_SEPARATOR of them in a row. A comma with whitespace (`, `) ends a number, as in a
- * list of numbers; so do letters, colons and anything else.
+ * marks, dots, commas, slashes, underscores, asterisks, bullets, the minus sign, tildes, bars; at
+ * most MAX_SEPARATOR of them in a row. A comma with whitespace (`, `) ends a number, as in a list of
+ * numbers; so do letters, colons, parentheses and anything else.
  */
-const SEPARATOR = /[\s\p{Pd}\p{Mn}\p{Me}.,/\\_()*·•∙⋅‧−~|]/u;
+const SEPARATOR = /[\s\p{Pd}\p{Mn}\p{Me}.,/\\_*·•∙⋅‧−~|]/u;
 export const MAX_SEPARATOR = 8;
 const WHITESPACE = /\s/u;
 /** Words that name an SSN, not preceded by a letter; the number may follow (or come shortly before). */
@@ -285,14 +285,20 @@ export function redactToFit(text: string, max: number): string {
 }
 
 const IDENTIFIER = /^[\p{L}0-9](?:[\p{L}0-9 ._:@+/#-]*[\p{L}0-9])?$/u;
+const IDENTIFIER_RULE = 'must hold only letters, digits, spaces and . _ : @ + / # - (starting and ending with a letter or digit)';
+/** A record id in another system: it ends up in that system's URLs. */
+export const RECORD_ID = /^[A-Za-z0-9_-]+$/;
+const RECORD_ID_RULE = 'must hold only ASCII letters, digits, _ and -';
 
 /**
- * An identifier-like field (queue, agent, external id): letters, ASCII digits and `._:@+/#-` or
- * spaces inside, within `max` characters, and no SSN or card number in it. Refusal names the field.
+ * An identifier-like field (queue, agent): letters, ASCII digits and `._:@+/#-` or spaces inside,
+ * within `max` characters, and no SSN or card number in it. Refusal names the field. A record id
+ * (`RECORD_ID`) may be a long number that happens to pass Luhn, so only SSNs are refused there.
  */
-export function checkIdentifier(field: string, value: string, max: number): string {
+export function checkIdentifier(field: string, value: string, max: number, kind: 'name' | 'recordId' = 'name'): string {
   if (value.length === 0 || value.length > max) throw badInput(field, `must be 1-${max} characters`);
-  if (!IDENTIFIER.test(value)) throw badInput(field, 'must hold only letters, digits, spaces and . _ : @ + / # - (starting and ending with a letter or digit)');
-  if (findSensitiveNumbers(normalise(value).text).length > 0) throw badInput(field, 'must not hold an SSN or a card number');
+  if (kind === 'recordId' ? !RECORD_ID.test(value) : !IDENTIFIER.test(value)) throw badInput(field, kind === 'recordId' ? RECORD_ID_RULE : IDENTIFIER_RULE);
+  const found = findSensitiveNumbers(normalise(value).text).filter((span) => kind === 'name' || span.kind === 'ssn');
+  if (found.length > 0) throw badInput(field, kind === 'name' ? 'must not hold an SSN or a card number' : 'must not hold an SSN');
   return value;
 }

@@ -5,7 +5,7 @@ import { CookieConsent, VisitorLink } from '../entities/cookie-consent.entity';
 import { VISITOR_ID, VISITOR_ID_MESSAGE, type RecordCookieConsentInput } from '../inputs/widget.input';
 import { assertNotRestricted } from './consent.service';
 import { PolicyService } from './policy.service';
-import type { Proof } from './proof';
+import { proofText, type Proof } from './proof';
 
 /** Cookie consent from the chat widget, and linking its visitors to end-users. */
 export class WidgetService {
@@ -27,8 +27,8 @@ export class WidgetService {
         policyVersionId: policy?.id ?? null,
         recordedAt: new Date(),
         ...proof,
-        userAgent: input.userAgent ?? null,
-        page: input.page ?? null,
+        userAgent: proofText(input.userAgent, 400),
+        page: proofText(input.page, 500),
       }),
     );
     return true;

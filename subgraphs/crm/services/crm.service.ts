@@ -1,6 +1,7 @@
 import type { SubgraphContext } from '../../shared/context';
 import { conflict, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
+import { checkIdentifier } from '../../shared/sensitive-numbers';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
@@ -80,6 +81,7 @@ export class CrmService {
   }
 
   async link(input: LinkCrmRecordInput): Promise<CrmLink> {
+    checkIdentifier('externalId', input.externalId, 100, 'recordId');
     await this.connection(input.connectionId);
     const links = this.scope.repo(CrmLink);
     if (await links.findOne({ connectionId: input.connectionId, externalId: input.externalId })) {
