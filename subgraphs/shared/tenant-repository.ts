@@ -45,6 +45,15 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     return this.findOne({ id } as FindOptionsWhere<T>);
   }
 
+  /**
+   * In a transaction: reads the row and, on databases with row locks (MySQL/MariaDB), holds it until
+   * the transaction ends, so writers of one parent go one at a time. SQLite takes no row locks.
+   */
+  findByIdForUpdate(id: string): Promise<T | null> {
+    const locks = this.repository.manager.dataSource.options.type !== 'better-sqlite3';
+    return this.repository.findOne({ where: this.scoped({ id } as FindOptionsWhere<T>), ...(locks ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
   findByIds(ids: readonly string[]): Promise<T[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.repository.find({ where: this.scoped({ id: In([...ids]) } as FindOptionsWhere<T>) });

@@ -239,6 +239,19 @@ describe('redaction that disguises do not defeat', () => {
     for (const original of ['536221234', '4111111111111111']) expect(rows).not.toContain(original);
   });
 
+  it('redacts a number split between two appends racing each other', async () => {
+    const chats = await Promise.all(Array.from({ length: 4 }, () => recordChat()));
+    await Promise.all(
+      chats.flatMap(({ id }) => [
+        gql(APPEND, { id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'card 4111 1111' }] }),
+        gql(APPEND, { id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 ok' }] }),
+      ]),
+    );
+    for (const { id } of chats) {
+      expect((await storedTexts(id)).map((row) => row[1])).toEqual(['card [CARD REDACTED]', '[CARD REDACTED] ok']);
+    }
+  });
+
   it('does not over-redact ordinary numbers', async () => {
     const text = 'Call +1 (415) 555-0123 at 10:30 on 12/05/2026 about order 123456789, $1,299.99 paid.';
     const recorded = await recordChat([{ sequence: 1, speaker: 'END_USER', text }], { disposition: 'RESOLVED 2026-03-01' });

@@ -118,8 +118,9 @@ export class InteractionService {
     const batch = checkSegments(segments, 'segments', false);
     const redactor = await new InteractionSettingsService(this.scope).redactor();
     try {
-      return await this.scope.transaction(async (scope) => {
-        const interaction = await scope.repo(Interaction).findById(interactionId);
+      return await oneAtATime(`${this.scope.tenantId}:${interactionId}`, () => this.scope.transaction(async (scope) => {
+        // Locked: two appends to one interaction must see each other's segments to find a number split between them.
+        const interaction = await scope.repo(Interaction).findByIdForUpdate(interactionId);
         if (!interaction) throw notFound('Interaction');
         const repo = scope.repo(TranscriptSegment);
         const stored = new Map(
@@ -159,7 +160,7 @@ export class InteractionService {
           await repo.saveMany(fresh);
         }
         return { interaction, appended: fresh.map((s) => s.sequence), duplicates: duplicates.sort((a, b) => a - b), redactions };
-      });
+      }));
     } catch (error) {
       // A concurrent append stored one of these sequences first: decide again against what it stored.
       if (!retried && isUniqueViolation(error)) return this.append(interactionId, segments, true);
@@ -219,6 +220,20 @@ function newSegment(scope: TenantScope, interactionId: string, segment: Transcri
     cardRedactions: redacted.counts.paymentCard,
     patternRedactions: redacted.counts.pattern,
   });
+}
+
+/** Appends in progress per interaction in this process: SQLite has no row lock to queue them. */
+const appending = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<R>(key: string, work: () => Promise<R>): Promise<R> {
+  const previous = appending.get(key) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(work);
+  appending.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (appending.get(key) === current) appending.delete(key);
+  }
 }
 
 const MAX_AGENT_ID = 200;
