@@ -298,7 +298,12 @@ const RECORD_ID_RULE = 'must hold only ASCII letters, digits, _ and -';
 export function checkIdentifier(field: string, value: string, max: number, kind: 'name' | 'recordId' = 'name'): string {
   if (value.length === 0 || value.length > max) throw badInput(field, `must be 1-${max} characters`);
   if (kind === 'recordId' ? !RECORD_ID.test(value) : !IDENTIFIER.test(value)) throw badInput(field, kind === 'recordId' ? RECORD_ID_RULE : IDENTIFIER_RULE);
-  const found = findSensitiveNumbers(normalise(value).text).filter((span) => kind === 'name' || span.kind === 'ssn');
-  if (found.length > 0) throw badInput(field, kind === 'name' ? 'must not hold an SSN or a card number' : 'must not hold an SSN');
+  return refuseSensitiveNumbers(field, value, kind === 'name' ? ['ssn', 'paymentCard'] : ['ssn']);
+}
+
+/** A field stored in plain text that must not carry an SSN (or card number), however written. */
+export function refuseSensitiveNumbers(field: string, value: string, kinds: readonly NumberKind[] = ['ssn', 'paymentCard']): string {
+  const found = findSensitiveNumbers(normalise(value).text).filter((span) => kinds.includes(span.kind));
+  if (found.length > 0) throw badInput(field, kinds.includes('paymentCard') ? 'must not hold an SSN or a card number' : 'must not hold an SSN');
   return value;
 }

@@ -116,6 +116,32 @@ describe('privacy records', () => {
   });
 });
 
+describe('end-user fields stored in plain text', () => {
+  it('refuse names and references that carry an SSN or card number, naming the field, and store nothing', async () => {
+    const identity = world.stack.subgraphs.identity.dataSource;
+    const before = (await identity.query('SELECT COUNT(*) AS n FROM end_users'))[0].n;
+    const CREATE = 'mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id firstName externalRef } }';
+    for (const [field, value] of [
+      ['firstName', 'Ann 536-22-1234'],
+      ['firstName', `Ann ${SSN_DISGUISES[2]}`],
+      ['lastName', `Lee ${CARD_DISGUISES[1]}`],
+      ['lastName', 'Lee ssn٥٣٦٢٢١٢٣٤'],
+      ['externalRef', '536-22-1234'],
+      ['externalRef', SSN_DISGUISES[3]],
+    ]) {
+      expectRefused(await gql(CREATE, { input: { [field]: value } }), field);
+    }
+    expectRefused(await gql('mutation($ref: String!) { upsertEndUser(externalRef: $ref, input: { firstName: "Ann" }) { id } }', { ref: 'ssn 536221234' }), 'externalRef');
+    const existing = world.acme.endUserIds[3];
+    expectRefused(await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "4111 1111 1111 1111" }) { id } }', { id: existing }), 'lastName');
+    expect((await identity.query('SELECT COUNT(*) AS n FROM end_users'))[0].n).toEqual(before);
+    expectClean(await identity.query('SELECT firstName, lastName, externalRef FROM end_users'));
+    // A reference that is a long number is still a reference; ordinary names are kept.
+    const fine = await gql(CREATE, { input: { firstName: 'Zoë-Ann', externalRef: '1263086271791' } });
+    expect(fine.data.createEndUser).toMatchObject({ firstName: 'Zoë-Ann', externalRef: '1263086271791' });
+  });
+});
+
 describe('CRM links', () => {
   it('refuse a record id that is not a plain id or holds an SSN, naming the field, and store nothing', async () => {
     const connection = await world.stack.subgraphs.crm.dataSource.getRepository(CrmConnection).findOneByOrFail({ tenantId: world.acme.id });
