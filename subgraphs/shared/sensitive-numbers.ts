@@ -284,14 +284,14 @@ export function redactToFit(text: string, max: number): string {
   return redacted.slice(0, cut);
 }
 
-const IDENTIFIER = /^[\p{L}0-9](?:[\p{L}0-9 ._:@+/#-]*[\p{L}0-9])?$/u;
-const IDENTIFIER_RULE = 'must hold only letters, digits, spaces and . _ : @ + / # - (starting and ending with a letter or digit)';
+const IDENTIFIER = /^[\p{L}0-9](?:[\p{L}0-9 ._:@+/#|-]*[\p{L}0-9])?$/u;
+const IDENTIFIER_RULE = 'must hold only letters, digits, spaces and . _ : @ + / # | - (starting and ending with a letter or digit)';
 /** A record id in another system: it ends up in that system's URLs. */
 export const RECORD_ID = /^[A-Za-z0-9_-]+$/;
 const RECORD_ID_RULE = 'must hold only ASCII letters, digits, _ and -';
 
 /**
- * An identifier-like field (queue, agent): letters, ASCII digits and `._:@+/#-` or spaces inside,
+ * An identifier-like field (queue, agent): letters, ASCII digits and `._:@+/#|-` or spaces inside,
  * within `max` characters, and no SSN or card number in it. Refusal names the field. A record id
  * (`RECORD_ID`) may be a long number that happens to pass Luhn, so only SSNs are refused there.
  */

@@ -396,7 +396,7 @@ describe('other stored text', () => {
     expect(redactToFit('x'.repeat(95) + ' 536-22-1234', 100)).toBe('x'.repeat(95) + ' [SSN');
   });
 
-  it.each(['billing', 'acme-agent-1', 'alice@globex.example', 'Tier 2 support', 'Facturación', 'queue/2026.01'])('accepts identifier %j', (value) => {
+  it.each(['billing', 'acme-agent-1', 'alice@globex.example', 'Tier 2 support', 'Facturación', 'queue/2026.01', 'auth0|5f7c8ec7c33c6c004bbafe82'])('accepts identifier %j', (value) => {
     expect(checkIdentifier('queue', value, 100)).toBe(value);
   });
 
