@@ -146,16 +146,16 @@ export class InteractionService {
           // Matched with the stored segments around them: a number may be split across segments.
           const first = Math.min(...incoming.map((segment) => segment.sequence));
           const neighbours = await transcriptNeighbours(scope, interactionId, first, incoming.length);
-          const parts = [
+          const parts: { sequence: number; text: string; row?: TranscriptSegment; segment?: TranscriptSegmentInput }[] = [
             ...neighbours.map((row) => ({ sequence: row.sequence, text: row.text, row })),
             ...incoming.map((segment) => ({ sequence: segment.sequence, text: segment.text, segment })),
           ].sort((a, b) => a.sequence - b.sequence);
-          const results = redactor.redactTranscript(parts.map((part) => ({ text: part.text, stored: 'row' in part })));
-          for (const [position, part] of parts.entries()) {
+          const results = redactor.redactTranscript(parts.map((part) => ({ text: part.text, stored: part.row !== undefined })));
+          for (const [position, { row, segment }] of parts.entries()) {
             const result = results[position];
             redactions += result.counts.ssn + result.counts.paymentCard + result.counts.pattern;
-            if ('segment' in part && part.segment) fresh.push(newSegment(scope, interactionId, part.segment, result));
-            else if ('row' in part && part.row && result.changed) await rewriteSegment(scope, part.row, result);
+            if (segment) fresh.push(newSegment(scope, interactionId, segment, result));
+            else if (row && result.changed) await rewriteSegment(scope, row, result);
           }
           await repo.saveMany(fresh);
         }
