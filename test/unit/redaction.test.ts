@@ -258,6 +258,9 @@ describe('ordinary text', () => {
     'Tracking 1Z 999 AA1 01 2345 6784, flight BA 117, room 1204.',
     'Count with me: 1, 2, 3, 4, 5.',
     'Zip 94105-1234, extension 4321, PIN hint: my dog.',
+    'اتصل بي على ٠١٢٣ ٤٥٦ ٧٨٩٠ بعد الساعة ١٠:٣٠', // other scripts' digits are kept as written
+    'क्‍ष और ज़्‌ञ: फ़ोन ९८७६५४३२१०', // joiners inside words are kept
+    'Ｆｕｌｌ ｗｉｄｔｈ ｔｅｘｔ ｉｓ ｋｅｐｔ, ① ② ③',
   ])('leaves %j alone', (text) => {
     expect(redact(text)).toEqual({ text, counts: { ssn: 0, paymentCard: 0, pattern: 0 } });
   });
