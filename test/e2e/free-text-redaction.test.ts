@@ -57,6 +57,13 @@ describe('consent proof', () => {
     expectClean(await world.stack.subgraphs.consent.dataSource.getRepository(ConsentRecord).find());
   });
 
+  it('redacts them in the reason given for an opt-out', async () => {
+    const OPT_OUT = 'mutation($id: ID!, $reason: String) { optOutOfContact(endUserId: $id, channel: SMS, source: API, reason: $reason) { reason } }';
+    const response = await gql(OPT_OUT, { id: world.acme.endUserIds[4], reason: `caller gave card ${CARD_DISGUISES[0]} and ssn ${SSN_DISGUISES[2]}` });
+    expect(response.data.optOutOfContact.reason).toBe('caller gave card [CARD REDACTED] and ssn [SSN REDACTED]');
+    expectClean(await world.stack.subgraphs.consent.dataSource.query('SELECT * FROM contact_opt_outs'));
+  });
+
   it('redacts them in cookie consent sent by the widget', async () => {
     const key = (await gql('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
     await gql('mutation($o: [String!]!) { updateWidgetOrigins(origins: $o) { origins } }', { o: [ORIGIN] });

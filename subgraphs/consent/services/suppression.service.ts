@@ -1,5 +1,6 @@
 import { Channel } from '../../shared/channel';
 import { pageRequest, type Page } from '../../shared/pagination';
+import { redactToFit } from '../../shared/sensitive-numbers';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
@@ -22,7 +23,8 @@ export class SuppressionService {
     const optOuts = this.scope.repo(ContactOptOut);
     const existing = await optOuts.findOne({ endUserId, channel });
     if (existing) return existing;
-    return optOuts.save(optOuts.create({ endUserId, channel, source, reason, optedOutAt: new Date() }));
+    // Free text: an SSN or card number quoted in it is redacted.
+    return optOuts.save(optOuts.create({ endUserId, channel, source, reason: reason ? redactToFit(reason, 200) : null, optedOutAt: new Date() }));
   }
 
   /** An objection: every channel opted out at once, or none. */
