@@ -14,8 +14,7 @@ import { ServiceContextSigner, type RequestClaims } from '../subgraphs/shared/au
 import { ServiceClient } from '../subgraphs/shared/service-client';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
 import { SubgraphContext } from '../subgraphs/shared/context';
-import { Keyring } from '../subgraphs/shared/crypto/keyring';
-import type { MasterKeyProvider } from '../subgraphs/shared/crypto/master-keys';
+import type { Keyring } from '../subgraphs/shared/crypto/keyring';
 
 /**
  * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost
@@ -33,11 +32,10 @@ async function listen(app: express.Express): Promise<{ server: http.Server; url:
 }
 
 /** The four subgraphs without shield or signed contexts; they take the claims from a plain header. */
-export async function startBypassedSubgraphs(dataSources: Record<SubgraphName, DataSource>, masterKeys: MasterKeyProvider) {
+export async function startBypassedSubgraphs(dataSources: Record<SubgraphName, DataSource>, keyrings: Record<SubgraphName, Keyring>) {
   const events = new LocalAccessEvents();
   const closers: (() => Promise<unknown>)[] = [];
   const urls = {} as Record<SubgraphName, string>;
-  const keyrings = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, new Keyring(dataSources[n], masterKeys)])) as Record<SubgraphName, Keyring>;
   for (const name of SUBGRAPH_NAMES) {
     // No service links in the twin: the benchmarked operations make no service calls.
     const noServices = new ServiceClient(new ServiceContextSigner(name, new Map()), urls, silent);

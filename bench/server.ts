@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadGatewayConfig } from '../gateway/config';
 import { signDevToken } from '../gateway/auth/dev-issuer';
-import { seedDemoData, type DataSources } from '../scripts/seed';
+import { seedDemoData, type DataSources, type Keyrings } from '../scripts/seed';
 import { subgraphs } from '../subgraphs';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
 import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
-import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
+import { createSubgraphServer, openKeyring, type SubgraphServer } from '../subgraphs/shared/server';
 import { startBypassedSubgraphs } from './bypassed-stack';
 import { seedBulkTenant } from './bulk-tenant';
 import { loadBenchConfig } from './config';
@@ -38,10 +38,11 @@ async function main(): Promise<void> {
     const { entities, migrations } = subgraphs[name];
     sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: subgraphConfig.databaseUrl, dataDir: subgraphConfig.dataDir });
   }
-  const keys = await masterKeys(subgraphConfig);
-  await seedDemoData(sources, keys, bench.endUsersPerTenant);
+  const keyrings = {} as Keyrings;
+  for (const name of SUBGRAPH_NAMES) keyrings[name] = await openKeyring(subgraphs[name], sources[name], subgraphConfig);
+  await seedDemoData(sources, keyrings, bench.endUsersPerTenant);
   const seededAt = Date.now();
-  if (bench.lookupEndUsers > 0) await seedBulkTenant(sources.identity, keys, bench.lookupEndUsers);
+  if (bench.lookupEndUsers > 0) await seedBulkTenant(sources.identity, keyrings.identity, bench.lookupEndUsers);
   const bulkSeedSeconds = (Date.now() - seededAt) / 1000;
 
   const servers: SubgraphServer[] = [];
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     clientIp: '127.0.0.1',
     accessPolicy: { mode: 'EVERYONE' as const, cidrs: [] },
   };
-  const bypassed = await startBypassedSubgraphs(sources, keys);
+  const bypassed = await startBypassedSubgraphs(sources, keyrings);
   const bulkToken = await signDevToken(devKeys.accessToken.privateJwk, {
     issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-bulk-agent', tenant: 'bulk', roles: ['agent'],
   });
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((s) => s.close()));
     if (subgraphConfig.databaseUrl) await Promise.all(Object.values(sources).map((s) => s.dropDatabase()));
     await Promise.all(Object.values(sources).map((s) => s.destroy()));
+    await Promise.all(Object.values(keyrings).map((k) => k.keyStore?.destroy()));
     fs.rmSync(root, { recursive: true, force: true });
     process.exit(0);
   });

@@ -71,6 +71,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   }
   const ttl = Number(env.ACCESS_CACHE_TTL_MS ?? 5000);
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 60_000) throw new ConfigError('ACCESS_CACHE_TTL_MS must be 0-60000');
+  // A revocation must hold from the next request at every instance: a cache needs the shared store
+  // identity bumps access versions in.
+  if (production && ttl > 0 && !env.REDIS_URL) {
+    throw new ConfigError('The access cache needs REDIS_URL in production (so revocations reach every gateway at once); set REDIS_URL, or ACCESS_CACHE_TTL_MS=0 to turn the cache off');
+  }
   return {
     production,
     host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),

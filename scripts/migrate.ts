@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
-import { migratedDataSource } from './migrations';
+import { subgraphs } from '../subgraphs';
+import { migratedDataSource, migratedKeyStore } from './migrations';
 
 /** `npm run db:migrate`: creates each subgraph's database if missing and applies pending migrations. */
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   for (const name of SUBGRAPH_NAMES) {
     const dataSource = await migratedDataSource(name, databaseUrl);
     await dataSource.destroy();
+    if (subgraphs[name].subjectKeys) await (await migratedKeyStore(name, databaseUrl)).destroy();
     process.stdout.write(`${name}: up to date\n`);
   }
 }

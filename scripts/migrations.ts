@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
 import type { SubgraphName } from '../subgraphs/shared/config';
+import { openKeyStore } from '../subgraphs/shared/crypto/key-store';
 import { buildDataSource, ensureMysqlDatabase } from '../subgraphs/shared/data-source';
 
 /** SQL that would bring the database to the entities; empty when migrations and entities agree. */
@@ -29,6 +30,11 @@ export async function migratedDataSource(name: SubgraphName, databaseUrl: string
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
+}
+
+/** Opens a subgraph's MySQL key store (its `_keys` database) with its migrations applied. */
+export function migratedKeyStore(name: SubgraphName, databaseUrl: string): Promise<DataSource> {
+  return openKeyStore({ subgraph: name, databaseUrl, dataDir: '' });
 }
 
 const quote = (sql: string) => '`' + sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';

@@ -3,14 +3,16 @@ import { interactionsSubgraph } from '../subgraphs/interactions/schema';
 import { RetentionService } from '../subgraphs/interactions/services/retention.service';
 import { loadSubgraphConfig } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
+import { openKeyring } from '../subgraphs/shared/server';
 
 /** `npm run purge`: deletes transcript segments past each tenant's retention period and prints what went. */
 async function main(): Promise<void> {
   const config = loadSubgraphConfig();
   const { name, entities, migrations } = interactionsSubgraph;
   const dataSource = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const keyring = await openKeyring(interactionsSubgraph, dataSource, config);
   try {
-    const results = await new RetentionService(dataSource).purgeAll();
+    const results = await new RetentionService(dataSource, keyring).purgeAll();
     for (const result of results) {
       process.stdout.write(
         `tenant ${result.tenantId}: ${result.segments} transcript segments purged (retention ${result.retentionDays} days, before ${result.cutoff.toISOString()})\n`,
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${results.reduce((sum, r) => sum + r.segments, 0)} transcript segments purged across ${results.length} tenants\n`);
   } finally {
+    await keyring.keyStore?.destroy();
     await dataSource.destroy();
   }
 }

@@ -1,18 +1,28 @@
 import 'reflect-metadata';
+import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
-import { loadSubgraphConfig } from '../subgraphs/shared/config';
-import { Keyring } from '../subgraphs/shared/crypto/keyring';
+import { backfillEndUserKeys } from '../subgraphs/identity/services/subject-key-backfill.service';
+import { backfillTranscriptKeys } from '../subgraphs/interactions/services/subject-key-backfill.service';
+import { loadSubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
+import type { Keyring } from '../subgraphs/shared/crypto/keyring';
 import { TenantDataKey } from '../subgraphs/shared/crypto/tenant-data-key.entity';
 import { openDataSource } from '../subgraphs/shared/data-source';
-import { masterKeys } from '../subgraphs/shared/server';
+import { openKeyring } from '../subgraphs/shared/server';
+
+/** Rows written before per-person keys, moved under them so that erasure shreds them too. */
+const BACKFILLS: Partial<Record<SubgraphName, (dataSource: DataSource, keyring: Keyring) => Promise<number>>> = {
+  identity: backfillEndUserKeys,
+  interactions: backfillTranscriptKeys,
+};
 
 /**
- * `npm run keys:rotate`: rewraps every tenant data key under the first key of MASTER_KEYS. Put the
- * new key first and keep the old ones listed until this has run; no row of data is rewritten.
+ * `npm run keys:rotate`: rewraps every tenant data key under the first key of MASTER_KEYS (put the
+ * new key first and keep the old ones listed until this has run; no row of data is rewritten), then
+ * moves any profile field or transcript text still under the tenant key or in clear under its
+ * person's own key (idempotent).
  */
 async function main(): Promise<void> {
   const config = loadSubgraphConfig();
-  const keys = await masterKeys(config);
   for (const module of Object.values(subgraphs).filter((m) => m.entities.includes(TenantDataKey))) {
     const dataSource = await openDataSource({
       subgraph: module.name,
@@ -21,10 +31,14 @@ async function main(): Promise<void> {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
     });
+    const keyring = await openKeyring(module, dataSource, config);
     try {
-      const rewrapped = await new Keyring(dataSource, keys).rotate();
-      process.stdout.write(`${module.name}: ${rewrapped} data keys rewrapped under master key ${keys.currentKeyId}\n`);
+      const rewrapped = await keyring.rotate();
+      process.stdout.write(`${module.name}: ${rewrapped} data keys rewrapped under the current master key\n`);
+      const backfill = BACKFILLS[module.name];
+      if (backfill) process.stdout.write(`${module.name}: ${await backfill(dataSource, keyring)} rows moved under per-person keys\n`);
     } finally {
+      await keyring.keyStore?.destroy();
       await dataSource.destroy();
     }
   }

@@ -2,22 +2,25 @@ import 'reflect-metadata';
 import { subgraphs } from '../subgraphs';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
-import { masterKeys } from '../subgraphs/shared/server';
-import { seedDemoData, type DataSources } from './seed';
+import { openKeyring } from '../subgraphs/shared/server';
+import { seedDemoData, type DataSources, type Keyrings } from './seed';
 
 /** `npm run db:seed`: migrates, then seeds acme and globex when the identity database has no tenant. */
 async function main(): Promise<void> {
   const config = loadSubgraphConfig();
   const sources = {} as DataSources;
+  const keyrings = {} as Keyrings;
   try {
     for (const name of SUBGRAPH_NAMES) {
       const { entities, migrations } = subgraphs[name];
       sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     }
-    const seeded = config.seed && (await seedDemoData(sources, await masterKeys(config)));
+    for (const name of SUBGRAPH_NAMES) keyrings[name] = await openKeyring(subgraphs[name], sources[name], config);
+    const seeded = config.seed && (await seedDemoData(sources, keyrings));
     process.stdout.write(seeded ? 'seeded demo tenants acme and globex\n' : 'nothing to seed\n');
   } finally {
     await Promise.all(Object.values(sources).map((source) => source.destroy()));
+    await Promise.all(Object.values(keyrings).map((keyring) => keyring.keyStore?.destroy()));
   }
 }
 

@@ -8,7 +8,7 @@ import { TenantScope } from '../subgraphs/shared/tenant-repository';
 import { EndUser, Gender, MaritalStatus } from '../subgraphs/identity/entities/end-user.entity';
 import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedFields } from '../subgraphs/identity/services/end-user-codec';
 import { Keyring } from '../subgraphs/shared/crypto/keyring';
-import type { MasterKeyProvider } from '../subgraphs/shared/crypto/master-keys';
+import { sealSegment } from '../subgraphs/interactions/services/transcript-cipher';
 import { AccessMode, Deployment, Tenant, TenantStatus } from '../subgraphs/identity/entities/tenant.entity';
 import { Channel, Direction, Interaction } from '../subgraphs/interactions/entities/interaction.entity';
 import { Speaker, TranscriptSegment } from '../subgraphs/interactions/entities/transcript-segment.entity';
@@ -48,11 +48,11 @@ function random(seed: number) {
 }
 
 export type DataSources = Record<SubgraphName, DataSource>;
+/** Each subgraph's keyring (identity's and interactions' with their key stores). */
+export type Keyrings = Record<SubgraphName, Keyring>;
 
 /** Seeds the demo tenants when identity holds no tenant yet; returns whether it did. */
-export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyProvider, endUsersPerTenant = 50): Promise<boolean> {
-  const keyring = new Keyring(sources.identity, masterKeys);
-  const crmKeyring = new Keyring(sources.crm, masterKeys);
+export async function seedDemoData(sources: DataSources, keyrings: Keyrings, endUsersPerTenant = 50): Promise<boolean> {
   const tenants = sources.identity.getRepository(Tenant);
   if ((await tenants.count()) > 0) return false;
   for (const [index, demo] of DEMO_TENANTS.entries()) {
@@ -73,12 +73,17 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
     const scope = (name: SubgraphName) => TenantScope.of(sources[name], tenant.id);
 
     const people = scope('identity').repo(EndUser);
-    const codec = new EndUserCodec(await keyring.cipherFor(tenant.id));
-    const endUsers = Array.from({ length: endUsersPerTenant }, (_, n) => {
+    const tenantCipher = await keyrings.identity.cipherFor(tenant.id);
+    const personKeys = keyrings.identity.subjects(tenant.id);
+    const endUsers: EndUser[] = [];
+    for (let n = 0; n < endUsersPerTenant; n++) {
       const [firstName, lastName] = [pick(FIRST), pick(LAST)];
       const [city, region, country] = pick(CITIES);
-      const row = people.create({ firstName, lastName, dataRegion: demo.region, externalRef: `${demo.slug}-crm-${1000 + n}` });
+      const row = people.create({ dataRegion: demo.region, externalRef: `${demo.slug}-crm-${1000 + n}` });
+      const codec = await EndUserCodec.forRow(personKeys, tenantCipher, row, true);
       const fields: EncryptedFields = {
+        firstName,
+        lastName,
         email: `${firstName}.${lastName}.${n}@${demo.slug}.example`.toLowerCase(),
         phone: demoPhone(index, n),
         address: { line1: `${n + 1} Main Street`, line2: null, city, region, postalCode: `${10000 + n}`, country },
@@ -89,15 +94,17 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
         geolocation: n % 3 === 0 ? { latitude: 40 + next(), longitude: -74 - next(), accuracy: 25, capturedAt: new Date() } : null,
       };
       for (const field of ENCRYPTED_FIELDS) codec.write(row, field, fields[field] as never);
-      return row;
-    });
+      endUsers.push(row);
+    }
     await people.saveMany(endUsers);
 
     const interactions = scope('interactions').repo(Interaction);
     const segments = scope('interactions').repo(TranscriptSegment);
     const interactionRows: Interaction[] = [];
     const segmentRows: TranscriptSegment[] = [];
+    const transcriptKeys = keyrings.interactions.subjects(tenant.id);
     for (const endUser of endUsers) {
+      const cipher = await transcriptKeys.cipherForWrite(endUser.id);
       for (let i = 0; i < 1 + Math.floor(next() * 3); i++) {
         const startedAt = new Date(Date.now() - Math.floor(next() * 30 * 86_400_000));
         const interaction = interactions.create({
@@ -113,13 +120,16 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
         interactionRows.push(interaction);
         LINES.forEach((text, sequence) =>
           segmentRows.push(
-            segments.create({
-              interactionId: interaction.id,
-              sequence: sequence + 1,
-              speaker: sequence % 2 === 0 ? Speaker.END_USER : Speaker.AGENT,
+            sealSegment(
+              cipher,
+              segments.create({
+                interactionId: interaction.id,
+                sequence: sequence + 1,
+                speaker: sequence % 2 === 0 ? Speaker.END_USER : Speaker.AGENT,
+                occurredAt: new Date(startedAt.getTime() + sequence * 15_000),
+              }),
               text,
-              occurredAt: new Date(startedAt.getTime() + sequence * 15_000),
-            }),
+            ),
           ),
         );
       }
@@ -169,7 +179,7 @@ export async function seedDemoData(sources: DataSources, masterKeys: MasterKeyPr
       lastError: null,
       lastErrorAt: null,
     });
-    sealCredentials(await crmKeyring.cipherFor(tenant.id), connectionRow, index === 0 ? FAKE_CREDENTIALS.hubspot : FAKE_CREDENTIALS.salesforce);
+    sealCredentials(await keyrings.crm.cipherFor(tenant.id), connectionRow, index === 0 ? FAKE_CREDENTIALS.hubspot : FAKE_CREDENTIALS.salesforce);
     const connection = await connections.save(connectionRow);
     const links = scope('crm').repo(CrmLink);
     await links.saveMany(

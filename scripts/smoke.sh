@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Starts the stack as a newcomer would (npm start on a fresh data folder), asks for a token, and
+# Starts the stack as a newcomer would (npm start on a built tree and a fresh data folder), asks for a token, and
 # queries one end-user across all four subgraphs through the gateway. Prints the start-up time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 export DATA_DIR="$work/data" KEYS_DIR="$work/keys" PORT="${SMOKE_PORT:-4100}" LOG_LEVEL=warn
-export IDENTITY_PORT=4101 INTERACTIONS_PORT=4102 CONSENT_PORT=4103 CRM_PORT=4104
-npm run -s build
+export IDENTITY_PORT=$((PORT + 1)) INTERACTIONS_PORT=$((PORT + 2)) CONSENT_PORT=$((PORT + 3)) CRM_PORT=$((PORT + 4))
+node scripts/ensure-built.js
+# Timed from `npm start` on a built tree, as a user runs it; its own process group, so the whole
+# tree (npm and the servers) is stopped at the end.
 started=$(date +%s%N)
-node dist/scripts/start.js > "$work/start.log" 2>&1 &
+setsid npm start > "$work/start.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill -- -$pid 2>/dev/null || true; rm -rf "$work"' EXIT
 token=$(npm run -s token -- --tenant acme --roles admin)
 query='{"query":"{ endUsers(first: 1) { edges { node { id email interactions(first: 1) { edges { node { channel } } } consents(first: 1) { edges { node { purpose } } } crmLinks(first: 1) { edges { node { externalId } } } } } } }"}'
 for _ in $(seq 1 300); do

@@ -3,8 +3,8 @@ import { createGatewayServer, type GatewayServer } from '../gateway/server';
 import type { GatewayConfig } from '../gateway/config';
 import { subgraphs } from '../subgraphs';
 import { defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
-import { createSubgraphServer, masterKeys, type SubgraphServer } from '../subgraphs/shared/server';
-import { seedDemoData, type DataSources } from './seed';
+import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
+import { seedDemoData, type DataSources, type Keyrings } from './seed';
 
 export interface Stack {
   gateway: GatewayServer;
@@ -46,7 +46,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       (options.seed ?? subgraphConfig.seed) &&
       (await seedDemoData(
         Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].dataSource])) as DataSources,
-        await masterKeys(subgraphConfig),
+        Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].keyring])) as Keyrings,
         options.seedEndUsers,
       ));
     for (const name of SUBGRAPH_NAMES) {

@@ -25,52 +25,54 @@ const PRINCIPAL_PATH = '/principal';
 const CLIENT_CREDENTIALS_PATH = '/client-credentials';
 const WIDGET_KEY_PATH = '/widget-key';
 
+/** Identity names the store it bumps access versions in with each answer. */
+interface Announced {
+  channel?: string;
+}
+
+interface Entry<T> {
+  expires: number;
+  /** The version read before the answer was asked for: a change committed meanwhile bumps past it. */
+  version: string;
+  value: T;
+}
+
 /**
  * Asks the identity subgraph whether a tenant is live, what it allows, and whether a principal
- * may act for it. Answers are cached briefly and dropped as soon as identity announces a change
- * for that tenant, so a revocation or policy change applies from the next request.
+ * may act for it. An answer is reused only while the tenant's access version (read on every
+ * request, see AccessEvents) is the one it was fetched at, for at most the TTL, and only when
+ * identity bumps versions in the store this gateway reads: so a revocation or policy change holds
+ * from the next request at every gateway. Without a shared store (a gateway in its own process
+ * and no Redis) nothing is reused and every request asks identity.
  */
 export class PrincipalDirectory {
-  private readonly cache = new Map<string, { expires: number; value: Promise<PrincipalAccess> }>();
-  private readonly widgets = new Map<string, { expires: number; value: Promise<WidgetAccess>; slug?: string }>();
+  private readonly cache = new Map<string, Entry<PrincipalAccess>>();
+  private readonly widgets = new Map<string, Entry<WidgetAccess>>();
   private readonly baseUrl: string;
-  private readonly unsubscribe: () => void;
 
   constructor(
     identityGraphqlUrl: string,
     private readonly signer: ContextSigner,
     private readonly ttlMs: number,
-    events: AccessEvents,
+    private readonly events: AccessEvents,
   ) {
     this.baseUrl = identityGraphqlUrl.replace(/\/graphql\/?$/, '') + '/internal';
-    this.unsubscribe = events.subscribe((slug) => this.forget(slug));
   }
 
-  lookup(tenant: string, kind: string, subject: string, requestId: string): Promise<PrincipalAccess> {
+  async lookup(tenant: string, kind: string, subject: string, requestId: string): Promise<PrincipalAccess> {
     const key = JSON.stringify([tenant, kind, subject]);
-    const now = Date.now();
-    const hit = this.cache.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    const value = this.call<PrincipalAccess>(PRINCIPAL_PATH, { tenant, kind, subject }, requestId);
-    this.cache.set(key, { expires: now + this.ttlMs, value });
-    value.catch(() => this.cache.delete(key));
-    if (this.cache.size > 50_000) this.cache.delete(this.cache.keys().next().value!);
-    return value;
+    const versions = this.ttlMs > 0 ? await this.events.versions(tenant) : null;
+    return this.cached(this.cache, key, versions?.tenant, 50_000, () =>
+      this.call<PrincipalAccess & Announced>(PRINCIPAL_PATH, { tenant, kind, subject }, requestId).then(({ channel, ...value }) => ({ value, channel })),
+    );
   }
 
-  /** Cached like principals; dropped when identity announces a change for the key's tenant (rotation included). */
-  widget(key: string, requestId: string): Promise<WidgetAccess> {
-    const now = Date.now();
-    const hit = this.widgets.get(key);
-    if (hit && hit.expires > now) return hit.value;
-    const entry: { expires: number; value: Promise<WidgetAccess>; slug?: string } = {
-      expires: now + this.ttlMs,
-      value: this.call<{ widget: WidgetAccess }>(WIDGET_KEY_PATH, { key }, requestId).then(({ widget }) => widget),
-    };
-    this.widgets.set(key, entry);
-    entry.value.then((widget) => (entry.slug = widget?.tenant.slug), () => this.widgets.delete(key));
-    if (this.widgets.size > 10_000) this.widgets.delete(this.widgets.keys().next().value!);
-    return entry.value;
+  /** Cached like principals, at the version of every tenant (the key's tenant is known only from the answer). */
+  async widget(key: string, requestId: string): Promise<WidgetAccess> {
+    const versions = this.ttlMs > 0 ? await this.events.versions(null) : null;
+    return this.cached(this.widgets, key, versions?.all, 10_000, () =>
+      this.call<{ widget: WidgetAccess } & Announced>(WIDGET_KEY_PATH, { key }, requestId).then(({ widget, channel }) => ({ value: widget, channel })),
+    );
   }
 
   async verifyClient(clientId: string, clientSecret: string, requestId: string) {
@@ -82,17 +84,24 @@ export class PrincipalDirectory {
     return client;
   }
 
-  /** Drops every cached answer for a tenant. */
-  forget(slug: string): void {
-    for (const key of this.cache.keys()) if ((JSON.parse(key) as string[])[0] === slug) this.cache.delete(key);
-    // A rotated key's old entry names the tenant; an unknown key's (no tenant) may now be valid.
-    for (const [key, entry] of this.widgets) if (entry.slug === slug || entry.slug === undefined) this.widgets.delete(key);
-  }
-
   close(): void {
-    this.unsubscribe();
     this.cache.clear();
     this.widgets.clear();
+  }
+
+  /** `version` undefined: versions cannot be read, or caching is off; the answer is not kept. */
+  private async cached<T>(map: Map<string, Entry<T>>, key: string, version: string | undefined, max: number, ask: () => Promise<{ value: T } & Announced>): Promise<T> {
+    const now = Date.now();
+    const hit = map.get(key);
+    if (version !== undefined && hit && hit.version === version && hit.expires > now) return hit.value;
+    const { value, channel } = await ask();
+    // Kept only once identity has said it bumps versions where this gateway reads them; until
+    // then no request shares another's answer.
+    if (version !== undefined && channel === this.events.channel) {
+      map.set(key, { expires: now + this.ttlMs, version, value });
+      if (map.size > max) map.delete(map.keys().next().value!);
+    }
+    return value;
   }
 
   private async call<T>(path: string, body: Record<string, string>, requestId: string): Promise<T> {

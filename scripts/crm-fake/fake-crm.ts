@@ -28,7 +28,13 @@ export const FAKE_CREDENTIALS: FakeCredentials = {
 
 export const SALESFORCE_API_VERSION = 'v59.0';
 
-export type FakeMode = { kind: 'up' } | { kind: 'down' } | { kind: 'slow'; delayMs: number } | { kind: 'flaky'; failures: number };
+export type FakeMode =
+  | { kind: 'up' }
+  | { kind: 'down' }
+  | { kind: 'slow'; delayMs: number }
+  | { kind: 'flaky'; failures: number }
+  /** Answers every call with a redirect to `location` (a CRM trying to lead a client elsewhere). */
+  | { kind: 'redirect'; location: string; status?: number };
 
 export interface HubSpotContact {
   id: string;
@@ -205,6 +211,7 @@ export async function startFakeCrm(options: FakeCrmOptions = {}): Promise<FakeCr
     counts[provider].push(`${req.method} ${req.path}`);
     const mode = modes[provider];
     if (mode.kind === 'down') return void res.status(503).json({ message: 'Service Unavailable' });
+    if (mode.kind === 'redirect') return void res.redirect(mode.status ?? 307, mode.location);
     if (mode.kind === 'flaky' && mode.failures > 0) {
       mode.failures -= 1;
       return void res.status(502).json({ message: 'Bad Gateway' });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ErasedEndUser } from '../shared/erased-end-user.entity';
 import { endUserStubReference } from '../shared/end-user-reference';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
@@ -31,6 +32,7 @@ export const consentSubgraph: SubgraphModule = {
     SubProcessor,
     SubProcessorNotice,
     TenantDataKey,
+    ErasedEndUser,
   ],
   migrations: consentMigrations,
   permissions,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ErasedEndUser } from '../shared/erased-end-user.entity';
 import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
 import { endUserStubReference } from '../shared/end-user-reference';
 import { buildFederatedSchema } from '../shared/federation';
@@ -13,7 +14,7 @@ import { CrmRecordEdgeResolver, CrmResolver, EndUserCrm, EndUserCrmResolver } fr
 export const crmSubgraph: SubgraphModule = {
   name: 'crm',
   // Tenant data keys encrypt the connections' credentials.
-  entities: [CrmConnection, CrmLink, TenantDataKey],
+  entities: [CrmConnection, CrmLink, TenantDataKey, ErasedEndUser],
   migrations: crmMigrations,
   permissions,
   buildSchema() {

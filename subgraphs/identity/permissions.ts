@@ -1,10 +1,19 @@
 import { shield } from 'graphql-shield';
-import { allow, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../shared/auth/rules';
+import { allow, and, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../shared/auth/rules';
 
 const tenantAdmin = can('tenant:admin');
 const readsProfiles = can('profiles:read');
 const managesPrivacy = can('privacy:manage');
 const fromCrm = fromSubgraph('crm');
+/**
+ * The access export is assembled over service links, which answer identity, not the caller: so the
+ * caller must hold the scope of every section it hands out (profile with whole PII, audit trail,
+ * transcripts, consent, CRM records), not only privacy:manage.
+ */
+export const ACCESS_EXPORT_SCOPES = ['privacy:manage', 'profiles:read', 'pii:read', 'audit:read', 'transcripts:read', 'consent:read', 'crm:read'] as const;
+const exportsEverything = and(...ACCESS_EXPORT_SCOPES.map(can));
+/** Subgraphs that write about end-users ask first whether each one may be written about. */
+const fromWriters = fromSubgraph('interactions', 'consent', 'crm');
 
 export const permissions = shield(
   {
@@ -19,10 +28,11 @@ export const permissions = shield(
       apiClients: tenantAdmin,
       privacyRequests: managesPrivacy,
       privacyRequest: managesPrivacy,
-      privacyAccessExport: managesPrivacy,
+      privacyAccessExport: exportsEverything,
       legalHolds: managesPrivacy,
       disclosures: managesPrivacy,
       endUserForCrm: fromCrm,
+      endUserStates: fromWriters,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
@@ -81,6 +91,7 @@ export const permissions = shield(
     DisclosureConnection: managesPrivacy,
     DisclosureEdge: managesPrivacy,
     CrmProfile: fromCrm,
+    EndUserState: fromWriters,
     PageInfo: allow,
     _Service: isGatewayService,
   },

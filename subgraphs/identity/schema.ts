@@ -12,6 +12,7 @@ import { TenantResolver } from './resolvers/tenant.resolver';
 import { internalRoutes } from './resolvers/internal.routes';
 import { PrincipalResolver } from './resolvers/principal.resolver';
 import { CrmProfileResolver } from './resolvers/crm-profile.resolver';
+import { EndUserStateResolver } from './resolvers/end-user-state.resolver';
 import { ApiClient } from './entities/api-client.entity';
 import { Operator } from './entities/operator.entity';
 import { AuditEvent } from './entities/audit-event.entity';
@@ -28,10 +29,11 @@ export const identitySubgraph: SubgraphModule = {
   entities: [Tenant, EndUser, Operator, ApiClient, AuditEvent, TenantDataKey, PrivacyRequest, PrivacyTask, LegalHold, Disclosure],
   plugins: [sensitiveReadAudit],
   migrations: identityMigrations,
+  subjectKeys: true,
   permissions,
   buildSchema() {
     return buildFederatedSchema(
-      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver, PrivacyResolver, LegalResolver, CrmProfileResolver], validate: { forbidUnknownValues: false } },
+      { resolvers: [TenantResolver, EndUserResolver, PrincipalResolver, PrivacyResolver, LegalResolver, CrmProfileResolver, EndUserStateResolver], validate: { forbidUnknownValues: false } },
       endUserReference,
     );
   },

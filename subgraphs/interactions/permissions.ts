@@ -36,6 +36,8 @@ export const permissions = shield(
     TranscriptAppendResult: writesTranscripts,
     InteractionMetrics: readsMetrics,
     InteractionMetricGroup: readsMetrics,
+    MetricsPrivacy: readsMetrics,
+    MetricNoise: readsMetrics,
     InteractionSettings: tenantAdmin,
     RedactionPatternSetting: tenantAdmin,
     PageInfo: allow,

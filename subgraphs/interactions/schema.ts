@@ -1,9 +1,13 @@
 import 'reflect-metadata';
+import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
+import { ErasedEndUser } from '../shared/erased-end-user.entity';
 import { buildFederatedSchema } from '../shared/federation';
 import type { SubgraphModule } from '../shared/server';
 import { Interaction } from './entities/interaction.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
 import { InteractionSettings } from './entities/interaction-settings.entity';
+import { MetricCell } from './entities/metric-cell.entity';
+import { MetricRelease } from './entities/metric-release.entity';
 import { interactionsMigrations } from './migrations';
 import { permissions } from './permissions';
 import { interactionReferences } from './resolvers/interaction.reference';
@@ -19,8 +23,9 @@ import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
   name: 'interactions',
-  entities: [Interaction, TranscriptSegment, InteractionSettings],
+  entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell, ErasedEndUser],
   migrations: interactionsMigrations,
+  subjectKeys: true,
   permissions,
   buildSchema() {
     return buildFederatedSchema(

@@ -1,63 +1,90 @@
-import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import { DomainError } from './errors';
 
-const CHANNEL = 'cx:access-changed';
+const VERSION_KEY = 'cx:access-version:';
+/** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
+const ALL_KEY = `${VERSION_KEY}*`;
+/** A version read or bump that takes longer is given up: the gateway then asks identity itself. */
+const REDIS_DEADLINE_MS = 500;
+
+export interface AccessVersions {
+  tenant: string;
+  all: string;
+}
 
 /**
- * Announces that a tenant's access (policy, operators, API clients) changed, so every gateway
- * drops what it cached for that tenant before the next request.
+ * Versions of each tenant's access (status, policy, operators, API clients, widget key). Identity
+ * bumps a tenant's version after the change is committed and before the mutation answers; every
+ * gateway reads it on every request and reuses a cached answer only if it was fetched at the
+ * version it reads now. So a change holds from the next request at every gateway, with nothing
+ * in flight to wait for (pub/sub delivery is asynchronous; this is not).
  */
 export interface AccessEvents {
+  /**
+   * Names the store the versions live in. A gateway caches an answer only when identity bumps
+   * versions in the same store it reads them from (see PrincipalDirectory).
+   */
+  readonly channel: string;
+  /** Resolves once the bump is visible to every reader; UNAVAILABLE when it could not be made. */
   publish(tenantSlug: string): Promise<void>;
-  subscribe(listener: (tenantSlug: string) => void): () => void;
+  /** The current versions; null when they cannot be read (nothing cached may then be trusted). */
+  versions(tenantSlug: string | null): Promise<AccessVersions | null>;
   close(): Promise<void>;
 }
 
-/** Within one process (`npm start`, tests). */
+/** Within one process (`npm start`, tests): a counter per tenant, bumped synchronously. */
 export class LocalAccessEvents implements AccessEvents {
-  private readonly emitter = new EventEmitter().setMaxListeners(100);
+  readonly channel = `local:${randomUUID()}`;
+  private readonly counters = new Map<string, number>();
+  private all = 0;
 
   async publish(tenantSlug: string): Promise<void> {
-    this.emitter.emit(CHANNEL, tenantSlug);
+    this.counters.set(tenantSlug, (this.counters.get(tenantSlug) ?? 0) + 1);
+    this.all += 1;
   }
 
-  subscribe(listener: (tenantSlug: string) => void): () => void {
-    this.emitter.on(CHANNEL, listener);
-    return () => this.emitter.off(CHANNEL, listener);
+  async versions(tenantSlug: string | null): Promise<AccessVersions> {
+    return { tenant: String(tenantSlug === null ? 0 : (this.counters.get(tenantSlug) ?? 0)), all: String(this.all) };
   }
 
-  async close(): Promise<void> {
-    this.emitter.removeAllListeners();
-  }
+  async close(): Promise<void> {}
 }
 
-/** Across processes and hosts, through Redis pub/sub (`REDIS_URL`). */
+/** Across processes and hosts (`REDIS_URL`): INCR before the mutation answers, GET per request. */
 export class RedisAccessEvents implements AccessEvents {
-  private readonly publisher: Redis;
-  private subscriber?: Redis;
-  private readonly listeners = new Set<(tenantSlug: string) => void>();
+  readonly channel = 'redis';
+  private readonly redis: Redis;
 
-  constructor(private readonly url: string) {
-    this.publisher = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  constructor(url: string) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_DEADLINE_MS });
+    // Errors surface on the commands; the client reconnects by itself.
+    this.redis.on('error', () => undefined);
   }
 
   async publish(tenantSlug: string): Promise<void> {
-    await this.publisher.publish(CHANNEL, tenantSlug);
+    try {
+      const results = await this.redis.multi().incr(VERSION_KEY + tenantSlug).incr(ALL_KEY).exec();
+      if (!results || results.some(([error]) => error)) throw new Error('INCR failed');
+    } catch {
+      // The change is saved; a gateway that cannot read versions either asks identity every time.
+      throw new DomainError('UNAVAILABLE', 'The change was saved but could not be announced to the gateways; repeat it');
+    }
   }
 
-  subscribe(listener: (tenantSlug: string) => void): () => void {
-    if (!this.subscriber) {
-      this.subscriber = new Redis(this.url);
-      void this.subscriber.subscribe(CHANNEL);
-      this.subscriber.on('message', (_channel: string, slug: string) => this.listeners.forEach((l) => l(slug)));
+  async versions(tenantSlug: string | null): Promise<AccessVersions | null> {
+    try {
+      const [tenant, all] = await this.redis.mget(tenantSlug === null ? ALL_KEY : VERSION_KEY + tenantSlug, ALL_KEY);
+      return { tenant: tenant ?? '0', all: all ?? '0' };
+    } catch {
+      return null;
     }
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
-    await Promise.all([this.publisher.quit(), this.subscriber?.quit()].map((quit) => quit?.catch(() => undefined)));
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    // Also stops reconnecting to a Redis that never answered.
+    this.redis.disconnect();
   }
 }
 

@@ -45,7 +45,7 @@ export interface CrmSettings {
   cacheTtlMs: number;
   /** Whether a connection may point at loopback, private or link-local addresses (the local fake CRM). */
   allowPrivateAddresses: boolean;
-  /** Hosts a connection may use even when private addresses are refused. */
+  /** `host:port` entries a connection may use even when private addresses are refused (a host alone: its scheme's default port). */
   allowedHosts: string[];
   /** Where `npm run crm:fake` listens. */
   fakePort: number;
@@ -132,7 +132,10 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
       cacheTtlMs: int(env, 'CRM_CACHE_TTL_MS', 5_000, 0, 300_000),
       allowPrivateAddresses: bool(env, 'CRM_ALLOW_PRIVATE_ADDRESSES', !production),
       fakePort: port(env, 'CRM_FAKE_PORT', 4010),
-      allowedHosts: (env.CRM_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+      allowedHosts: (env.CRM_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean).map((entry) => {
+        if (!/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(:\d{1,5})?$/.test(entry)) throw new ConfigError(`CRM_ALLOWED_HOSTS: "${entry}" is not host or host:port`);
+        return entry;
+      }),
     },
   };
 }

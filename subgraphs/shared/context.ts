@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { RequestClaims } from './auth/signed-context';
 import type { AccessEvents } from './access-events';
 import type { Keyring } from './crypto/keyring';
+import type { SubjectKeys } from './crypto/subject-keys';
 import { effectiveScopes, type Scope } from './auth/roles';
 import { forbidden } from './errors';
 import type { EntityTarget } from 'typeorm';
@@ -16,6 +17,7 @@ import type { SubgraphConfig, SubgraphName } from './config';
 /** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
 export class SubgraphContext {
   private tenantScope?: TenantScope;
+  private tenantSubjectKeys?: SubjectKeys;
   private scopes?: Set<Scope>;
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
@@ -58,6 +60,12 @@ export class SubgraphContext {
   get scope(): TenantScope {
     this.tenantScope ??= TenantScope.of(this.dataSource, this.tenantId);
     return this.tenantScope;
+  }
+
+  /** The tenant's per-person keys, batched for this request (one key-store read per page of people). */
+  get subjectKeys(): SubjectKeys {
+    this.tenantSubjectKeys ??= this.keyring.subjects(this.tenantId);
+    return this.tenantSubjectKeys;
   }
 
   /** Whether the caller holds a permission, derived here from the signed roles and scopes. */

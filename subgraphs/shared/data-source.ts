@@ -67,6 +67,8 @@ export function buildDataSource(settings: DataSourceSettings): DataSource {
       db.pragma('busy_timeout = 5000');
       // Standard for WAL: commits survive a crash of the process, only an OS crash may lose the last few.
       db.pragma('synchronous = NORMAL');
+      // Deleted rows are overwritten with zeros, so erased personal data does not linger in free pages.
+      db.pragma('secure_delete = ON');
     },
   });
 }
@@ -93,4 +95,13 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
   await dataSource.initialize();
   if (settings.databaseUrl) await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
+}
+
+/**
+ * After an erasure on SQLite: copies the WAL into the database and truncates it, so the erased
+ * rows' old page images (secure_delete zeroes the pages themselves) leave the -wal file too.
+ */
+export async function compactAfterErasure(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type !== 'better-sqlite3') return;
+  await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
 }

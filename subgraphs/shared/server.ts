@@ -16,6 +16,7 @@ import { SubgraphContext } from './context';
 import { openDataSource } from './data-source';
 import { accessEvents, type AccessEvents } from './access-events';
 import { Keyring } from './crypto/keyring';
+import { openKeyStore } from './crypto/key-store';
 import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
 import { createErrorFormatter } from './errors';
 import { createLogger } from './logger';
@@ -58,6 +59,8 @@ export interface SubgraphModule {
   /** Routes outside GraphQL (service-to-service calls), mounted before it and verified the same way. */
   routes?(router: express.Router, deps: RouteDeps): void;
   workers?: SubgraphWorker[];
+  /** Whether it keeps per-person keys (crypto-shredding) in a key store of its own. */
+  subjectKeys?: boolean;
 }
 
 export interface SubgraphServerOptions {
@@ -91,6 +94,14 @@ export async function serviceKeys(config: SubgraphConfig, name: SubgraphName): P
   return deriveServiceKeys(decodeSecret((await loadDevKeys(config.keysDir)).contextSecret, 'development context secret'), name);
 }
 
+/** The subgraph's keyring over its data source, with its key store opened when it keeps per-person keys. */
+export async function openKeyring(module: Pick<SubgraphModule, 'name' | 'subjectKeys'>, dataSource: DataSource, config: SubgraphConfig): Promise<Keyring> {
+  const keyStore = module.subjectKeys
+    ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+    : undefined;
+  return new Keyring(dataSource, await masterKeys(config), keyStore);
+}
+
 export class SubgraphServer {
   private httpServer?: http.Server;
 
@@ -99,6 +110,7 @@ export class SubgraphServer {
     readonly app: express.Express,
     readonly apollo: ApolloServer<SubgraphContext>,
     readonly dataSource: DataSource,
+    readonly keyring: Keyring,
     private readonly server: http.Server,
     private readonly ownsDataSource: boolean,
     private readonly ownedEvents?: AccessEvents,
@@ -121,6 +133,7 @@ export class SubgraphServer {
     await this.apollo.stop();
     if (this.httpServer?.listening) await new Promise((resolve) => this.httpServer!.close(resolve));
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (this.keyring.keyStore?.isInitialized) await this.keyring.keyStore.destroy();
     await this.ownedEvents?.close();
   }
 }
@@ -147,7 +160,7 @@ export async function createSubgraphServer(
   const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
-  const keyring = new Keyring(dataSource, await masterKeys(config));
+  const keyring = await openKeyring(module, dataSource, config);
 
   const app = express();
   app.disable('x-powered-by');
@@ -198,5 +211,5 @@ export async function createSubgraphServer(
   const workers = (module.workers ?? [])
     .map((worker) => worker.start({ dataSource, logger: logger.child({ worker: worker.name }), accessEvents: events, keyring, services, config }))
     .filter((worker): worker is { stop(): Promise<void> } => worker !== null);
-  return new SubgraphServer(module.name, app, apollo, dataSource, httpServer, !options.dataSource, ownedEvents, workers);
+  return new SubgraphServer(module.name, app, apollo, dataSource, keyring, httpServer, !options.dataSource, ownedEvents, workers);
 }

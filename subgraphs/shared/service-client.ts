@@ -17,6 +17,8 @@ import { DomainError } from './errors';
  */
 export const SERVICE_LINKS: readonly (readonly [SubgraphName, SubgraphName])[] = [
   ['interactions', 'consent'],
+  ['interactions', 'identity'],
+  ['consent', 'identity'],
   ['crm', 'consent'],
   ['crm', 'identity'],
   ['identity', 'interactions'],

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   In,
   MoreThan,
@@ -43,15 +44,6 @@ export class TenantRepository<T extends TenantOwnedEntity> {
 
   findById(id: string): Promise<T | null> {
     return this.findOne({ id } as FindOptionsWhere<T>);
-  }
-
-  /**
-   * In a transaction: reads the row and, on databases with row locks (MySQL/MariaDB), holds it until
-   * the transaction ends, so writers of one parent go one at a time. SQLite takes no row locks.
-   */
-  findByIdForUpdate(id: string): Promise<T | null> {
-    const locks = this.repository.manager.dataSource.options.type !== 'better-sqlite3';
-    return this.repository.findOne({ where: this.scoped({ id } as FindOptionsWhere<T>), ...(locks ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
   findByIds(ids: readonly string[]): Promise<T[]> {
@@ -113,22 +105,68 @@ export class TenantRepository<T extends TenantOwnedEntity> {
 
   async save(entity: T): Promise<T> {
     this.assertOwned(entity);
-    return this.repository.save(entity as DeepPartial<T>) as Promise<T>;
+    return this.write(() => this.repository.save(entity as DeepPartial<T>) as Promise<T>);
   }
 
   async saveMany(entities: T[]): Promise<T[]> {
     entities.forEach((entity) => this.assertOwned(entity));
-    return this.repository.save(entities as DeepPartial<T>[], { chunk: 200 }) as Promise<T[]>;
+    return this.write(() => this.repository.save(entities as DeepPartial<T>[], { chunk: 200 }) as Promise<T[]>);
   }
 
-  /** UPDATE … WHERE: a row deleted meanwhile stays deleted (unlike `save`); returns the rows changed. */
-  async update(where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<number> {
-    const result = await this.repository.update(this.scoped(where), values);
+  /**
+   * A write outside a transaction. On SQLite it waits for the transaction in flight (they share the
+   * one connection), so it is never swept into, and rolled back with, another request's transaction.
+   */
+  private write<R>(run: () => Promise<R>): Promise<R> {
+    const manager = this.repository.manager;
+    if (manager.queryRunner || isMysql(manager)) return run();
+    return serialized(manager.connection, run);
+  }
+
+  /**
+   * Rows read for writing in this transaction: on MySQL/MariaDB a locking read (FOR UPDATE, or
+   * FOR SHARE with `shared`), which sees the latest committed rows whatever the transaction's
+   * snapshot and locks the gap where a missing row would go; SQLite serializes writes instead.
+   */
+  findLocked(where: FindOptionsWhere<T>, options: { shared?: boolean } = {}): Promise<T[]> {
+    if (!isMysql(this.repository.manager)) return this.find({ where });
+    return this.repository.find({ where: this.scoped(where), lock: { mode: options.shared ? 'pessimistic_read' : 'pessimistic_write' } });
+  }
+
+  /**
+   * Changes existing rows only (`UPDATE … WHERE`): unlike save() it never inserts a row that was
+   * deleted meanwhile. Returns how many rows it changed; 0 means they are gone.
+   */
+  async update(where: FindOptionsWhere<T>, patch: QueryDeepPartialEntity<T>): Promise<number> {
+    const result = await this.write(() => this.repository.update(this.scoped(where), patch));
     return result.affected ?? 0;
   }
 
+  /**
+   * Writes an entity read earlier back to its row, every column but its keys, with `UPDATE … WHERE
+   * id`: returns false (and writes nothing) when the row is gone, where save() would insert it again.
+   */
+  async saveExisting(entity: T): Promise<boolean> {
+    this.assertOwned(entity);
+    const metadata = this.repository.metadata;
+    const patch: Record<string, unknown> = {};
+    for (const column of metadata.columns) {
+      if (column.isPrimary || column.isCreateDate || column.isUpdateDate || column.propertyName === 'tenantId' || column.isVirtual) continue;
+      const value = column.getEntityValue(entity);
+      if (value !== undefined) patch[column.propertyName] = value;
+    }
+    return (await this.update({ id: entity.id } as FindOptionsWhere<T>, patch as QueryDeepPartialEntity<T>)) > 0;
+  }
+
+  /** Inserts rows, skipping any that would repeat a unique key (INSERT IGNORE / OR IGNORE). */
+  async insertIgnoringDuplicates(entities: T[]): Promise<void> {
+    entities.forEach((entity) => this.assertOwned(entity));
+    if (entities.length === 0) return;
+    await this.write(() => this.repository.createQueryBuilder().insert().values(entities as QueryDeepPartialEntity<T>[]).orIgnore().execute());
+  }
+
   async delete(where: FindOptionsWhere<T>): Promise<number> {
-    const result = await this.repository.delete(this.scoped(where));
+    const result = await this.write(() => this.repository.delete(this.scoped(where)));
     return result.affected ?? 0;
   }
 
@@ -161,7 +199,51 @@ export class TenantScope {
     return new TenantRepository(this.manager.getRepository(entity), this.tenantId);
   }
 
+  /**
+   * A transaction. SQLite has one connection per process, on which TypeORM would interleave
+   * concurrent transactions (one becoming a savepoint of the other), so top-level ones take turns;
+   * on MySQL/MariaDB a transaction chosen as a deadlock victim is run again.
+   */
   transaction<R>(work: (scope: TenantScope) => Promise<R>): Promise<R> {
-    return this.manager.transaction((manager) => work(new TenantScope(manager, this.tenantId)));
+    const run = () => this.manager.transaction((manager) => work(new TenantScope(manager, this.tenantId)));
+    if (this.manager.queryRunner) return run();
+    if (!isMysql(this.manager)) return serialized(this.manager.connection, run);
+    return retryOnDeadlock(run);
   }
+}
+
+function isMysql(manager: EntityManager): boolean {
+  const type = manager.connection.options.type;
+  return type === 'mysql' || type === 'mariadb';
+}
+
+const DEADLOCK_ATTEMPTS = 4;
+
+/** ER_LOCK_DEADLOCK (1213): InnoDB rolled the whole transaction back, so running it again is safe. */
+export function isDeadlock(error: unknown): boolean {
+  const cause = (error as { driverError?: { errno?: number }; errno?: number } | null) ?? {};
+  return (cause.driverError?.errno ?? cause.errno) === 1213;
+}
+
+async function retryOnDeadlock<R>(run: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt * Math.random()));
+    }
+  }
+}
+
+const turns = new WeakMap<DataSource, Promise<unknown>>();
+const inTurn = new AsyncLocalStorage<DataSource>();
+
+/** One top-level transaction at a time per SQLite data source; re-entrant within the one holding the turn. */
+function serialized<R>(dataSource: DataSource, run: () => Promise<R>): Promise<R> {
+  if (inTurn.getStore() === dataSource) return run();
+  const previous = turns.get(dataSource) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(() => inTurn.run(dataSource, run));
+  turns.set(dataSource, mine.catch(() => undefined));
+  return mine;
 }

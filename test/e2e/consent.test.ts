@@ -166,7 +166,8 @@ describe('contact opt-outs', () => {
     const foreign = await gql('{ contactOptOuts { edges { node { endUserId } } } }', undefined, tokens.globex);
     expect(foreign.data.contactOptOuts.edges.map((e: any) => e.node.endUserId)).not.toContain(endUserId);
     const lift = 'mutation($e: ID!) { optBackIntoContact(endUserId: $e, channel: SMS) }';
-    expect((await gql(lift, { e: endUserId }, tokens.globex)).data.optBackIntoContact).toBe(false);
+    const foreignLift = await gql(lift, { e: endUserId }, tokens.globex);
+    expect(codes(foreignLift)).toEqual(['NOT_FOUND']);
     expect(await decide('SMS')).toEqual({ allowed: false, reason: 'OPTED_OUT' });
     // For globex's interactions, acme's suppression list does not exist.
     expect((await interactions.request('consent', world.globex, CONTACT, { e: endUserId, c: 'SMS' })).contactDecision.allowed).toBe(true);
@@ -204,9 +205,17 @@ describe('processing restriction', () => {
     for (const r of ['SERVICE_PROVIDER', 'THIRD_PARTY']) {
       expect((await crm.request('consent', world.acme, SHARING, { e: endUserId, r })).sharingDecision).toEqual({ allowed: false, reason: 'RESTRICTED' });
     }
+    // To an agent the restricted person is not there; an admin (who may see them) is told why.
     const refused = await record(endUserId, 'ANALYTICS', true);
-    expect(codes(refused)).toEqual(['FORBIDDEN']);
-    expect(refused.errors![0].message).toMatch(/restricted/);
+    expect(codes(refused)).toEqual(['NOT_FOUND']);
+    expect(refused.errors![0].message).not.toMatch(/restricted/);
+    const toAdmin = await gql(
+      'mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }',
+      { input: { endUserId, purpose: 'ANALYTICS', granted: true, source: 'AGENT' } },
+      tokens.admin,
+    );
+    expect(codes(toAdmin)).toEqual(['FORBIDDEN']);
+    expect(toAdmin.errors![0].message).toMatch(/restricted/);
     // An opt-out only narrows processing: still accepted.
     expect((await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: VOICE, source: AGENT) { channel } }', { e: endUserId })).errors).toBeUndefined();
 

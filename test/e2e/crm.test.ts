@@ -12,6 +12,7 @@ import {
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { startFakeSharingGate, type FakeSharingGate } from '../helpers/consent-stand-in';
 import { captureLogs } from '../helpers/log-capture';
+import { startRecordingListener, type RecordingListener } from '../helpers/recording-listener';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
@@ -28,6 +29,11 @@ const responses: string[] = [];
 let world: SeededStack;
 let fake: FakeCrm;
 let consent: FakeSharingGate;
+/** Hosts an attacker controls: `trap` is even in CRM_ALLOWED_HOSTS (only the credential binding stops it), `outside` is not. */
+let trap: RecordingListener;
+let outside: RecordingListener;
+/** A CRM an admin legitimately moves a connection to, with new credentials. */
+let elsewhere: RecordingListener;
 const tokens: Record<string, string> = {};
 const connections: Record<'hubspot' | 'salesforce' | 'zendesk', string> = { hubspot: '', salesforce: '', zendesk: '' };
 let ada: { id: string; email: string; phone: string };
@@ -54,6 +60,7 @@ const nodeFor = (response: GraphQLResponse, connectionId: string) =>
 
 beforeAll(async () => {
   fake = await startFakeCrm({ credentials: CREDENTIALS });
+  [trap, outside, elsewhere] = await Promise.all([startRecordingListener(), startRecordingListener(), startRecordingListener()]);
   // The crm subgraph asks this stand-in for sharing decisions (signed over the crm>consent link).
   consent = await startFakeSharingGate(() => world.env.keys);
   world = await seededStack({
@@ -65,6 +72,9 @@ beforeAll(async () => {
       CRM_BREAKER_FAILURES: '3',
       CRM_BREAKER_COOLDOWN_MS: '1500',
       CRM_CACHE_TTL_MS: '60000',
+      // Production's address rule, with the local CRMs allowlisted by host and port.
+      CRM_ALLOW_PRIVATE_ADDRESSES: 'false',
+      CRM_ALLOWED_HOSTS: [fake, trap, elsewhere].map((listener) => `127.0.0.1:${listener.port}`).join(','),
       // Service calls to consent go to the stand-in; the gateway still uses the real consent subgraph.
       CONSENT_URL: consent.url,
     },
@@ -85,6 +95,7 @@ afterAll(async () => {
   await world?.close();
   await consent?.close();
   await fake?.close();
+  await Promise.all([trap, outside, elsewhere].map((listener) => listener?.close()));
 });
 
 describe('connections', () => {
@@ -194,8 +205,12 @@ describe('links and live records', () => {
 
     consent.answer = 'RESTRICTED';
     const restricted = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
-    expect(codes(restricted)).toEqual(['FORBIDDEN']);
-    expect(restricted.errors?.[0].message).toMatch(/restricted/);
+    // An integrator may not see restricted persons: the refusal is the one a missing person gets.
+    expect(codes(restricted)).toEqual(['NOT_FOUND']);
+    expect(restricted.errors?.[0].message).not.toMatch(/restricted/);
+    const toAdmin = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.admin);
+    expect(codes(toAdmin)).toEqual(['FORBIDDEN']);
+    expect(toAdmin.errors?.[0].message).toMatch(/restricted/);
 
     consent.answer = 'DOWN';
     expect(codes(await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator))).toEqual(['UNAVAILABLE']);
@@ -365,6 +380,127 @@ describe('privacy hooks for the identity subgraph', () => {
     expect(fake.stores.salesforce.has(ids[connections.salesforce])).toBe(false);
     expect(await linksOf(ada.id)).toEqual([]);
     expect((await asSubgraph('identity', acme(), ERASE, { id: ada.id })).data).toEqual({ privacyEraseCrm: 0 });
+  });
+});
+
+describe('connections that move', () => {
+  const UPDATE = 'mutation($id: ID!, $input: UpdateCrmConnectionInput!) { updateCrmConnection(id: $id, input: $input) { id baseUrl status } }';
+  const DELETE = 'mutation($id: ID!) { deleteCrmConnection(id: $id) }';
+  const repo = () => world.stack.subgraphs.crm.dataSource.getRepository(CrmConnection);
+  const created: string[] = [];
+  async function hubspotConnection(name: string): Promise<string> {
+    const response = await gql(CREATE, {
+      input: { name, provider: 'HUBSPOT', role: 'SERVICE_PROVIDER', baseUrl: fake.urls.hubspot, credentials: { accessToken: CREDENTIALS.hubspot.accessToken } },
+    });
+    expect(response.errors).toBeUndefined();
+    created.push(response.data.createCrmConnection.id);
+    return response.data.createCrmConnection.id;
+  }
+  const push = (connectionId: string) => gql(PUSH, { input: { endUserId: bob.id, connectionId } }, tokens.integrator);
+  /** Nothing at all reached the attacker's hosts: no connection, so no token and no personal data. */
+  const attackerGotNothing = () => {
+    expect({ trap: trap.connections, outside: outside.connections }).toEqual({ trap: 0, outside: 0 });
+    expect(trap.received() + outside.received()).toBe('');
+  };
+  afterAll(async () => {
+    for (const id of created) await gql(DELETE, { id });
+  });
+
+  it('refuse another scheme, host or port without new credentials, in any spelling, and keep the row as it was', async () => {
+    const id = await hubspotConnection('Moving HubSpot');
+    const credentialsNeeded = [
+      `${trap.url}/hubspot`,
+      `http://0x7f.1:${trap.port}/hubspot`,
+      `http://2130706433:${trap.port}`,
+      `HTTP://127.0.0.1:${trap.port}/hubspot/`,
+      `https://127.0.0.1:${fake.port}/hubspot`,
+    ];
+    const addressRefused = [
+      `${outside.url}/hubspot`,
+      `http://localhost:${fake.port}/hubspot`,
+      `http://127.0.0.1:${fake.port + 1 === trap.port ? fake.port + 2 : fake.port + 1}/hubspot`,
+      `http://[::ffff:127.0.0.1]:${trap.port}/hubspot`,
+      `http://[::127.0.0.1]:${trap.port}/hubspot`,
+      `http://[64:ff9b::7f00:1]:${trap.port}/hubspot`,
+      `http://user:pw@127.0.0.1:${trap.port}/hubspot`,
+      `http://127.0.0.1:${trap.port}/hubspot?x=1`,
+      'http://169.254.169.254/latest/meta-data',
+    ];
+    for (const [urls, field] of [[credentialsNeeded, 'credentials'], [addressRefused, 'baseUrl']] as const) {
+      for (const baseUrl of urls) {
+        const response = await gql(UPDATE, { id, input: { baseUrl, name: 'renamed on the way' } });
+        expect({ baseUrl, error: response.errors?.[0].extensions }).toEqual({ baseUrl, error: { code: 'BAD_USER_INPUT', field } });
+      }
+    }
+    // The provider is fixed at creation: the input has no such field.
+    expect(codes(await gql(UPDATE, { id, input: { provider: 'SALESFORCE' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(`mutation($id: ID!) { updateCrmConnection(id: $id, input: { provider: ZENDESK }) { id } }`, { id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await repo().findOneByOrFail({ id })).toMatchObject({ baseUrl: fake.urls.hubspot, name: 'Moving HubSpot', provider: 'HUBSPOT' });
+    expect((await push(id)).errors).toBeUndefined();
+    attackerGotNothing();
+  });
+
+  it('keep their credentials for another spelling or path of the same origin', async () => {
+    const id = await hubspotConnection('Respelled HubSpot');
+    const { port } = fake;
+    for (const baseUrl of [`HTTP://127.0.0.1:${port}/hubspot/`, `http://127.0.0.1.:${port}/hubspot`, `http://0x7f.1:${port}/hubspot`, `http://2130706433:${port}/hubspot`, `http://127.0.0.1:${port}/./x/../hubspot`]) {
+      const response = await gql(UPDATE, { id, input: { baseUrl } });
+      expect({ baseUrl, response: response.data?.updateCrmConnection }).toEqual({ baseUrl, response: { id, baseUrl: fake.urls.hubspot, status: 'ACTIVE' } });
+    }
+    const moved = await gql(UPDATE, { id, input: { baseUrl: `http://127.0.0.1:${port}/elsewhere` } });
+    expect(moved.data.updateCrmConnection.baseUrl).toBe(`http://127.0.0.1:${port}/elsewhere`);
+    await gql(UPDATE, { id, input: { baseUrl: fake.urls.hubspot } });
+    const before = fake.requests('hubspot');
+    expect((await push(id)).errors).toBeUndefined();
+    expect(fake.requests('hubspot')).toBeGreaterThan(before);
+    attackerGotNothing();
+  });
+
+  it('move to another origin with new credentials, which alone go there', async () => {
+    const id = await hubspotConnection('Migrated HubSpot');
+    const fresh = secret('pat-na1-new');
+    const response = await gql(UPDATE, { id, input: { baseUrl: `${elsewhere.url}/hubspot`, credentials: { accessToken: fresh } } });
+    expect(response.data.updateCrmConnection).toMatchObject({ baseUrl: `${elsewhere.url}/hubspot` });
+    await push(id);
+    expect(elsewhere.received()).toContain(`authorization: Bearer ${fresh}`);
+    for (const old of SECRETS) expect(elsewhere.received()).not.toContain(old);
+    SECRETS.push(fresh);
+    attackerGotNothing();
+  });
+
+  it('edited in the database to point elsewhere open no credentials, send nothing and say so', async () => {
+    const id = await hubspotConnection('Tampered HubSpot');
+    expect((await push(id)).errors).toBeUndefined();
+    const edits: Partial<CrmConnection>[] = [
+      { baseUrl: `${trap.url}/hubspot` },
+      { baseUrl: `http://0x7f.1:${trap.port}/hubspot` },
+      { baseUrl: `https://127.0.0.1:${fake.port}/hubspot` },
+      { baseUrl: `${outside.url}/hubspot` },
+      { baseUrl: `http://[::ffff:127.0.0.1]:${trap.port}/hubspot` },
+      { baseUrl: `http://[::127.0.0.1]:${outside.port}/hubspot` },
+      { baseUrl: `http://user:pw@127.0.0.1:${trap.port}/hubspot` },
+      { baseUrl: 'not a url' },
+      { provider: 'SALESFORCE' as never, baseUrl: fake.urls.salesforce },
+      { provider: 'ZENDESK' as never, baseUrl: fake.urls.hubspot },
+      { tenantId: world.globex.id },
+    ];
+    const fakeCalls = () => fake.requests('hubspot') + fake.requests('salesforce') + fake.requests('zendesk');
+    for (const edit of edits) {
+      await repo().update({ id }, { provider: 'HUBSPOT' as never, baseUrl: fake.urls.hubspot, tenantId: world.acme.id, status: 'ACTIVE' as never, ...edit });
+      const before = fakeCalls();
+      const token = edit.tenantId ? await world.env.token({ tenant: 'globex', roles: ['integrator'], sub: 'globex-integrator' }) : tokens.integrator;
+      const endUserId = edit.tenantId ? world.globex.endUserIds[1] : bob.id;
+      const response = await gql(PUSH, { input: { endUserId, connectionId: id } }, token);
+      expect({ edit, codes: codes(response) }).toEqual({ edit, codes: ['UNAVAILABLE'] });
+      expect({ edit, reached: fakeCalls() - before }).toEqual({ edit, reached: 0 });
+    }
+    await repo().update({ id }, { baseUrl: `${trap.url}/hubspot`, tenantId: world.acme.id, provider: 'HUBSPOT' as never });
+    expect((await statusOf(id)).lastError).toMatch(/not given for this provider and address; enter them again/);
+    attackerGotNothing();
+    // The admin repairs it: the row's own origin, with its credentials given again.
+    const repaired = await gql(UPDATE, { id, input: { baseUrl: fake.urls.hubspot, credentials: { accessToken: CREDENTIALS.hubspot.accessToken } } });
+    expect(repaired.data.updateCrmConnection).toMatchObject({ baseUrl: fake.urls.hubspot, status: 'ACTIVE' });
+    expect((await push(id)).errors).toBeUndefined();
   });
 });
 

@@ -75,7 +75,7 @@ describe('tenant isolation through the gateway', () => {
     const response = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { firstName: "Mallory" }) { id } }', { id }, acmeAdmin);
     expect(codes(response)).toEqual(['NOT_FOUND']);
     const after = await world.stack.subgraphs.identity.dataSource.getRepository(EndUser).findOneByOrFail({ id });
-    expect(after.firstName).toBe(before.firstName);
+    expect(after.firstNameEncrypted).toBe(before.firstNameEncrypted);
   });
 
   it('acme cannot link its CRM connection to, or record an interaction for, data it cannot see', async () => {

@@ -67,6 +67,7 @@ export async function testEnvironment(overrides: Record<string, string> = {}): P
         const connection = await createConnection({ host, port, user: username, password });
         for (const name of SUBGRAPH_NAMES) {
           await connection.query(`DROP DATABASE IF EXISTS \`${mysqlTarget(databaseUrl, name).database}\``);
+          await connection.query(`DROP DATABASE IF EXISTS \`${mysqlTarget(databaseUrl, name).database}_keys\``);
         }
         await connection.end();
       }

@@ -1,7 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config';
 import { mysqlTarget } from '../../subgraphs/shared/data-source';
-import { migratedDataSource, pendingSchemaChanges } from '../../scripts/migrations';
+import { migratedDataSource, migratedKeyStore, pendingSchemaChanges } from '../../scripts/migrations';
 import { testEnvironment, type TestEnvironment } from '../helpers/environment';
 
 let env: TestEnvironment;
@@ -19,6 +19,22 @@ describe('MySQL migrations', () => {
       expect(tables.length).toBeGreaterThan(1);
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it.each(['identity', 'interactions'] as const)('%s key store: its migrations leave no difference from its entity, in a database of its own', async (name) => {
+    const keyStore = await migratedKeyStore(name, env.databaseUrl!);
+    try {
+      expect(await pendingSchemaChanges(keyStore)).toEqual({ up: [], down: [] });
+      expect(keyStore.options.database).toBe(`${mysqlTarget(env.databaseUrl!, name).database}_keys`);
+      const tables = (await keyStore.query('SHOW TABLES')).map((row: Record<string, string>) => Object.values(row)[0]).sort();
+      expect(tables).toEqual(['migrations', 'subject_keys']);
+      const leading = await keyStore.query(
+        `SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'subject_keys' AND COLUMN_NAME = 'tenantId' AND SEQ_IN_INDEX = 1`,
+      );
+      expect(leading.length).toBeGreaterThan(0);
+    } finally {
+      await keyStore.destroy();
     }
   });
 

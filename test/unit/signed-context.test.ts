@@ -153,11 +153,16 @@ describe('service-to-service contexts', () => {
   });
 
   it('is refused by a subgraph the link does not lead to', async () => {
+    // interactions calls consent and identity, never crm.
+    const crm = new ContextVerifier(contextKeyFor(master, 'crm'), 'crm', deriveServiceKeys(master, 'crm').inbound);
+    expect(() => new ServiceContextSigner('interactions', interactionsLinks.outbound).sign(claims, 'crm', digest)).toThrow(/no service link/);
+    // Even addressed to crm, a context signed with the interactions>consent key is not accepted there.
+    const forged = new ServiceContextSigner('interactions', new Map([['crm', interactionsLinks.outbound.get('consent')!]])).sign(claims, 'crm', digest);
+    await refusal(crm.verify(forged, digest));
+    // Nor at identity with the interactions>consent key, though interactions>identity is a link.
     const identity = new ContextVerifier(contextKeyFor(master, 'identity'), 'identity', deriveServiceKeys(master, 'identity').inbound);
-    expect(() => new ServiceContextSigner('interactions', interactionsLinks.outbound).sign(claims, 'identity', digest)).toThrow(/no service link/);
-    // Even addressed to identity, a context signed with the interactions>consent key is not accepted there.
-    const forged = new ServiceContextSigner('interactions', new Map([['identity', interactionsLinks.outbound.get('consent')!]])).sign(claims, 'identity', digest);
-    await refusal(identity.verify(forged, digest));
+    const misdirected = new ServiceContextSigner('interactions', new Map([['identity', interactionsLinks.outbound.get('consent')!]])).sign(claims, 'identity', digest);
+    await refusal(identity.verify(misdirected, digest));
   });
 
   it('cannot claim to come from another subgraph: crm’s key does not sign as interactions', async () => {

@@ -6,6 +6,7 @@ import { PolicyVersion } from '../entities/policy-version.entity';
 import { RecordConsentInput } from '../inputs/record-consent.input';
 import { ConsentService } from '../services/consent.service';
 import { proofOf } from '../services/proof';
+import { identityEndUserCheck } from '../../shared/end-user-guard';
 
 @ObjectType()
 export class ConsentRecordConnection extends connectionType(ConsentRecord) {}
@@ -30,7 +31,7 @@ export class ConsentResolver {
 
   @Mutation(() => ConsentRecord, { description: 'Appends a consent grant or withdrawal under the policy in force.' })
   async recordConsent(@Arg('input') input: RecordConsentInput, @Ctx() ctx: SubgraphContext): Promise<ConsentRecord> {
-    return new ConsentService(ctx.scope).record(input, await proofOf(ctx, input.proof));
+    return new ConsentService(ctx.scope, identityEndUserCheck(ctx)).record(input, await proofOf(ctx, input.proof));
   }
 }
 

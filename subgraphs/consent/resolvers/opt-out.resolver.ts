@@ -6,6 +6,7 @@ import { connectionType, PageArgs } from '../../shared/pagination';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut } from '../entities/contact-opt-out.entity';
 import { SuppressionService } from '../services/suppression.service';
+import { identityEndUserCheck } from '../../shared/end-user-guard';
 
 @ObjectType()
 export class ContactOptOutConnection extends connectionType(ContactOptOut) {}
@@ -23,7 +24,7 @@ export class OptOutResolver {
     @Arg('endUserId', () => ID, { nullable: true }) endUserId: string | undefined,
     @Ctx() ctx: SubgraphContext,
   ) {
-    return new SuppressionService(ctx.scope).list(endUserId, first, after);
+    return new SuppressionService(ctx.scope, identityEndUserCheck(ctx)).list(endUserId, first, after);
   }
 
   @Mutation(() => ContactOptOut, { description: 'Stops contact on a channel; idempotent.' })
@@ -34,7 +35,7 @@ export class OptOutResolver {
     @Arg('reason', () => String, { nullable: true }) reason: string | undefined,
     @Ctx() ctx: SubgraphContext,
   ): Promise<ContactOptOut> {
-    return new SuppressionService(ctx.scope).optOut(endUserId, channel, source, checkReason(reason));
+    return new SuppressionService(ctx.scope, identityEndUserCheck(ctx)).optOut(endUserId, channel, source, checkReason(reason));
   }
 
   @Mutation(() => Boolean, { description: 'Takes a channel off the suppression list; false when it was not on it.' })
@@ -43,6 +44,6 @@ export class OptOutResolver {
     @Arg('channel', () => Channel) channel: Channel,
     @Ctx() ctx: SubgraphContext,
   ): Promise<boolean> {
-    return new SuppressionService(ctx.scope).optIn(endUserId, channel);
+    return new SuppressionService(ctx.scope, identityEndUserCheck(ctx)).optIn(endUserId, channel);
   }
 }

@@ -6,6 +6,7 @@ import { ContactDecision, SharingDecision } from '../entities/consent-state';
 import { ConsentStateService } from '../services/consent-state.service';
 import { ConsentPrivacyService } from '../services/privacy.service';
 import { SuppressionService } from '../services/suppression.service';
+import { compactAfterErasure } from '../../shared/data-source';
 
 /**
  * Fields other subgraphs call over their service links, for the caller's tenant. `@inaccessible`
@@ -58,7 +59,9 @@ export class ServiceResolver {
 
   @Directive('@inaccessible')
   @Mutation(() => Int, { description: 'identity: deletes every row about an end-user; returns how many.' })
-  privacyEraseConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    return new ConsentPrivacyService(ctx.scope).erase(endUserId);
+  async privacyEraseConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
+    const removed = await new ConsentPrivacyService(ctx.scope).erase(endUserId);
+    await compactAfterErasure(ctx.dataSource);
+    return removed;
   }
 }

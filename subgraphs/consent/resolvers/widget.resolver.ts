@@ -3,12 +3,13 @@ import type { SubgraphContext } from '../../shared/context';
 import { RecordCookieConsentInput } from '../inputs/widget.input';
 import { proofOf } from '../services/proof';
 import { WidgetService } from '../services/widget.service';
+import { identityEndUserCheck } from '../../shared/end-user-guard';
 
 @Resolver()
 export class WidgetResolver {
   @Mutation(() => Boolean, { description: 'Chat widget only (widget key): records a visitor’s cookie choices; answers only true.' })
   async recordCookieConsent(@Arg('input') input: RecordCookieConsentInput, @Ctx() ctx: SubgraphContext): Promise<boolean> {
-    return new WidgetService(ctx.scope).recordCookieConsent(input, await proofOf(ctx, null));
+    return new WidgetService(ctx.scope, identityEndUserCheck(ctx)).recordCookieConsent(input, await proofOf(ctx, null));
   }
 
   @Mutation(() => Boolean, { description: 'Links a widget visitor to the end-user they turned out to be.' })
@@ -17,6 +18,6 @@ export class WidgetResolver {
     @Arg('endUserId', () => ID) endUserId: string,
     @Ctx() ctx: SubgraphContext,
   ): Promise<boolean> {
-    return new WidgetService(ctx.scope).linkVisitor(visitorId, endUserId);
+    return new WidgetService(ctx.scope, identityEndUserCheck(ctx)).linkVisitor(visitorId, endUserId);
   }
 }

@@ -1,4 +1,5 @@
-import { badInput, conflict, forbidden } from '../../shared/errors';
+import { badInput, conflict, forbidden, notFound } from '../../shared/errors';
+import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
 import { pageRequest, type Page } from '../../shared/pagination';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { ConsentRecord } from '../entities/consent-record.entity';
@@ -8,10 +9,14 @@ import type { RecordConsentInput } from '../inputs/record-consent.input';
 import { PolicyService } from './policy.service';
 import type { Proof } from './proof';
 
-/** Refuses any write about an end-user whose processing is restricted. */
-export async function assertNotRestricted(scope: TenantScope, endUserId: string): Promise<void> {
+/**
+ * Refuses any write about an end-user whose processing is restricted; to a caller who may not see
+ * restricted persons the refusal is the NOT_FOUND a missing one gets.
+ */
+export async function assertNotRestricted(scope: TenantScope, endUserId: string, seesRestricted = false): Promise<void> {
   checkEndUserId(endUserId);
   if (await scope.repo(ProcessingRestriction).findOne({ endUserId })) {
+    if (!seesRestricted) throw notFound('End-user');
     throw forbidden('Processing of this end-user’s data is restricted: nothing may be recorded about them');
   }
 }
@@ -21,7 +26,11 @@ export function checkEndUserId(endUserId: string): void {
 }
 
 export class ConsentService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    /** Whether the end-user named may be written about; identity decides. */
+    private readonly endUsers: EndUserCheck = noEndUserCheck,
+  ) {}
 
 
   policyVersions(first?: number | null, after?: string | null): Promise<Page<PolicyVersion>> {
@@ -30,11 +39,16 @@ export class ConsentService {
 
   /** Appends a grant or withdrawal under the policy in force; records are never changed afterwards. */
   async record(input: RecordConsentInput, proof: Proof): Promise<ConsentRecord> {
-    await assertNotRestricted(this.scope, input.endUserId);
+    checkEndUserId(input.endUserId);
+    await this.endUsers.writable([input.endUserId]);
+    await assertNotRestricted(this.scope, input.endUserId, this.endUsers.seesRestricted);
     const policy = await new PolicyService(this.scope).current();
     if (!policy) throw conflict('No privacy notice is in force yet: publish a policy version first');
-    const records = this.scope.repo(ConsentRecord);
     const { endUserId, purpose, granted, source } = input;
-    return records.save(records.create({ endUserId, purpose, granted, source, ...proof, policyVersionId: policy.id, recordedAt: new Date() }));
+    return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [endUserId]);
+      const records = scope.repo(ConsentRecord);
+      return records.save(records.create({ endUserId, purpose, granted, source, ...proof, policyVersionId: policy.id, recordedAt: new Date() }));
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { In } from 'typeorm';
 import type { TenantScope } from '../../shared/tenant-repository';
+import { recordErasure } from '../../shared/end-user-guard';
+import { conflict } from '../../shared/errors';
 import { ConsentRecord } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
 import { CookieConsent, VisitorLink } from '../entities/cookie-consent.entity';
@@ -42,10 +44,14 @@ export class ConsentPrivacyService {
     });
   }
 
-  /** Deletes every row about the person, linked visitors' cookie choices included; idempotent. */
+  /**
+   * Deletes every row about the person, linked visitors' cookie choices included, after the
+   * tombstone that refuses every later write about them; idempotent.
+   */
   erase(endUserId: string): Promise<number> {
     return this.scope.transaction(async (scope) => {
-      const links = await scope.repo(VisitorLink).find({ where: { endUserId } });
+      await recordErasure(scope, endUserId);
+      const links = await scope.repo(VisitorLink).findLocked({ endUserId });
       const visitorIds = links.map((link) => link.visitorId);
       let removed = 0;
       if (visitorIds.length) removed += await scope.repo(CookieConsent).delete({ visitorId: In(visitorIds) });
@@ -53,6 +59,12 @@ export class ConsentPrivacyService {
       removed += await scope.repo(ConsentRecord).delete({ endUserId });
       removed += await scope.repo(ContactOptOut).delete({ endUserId });
       removed += await scope.repo(ProcessingRestriction).delete({ endUserId });
+      const left = await Promise.all([
+        scope.repo(VisitorLink).findLocked({ endUserId }),
+        scope.repo(ConsentRecord).findLocked({ endUserId }),
+        scope.repo(ContactOptOut).findLocked({ endUserId }),
+      ]);
+      if (left.some((rows) => rows.length > 0)) throw conflict('Rows about the end-user remain; retry the erasure');
       return removed;
     });
   }

@@ -2,6 +2,7 @@ import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-gr
 import type { SubgraphContext } from '../../shared/context';
 import { CrmRectificationInput } from '../inputs/crm.input';
 import { CrmSyncService } from '../services/crm-sync.service';
+import { compactAfterErasure } from '../../shared/data-source';
 
 /**
  * What privacy requests need from the CRMs, for the identity subgraph alone (service link,
@@ -17,8 +18,10 @@ export class CrmPrivacyResolver {
 
   @Directive('@inaccessible')
   @Mutation(() => Int, { description: 'Deletes the linked records in every CRM, then the links; returns records and rows removed. Idempotent.' })
-  privacyEraseCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    return new CrmSyncService(ctx).erase(endUserId);
+  async privacyEraseCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
+    const removed = await new CrmSyncService(ctx).erase(endUserId);
+    await compactAfterErasure(ctx.dataSource);
+    return removed;
   }
 
   @Directive('@inaccessible')

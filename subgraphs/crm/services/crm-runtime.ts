@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import CircuitBreaker from 'opossum';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
@@ -5,8 +6,10 @@ import type { CrmSettings } from '../../shared/config';
 import { loadSubgraphConfig } from '../../shared/config';
 import type { SubgraphContext } from '../../shared/context';
 import { CrmProvider, type CrmConnection } from '../entities/crm-connection.entity';
+import { addressExempt, baseUrlText, BaseUrlRefused, parseBaseUrl } from './base-url';
+import { crmAgents, type CrmAgents } from './connectors/crm-agents';
 import { CrmError, type CrmConnector, type CrmRecordData } from './connectors/crm-connector';
-import { CrmHttp } from './connectors/crm-http';
+import { CrmHttp, type CrmTarget } from './connectors/crm-http';
 import { HubSpotConnector } from './connectors/hubspot.connector';
 import { SalesforceConnector } from './connectors/salesforce.connector';
 import { ZendeskConnector } from './connectors/zendesk.connector';
@@ -23,6 +26,13 @@ type Cached = CrmRecordData | typeof MISSING;
 
 type Breaker = CircuitBreaker<[() => Promise<unknown>], unknown>;
 
+export interface CrmRuntimeOptions {
+  /** Production refuses plain-http base URLs, stored ones included. */
+  production?: boolean;
+  /** How host names are resolved at connect time (tests stand in for DNS with it). */
+  lookup?: LookupFunction;
+}
+
 /**
  * What outlives a request in one crm process: a circuit breaker per connection and a short cache of
  * live records. Both are keyed by tenant first, so nothing is shared across tenants.
@@ -30,8 +40,15 @@ type Breaker = CircuitBreaker<[() => Promise<unknown>], unknown>;
 export class CrmRuntime {
   private readonly breakers = new Map<string, Breaker>();
   private readonly cache?: LRUCache<string, Cached>;
+  private readonly agents: CrmAgents;
+  private readonly production: boolean;
 
-  constructor(readonly settings: CrmSettings) {
+  constructor(
+    readonly settings: CrmSettings,
+    options: CrmRuntimeOptions = {},
+  ) {
+    this.production = options.production ?? false;
+    this.agents = crmAgents(options.lookup);
     if (settings.cacheTtlMs > 0) this.cache = new LRUCache<string, Cached>({ max: 10_000, ttl: settings.cacheTtlMs });
   }
 
@@ -66,21 +83,39 @@ export class CrmRuntime {
       retryBaseMs: this.settings.retryBaseMs,
       breaker: this.breaker(connection.tenantId, connection.id),
     };
-    const http = (name: string, authorization: string) => new CrmHttp(name, connection.baseUrl, authorization, resilience);
+    const target = this.target(connection);
+    const http = (name: string, authorization: string) => new CrmHttp(name, target, authorization, resilience);
     switch (connection.provider) {
       case CrmProvider.HUBSPOT:
         return new HubSpotConnector(http('HubSpot', HubSpotConnector.authorization({ accessToken: credentials.accessToken ?? '' })));
       case CrmProvider.SALESFORCE:
         return new SalesforceConnector(
           http('Salesforce', SalesforceConnector.authorization({ accessToken: credentials.accessToken ?? '' })),
-          connection.baseUrl,
+          target.baseUrl,
         );
       case CrmProvider.ZENDESK:
         return new ZendeskConnector(
           http('Zendesk', ZendeskConnector.authorization({ email: credentials.email ?? '', apiToken: credentials.apiToken ?? '' })),
-          connection.baseUrl,
+          target.baseUrl,
         );
     }
+  }
+
+  /**
+   * The stored base URL is checked again before every call (a row may have been changed behind
+   * the API), and the agent chosen checks each address connected to unless the target is exempt.
+   */
+  private target(connection: CrmConnection): CrmTarget {
+    let url: URL;
+    try {
+      url = parseBaseUrl(connection.baseUrl, this.production);
+    } catch (error) {
+      if (!(error instanceof BaseUrlRefused)) throw error;
+      throw new CrmError('unavailable', `the connection's base URL ${error.message}`);
+    }
+    const protocol = url.protocol as 'http:' | 'https:';
+    const agent = addressExempt(url, this.settings) ? this.agents.exempt[protocol] : this.agents.guarded[protocol];
+    return { baseUrl: baseUrlText(url), agent };
   }
 
   private key(tenantId: string, connectionId: string, externalId: string): string {
@@ -120,7 +155,8 @@ const runtimes = new WeakMap<DataSource, CrmRuntime>();
 export function crmRuntime(ctx: SubgraphContext): CrmRuntime {
   let runtime = runtimes.get(ctx.dataSource);
   if (!runtime) {
-    runtime = new CrmRuntime((ctx.config ?? loadSubgraphConfig({})).crm);
+    const config = ctx.config ?? loadSubgraphConfig({});
+    runtime = new CrmRuntime(config.crm, { production: config.production });
     runtimes.set(ctx.dataSource, runtime);
   }
   return runtime;

@@ -9,6 +9,7 @@ import { openCredentials } from './credentials';
 import { crmRuntime, MISSING, type CrmRuntime } from './crm-runtime';
 import { profileFor, type CrmProfile } from './identity-profiles';
 import { assertSharingAllowed, ConsentSharingGate, type SharingGate } from './sharing-gate';
+import { assertEndUsersWritable, assertNotErased, recordErasure, seesRestricted } from '../../shared/end-user-guard';
 
 /** A live record with the connection it came from. */
 export interface LiveCrmRecord extends CrmRecordData {
@@ -56,9 +57,11 @@ export class CrmSyncService {
     if (connection.status === CrmConnectionStatus.DISABLED && !options.evenIfDisabled) {
       throw unavailable(connection, 'the connection is disabled');
     }
-    const credentials = openCredentials(await this.ctx.keyring.cipherFor(this.tenantId), connection);
-    if (!credentials) throw unavailable(connection, 'the connection has no credentials');
+    const cipher = await this.ctx.keyring.cipherFor(this.tenantId);
     try {
+      // Inside the try: credentials that do not match the connection's provider and origin mark it ERROR.
+      const credentials = openCredentials(cipher, connection);
+      if (!credentials) throw unavailable(connection, 'the connection has no credentials');
       const result = await work(this.runtime.connector(connection, credentials));
       if (connection.status === CrmConnectionStatus.ERROR) await this.noteStatus(connection, CrmConnectionStatus.ACTIVE, null);
       return result;
@@ -81,7 +84,8 @@ export class CrmSyncService {
       connection.lastError = lastError.slice(0, 500);
       connection.lastErrorAt = new Date();
     }
-    await this.ctx.scope.repo(CrmConnection).save(connection).catch((error: unknown) => {
+    // In place: a connection deleted meanwhile is not brought back.
+    await this.ctx.scope.repo(CrmConnection).saveExisting(connection).catch((error: unknown) => {
       this.ctx.logger.warn({ connectionId: connection.id, err: error }, 'could not record the CRM connection status');
     });
   }
@@ -129,17 +133,23 @@ export class CrmSyncService {
     return found;
   }
 
+  /** The end-user must exist, be neither erased nor restricted (asked of identity), and have a profile. */
   private async profile(endUserId: string): Promise<CrmProfile> {
+    await assertEndUsersWritable(this.ctx, [endUserId]);
     const profile = await profileFor(this.ctx, endUserId);
     if (!profile) throw notFound('End-user');
     return profile;
   }
 
-  private async saveLink(endUserId: string, connection: CrmConnection, externalId: string, method: CrmLinkMethod): Promise<CrmLink> {
-    const links = this.ctx.scope.repo(CrmLink);
-    const existing = await links.findOne({ connectionId: connection.id, externalId });
-    if (existing && existing.endUserId !== endUserId) throw conflict('That CRM record is already linked to another end-user');
-    return existing ?? links.save(links.create({ endUserId, connectionId: connection.id, externalId, method }));
+  /** Refused (NOT_FOUND) for an end-user erased here meanwhile, inside the transaction that writes it. */
+  private saveLink(endUserId: string, connection: CrmConnection, externalId: string, method: CrmLinkMethod): Promise<CrmLink> {
+    return this.ctx.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [endUserId]);
+      const links = scope.repo(CrmLink);
+      const existing = await links.findOne({ connectionId: connection.id, externalId });
+      if (existing && existing.endUserId !== endUserId) throw conflict('That CRM record is already linked to another end-user');
+      return existing ?? links.save(links.create({ endUserId, connectionId: connection.id, externalId, method }));
+    });
   }
 
   /**
@@ -151,7 +161,7 @@ export class CrmSyncService {
     const profile = await this.profile(endUserId);
     const linked = await this.ctx.scope.repo(CrmLink).findOne({ endUserId, connectionId });
     if (linked) return linked;
-    await assertSharingAllowed(this.gate, endUserId, connection.role);
+    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.ctx));
     const found = await this.call(connection, async (connector) => {
       const byEmail = profile.email ? await connector.findByEmail(profile.email) : null;
       if (byEmail) return { record: byEmail, method: CrmLinkMethod.MATCHED_EMAIL };
@@ -170,7 +180,7 @@ export class CrmSyncService {
   async push(endUserId: string, connectionId: string): Promise<PushResult> {
     const connection = await this.connection(connectionId);
     const profile = await this.profile(endUserId);
-    await assertSharingAllowed(this.gate, endUserId, connection.role);
+    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.ctx));
     const contact: CrmContact = { firstName: profile.firstName, lastName: profile.lastName, email: profile.email, phone: profile.phone };
     const links = this.ctx.scope.repo(CrmLink);
     const linked = await links.findOne({ endUserId, connectionId });
@@ -196,9 +206,30 @@ export class CrmSyncService {
       this.runtime.forget(this.tenantId, connection.id, linked.externalId);
       linked.externalId = result.externalId;
       linked.method = result.method;
-      return { created: result.created, link: await links.save(linked) };
+      const moved = await this.ctx.scope.transaction(async (scope) => {
+        await assertNotErased(scope, [endUserId]);
+        return scope.repo(CrmLink).saveExisting(linked);
+      }).catch((error: unknown) => this.undoCreate(connection, result, error));
+      if (!moved) return this.undoCreate(connection, result, notFound('End-user'));
+      return { created: result.created, link: linked };
     }
-    return { created: result.created, link: linked ?? (await this.saveLink(endUserId, connection, result.externalId, result.method)) };
+    if (linked) return { created: result.created, link: linked };
+    const link = await this.saveLink(endUserId, connection, result.externalId, result.method).catch((error: unknown) => this.undoCreate(connection, result, error));
+    return { created: result.created, link };
+  }
+
+  /**
+   * A push whose link may not be written (the person was erased meanwhile) takes back the record
+   * it created, so nothing about the person is left in the CRM; then the write is refused.
+   */
+  private async undoCreate(connection: CrmConnection, result: { externalId: string; created: boolean }, error: unknown): Promise<never> {
+    if (result.created && error instanceof DomainError && error.code === 'NOT_FOUND') {
+      await this.call(connection, (connector) => connector.delete(result.externalId), { evenIfDisabled: true }).catch(() => {
+        this.ctx.logger.warn({ requestId: this.ctx.requestId, connectionId: connection.id }, 'could not take back a CRM record pushed for an erased end-user');
+      });
+      this.runtime.forget(this.tenantId, connection.id, result.externalId);
+    }
+    throw error;
   }
 
   private async linksOf(endUserId: string): Promise<{ links: CrmLink[]; connections: Map<string, CrmConnection> }> {
@@ -236,6 +267,10 @@ export class CrmSyncService {
    * links. A link whose CRM fails stays, so a retry finishes the job; the call then fails UNAVAILABLE.
    */
   async erase(endUserId: string): Promise<number> {
+    // The tombstone first, committed on its own (the CRM calls below cannot wait inside a
+    // transaction): every write about the person from now on is refused, and those holding a lock
+    // on it have committed, so their links are among those read next.
+    await this.ctx.scope.transaction((scope) => recordErasure(scope, endUserId));
     const { links, connections } = await this.linksOf(endUserId);
     let removed = 0;
     let failure: DomainError | null = null;
@@ -254,6 +289,7 @@ export class CrmSyncService {
     }
     if (done.length) removed += await this.ctx.scope.repo(CrmLink).delete({ id: In(done.map((link) => link.id)) });
     if (failure) throw new DomainError('UNAVAILABLE', `${failure.message}; retry to finish the erasure`);
+    if ((await this.ctx.scope.repo(CrmLink).count({ endUserId })) > 0) throw conflict('Links of the end-user remain; retry the erasure');
     return removed;
   }
 

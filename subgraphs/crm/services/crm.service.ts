@@ -1,13 +1,14 @@
 import type { SubgraphContext } from '../../shared/context';
-import { conflict, notFound } from '../../shared/errors';
+import { badInput, conflict, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import { checkIdentifier } from '../../shared/sensitive-numbers';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
-import { checkBaseUrl } from './base-url';
+import { checkBaseUrl, crmOrigin } from './base-url';
 import { credentialsFor, sealCredentials } from './credentials';
 import { crmRuntime } from './crm-runtime';
+import { assertEndUsersWritable, assertNotErased } from '../../shared/end-user-guard';
 
 /** A tenant's CRM connections (managed by its admins) and its end-users' links to CRM records. */
 export class CrmService {
@@ -54,7 +55,14 @@ export class CrmService {
     const row = await this.connection(id);
     if (input.name) row.name = input.name;
     if (input.role) row.role = input.role;
-    if (input.baseUrl) row.baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+    if (input.baseUrl) {
+      const baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+      // Credentials are bound to the origin they were given for; another origin needs its own.
+      if (!input.credentials && crmOrigin(baseUrl) !== crmOrigin(row.baseUrl)) {
+        throw badInput('credentials', 'are required when the base URL moves to another scheme, host or port');
+      }
+      row.baseUrl = baseUrl;
+    }
     if (input.credentials) {
       sealCredentials(await this.ctx.keyring.cipherFor(this.ctx.tenantId), row, credentialsFor(row.provider, input.credentials));
     }
@@ -64,9 +72,11 @@ export class CrmService {
       row.lastError = null;
       row.lastErrorAt = null;
     }
-    const saved = await this.scope.repo(CrmConnection).save(row);
+    // In place: a connection deleted meanwhile is not brought back.
+    const connections = this.scope.repo(CrmConnection);
+    if (!(await connections.saveExisting(row))) throw notFound('CRM connection');
     crmRuntime(this.ctx).reset(this.ctx.tenantId, row.id);
-    return saved;
+    return (await connections.findById(id)) ?? row;
   }
 
   /** Removes the connection and its links; the records in the CRM are left alone. */
@@ -80,14 +90,19 @@ export class CrmService {
     return row.id;
   }
 
+  /** The end-user must exist in the tenant and be neither erased nor restricted. */
   async link(input: LinkCrmRecordInput): Promise<CrmLink> {
     checkIdentifier('externalId', input.externalId, 100, 'recordId');
     await this.connection(input.connectionId);
-    const links = this.scope.repo(CrmLink);
-    if (await links.findOne({ connectionId: input.connectionId, externalId: input.externalId })) {
-      throw conflict('That CRM record is already linked');
-    }
-    return links.save(links.create({ ...input, method: CrmLinkMethod.MANUAL }));
+    await assertEndUsersWritable(this.ctx, [input.endUserId]);
+    return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [input.endUserId]);
+      const links = scope.repo(CrmLink);
+      if (await links.findOne({ connectionId: input.connectionId, externalId: input.externalId })) {
+        throw conflict('That CRM record is already linked');
+      }
+      return links.save(links.create({ ...input, method: CrmLinkMethod.MANUAL }));
+    });
   }
 
   /** Removes the link only; the CRM record stays. */

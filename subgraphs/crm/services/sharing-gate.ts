@@ -1,5 +1,5 @@
 import type { SubgraphContext } from '../../shared/context';
-import { DomainError } from '../../shared/errors';
+import { DomainError, notFound } from '../../shared/errors';
 import type { RecipientRole } from '../../shared/recipient-role';
 
 export type SharingRefusal = 'NO_OPT_IN' | 'RENEWAL_NEEDED' | 'RESTRICTED';
@@ -32,10 +32,14 @@ const REFUSALS: Record<SharingRefusal, string> = {
   RESTRICTED: 'Processing of this end-user’s data is restricted',
 };
 
-/** Throws FORBIDDEN unless the gate allows sharing. */
-export async function assertSharingAllowed(gate: SharingGate, endUserId: string, recipient: RecipientRole): Promise<void> {
+/**
+ * Throws FORBIDDEN unless the gate allows sharing. A restriction is told only to callers who may
+ * see restricted persons (`seesRestricted`); to anyone else the person is not there.
+ */
+export async function assertSharingAllowed(gate: SharingGate, endUserId: string, recipient: RecipientRole, seesRestricted = true): Promise<void> {
   const decision = await gate.decide(endUserId, recipient);
   if (decision.allowed) return;
+  if (decision.reason === 'RESTRICTED' && !seesRestricted) throw notFound('End-user');
   const reason = decision.reason && decision.reason in REFUSALS ? decision.reason : 'NO_OPT_IN';
   throw new DomainError('FORBIDDEN', `${REFUSALS[reason]} (${reason}); nothing was sent`);
 }

@@ -69,9 +69,9 @@ export class Geolocation {
 
 /**
  * A person a tenant serves; owned by the identity subgraph, extended by the others. Personal
- * fields other than the name are stored only encrypted with the tenant's data key (see
- * EndUserCodec); email and phone are found through blind indexes. EndUserResolver decrypts
- * what a query asks for, masking sensitive fields without `pii:read`.
+ * fields, names included, are stored only encrypted under the person's own key (see EndUserCodec
+ * and SubjectKeys), so erasure can shred every copy; email and phone are found through blind
+ * indexes. EndUserResolver decrypts what a query asks for, masking sensitive fields without `pii:read`.
  */
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A person the tenant serves (a caller, customer or contact).' })
@@ -83,13 +83,25 @@ export class EndUser extends TenantOwnedEntity {
   @Field(() => ID)
   declare id: string;
 
+  // Decrypted by EndUserResolver; declared here so the schema keeps their place.
   @Field(() => String, { nullable: true })
-  @Column({ type: 'varchar', length: 100, nullable: true })
-  firstName: string | null;
+  declare firstName?: string | null;
 
   @Field(() => String, { nullable: true })
-  @Column({ type: 'varchar', length: 100, nullable: true })
-  lastName: string | null;
+  declare lastName?: string | null;
+
+  /** Names stored in clear before per-person keys; read until the backfill moves them (keys:rotate). */
+  @Column({ name: 'firstName', type: 'varchar', length: 100, nullable: true })
+  legacyFirstName: string | null;
+
+  @Column({ name: 'lastName', type: 'varchar', length: 100, nullable: true })
+  legacyLastName: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  firstNameEncrypted: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  lastNameEncrypted: string | null;
 
   @Field(() => String, { nullable: true, description: 'Your own reference for this person, unique in your tenant (see upsertEndUser).' })
   @Column({ type: 'varchar', length: 200, nullable: true })

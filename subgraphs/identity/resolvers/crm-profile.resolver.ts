@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
-import { EndUserCodec } from '../services/end-user-codec';
+import { endUserCodec } from './end-user.resolver';
 import { endUserLoader } from './end-user.reference';
 
 /** What the crm subgraph may send to a CRM about an end-user: name, email and phone, nothing else. */
@@ -31,7 +31,7 @@ export class CrmProfileResolver {
   async endUserForCrm(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<CrmProfile | null> {
     const row = await endUserLoader(ctx).load(id);
     if (!row) return null;
-    const codec = new EndUserCodec(await ctx.keyring.cipherFor(ctx.tenantId));
-    return { id: row.id, firstName: row.firstName, lastName: row.lastName, email: codec.read(row, 'email'), phone: codec.read(row, 'phone') };
+    const codec = await endUserCodec(ctx, row);
+    return { id: row.id, firstName: codec.read(row, 'firstName'), lastName: codec.read(row, 'lastName'), email: codec.read(row, 'email'), phone: codec.read(row, 'phone') };
   }
 }

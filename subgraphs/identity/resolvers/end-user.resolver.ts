@@ -16,8 +16,18 @@ export class EndUserConnection extends connectionType(EndUser) {}
 @ObjectType()
 export class AuditEventConnection extends connectionType(AuditEvent) {}
 
+/** One key lookup per person per request: the codec is built once per row and batched across rows. */
+export function endUserCodec(ctx: SubgraphContext, endUser: EndUser): Promise<EndUserCodec> {
+  return ctx
+    .loader<EndUser, EndUserCodec>('EndUser.codec', async (rows) => {
+      const tenant = await ctx.keyring.cipherFor(ctx.tenantId);
+      return Promise.all(rows.map((row) => EndUserCodec.forRow(ctx.subjectKeys, tenant, row)));
+    })
+    .load(endUser);
+}
+
 async function decrypt<F extends EncryptedField>(ctx: SubgraphContext, endUser: EndUser, field: F): Promise<EncryptedFields[F] | null> {
-  return new EndUserCodec(await ctx.keyring.cipherFor(ctx.tenantId)).read(endUser, field);
+  return (await endUserCodec(ctx, endUser)).read(endUser, field);
 }
 
 /** Whole with `pii:read`, otherwise masked by `mask` (null by default); every read is audited. */
@@ -83,6 +93,16 @@ export class EndUserResolver {
   }
 
   // Stored encrypted; decrypted only when asked for.
+
+  @FieldResolver(() => String, { nullable: true })
+  firstName(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return decrypt(ctx, endUser, 'firstName');
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  lastName(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+    return decrypt(ctx, endUser, 'lastName');
+  }
 
   @FieldResolver(() => String, { nullable: true })
   email(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {

@@ -13,7 +13,7 @@ export const WIDGET_KEY_PATH = '/widget-key';
  * Questions only the gateway may ask, outside the public graph: each needs the gateway's own
  * service context, signed for this path and body.
  */
-export function internalRoutes(router: Router, { dataSource, verifier, logger }: RouteDeps): void {
+export function internalRoutes(router: Router, { dataSource, verifier, logger, accessEvents }: RouteDeps): void {
   const directory = new PrincipalDirectory(dataSource);
   const tenants = new TenantService(dataSource);
   const route = (path: string, answer: (body: Record<string, unknown>) => Promise<unknown>) =>
@@ -36,9 +36,11 @@ export function internalRoutes(router: Router, { dataSource, verifier, logger }:
     });
   const text = (value: unknown, max = 300) => (typeof value === 'string' && value.length <= max ? value : '');
 
-  route(PRINCIPAL_PATH, (body) => directory.resolve(text(body.tenant), text(body.kind), text(body.subject)));
+  // `channel` names where this process bumps access versions: a gateway reading another store must not cache.
+  const { channel } = accessEvents;
+  route(PRINCIPAL_PATH, async (body) => ({ ...(await directory.resolve(text(body.tenant), text(body.kind), text(body.subject))), channel }));
   route(CLIENT_CREDENTIALS_PATH, async (body) => ({
     client: await directory.verifyClient(text(body.clientId, 64), text(body.clientSecret, 200)),
   }));
-  route(WIDGET_KEY_PATH, async (body) => ({ widget: await tenants.widgetAccess(text(body.key, 64)) }));
+  route(WIDGET_KEY_PATH, async (body) => ({ widget: await tenants.widgetAccess(text(body.key, 64)), channel }));
 }

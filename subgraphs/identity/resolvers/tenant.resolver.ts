@@ -62,8 +62,11 @@ export class TenantResolver {
   }
 
   @Mutation(() => Tenant, { description: 'Platform operators only.' })
-  createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: SubgraphContext): Promise<Tenant> {
-    return new TenantService(ctx.dataSource).create(input);
+  async createTenant(@Arg('input') input: CreateTenantInput, @Ctx() ctx: SubgraphContext): Promise<Tenant> {
+    const tenant = await new TenantService(ctx.dataSource).create(input);
+    // A gateway may have cached the slug as unknown.
+    await ctx.accessEvents.publish(tenant.slug);
+    return tenant;
   }
 
   @Mutation(() => Tenant, { description: 'Tenant admins only. Takes effect within seconds.' })

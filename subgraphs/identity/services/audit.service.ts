@@ -2,7 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { SubgraphContext } from '../../shared/context';
 import { pageRequest, type Page } from '../../shared/pagination';
 import type { TenantScope } from '../../shared/tenant-repository';
+import { In } from 'typeorm';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
+import { EndUser } from '../entities/end-user.entity';
 
 /** The tenant's audit trail: appended to, read by admins and privacy officers, never changed. */
 export class AuditService {
@@ -19,12 +21,26 @@ export class AuditService {
   ): Promise<void> {
     if (entries.length === 0) return;
     const { principal, clientIp, requestId } = this.ctx.claims;
-    const events = scope.repo(AuditEvent);
-    await events.saveMany(
-      entries.map((entry) =>
-        events.create({ ...entry, reference: entry.reference ?? null, fields: [...entry.fields].sort(), actor: `${principal.kind}:${principal.id}`, clientIp, requestId }),
-      ),
-    );
+    const named = [...new Set(entries.map((entry) => entry.endUserId).filter((id): id is string => !!id))];
+    await scope.transaction(async (inner) => {
+      // An entry keeps its facts but not the id of a person erased meanwhile (the rows are locked
+      // against an erasure until this commits).
+      const present = new Set(named.length ? (await inner.repo(EndUser).findLocked({ id: In(named) }, { shared: true })).map((row) => row.id) : []);
+      const events = inner.repo(AuditEvent);
+      await events.saveMany(
+        entries.map((entry) =>
+          events.create({
+            ...entry,
+            endUserId: entry.endUserId && present.has(entry.endUserId) ? entry.endUserId : null,
+            reference: entry.reference ?? null,
+            fields: [...entry.fields].sort(),
+            actor: `${principal.kind}:${principal.id}`,
+            clientIp,
+            requestId,
+          }),
+        ),
+      );
+    });
   }
 
   list(endUserId: string | null | undefined, first?: number | null, after?: string | null): Promise<Page<AuditEvent>> {

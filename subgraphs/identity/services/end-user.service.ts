@@ -5,6 +5,7 @@ import { pageRequest, type Page } from '../../shared/pagination';
 import { refuseSensitiveNumbers } from '../../shared/sensitive-numbers';
 import { AuditAction } from '../entities/audit-event.entity';
 import { EndUser, Gender, MaritalStatus } from '../entities/end-user.entity';
+import { PrivacyRequestKind, PrivacyRequestStatus } from '../entities/privacy-request.entity';
 import { Tenant } from '../entities/tenant.entity';
 import type { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
 import { AuditService } from './audit.service';
@@ -14,7 +15,8 @@ const COUNTRY = /^[A-Z]{2}$/;
 
 /** Checks what the input decorators cannot: calendar dates, ranges, countries, numbers hidden in plain-text fields. */
 export function validateEndUserFields(input: UpdateEndUserInput, now = new Date()): void {
-  // Stored unencrypted: an SSN (or a card) must not ride in them. A reference may be a long number, so only SSNs there.
+  // Names are shown to everyone who may see the person, and externalRef is stored in clear: an SSN (or a
+  // card) must not ride in them. Checked on the input, before encryption. A reference may be a long number, so only SSNs there.
   if (input.firstName) refuseSensitiveNumbers('firstName', input.firstName);
   if (input.lastName) refuseSensitiveNumbers('lastName', input.lastName);
   if (input.externalRef) refuseSensitiveNumbers('externalRef', input.externalRef, ['ssn']);
@@ -67,8 +69,10 @@ export class EndUserService {
     return this.ctx.scope.repo(EndUser);
   }
 
-  async codec(): Promise<EndUserCodec> {
-    return new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
+  /** For blind indexes alone, or (given the row) to write it under the person's own key. */
+  async codec(row?: EndUser): Promise<EndUserCodec> {
+    const tenant = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
+    return row ? EndUserCodec.forRow(this.ctx.subjectKeys, tenant, row, true) : new EndUserCodec(tenant, null);
   }
 
   /** A restricted person's record is read by privacy officers only; to anyone else it is not there. */
@@ -108,7 +112,7 @@ export class EndUserService {
     // Stamped from the tenant, so region-pinned storage can route the record.
     const tenant = await this.ctx.dataSource.getRepository(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
     const row = this.repo.create({ dataRegion: tenant.region });
-    const codec = await this.codec();
+    const codec = await this.codec(row);
     const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);
     // The record and its audit entry are written together or not at all.
     return this.ctx.scope.transaction(async (scope) => {
@@ -119,31 +123,66 @@ export class EndUserService {
   }
 
   /**
+   * The ids of the tenant that other subgraphs may write about, with their restriction: missing
+   * ids, and those with an erasure in progress, are left out.
+   */
+  async states(ids: readonly string[]): Promise<{ id: string; restricted: boolean }[]> {
+    const asked = [...new Set(ids)].filter((id) => id.length > 0 && id.length <= 36);
+    if (asked.length === 0) return [];
+    // Scoped by the builder; the subquery is tied to the same tenant through user.tenantId.
+    const rows = await this.repo
+      .queryBuilder('user')
+      .select(['user.id', 'user.processingRestricted'])
+      .andWhere('user.id IN (:...asked)', { asked })
+      .andWhere(
+        'NOT EXISTS (SELECT 1 FROM privacy_requests request WHERE request.tenantId = user.tenantId AND request.endUserId = user.id AND request.kind = :erasure AND request.status = :open)',
+        { erasure: PrivacyRequestKind.ERASURE, open: PrivacyRequestStatus.IN_PROGRESS },
+      )
+      .getMany();
+    return rows.map((row) => ({ id: row.id, restricted: row.processingRestricted }));
+  }
+
+  /**
    * Partial update: a field left out stays as it is; a field given as null is cleared. A restricted
-   * person's record is not processed, except to rectify it through a privacy request.
+   * person's record is not processed, except to rectify it through a privacy request. The row is
+   * locked and changed with `UPDATE … WHERE`, so an update racing an erasure never brings it back.
    */
   async update(id: string, input: UpdateEndUserInput, options: { rectification?: boolean } = {}): Promise<EndUser> {
     validateEndUserFields(input);
     // A rectification reaches the record whoever carries it out (the officer, or the retry worker).
-    const row = options.rectification ? await this.repo.findById(id) : await this.get(id);
-    if (!row) throw notFound('End-user');
-    if (row.processingRestricted && !options.rectification) throw forbidden('Processing of this end-user is restricted');
-    if (input.externalRef && input.externalRef !== row.externalRef && (await this.repo.findOne({ externalRef: input.externalRef }))) {
+    const found = options.rectification ? await this.repo.findById(id) : await this.get(id);
+    if (!found) throw notFound('End-user');
+    this.assertProcessable(found, options);
+    if (input.externalRef && input.externalRef !== found.externalRef && (await this.repo.findOne({ externalRef: input.externalRef }))) {
       throw badInput('externalRef', 'is already used by another end-user');
     }
-    const fields = apply(row, input, await this.codec());
+    const codec = await this.codec(found);
     return this.ctx.scope.transaction(async (scope) => {
-      const saved = await scope.repo(EndUser).save(row);
-      if (fields.length) await new AuditService(this.ctx).append(AuditAction.UPDATE, saved.id, fields, scope);
-      return saved;
+      const repo = scope.repo(EndUser);
+      const [row] = await repo.findLocked({ id });
+      if (!row || (!options.rectification && (await this.states([id])).length === 0)) throw notFound('End-user');
+      this.assertProcessable(row, options);
+      const fields = apply(row, input, codec);
+      if (fields.length === 0) return row;
+      // Written back under the lock taken above; a row erased meanwhile is not inserted again.
+      if (!(await repo.saveExisting(row))) throw notFound('End-user');
+      await new AuditService(this.ctx).append(AuditAction.UPDATE, id, fields, scope);
+      return (await repo.findById(id)) ?? row;
     });
+  }
+
+  /** Restricted: hidden (NOT_FOUND) from those who may not see it, refused to those who may. */
+  private assertProcessable(row: EndUser, options: { rectification?: boolean }): void {
+    if (!row.processingRestricted || options.rectification) return;
+    if (!this.seesRestricted) throw notFound('End-user');
+    throw forbidden('Processing of this end-user is restricted');
   }
 
   /** Creates or updates the end-user your system knows as `externalRef`. */
   async upsert(externalRef: string, input: UpdateEndUserInput): Promise<EndUser> {
     if (!externalRef.trim() || externalRef.length > 200) throw badInput('externalRef', 'must be 1-200 characters');
     const existing = await this.repo.findOne({ externalRef });
-    if (existing?.processingRestricted) throw forbidden('Processing of this end-user is restricted');
+    if (existing) this.assertProcessable(existing, {});
     return existing ? this.update(existing.id, { ...input, externalRef }) : this.create({ ...input, externalRef });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { API_CLIENT_SCOPES, isScope } from '../../shared/auth/roles';
+import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, apiClientScopes, isScope } from '../../shared/auth/roles';
 import type { AccessEvents } from '../../shared/access-events';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
@@ -82,11 +82,11 @@ export class PrincipalService {
 
   /** Returns the secret once; only its hash is kept. */
   async createApiClient(input: CreateApiClientInput): Promise<{ client: ApiClient; clientSecret: string }> {
-    input.scopes.forEach((scope, index) => {
-      if (!isScope(scope) || !API_CLIENT_SCOPES.includes(scope)) {
-        throw badInput(`scopes[${index}]`, `is not a scope an API client may hold (${API_CLIENT_SCOPES.join(', ')})`);
-      }
-    });
+    for (const scope of input.scopes) {
+      if (!isScope(scope)) throw badInput('scopes', `contains an unknown scope (an API client may hold ${API_CLIENT_SCOPES.join(', ')})`);
+      if (ADMIN_GRADE_SCOPES.includes(scope)) throw badInput('scopes', `${scope} is admin-grade: only operators hold it (an API client may hold ${API_CLIENT_SCOPES.join(', ')})`);
+      if (!API_CLIENT_SCOPES.includes(scope)) throw badInput('scopes', `${scope} is not a scope an API client may hold (${API_CLIENT_SCOPES.join(', ')})`);
+    }
     const clientSecret = `cxs_${randomBytes(32).toString('base64url')}`;
     const clients = this.scope.repo(ApiClient);
     const client = await clients.save(
@@ -141,7 +141,8 @@ export class PrincipalDirectory {
       const client = await scope.repo(ApiClient).findOne({ clientId: subject });
       if (!client) return { tenant: access, principal: { status: 'UNREGISTERED' } };
       if (client.status !== PrincipalStatus.ACTIVE) return { tenant: access, principal: { status: 'REVOKED' } };
-      return { tenant: access, principal: { status: 'ACTIVE', roles: [], scopes: client.scopes } };
+      // A client stored with a scope clients may no longer hold loses it here, at authentication.
+      return { tenant: access, principal: { status: 'ACTIVE', roles: [], scopes: apiClientScopes(client.scopes) } };
     }
     const operator = await scope.repo(Operator).findOne({ subject });
     if (!operator) return { tenant: access, principal: { status: 'UNREGISTERED' } };
@@ -158,6 +159,6 @@ export class PrincipalDirectory {
     const tenant = await this.dataSource.getRepository(Tenant).findOneBy({ id: client.tenantId });
     if (!tenant || tenant.status !== TenantStatus.ACTIVE) return null;
     await this.dataSource.getRepository(ApiClient).update({ id: client.id, tenantId: client.tenantId }, { lastUsedAt: new Date() });
-    return { tenantSlug: tenant.slug, clientId: client.clientId, scopes: client.scopes };
+    return { tenantSlug: tenant.slug, clientId: client.clientId, scopes: apiClientScopes(client.scopes) };
   }
 }

@@ -5,6 +5,7 @@ import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import { redactToFit } from '../../shared/sensitive-numbers';
 import type { TenantScope } from '../../shared/tenant-repository';
+import { compactAfterErasure } from '../../shared/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { Disclosure } from '../entities/disclosure.entity';
 import { EndUser } from '../entities/end-user.entity';
@@ -19,7 +20,7 @@ import {
 import type { UpdateEndUserInput } from '../inputs/end-user.input';
 import type { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureInput } from '../inputs/privacy.input';
 import { AuditService } from './audit.service';
-import { ENCRYPTED_FIELDS, EndUserCodec } from './end-user-codec';
+import { ENCRYPTED_FIELDS, EndUserCodec, SENSITIVE_FIELDS } from './end-user-codec';
 import { EndUserService, validateEndUserFields } from './end-user.service';
 
 export const DEFAULT_DUE_DAYS = 30;
@@ -80,6 +81,11 @@ export class PrivacyService {
     return row;
   }
 
+  /** Inside a write naming the person: their profile, locked against an erasure until the write commits. */
+  private async lockEndUser(scope: TenantScope, id: string): Promise<void> {
+    if ((await scope.repo(EndUser).findLocked({ id }, { shared: true })).length === 0) throw notFound('End-user');
+  }
+
   find(id: string): Promise<PrivacyRequest | null> {
     return this.scope.repo(PrivacyRequest).findById(id);
   }
@@ -118,8 +124,8 @@ export class PrivacyService {
     if (input.kind === PrivacyRequestKind.ERASURE && (await this.activeHolds(input.endUserId)).length > 0) {
       throw conflict('This end-user’s data is under a legal hold: it cannot be erased until the hold is released');
     }
-    const cipher = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
     const request = await this.scope.transaction(async (scope) => {
+      await this.lockEndUser(scope, input.endUserId);
       const requests = scope.repo(PrivacyRequest);
       const row = requests.create({
         kind: input.kind,
@@ -131,7 +137,8 @@ export class PrivacyService {
         detailsEncrypted: null,
       });
       if (input.rectification) {
-        row.detailsEncrypted = cipher.encrypt(JSON.stringify(input.rectification), `privacy_requests/${row.tenantId}/${row.id}/details`);
+        // Under the person's key, so an erasure also shreds corrections still held.
+        row.detailsEncrypted = await this.ctx.subjectKeys.encrypt(input.endUserId, JSON.stringify(input.rectification), `privacy_requests/${row.tenantId}/${row.id}/details`);
       }
       await requests.save(row);
       const tasks = scope.repo(PrivacyTask);
@@ -158,7 +165,7 @@ export class PrivacyService {
       try {
         await this.carryOut(request, task.target as SubgraphName);
         Object.assign(task, { status: PrivacyTaskStatus.DONE, lastError: null, nextAttemptAt: null, doneAt: new Date() });
-        await this.scope.repo(PrivacyTask).save(task);
+        await this.saveTasks([task]);
       } catch (error) {
         if (!(error instanceof DomainError)) this.ctx.logger.error({ err: error, requestId, target: task.target }, 'privacy task failed');
         Object.assign(task, {
@@ -170,7 +177,7 @@ export class PrivacyService {
         // holds data), so only the failed target is scheduled.
         const later = tasks.slice(tasks.indexOf(task) + 1).filter((next) => next.status !== PrivacyTaskStatus.DONE);
         for (const next of later) next.nextAttemptAt = null;
-        await this.scope.repo(PrivacyTask).saveMany([task, ...later]);
+        await this.saveTasks([task, ...later]);
         break;
       }
     }
@@ -178,11 +185,26 @@ export class PrivacyService {
     return this.request(requestId);
   }
 
+  /** Task rows change in place (`UPDATE … WHERE`): a row gone meanwhile is not written back. */
+  private async saveTasks(tasks: PrivacyTask[]): Promise<void> {
+    for (const { id, status, attempts, lastError, nextAttemptAt, doneAt } of tasks) {
+      await this.scope.repo(PrivacyTask).update({ id }, { status, attempts, lastError, nextAttemptAt, doneAt });
+    }
+  }
+
   private async complete(request: PrivacyRequest): Promise<void> {
     await this.scope.transaction(async (scope) => {
+      // An erasure is complete only once identity's part has removed the profile (and checked it gone).
+      if (request.kind === PrivacyRequestKind.ERASURE && request.endUserId) {
+        throw conflict('The erasure has not removed the profile yet; it will be retried');
+      }
       // Rectified values are not kept once applied everywhere.
       Object.assign(request, { status: PrivacyRequestStatus.COMPLETED, completedAt: new Date(), detailsEncrypted: null });
-      await scope.repo(PrivacyRequest).save(request);
+      const changed = await scope.repo(PrivacyRequest).update(
+        { id: request.id, status: PrivacyRequestStatus.IN_PROGRESS },
+        { status: request.status, completedAt: request.completedAt, detailsEncrypted: null },
+      );
+      if (changed === 0) return;
       await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], scope, request.id);
     });
   }
@@ -230,17 +252,17 @@ export class PrivacyService {
 
   private async rectification(request: PrivacyRequest): Promise<UpdateEndUserInput> {
     if (!request.detailsEncrypted) throw new DomainError('CONFLICT', 'The corrected fields are no longer held');
-    const cipher = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
-    return JSON.parse(cipher.decrypt(request.detailsEncrypted, `privacy_requests/${request.tenantId}/${request.id}/details`));
+    const details = await this.ctx.subjectKeys.decrypt(request.endUserId!, request.detailsEncrypted, `privacy_requests/${request.tenantId}/${request.id}/details`);
+    if (details === null) throw new DomainError('CONFLICT', 'The corrected fields are no longer held');
+    return JSON.parse(details);
   }
 
   private async setRestricted(endUserId: string, restricted: boolean, reference: string | null): Promise<void> {
     await this.scope.transaction(async (scope) => {
-      const row = await scope.repo(EndUser).findById(endUserId);
+      const [row] = await scope.repo(EndUser).findLocked({ id: endUserId });
       if (!row) throw notFound('End-user');
       if (row.processingRestricted === restricted) return;
-      row.processingRestricted = restricted;
-      await scope.repo(EndUser).save(row);
+      if ((await scope.repo(EndUser).update({ id: endUserId }, { processingRestricted: restricted })) === 0) throw notFound('End-user');
       await new AuditService(this.ctx).append(restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], scope, reference);
     });
   }
@@ -260,18 +282,27 @@ export class PrivacyService {
    */
   private async eraseIdentity(request: PrivacyRequest): Promise<void> {
     const endUserId = request.endUserId!;
+    // Crypto-shredding first: a retry after a failure below still knows whose key it is, and copies
+    // of the profile taken before now (backups, replicas) no longer decrypt.
+    await this.ctx.subjectKeys.destroy([endUserId]);
     await this.scope.transaction(async (scope) => {
-      for (const entity of [AuditEvent, LegalHold, Disclosure, PrivacyRequest] as const) {
-        const repo = scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity);
-        const rows = await repo.find({ where: { endUserId } });
-        for (const row of rows) row.endUserId = null;
-        await repo.saveMany(rows);
+      // The profile first, locked: a write naming the person either committed before (and its rows
+      // are cleared below) or finds the profile gone.
+      await scope.repo(EndUser).findLocked({ id: endUserId });
+      if ((await scope.repo(LegalHold).findLocked({ endUserId, releasedAt: IsNull() }, { shared: true })).length > 0) {
+        throw conflict('A legal hold was placed: erasure is suspended until it is released');
       }
       await scope.repo(EndUser).delete({ id: endUserId });
+      if ((await scope.repo(EndUser).findLocked({ id: endUserId })).length > 0) throw conflict('The profile could not be removed; it will be retried');
+      for (const entity of [AuditEvent, LegalHold, Disclosure, PrivacyRequest] as const) {
+        await scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity).update({ endUserId }, { endUserId: null });
+      }
       request.endUserId = null;
-      await scope.repo(PrivacyRequest).save(request);
       await new AuditService(this.ctx).append(AuditAction.ERASED, null, [], scope, request.id);
     });
+    // Again, in case a write racing this erasure made the person a new key meanwhile.
+    await this.ctx.subjectKeys.destroy([endUserId]);
+    await compactAfterErasure(this.ctx.dataSource);
   }
 
   private async exportFrom(target: SubgraphName, endUserId: string): Promise<unknown> {
@@ -282,11 +313,9 @@ export class PrivacyService {
 
   private async exportIdentity(endUserId: string): Promise<Record<string, unknown>> {
     const row = await this.endUser(endUserId);
-    const codec = new EndUserCodec(await this.ctx.keyring.cipherFor(this.ctx.tenantId));
+    const codec = await EndUserCodec.forRow(this.ctx.subjectKeys, await this.ctx.keyring.cipherFor(this.ctx.tenantId), row);
     const profile: Record<string, unknown> = {
       id: row.id,
-      firstName: row.firstName,
-      lastName: row.lastName,
       externalRef: row.externalRef,
       dataRegion: row.dataRegion,
       processingRestricted: row.processingRestricted,
@@ -325,7 +354,11 @@ export class PrivacyService {
       this.exportFrom('consent', endUserId),
       this.exportFrom('crm', endUserId),
     ]);
-    await new AuditService(this.ctx).append(AuditAction.ACCESS_EXPORTED, endUserId, [], this.scope, request.id);
+    // A sensitive read like any other (whole values), recorded before anything is handed out.
+    await new AuditService(this.ctx).appendMany([
+      { action: AuditAction.ACCESS_EXPORTED, endUserId, fields: ['identity', 'interactions', 'consent', 'crm'], reference: request.id },
+      { action: AuditAction.READ_SENSITIVE, endUserId, fields: [...SENSITIVE_FIELDS], reference: request.id },
+    ]);
     return JSON.stringify(
       {
         format: 'cx-access-export/1',
@@ -346,6 +379,7 @@ export class PrivacyService {
   async placeHold(input: PlaceLegalHoldInput): Promise<LegalHold> {
     await this.endUser(input.endUserId);
     return this.scope.transaction(async (scope) => {
+      await this.lockEndUser(scope, input.endUserId);
       const holds = scope.repo(LegalHold);
       const hold = await holds.save(
         holds.create({
@@ -369,7 +403,9 @@ export class PrivacyService {
       if (!hold) throw notFound('Legal hold');
       if (hold.releasedAt) throw conflict('This legal hold was already released');
       Object.assign(hold, { releasedAt: new Date(), releasedBy: this.actor });
-      await holds.save(hold);
+      if ((await holds.update({ id, releasedAt: IsNull() }, { releasedAt: hold.releasedAt, releasedBy: hold.releasedBy })) === 0) {
+        throw conflict('This legal hold was already released');
+      }
       await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], scope, hold.id);
       return hold;
     });
@@ -383,6 +419,7 @@ export class PrivacyService {
     await this.endUser(input.endUserId);
     if (input.disclosedAt > new Date(now.getTime() + 60_000)) throw badInput('disclosedAt', 'must not be in the future');
     return this.scope.transaction(async (scope) => {
+      await this.lockEndUser(scope, input.endUserId);
       const disclosures = scope.repo(Disclosure);
       // Free text written by an officer may quote a case file: SSNs and card numbers are redacted.
       const dataCategories = input.dataCategories.map((category) => redactToFit(category, 60));

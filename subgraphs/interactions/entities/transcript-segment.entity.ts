@@ -25,9 +25,17 @@ export class TranscriptSegment extends TenantOwnedEntity {
   @Column({ type: 'varchar', length: 10 })
   speaker: Speaker;
 
+  /** Redacted at ingest and decrypted on read (see transcript-cipher.ts); not a column. */
   @Field({ description: 'As stored: redacted at ingest.' })
-  @Column({ type: 'text' })
   text: string;
+
+  /** The redacted text under the person's key (or the interaction's own, with no end-user). */
+  @Column({ type: 'text', nullable: true })
+  textEncrypted: string | null;
+
+  /** Text stored in clear before per-person keys; read until the backfill moves it (keys:rotate). */
+  @Column({ name: 'text', type: 'text', nullable: true })
+  legacyText: string | null;
 
   @Field()
   @Column({ type: 'datetime' })

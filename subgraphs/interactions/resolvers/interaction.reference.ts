@@ -2,11 +2,12 @@ import { byKeys, type SubgraphContext } from '../../shared/context';
 import { endUserStubReference } from '../../shared/end-user-reference';
 import type { Interaction } from '../entities/interaction.entity';
 import { InteractionService } from '../services/interaction.service';
+import { identityEndUserCheck } from '../../shared/end-user-guard';
 
 /** Batched per request and scoped to the caller's tenant. */
 export function interactionLoader(ctx: SubgraphContext) {
   return ctx.loader<string, Interaction | null>('Interaction.byId', async (ids) =>
-    byKeys(ids, await new InteractionService(ctx.scope).findMany(ids), (row) => row.id),
+    byKeys(ids, await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).findMany(ids), (row) => row.id),
   );
 }
 

@@ -7,6 +7,7 @@ import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } f
 import { ConsentContactGate } from '../services/contact-gate';
 import { InteractionService } from '../services/interaction.service';
 import { interactionLoader } from './interaction.reference';
+import { identityEndUserCheck } from '../../shared/end-user-guard';
 
 @ObjectType()
 export class InteractionConnection extends connectionType(Interaction) {}
@@ -46,7 +47,7 @@ export class InteractionResolver {
 
   @Mutation(() => Interaction, { description: 'Records an interaction, with its transcript so far.' })
   recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    return new InteractionService(ctx.scope, new ConsentContactGate(ctx)).record(input);
+    return new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx)).record(input);
   }
 
   @Mutation(() => TranscriptAppendResult, {
@@ -58,7 +59,7 @@ export class InteractionResolver {
     @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
     @Ctx() ctx: SubgraphContext,
   ) {
-    return new InteractionService(ctx.scope).append(interactionId, segments);
+    return new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).append(interactionId, segments);
   }
 
   @Mutation(() => Interaction, { description: 'Marks an open interaction ended, with its disposition.' })
@@ -67,12 +68,12 @@ export class InteractionResolver {
     @Arg('input', () => EndInteractionInput, { defaultValue: {} }) input: EndInteractionInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<Interaction> {
-    return new InteractionService(ctx.scope).end(id, input);
+    return new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).end(id, input);
   }
 
   @FieldResolver(() => TranscriptSegmentConnection)
   transcript(@Root() interaction: Interaction, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new InteractionService(ctx.scope).transcript(interaction.id, first, after);
+    return new InteractionService(ctx.scope, ctx.subjectKeys).transcript(interaction, first, after);
   }
 }
 

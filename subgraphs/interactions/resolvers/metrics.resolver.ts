@@ -6,7 +6,7 @@ import { MetricsService } from '../services/metrics.service';
 @Resolver()
 export class MetricsResolver {
   @Query(() => InteractionMetrics, {
-    description: 'Interaction counts, handle time and distinct callers per group over whole UTC days (at most 366); small groups are suppressed.',
+    description: 'Interaction counts, handle time and distinct callers per group over whole UTC days (at most 366), differentially private: sums of noisy cells released once per day; small groups are suppressed.',
   })
   interactionMetrics(
     @Arg('from', { description: 'First day, YYYY-MM-DD (UTC).' }) from: string,
@@ -14,6 +14,6 @@ export class MetricsResolver {
     @Arg('groupBy', () => [MetricDimension], { defaultValue: [] }) groupBy: MetricDimension[],
     @Ctx() ctx: SubgraphContext,
   ): Promise<InteractionMetrics> {
-    return new MetricsService(ctx.scope).interactions(from, to, groupBy);
+    return new MetricsService(ctx.scope, ctx.keyring).interactions(from, to, groupBy);
   }
 }

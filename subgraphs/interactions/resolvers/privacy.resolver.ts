@@ -1,6 +1,7 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { SubgraphContext } from '../../shared/context';
 import { InteractionPrivacyService } from '../services/privacy.service';
+import { compactAfterErasure } from '../../shared/data-source';
 
 /** Service-to-service only (identity handles privacy requests): never part of the public graph. */
 @Resolver()
@@ -8,12 +9,14 @@ export class InteractionPrivacyResolver {
   @Directive('@inaccessible')
   @Query(() => String, { description: 'JSON of everything held about the end-user: interactions and transcripts.' })
   privacyExportInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
-    return new InteractionPrivacyService(ctx.scope).export(endUserId);
+    return new InteractionPrivacyService(ctx.scope, ctx.subjectKeys).export(endUserId);
   }
 
   @Directive('@inaccessible')
   @Mutation(() => Int, { description: 'Deletes every row about the end-user; returns rows removed (0 when none).' })
-  privacyEraseInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    return new InteractionPrivacyService(ctx.scope).erase(endUserId);
+  async privacyEraseInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
+    const removed = await new InteractionPrivacyService(ctx.scope, ctx.subjectKeys).erase(endUserId);
+    await compactAfterErasure(ctx.dataSource);
+    return removed;
   }
 }

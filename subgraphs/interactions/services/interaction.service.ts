@@ -1,8 +1,11 @@
 import { In, LessThan, MoreThan } from 'typeorm';
+import type { FieldCipher } from '../../shared/crypto/field-cipher';
+import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors';
 import { encodeCursor, pageRequest, type Page } from '../../shared/pagination';
 import { checkIdentifier } from '../../shared/sensitive-numbers';
 import { unavailable } from '../../shared/service-client';
+import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { Direction, Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
@@ -16,6 +19,7 @@ import {
 import type { ContactGate } from './contact-gate';
 import { InteractionSettingsService } from './interaction-settings.service';
 import { sameRedactedText, type Redacted, type RedactedPart, type Redactor } from './redaction';
+import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
 import { isUniqueViolation } from './unique-violation';
 
 export interface AppendResult {
@@ -30,23 +34,40 @@ export interface AppendResult {
 export class InteractionService {
   constructor(
     private readonly scope: TenantScope,
+    /** Per-person keys: transcript text is stored under the end-user's key (see transcript-cipher.ts). */
+    private readonly keys: SubjectKeys,
     /** Asked before an outbound interaction; without one, outbound contact is refused as unavailable. */
     private readonly gate?: ContactGate,
+    /** Whether the end-user named may be written about (or seen); identity decides. */
+    private readonly endUsers: EndUserCheck = noEndUserCheck,
   ) {}
 
-  findMany(ids: readonly string[]): Promise<Interaction[]> {
-    return this.scope.repo(Interaction).findByIds(ids);
+  /** Interactions of a restricted person are not there for a caller who may not see that person. */
+  async findMany(ids: readonly string[]): Promise<Interaction[]> {
+    const rows = await this.scope.repo(Interaction).findByIds(ids);
+    const visible = await Promise.all(rows.map((row) => (row.endUserId ? this.endUsers.visible(row.endUserId) : true)));
+    return rows.filter((_, index) => visible[index]);
   }
 
   async get(id: string): Promise<Interaction> {
+    const [interaction] = await this.findMany([id]);
+    if (!interaction) throw notFound('Interaction');
+    return interaction;
+  }
+
+  /** An interaction to write to: it exists, and its end-user (if any) may be written about. */
+  private async writable(id: string): Promise<Interaction> {
     const interaction = await this.scope.repo(Interaction).findById(id);
     if (!interaction) throw notFound('Interaction');
+    // Refused as the interaction itself, so the answer tells nothing about the person.
+    if (interaction.endUserId) await this.endUsers.writable([interaction.endUserId]).catch(hideEndUser);
     return interaction;
   }
 
 
   /** Transcript in sequence order, whatever order it arrived in; the cursor is the sequence number. */
-  async transcript(interactionId: string, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
+  async transcript(interaction: Interaction, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
+    const interactionId = interaction.id;
     const request = pageRequest(first, after);
     const afterSequence = request.afterId === undefined ? 0 : Number(request.afterId);
     if (!Number.isInteger(afterSequence)) throw badInput('after', 'is not a valid cursor');
@@ -55,7 +76,7 @@ export class InteractionService {
       order: { sequence: 'ASC' },
       take: request.first + 1,
     });
-    const nodes = rows.slice(0, request.first);
+    const nodes = await openSegments(this.keys, keySubjectOf(interaction), rows.slice(0, request.first));
     const edges = nodes.map((node) => ({ cursor: encodeCursor(String(node.sequence)), node }));
     return { edges, pageInfo: { hasNextPage: rows.length > request.first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -70,11 +91,14 @@ export class InteractionService {
     checkSegments(input.transcript, 'transcript', true);
     const agentId = input.agentId == null ? null : checkIdentifier('agentId', input.agentId, MAX_AGENT_ID);
     const queue = input.queue == null ? null : checkIdentifier('queue', input.queue, MAX_QUEUE);
+    if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
+    if (input.endUserId) await this.endUsers.writable([input.endUserId]);
     if (input.direction === Direction.OUTBOUND) await this.clearOutbound(input);
     const redactor = await new InteractionSettingsService(this.scope).redactor();
     const redacted = redactInOrder(redactor, input.transcript);
     const disposition = input.disposition == null ? null : redactDisposition(redactor, input.disposition);
     return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [input.endUserId]);
       const interactions = scope.repo(Interaction);
       const interaction = await interactions.save(
         interactions.create({
@@ -90,7 +114,8 @@ export class InteractionService {
       );
       const segments = scope.repo(TranscriptSegment);
       if (input.transcript.length > 0) {
-        await segments.saveMany(input.transcript.map((segment, index) => newSegment(scope, interaction.id, segment, redacted[index])));
+        const cipher = await this.keys.cipherForWrite(keySubjectOf(interaction));
+        await segments.saveMany(input.transcript.map((segment, index) => newSegment(scope, cipher, interaction.id, segment, redacted[index])));
       }
       return interaction;
     });
@@ -101,6 +126,8 @@ export class InteractionService {
     if (!this.gate) throw unavailable('consent');
     const decision = await this.gate.decide(input.endUserId, input.channel);
     if (decision.allowed) return;
+    // Told only to those who may see restricted persons; to anyone else the person is not there.
+    if (decision.reason === 'RESTRICTED' && !this.endUsers.seesRestricted) throw notFound('End-user');
     if (decision.reason === 'RESTRICTED') throw forbidden('Outbound contact refused: processing of this end-user’s data is restricted');
     if (decision.reason === 'OPTED_OUT') throw forbidden(`Outbound contact refused: the end-user opted out of ${input.channel} contact`);
     throw forbidden('Outbound contact refused');
@@ -116,16 +143,19 @@ export class InteractionService {
       throw badInput('segments', `must hold 1-${MAX_APPENDED_SEGMENTS} segments`);
     }
     const batch = checkSegments(segments, 'segments', false);
+    const target = await this.writable(interactionId);
     const redactor = await new InteractionSettingsService(this.scope).redactor();
     try {
-      return await oneAtATime(`${this.scope.tenantId}:${interactionId}`, () => this.scope.transaction(async (scope) => {
-        // Locked: two appends to one interaction must see each other's segments to find a number split between them.
-        const interaction = await scope.repo(Interaction).findByIdForUpdate(interactionId);
+      return await this.scope.transaction(async (scope) => {
+        await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
+        // Locked for writing: two appends to one interaction take turns (on SQLite, transactions take
+        // turns anyway), so each sees the other's segments and a number split between them is found.
+        const [interaction] = await scope.repo(Interaction).findLocked({ id: interactionId });
         if (!interaction) throw notFound('Interaction');
         const repo = scope.repo(TranscriptSegment);
-        const stored = new Map(
-          (await repo.find({ where: { interactionId, sequence: In(batch.map(({ segment }) => segment.sequence)) } })).map((row) => [row.sequence, row]),
-        );
+        const cipher = await this.keys.cipherForWrite(keySubjectOf(interaction));
+        const found = await repo.find({ where: { interactionId, sequence: In(batch.map(({ segment }) => segment.sequence)) } });
+        const stored = new Map((await openSegments(this.keys, keySubjectOf(interaction), found)).map((row) => [row.sequence, row]));
         const incoming: TranscriptSegmentInput[] = [];
         const duplicates: number[] = [];
         batch.forEach(({ segment, index }) => {
@@ -145,7 +175,7 @@ export class InteractionService {
         if (incoming.length > 0) {
           // Matched with the stored segments around them: a number may be split across segments.
           const first = Math.min(...incoming.map((segment) => segment.sequence));
-          const neighbours = await transcriptNeighbours(scope, interactionId, first, incoming.length);
+          const neighbours = await openSegments(this.keys, keySubjectOf(interaction), await transcriptNeighbours(scope, interactionId, first, incoming.length));
           const parts: { sequence: number; text: string; row?: TranscriptSegment; segment?: TranscriptSegmentInput }[] = [
             ...neighbours.map((row) => ({ sequence: row.sequence, text: row.text, row })),
             ...incoming.map((segment) => ({ sequence: segment.sequence, text: segment.text, segment })),
@@ -154,13 +184,13 @@ export class InteractionService {
           for (const [position, { row, segment }] of parts.entries()) {
             const result = results[position];
             redactions += result.counts.ssn + result.counts.paymentCard + result.counts.pattern;
-            if (segment) fresh.push(newSegment(scope, interactionId, segment, result));
-            else if (row && result.changed) await rewriteSegment(scope, row, result);
+            if (segment) fresh.push(newSegment(scope, cipher, interactionId, segment, result));
+            else if (row && result.changed) await rewriteSegment(scope, cipher, row, result);
           }
           await repo.saveMany(fresh);
         }
         return { interaction, appended: fresh.map((s) => s.sequence), duplicates: duplicates.sort((a, b) => a - b), redactions };
-      }));
+      });
     } catch (error) {
       // A concurrent append stored one of these sequences first: decide again against what it stored.
       if (!retried && isUniqueViolation(error)) return this.append(interactionId, segments, true);
@@ -169,19 +199,32 @@ export class InteractionService {
     }
   }
 
+  /** Changes the row in place (`UPDATE … WHERE`), so an interaction erased meanwhile stays gone. */
   async end(id: string, input: EndInteractionInput): Promise<Interaction> {
+    const target = await this.writable(id);
     const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope).redactor();
     return this.scope.transaction(async (scope) => {
+      await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
       const repo = scope.repo(Interaction);
-      const interaction = await repo.findById(id);
+      const [interaction] = await repo.findLocked({ id });
       if (!interaction) throw notFound('Interaction');
       const endedAt = input.endedAt ?? new Date();
       if (endedAt < interaction.startedAt) throw badInput('endedAt', 'must not be before startedAt');
       interaction.endedAt = endedAt;
       if (input.disposition !== undefined) interaction.disposition = redactor && input.disposition ? redactDisposition(redactor, input.disposition) : null;
-      return repo.save(interaction);
+      interaction.derive();
+      if ((await repo.update({ id }, { endedAt: interaction.endedAt, disposition: interaction.disposition, handleSeconds: interaction.handleSeconds })) === 0) {
+        throw notFound('Interaction');
+      }
+      return (await repo.findById(id)) ?? interaction;
     });
   }
+}
+
+/** A refusal about the person behind an interaction reads as the interaction not being there. */
+function hideEndUser(error: unknown): never {
+  if (error instanceof DomainError && error.code === 'NOT_FOUND') throw notFound('Interaction');
+  throw error;
 }
 
 /**
@@ -209,31 +252,17 @@ function checkSegments(segments: TranscriptSegmentInput[], field: string, strict
   return kept;
 }
 
-function newSegment(scope: TenantScope, interactionId: string, segment: TranscriptSegmentInput, redacted: Redacted): TranscriptSegment {
-  return scope.repo(TranscriptSegment).create({
+function newSegment(scope: TenantScope, cipher: FieldCipher, interactionId: string, segment: TranscriptSegmentInput, redacted: Redacted): TranscriptSegment {
+  const row = scope.repo(TranscriptSegment).create({
     interactionId,
     sequence: segment.sequence,
     speaker: segment.speaker,
-    text: redacted.text,
     occurredAt: segment.occurredAt ?? new Date(),
     ssnRedactions: redacted.counts.ssn,
     cardRedactions: redacted.counts.paymentCard,
     patternRedactions: redacted.counts.pattern,
   });
-}
-
-/** Appends in progress per interaction in this process: SQLite has no row lock to queue them. */
-const appending = new Map<string, Promise<unknown>>();
-
-async function oneAtATime<R>(key: string, work: () => Promise<R>): Promise<R> {
-  const previous = appending.get(key) ?? Promise.resolve();
-  const current = previous.catch(() => undefined).then(work);
-  appending.set(key, current);
-  try {
-    return await current;
-  } finally {
-    if (appending.get(key) === current) appending.delete(key);
-  }
+  return sealSegment(cipher, row, redacted.text);
 }
 
 const MAX_AGENT_ID = 200;
@@ -262,7 +291,7 @@ function redactInOrder(redactor: Redactor, segments: readonly TranscriptSegmentI
 /**
  * Stored segments just before the first new sequence and from it on (bounded, never the whole
  * transcript): the text a number split across segments may continue in. The one place stored
- * segment text is read for ingestion.
+ * segment text is read for ingestion (still encrypted: open with openSegments).
  */
 async function transcriptNeighbours(scope: TenantScope, interactionId: string, firstSequence: number, count: number): Promise<TranscriptSegment[]> {
   const repo = scope.repo(TranscriptSegment);
@@ -272,11 +301,14 @@ async function transcriptNeighbours(scope: TenantScope, interactionId: string, f
 }
 
 /** A stored segment into which a number from a new one reached: its text redacted further, the counts added. */
-async function rewriteSegment(scope: TenantScope, row: TranscriptSegment, redacted: RedactedPart): Promise<void> {
+async function rewriteSegment(scope: TenantScope, cipher: FieldCipher, row: TranscriptSegment, redacted: RedactedPart): Promise<void> {
+  // Sealed again under the interaction's key: the rewritten text is stored encrypted like any other.
+  const sealed = sealSegment(cipher, row, redacted.text);
   await scope.repo(TranscriptSegment).update(
     { id: row.id, interactionId: row.interactionId },
     {
-      text: redacted.text,
+      textEncrypted: sealed.textEncrypted,
+      legacyText: null,
       ssnRedactions: row.ssnRedactions + redacted.counts.ssn,
       cardRedactions: row.cardRedactions + redacted.counts.paymentCard,
       patternRedactions: row.patternRedactions + redacted.counts.pattern,

@@ -1,7 +1,11 @@
 import { In } from 'typeorm';
+import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import type { TenantScope } from '../../shared/tenant-repository';
+import { recordErasure } from '../../shared/end-user-guard';
+import { conflict } from '../../shared/errors';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
+import { keySubjectOf, openSegments } from './transcript-cipher';
 
 const CHUNK = 500;
 
@@ -11,7 +15,10 @@ function chunks<T>(items: T[]): T[][] {
 
 /** Everything this subgraph holds about one end-user of the tenant: for access and erasure requests. */
 export class InteractionPrivacyService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly keys: SubjectKeys,
+  ) {}
 
   async export(endUserId: string): Promise<string> {
     const interactions = await this.scope.repo(Interaction).find({ where: { endUserId }, order: { id: 'ASC' } });
@@ -19,6 +26,8 @@ export class InteractionPrivacyService {
     for (const ids of chunks(interactions.map((i) => i.id))) {
       segments.push(...(await this.scope.repo(TranscriptSegment).find({ where: { interactionId: In(ids) }, order: { sequence: 'ASC' } })));
     }
+    const subjects = new Map(interactions.map((i) => [i.id, keySubjectOf(i)]));
+    for (const segment of segments) await openSegments(this.keys, subjects.get(segment.interactionId)!, [segment]);
     const byInteraction = new Map<string, TranscriptSegment[]>();
     for (const segment of segments) {
       const list = byInteraction.get(segment.interactionId) ?? [];
@@ -50,16 +59,24 @@ export class InteractionPrivacyService {
     });
   }
 
-  /** Deletes the end-user's interactions and their transcripts in one transaction; returns rows removed. */
-  erase(endUserId: string): Promise<number> {
-    return this.scope.transaction(async (scope) => {
-      const interactions = await scope.repo(Interaction).find({ where: { endUserId }, select: { id: true, tenantId: true } });
+  /**
+   * Deletes the end-user's interactions and their transcripts in one transaction, after the
+   * tombstone that refuses every later write about them, then destroys their key so copies taken
+   * before (backups, replicas) cannot be read; returns rows removed.
+   */
+  async erase(endUserId: string): Promise<number> {
+    const removed = await this.scope.transaction(async (scope) => {
+      await recordErasure(scope, endUserId);
+      const interactions = await scope.repo(Interaction).findLocked({ endUserId });
       let removed = 0;
       for (const ids of chunks(interactions.map((i) => i.id))) {
         removed += await scope.repo(TranscriptSegment).delete({ interactionId: In(ids) });
       }
       removed += await scope.repo(Interaction).delete({ endUserId });
+      if ((await scope.repo(Interaction).findLocked({ endUserId })).length > 0) throw conflict('Interactions of the end-user remain; retry the erasure');
       return removed;
     });
+    await this.keys.destroy([endUserId]);
+    return removed;
   }
 }

@@ -1,4 +1,5 @@
 import { In, type DataSource } from 'typeorm';
+import type { Keyring } from '../../shared/crypto/keyring';
 import { TenantScope } from '../../shared/tenant-repository';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
@@ -18,7 +19,11 @@ export interface PurgeResult {
  * interaction (its start when it never ended). Interactions themselves stay for reporting.
  */
 export class RetentionService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** With it, an anonymous interaction's own key goes with its transcript (crypto-shredding). */
+    private readonly keyring?: Keyring,
+  ) {}
 
   async purgeAll(now = new Date()): Promise<PurgeResult[]> {
     // A platform job spans tenants by design; each tenant's deletion below goes through its own scope.
@@ -36,6 +41,7 @@ export class RetentionService {
     const { transcriptRetentionDays } = await new InteractionSettingsService(scope).get();
     const cutoff = new Date(now.getTime() - transcriptRetentionDays * 86_400_000);
     let segments = 0;
+    const anonymous = new Set<string>();
     for (;;) {
       const expired = await scope
         .repo(TranscriptSegment)
@@ -44,11 +50,17 @@ export class RetentionService {
         .innerJoin(Interaction, 'i', 'i.id = s.interactionId AND i.tenantId = s.tenantId')
         .andWhere('(i.endedAt < :cutoff OR (i.endedAt IS NULL AND i.startedAt < :cutoff))', { cutoff: this.dateParameter(cutoff) })
         .select('s.id', 'id')
+        .addSelect('i.id', 'interactionId')
+        .addSelect('i.endUserId', 'endUserId')
         .limit(BATCH)
-        .getRawMany<{ id: string }>();
+        .getRawMany<{ id: string; interactionId: string; endUserId: string | null }>();
       if (expired.length === 0) break;
       segments += await scope.repo(TranscriptSegment).delete({ id: In(expired.map((row) => row.id)) });
+      for (const row of expired) if (!row.endUserId) anonymous.add(row.interactionId);
     }
+    // A person's key stays (it covers their newer data) until their erasure; copies of purged
+    // transcripts of a known end-user stay readable with it until then.
+    if (this.keyring && anonymous.size > 0) await this.keyring.subjects(scope.tenantId).destroy([...anonymous]);
     return { tenantId: scope.tenantId, retentionDays: transcriptRetentionDays, cutoff, segments };
   }
 

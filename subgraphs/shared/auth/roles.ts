@@ -36,11 +36,26 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   integrator: ['profiles:read', 'profiles:write', 'crm:read', 'crm:write'],
 };
 
-/** Scopes an API client may be given: everything but administering the tenant and reading PII. */
-export const API_CLIENT_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'tenant:admin' && s !== 'pii:read');
-
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
+
+/**
+ * Admin-grade scopes: administering the tenant, whole sensitive PII, privacy requests (whose
+ * export hands out everything about a person), the audit trail, CRM connections and the tenant's
+ * privacy notice. Only people (operators, through roles) hold them, never a machine client.
+ */
+export const ADMIN_GRADE_SCOPES: readonly Scope[] = ['tenant:admin', 'pii:read', 'privacy:manage', 'audit:read', 'crm:admin', 'policy:manage'];
+
+/** Scopes an API client may be given: an allowlist, so a scope added later is not a client's by default. */
+export const API_CLIENT_SCOPES: readonly Scope[] = [
+  'profiles:read', 'profiles:write', 'transcripts:read', 'transcripts:write',
+  'consent:read', 'consent:write', 'crm:read', 'crm:write', 'metrics:read',
+];
+
+const clientScope = (s: string): s is Scope => isScope(s) && API_CLIENT_SCOPES.includes(s);
+
+/** What a stored API client may use of its scopes: one stored before a scope became admin-grade loses it. */
+export const apiClientScopes = (scopes: readonly string[]): Scope[] => [...new Set(scopes.filter(clientScope))];
 
 /**
  * Effective scopes of a principal: an operator's come from its roles (unknown roles grant
@@ -48,6 +63,6 @@ export const isScope = (value: string): value is Scope => (SCOPES as readonly st
  */
 export function effectiveScopes(kind: string, roles: readonly string[], scopes: readonly string[]): Set<Scope> {
   if (kind === 'operator') return new Set(roles.filter(isRole).flatMap((role) => ROLE_SCOPES[role]));
-  if (kind === 'api_client') return new Set(scopes.filter((s): s is Scope => isScope(s) && API_CLIENT_SCOPES.includes(s)));
+  if (kind === 'api_client') return new Set(apiClientScopes(scopes));
   return new Set();
 }

@@ -1,21 +1,39 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Not, type DataSource } from 'typeorm';
 import { TenantScope } from '../tenant-repository';
 import { FieldCipher } from './field-cipher';
 import type { MasterKeyProvider } from './master-keys';
+import { SubjectKeys } from './subject-keys';
 import { DataKeyPurpose, TenantDataKey } from './tenant-data-key.entity';
+
+/** How long an unwrapped person's key is reused in memory; erasure drops it at once in this process. */
+export const SUBJECT_KEY_CACHE_TTL_MS = 60_000;
 
 /**
  * Hands out each tenant's field cipher: data keys are created on first use, stored wrapped, and
- * kept unwrapped only in memory.
+ * kept unwrapped only in memory. With a key store it also hands out per-person keys (SubjectKeys).
  */
 export class Keyring {
   private readonly ciphers = new Map<string, Promise<FieldCipher>>();
+  private readonly secrets = new Map<string, Promise<Buffer>>();
+  /** Unwrapped per-person ciphers by `tenantId/subjectId`, shared by every request of the process. */
+  readonly subjectCache = new LRUCache<string, FieldCipher>({ max: 20_000, ttl: SUBJECT_KEY_CACHE_TTL_MS });
+  /** Bumped by every key destruction, so a read that raced one does not put the key back in the cache. */
+  shredEpoch = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly masterKeys: MasterKeyProvider,
+    /** Where per-person keys live: a database apart from `dataSource`, so copies of the data hold none. */
+    readonly keyStore?: DataSource,
   ) {}
+
+  /** Per-person keys of one tenant; one instance per request batches its key-store reads. */
+  subjects(tenantId: string): SubjectKeys {
+    if (!this.keyStore) throw new Error('this subgraph has no key store');
+    return new SubjectKeys(this, this.keyStore, tenantId);
+  }
 
   cipherFor(tenantId: string): Promise<FieldCipher> {
     let cipher = this.ciphers.get(tenantId);
@@ -25,6 +43,18 @@ export class Keyring {
       cipher.catch(() => this.ciphers.delete(tenantId));
     }
     return cipher;
+  }
+
+  /** A tenant's secret for one purpose other than field encryption (e.g. metrics noise), created on first use. */
+  secretFor(tenantId: string, purpose: DataKeyPurpose): Promise<Buffer> {
+    const id = `${purpose}\u0000${tenantId}`;
+    let secret = this.secrets.get(id);
+    if (!secret) {
+      secret = this.key(tenantId, purpose);
+      this.secrets.set(id, secret);
+      secret.catch(() => this.secrets.delete(id));
+    }
+    return secret;
   }
 
   private async load(tenantId: string): Promise<FieldCipher> {
@@ -58,6 +88,7 @@ export class Keyring {
       await repository.update({ id: row.id, tenantId: row.tenantId }, { masterKeyId: keyId, wrappedKey: wrapped });
     }
     this.ciphers.clear();
+    this.secrets.clear();
     return stale.length;
   }
 }

@@ -6,6 +6,8 @@ export enum DataKeyPurpose {
   DATA = 'data',
   /** Keys the blind indexes used for exact-match lookups. */
   INDEX = 'index',
+  /** Keys the deterministic noise of published metrics (interactions subgraph). */
+  METRICS = 'metrics',
 }
 
 /** A tenant's data key, stored only wrapped by a master key; rotation rewrites this row alone. */

@@ -1,4 +1,7 @@
+import http from 'node:http';
+import https from 'node:https';
 import type CircuitBreaker from 'opossum';
+import { AddressRefusedError } from './crm-agents';
 import { CrmError } from './crm-connector';
 
 export interface CrmRequest {
@@ -8,6 +11,12 @@ export interface CrmRequest {
   body?: unknown;
   /** Reads and searches: retried after a failure. Writes are sent once. */
   safe?: boolean;
+}
+
+/** Where a connection's calls go: its checked base URL and the agent that checks each address connected to. */
+export interface CrmTarget {
+  baseUrl: string;
+  agent: http.Agent;
 }
 
 export interface Resilience {
@@ -26,11 +35,13 @@ export const backoffMs = (attempt: number, baseMs: number) => Math.round(baseMs 
 /**
  * HTTP to one CRM connection: a timeout per attempt, retries with backoff for safe calls, all
  * through the connection's circuit breaker. Errors say what happened, never what the CRM answered.
+ * Node's http client rather than fetch: its agents (crm-agents.ts) see every socket, so the address
+ * actually connected to is checked, and it follows no redirect.
  */
 export class CrmHttp {
   constructor(
     private readonly provider: string,
-    private readonly baseUrl: string,
+    private readonly target: CrmTarget,
     private readonly authorization: string,
     private readonly resilience: Resilience,
   ) {}
@@ -57,28 +68,30 @@ export class CrmHttp {
   }
 
   private async attempt<T>(request: CrmRequest): Promise<{ status: number; body: T }> {
-    const url = new URL(this.baseUrl.replace(/\/+$/, '') + request.path);
+    const url = new URL(this.target.baseUrl.replace(/\/+$/, '') + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
-    let response: Response;
+    const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const signal = AbortSignal.timeout(this.resilience.timeoutMs);
+    let status: number;
+    let raw: string;
     try {
-      response = await fetch(url, {
+      ({ status, raw } = await exchange(url, {
         method: request.method,
         headers: {
           authorization: this.authorization,
           accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
         },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        // A redirect could lead anywhere, past the base URL's checks.
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.resilience.timeoutMs),
-      });
+        agent: this.target.agent,
+        signal,
+      }, payload));
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
-      throw new CrmError('unavailable', `${this.provider} ${timedOut ? 'did not answer in time' : 'could not be reached'}`, true);
+      if (error instanceof CrmError) throw error;
+      if (error instanceof AddressRefusedError) throw new CrmError('unavailable', `${this.provider} is at an address that is not allowed`);
+      throw new CrmError('unavailable', `${this.provider} ${signal.aborted ? 'did not answer in time' : 'could not be reached'}`, true);
     }
-    const raw = await response.text().catch(() => '');
-    const { status } = response;
+    // A redirect could lead anywhere, past the address checks: never followed.
+    if (status >= 300 && status < 400) throw new CrmError('unavailable', `${this.provider} answered with a redirect, which is not followed (HTTP ${status})`);
     if (status === 401 || status === 403) throw new CrmError('auth', `${this.provider} refused the connection's credentials (HTTP ${status})`);
     if (status === 404) throw new CrmError('not_found', `${this.provider} has no such record`);
     if (status === 429 || status >= 500) throw new CrmError('unavailable', `${this.provider} is unavailable (HTTP ${status})`, true);
@@ -91,4 +104,30 @@ export class CrmHttp {
     }
     return { status, body };
   }
+}
+
+/** Answers larger than this are refused rather than buffered. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** One request and its whole answer, within the signal's deadline. Node's http client never follows redirects. */
+function exchange(url: URL, options: http.RequestOptions, payload: Buffer | undefined): Promise<{ status: number; raw: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+        reject(new CrmError('unavailable', `the CRM's answer was larger than ${MAX_BODY_BYTES} bytes`));
+        request.destroy();
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, raw: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+      response.on('close', () => {
+        if (!response.complete) reject(new Error('the answer was cut off'));
+      });
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
 }

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SubgraphName } from '../../subgraphs/shared/config';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Compiles the gateway's entry point (and what it imports) with tsc, under dist/ so node_modules resolve. */
+export async function buildGateway(): Promise<{ entry: string; cleanup(): void }> {
+  fs.mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
+  const outDir = fs.mkdtempSync(path.join(ROOT, 'dist', 'test-gateway-'));
+  const tsconfig = path.join(outDir, 'tsconfig.json');
+  fs.writeFileSync(
+    tsconfig,
+    JSON.stringify({ extends: path.join(ROOT, 'tsconfig.build.json'), compilerOptions: { outDir, sourceMap: false, incremental: false, typeRoots: [path.join(ROOT, 'node_modules/@types')] }, files: [path.join(ROOT, 'gateway/index.ts')], include: [] }),
+  );
+  const { code, output } = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig]);
+  if (code !== 0) throw new Error(`tsc failed:\n${output}`);
+  return { entry: path.join(outDir, 'gateway/index.js'), cleanup: () => fs.rmSync(outDir, { recursive: true, force: true }) };
+}
+
+export interface GatewayProcess {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The gateway alone in a node process of its own, as deployed, on a free port. */
+export async function spawnGateway(entry: string, options: { keysDir: string; subgraphUrls: Record<SubgraphName, string>; env?: Record<string, string> }): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      KEYS_DIR: options.keysDir,
+      SUPERGRAPH_PATH: path.join(ROOT, 'schema/supergraph.graphql'),
+      ...Object.fromEntries(Object.entries(options.subgraphUrls).map(([name, url]) => [`${name.toUpperCase()}_URL`, url])),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of output.split('\n')) {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === 'gateway ready' && entry.url) resolve(entry.url);
+        } catch {
+          // Not a whole JSON line yet.
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+  });
+  // Keep draining its output so it never blocks on a full pipe.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { url, close: () => stop(child) };
+}
+
+/** Runs a command to its end; its exit code and everything it printed. */
+export function run(command: string, args: string[], env?: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
