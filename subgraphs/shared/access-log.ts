@@ -26,9 +26,12 @@ export function accessEntry(res: object): AccessEntry {
   return entry;
 }
 
+/** On the GraphQL context; a symbol, since Apollo copies the context for each operation. */
+const ENTRY = Symbol('accessEntry');
+
 /** Ties a request's GraphQL context to its entry, so Apollo plugins can add the operation name. */
 export function bindAccessEntry(context: object, res: object): void {
-  entries.set(context, accessEntry(res));
+  Object.defineProperty(context, ENTRY, { value: accessEntry(res), enumerable: true });
 }
 
 export function wellFormedRequestId(value: string | undefined): string | null {
@@ -90,7 +93,7 @@ export const accessLogPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation(requestContext: { contextValue: object; operationName?: string | null; operation?: { operation: string } }) {
-        const entry = entries.get(requestContext.contextValue);
+        const entry = (requestContext.contextValue as { [ENTRY]?: AccessEntry })[ENTRY];
         if (entry) entry.operation = (requestContext.operationName ?? requestContext.operation?.operation ?? null)?.slice(0, 100) ?? null;
       },
     };
