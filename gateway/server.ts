@@ -21,6 +21,7 @@ import { createLogger } from '../subgraphs/shared/logger';
 import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../subgraphs/shared/access-log';
 import { Lifecycle } from '../subgraphs/shared/lifecycle';
 import { gatewayReadiness } from './health';
+import { mountGraphiql } from './graphiql';
 import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
 import { canonicalAddress } from './auth/client-address';
 import { PrincipalDirectory } from './auth/principal-directory';
@@ -246,6 +247,7 @@ export async function createGatewayServer(
   const buildContext = createContextBuilder(deps, logger, config);
   const buildWidgetContext = createWidgetContextBuilder(deps, logger);
   lifecycle.mount(app, gatewayReadiness(config.subgraphUrls.identity, config.lifecycle.healthTimeoutMs), config.lifecycle.healthTimeoutMs);
+  if (!config.production) mountGraphiql(app);
   app.post(
     '/oauth/token',
     express.urlencoded({ extended: false, limit: '10kb' }),
