@@ -48,6 +48,9 @@ export function applyDatabaseDeadlines(dataSource: DataSource, settings: Databas
     get: () => Math.max(1, remainingMs(settings.queryMs)),
   });
 
+  // TypeORM would log a timed-out statement as slow, with its SQL and parameters: not here.
+  (dataSource.logger as { logQuerySlow?: unknown }).logQuerySlow = () => undefined;
+
   const obtain = driver.obtainMasterConnection.bind(driver);
   driver.obtainMasterConnection = () =>
     new Promise((resolve, reject) => {
