@@ -1,5 +1,6 @@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, Headers } from 'undici';
+import { parseBudget } from '../subgraphs/shared/deadline';
 import type { GatewayDeadlines } from './config';
 
 export interface SubgraphFetcher {
@@ -32,8 +33,7 @@ export function createSubgraphFetcher(settings: GatewayDeadlines): SubgraphFetch
   });
   const fetcher: Fetcher = async (url, init = {}) => {
     const { [FETCH_TIMEOUT_HEADER]: asked, ...headers } = init.headers ?? {};
-    const budget = Number(asked ?? settings.subgraphFetchMs);
-    const timeoutMs = Math.max(0, Math.min(settings.subgraphFetchMs, Number.isFinite(budget) ? budget : settings.subgraphFetchMs));
+    const timeoutMs = parseBudget(asked, settings.subgraphFetchMs);
     if (timeoutMs <= 0) throw new SubgraphTimeout('no time left for the subgraph');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new SubgraphTimeout('the subgraph did not answer in time')), timeoutMs);

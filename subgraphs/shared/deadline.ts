@@ -34,8 +34,8 @@ export function budgetForNextHop(remaining: number): number {
 }
 
 export function parseBudget(header: string | undefined, capMs: number): number {
-  const value = header === undefined ? NaN : Number(header);
-  return Number.isInteger(value) && value >= 0 ? Math.min(value, capMs) : capMs;
+  // Digits only: '' or ' ' would read as 0 (no time at all), '0x10' as 16.
+  return header !== undefined && /^\d{1,9}$/.test(header) ? Math.min(Number(header), capMs) : capMs;
 }
 
 /** Everything downstream of this middleware (resolvers, queries, service calls) sees one deadline. */
