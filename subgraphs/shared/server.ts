@@ -100,7 +100,7 @@ export async function serviceKeys(config: SubgraphConfig, name: SubgraphName): P
 /** The subgraph's keyring over its data source, with its key store opened when it keeps per-person keys. */
 export async function openKeyring(module: Pick<SubgraphModule, 'name' | 'subjectKeys'>, dataSource: DataSource, config: SubgraphConfig): Promise<Keyring> {
   const keyStore = module.subjectKeys
-    ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+    ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir, deadlines: config.deadlines })
     : undefined;
   return new Keyring(dataSource, await masterKeys(config), keyStore);
 }
