@@ -30,7 +30,7 @@ beforeAll(async () => {
   fake = await startFakeCrm();
   world = await seededStack({
     endUsersPerTenant: 2,
-    env: { CRM_BREAKER_COOLDOWN_MS: '500', CRM_CACHE_TTL_MS: '0', CRM_RETRY_BASE_MS: '50' },
+    env: { CRM_BREAKER_FAILURES: '3', CRM_BREAKER_COOLDOWN_MS: '500', CRM_CACHE_TTL_MS: '0', CRM_RETRY_BASE_MS: '50' },
   });
   admin = await world.env.token({ tenant: 'acme', roles: ['admin'] });
   const port = (url: string) => Number(new URL(url).port);
