@@ -31,6 +31,8 @@ import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
+import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
+import { outageStatus } from './outage-status';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -69,7 +71,7 @@ async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: R
     tokens,
     clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),
     signer,
-    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events),
+    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events, config.deadlines.identityMs),
     events,
     limits: new RateLimits(config, redis),
   };
@@ -161,6 +163,7 @@ export class GatewayServer {
     private readonly server: http.Server,
     private readonly ownedEvents?: AccessEvents,
     private readonly redis?: Redis,
+    private readonly fetcher?: SubgraphFetcher,
     readonly lifecycle = new Lifecycle(),
   ) {}
 
@@ -185,6 +188,7 @@ export class GatewayServer {
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
     await this.redis?.quit().catch(() => undefined);
+    await this.fetcher?.close();
   }
 }
 
@@ -204,13 +208,19 @@ export async function createGatewayServer(
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
   const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl) : undefined;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: config.deadlines.redisMs }) : undefined;
+  redis?.on('error', () => undefined); // each command reports its own failure (UNAVAILABLE)
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
+  const fetcher = createSubgraphFetcher(config.deadlines);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer),
+      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer, {
+        fetcher: fetcher.fetcher,
+        logger,
+        fetchTimeoutMs: config.deadlines.subgraphFetchMs,
+      }),
     logger,
   });
 
@@ -235,6 +245,7 @@ export async function createGatewayServer(
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
+      outageStatus(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
       accessLogPlugin,
       config.production
@@ -263,8 +274,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return noted(await buildContext(req), res);
+          return noted({ ...(await buildContext(req)), deadline }, res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -282,8 +294,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return noted(await buildWidgetContext(req), res);
+          return noted({ ...(await buildWidgetContext(req)), deadline }, res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -294,5 +307,5 @@ export async function createGatewayServer(
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, lifecycle);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, fetcher, lifecycle);
 }

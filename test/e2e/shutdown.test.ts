@@ -47,6 +47,7 @@ function baseEnv(extra: Record<string, string>): Record<string, string> {
     SUPERGRAPH_PATH: path.join(ROOT, 'schema/supergraph.graphql'),
     // Longer than any request here: the bound is not what these tests are about.
     SHUTDOWN_DRAIN_MS: '60000',
+    REQUEST_TIMEOUT_MS: '60000',
     ...(env.databaseUrl ? { DATABASE_URL: env.databaseUrl } : {}),
     ...extra,
   };
