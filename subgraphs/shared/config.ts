@@ -23,6 +23,10 @@ export interface SubgraphConfig {
   privacyRetryIntervalMs: number;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
+  // --- live subscriptions (issue 16) ---
+  /** Prefix of this deployment's Redis keys and channels (live events: `<prefix>live:<tenantId>`). */
+  redisPrefix: string;
+  // --- end live subscriptions ---
   logLevel: string;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -119,6 +123,9 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     seed: bool(env, 'SEED', true),
     privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
     redisUrl: env.REDIS_URL || undefined,
+    // --- live subscriptions (issue 16) ---
+    redisPrefix: env.REDIS_PREFIX || 'cx:',
+    // --- end live subscriptions ---
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     host,
     ports,

@@ -1,0 +1,163 @@
+import type { ApolloServer } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import { encodeCursor } from '../../subgraphs/shared/pagination';
+import type { LiveEvent, LiveEvents } from '../../subgraphs/shared/live-events';
+import type { GatewayContext } from '../signed-data-source';
+import { CLOSE, LiveRefusal, type CloseReason, type LiveSession } from './live-access';
+import { QUEUE_ALIAS, SEQUENCE_ALIAS, type RemoteQuery } from './remote-query';
+
+/** What a stream yields: data to deliver, the subscriber's own query errors, or why it ended. */
+export type LivePayload = { data: unknown } | { errors: readonly GraphQLFormattedError[] } | { closed: CloseReason };
+
+/** Events waiting for one subscription beyond this: it is not keeping up, and is cut. */
+const MAX_PENDING_EVENTS = 1_000;
+/** Stored segments read per query when resuming. */
+const RESUME_PAGE = 100;
+
+/** A bounded hand-over from the channel to one subscription's stream. */
+class EventQueue {
+  private readonly items: { event: LiveEvent; at: number }[] = [];
+  private wake?: () => void;
+  overflowed = false;
+  closed = false;
+
+  push(event: LiveEvent): void {
+    if (this.closed) return;
+    if (this.items.length >= MAX_PENDING_EVENTS) {
+      this.overflowed = true;
+      this.close();
+      return;
+    }
+    this.items.push({ event, at: Date.now() });
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async next(): Promise<{ event: LiveEvent; at: number } | null> {
+    while (this.items.length === 0 && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    return this.closed ? null : this.items.shift()!;
+  }
+}
+
+export interface StreamDeps {
+  apollo: () => ApolloServer<GatewayContext>;
+  events: LiveEvents;
+}
+
+type Row = Record<string, unknown>;
+
+/** Runs a query as the subscriber through the supergraph; NOT_FOUND reads as nothing there. */
+async function run(deps: StreamDeps, session: LiveSession, query: RemoteQuery, own: Record<string, unknown>) {
+  const response = await deps.apollo().executeOperation(
+    { query: query.document, variables: { ...query.variables, ...own } },
+    { contextValue: session.context() },
+  );
+  const result = response.body.kind === 'single' ? response.body.singleResult : { data: null, errors: [{ message: 'Unexpected incremental result' }] };
+  const errors = (result.errors ?? []).filter((error) => error.extensions?.code !== 'NOT_FOUND');
+  return { interaction: ((result.data as Row | null | undefined)?.interaction ?? null) as Row | null, errors };
+}
+
+/**
+ * The event stream of one subscription. Listens before reading what is stored, so nothing falls
+ * between the two; every event is checked against the subscriber's access first, then resolved
+ * as the subscriber's own query (which may answer nothing: another tenant's id, a restricted
+ * person), so no event carries more than that query would.
+ */
+async function* stream(
+  deps: StreamDeps,
+  session: LiveSession,
+  accepts: (event: LiveEvent) => boolean,
+  before: (() => AsyncGenerator<LivePayload>) | null,
+  deliver: (event: LiveEvent) => AsyncGenerator<LivePayload>,
+): AsyncGenerator<LivePayload> {
+  const queue = new EventQueue();
+  // The channel is the subscriber's own tenant's, from its verified claims; never from its arguments.
+  const off = deps.events.subscribe(session.tenantId, (event) => {
+    if (accepts(event)) queue.push(event);
+  });
+  const offEnd = session.whenEnded(() => queue.close());
+  try {
+    await session.check();
+    if (before) yield* before();
+    for (let item = await queue.next(); item; item = await queue.next()) {
+      await session.check(item.at);
+      yield* deliver(item.event);
+    }
+    if (queue.overflowed) session.end(CLOSE.slowConsumer);
+  } catch (error) {
+    if (!(error instanceof LiveRefusal)) throw error;
+  } finally {
+    off();
+    offEnd();
+  }
+  if (session.endedWith) yield { closed: session.endedWith };
+}
+
+export function segmentStream(deps: StreamDeps, session: LiveSession, query: RemoteQuery, interactionId: string, fromSequence: number | null) {
+  const delivered = new Set<number>();
+  async function* read(after: number, first: number, only?: Set<number>): AsyncGenerator<LivePayload> {
+    const { interaction, errors } = await run(deps, session, query, { _cxId: interactionId, _cxFirst: first, _cxAfter: after > 0 ? encodeCursor(String(after)) : null });
+    if (errors.length > 0) {
+      yield { errors };
+      return;
+    }
+    const edges = ((interaction?.transcript as Row | undefined)?.edges ?? []) as { node: Row }[];
+    for (const { node } of edges) {
+      const sequence = node[SEQUENCE_ALIAS] as number;
+      if (delivered.has(sequence) || (only && !only.has(sequence))) continue;
+      await session.check();
+      delivered.add(sequence);
+      yield { data: node };
+    }
+  }
+  async function* stored(): AsyncGenerator<LivePayload> {
+    for (let after = fromSequence ?? 0; ; ) {
+      let count = 0;
+      let last = after;
+      for await (const payload of read(after, RESUME_PAGE)) {
+        if ('data' in payload) last = (payload.data as Row)[SEQUENCE_ALIAS] as number;
+        count += 1;
+        yield payload;
+      }
+      if (count < RESUME_PAGE || last === after) return;
+      after = last;
+    }
+  }
+  return stream(
+    deps,
+    session,
+    (event) => event.kind === 'segments' && event.interactionId === interactionId,
+    fromSequence === null ? null : stored,
+    (event) => {
+      const fresh = new Set((event as Extract<LiveEvent, { kind: 'segments' }>).sequences.filter((s) => !delivered.has(s) && s > (fromSequence ?? 0)));
+      return (async function* () {
+        if (fresh.size === 0) return;
+        const high = Math.max(...fresh);
+        for (let after = Math.min(...fresh) - 1; after < high; after += RESUME_PAGE) {
+          yield* read(after, Math.min(high - after, RESUME_PAGE), fresh);
+        }
+      })();
+    },
+  );
+}
+
+export function activityStream(deps: StreamDeps, session: LiveSession, query: RemoteQuery, queue: string | null) {
+  return stream(
+    deps,
+    session,
+    (event) => event.kind === 'activity',
+    null,
+    async function* (event) {
+      const { interaction, errors } = await run(deps, session, query, { _cxId: event.interactionId });
+      if (errors.length > 0) yield { errors };
+      else if (interaction && (queue === null || interaction[QUEUE_ALIAS] === queue)) {
+        yield { data: { kind: (event as Extract<LiveEvent, { kind: 'activity' }>).activity, interaction } };
+      }
+    },
+  );
+}
