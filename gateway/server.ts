@@ -28,6 +28,7 @@ import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
+import { LiveSubscriptions } from './subscriptions/live-server';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -196,6 +197,9 @@ export async function createGatewayServer(
       new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer),
     logger,
   });
+  // Subscriptions are served here, not federated (see gateway/subscriptions).
+  const live = new LiveSubscriptions(config, deps, logger, armor.validationRules);
+  live.watch(gateway);
 
   const app = express();
   app.disable('x-powered-by');
@@ -214,6 +218,7 @@ export async function createGatewayServer(
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
+      live.plugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -235,6 +240,7 @@ export async function createGatewayServer(
     jsonErrors(logger, oauthShape),
   );
   app.all('/oauth/token', jsonNotFound(oauthShape));
+  live.mount(app, httpServer, apollo);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),

@@ -89,8 +89,9 @@ export class LiveSubscriptions {
           }
         },
       }),
+      // Open sockets would hold the HTTP drain for its whole grace period.
       serverWillStart: async () => ({
-        serverWillStop: async () => this.close(),
+        drainServer: async () => this.close(),
       }),
     };
   }
@@ -134,9 +135,12 @@ export class LiveSubscriptions {
     if (session.subscriptions >= this.config.live.maxSubscriptionsPerConnection) {
       return [refusal(`At most ${this.config.live.maxSubscriptionsPerConnection} subscriptions per connection`, 'RATE_LIMITED')];
     }
+    // Taken before anything is awaited, so subscriptions sent together cannot all pass the cap.
+    session.subscriptions += 1;
     try {
       await this.access.spend(session.context());
     } catch (error) {
+      session.subscriptions -= 1;
       if (error instanceof LiveRefusal) return [refusal('Rate limit reached', 'RATE_LIMITED')];
       throw error;
     }
@@ -180,9 +184,7 @@ export class LiveSubscriptions {
         },
         onSubscribe: async (ctx, _id, payload) => {
           const session = sessions.get(ctx.extra.socket);
-          const prepared = await this.prepare(session, payload.query, payload.variables, payload.operationName);
-          if (!Array.isArray(prepared)) session!.subscriptions += 1;
-          return prepared;
+          return this.prepare(session, payload.query, payload.variables, payload.operationName);
         },
         onComplete: (ctx) => {
           const session = sessions.get(ctx.extra.socket);
@@ -217,10 +219,9 @@ export class LiveSubscriptions {
         const prepared = await this.prepare(session, params.query, params.variables, params.operationName);
         if (Array.isArray(prepared)) {
           session?.end(CLOSE.closed);
-          return [JSON.stringify({ errors: prepared.map((e) => e.toJSON()) }), { status: 400, statusText: 'Bad Request' }];
+          return [JSON.stringify({ errors: prepared.map((e) => e.toJSON()) }), { status: 400, statusText: 'Bad Request' }] as [string, { status: number; statusText: string }];
         }
-        session!.subscriptions += 1;
-        return prepared;
+        return prepared as ExecutionArgs & { contextValue: LiveContext };
       },
     });
     app.post(LIVE_SSE_PATH, express.json({ limit: '100kb' }), (req, res) => {
