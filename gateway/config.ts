@@ -112,6 +112,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       maxConnectionsPerTenant: count(env, 'LIVE_MAX_CONNECTIONS_PER_TENANT', 2_000),
       maxSubscriptionsPerConnection: count(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
       maxBufferedBytes: count(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576),
+      maxPendingEvents: count(env, 'LIVE_MAX_PENDING_EVENTS', 200),
     },
     // --- end live subscriptions ---
     limits: {

@@ -39,6 +39,8 @@ export interface LiveSettings {
   maxSubscriptionsPerConnection: number;
   /** Bytes waiting to be sent to one client beyond which it is cut as a slow consumer. */
   maxBufferedBytes: number;
+  /** Events waiting for one subscription beyond which it is cut as a slow consumer. */
+  maxPendingEvents: number;
 }
 
 const bearer = (value: unknown) => (typeof value === 'string' ? (/^(?:Bearer\s+)?(\S+)$/i.exec(value.trim())?.[1] ?? null) : null);
@@ -61,6 +63,10 @@ export class LiveSession {
     /** Bytes queued for the client, from the transport. */
     readonly backlog: () => number,
   ) {}
+
+  get maxPendingEvents(): number {
+    return this.access.settings.maxPendingEvents;
+  }
 
   get tenantSlug(): string {
     return this.claims.tenant!.slug;

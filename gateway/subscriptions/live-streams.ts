@@ -9,8 +9,6 @@ import { QUEUE_ALIAS, SEQUENCE_ALIAS, type RemoteQuery } from './remote-query';
 /** What a stream yields: data to deliver, the subscriber's own query errors, or why it ended. */
 export type LivePayload = { data: unknown } | { errors: readonly GraphQLFormattedError[] } | { closed: CloseReason };
 
-/** Events waiting for one subscription beyond this: it is not keeping up, and is cut. */
-const MAX_PENDING_EVENTS = 1_000;
 /** Stored segments read per query when resuming. */
 const RESUME_PAGE = 100;
 
@@ -18,14 +16,19 @@ const RESUME_PAGE = 100;
 class EventQueue {
   private readonly items: { event: LiveEvent; at: number }[] = [];
   private wake?: () => void;
-  overflowed = false;
   closed = false;
+
+  constructor(
+    private readonly max: number,
+    private readonly overflow: () => void,
+  ) {}
 
   push(event: LiveEvent): void {
     if (this.closed) return;
-    if (this.items.length >= MAX_PENDING_EVENTS) {
-      this.overflowed = true;
+    // The transport waits for each delivery to be written: a client that stops reading shows here.
+    if (this.items.length >= this.max) {
       this.close();
+      this.overflow();
       return;
     }
     this.items.push({ event, at: Date.now() });
@@ -75,20 +78,20 @@ async function* stream(
   before: (() => AsyncGenerator<LivePayload>) | null,
   deliver: (event: LiveEvent) => AsyncGenerator<LivePayload>,
 ): AsyncGenerator<LivePayload> {
-  const queue = new EventQueue();
+  const queue = new EventQueue(session.maxPendingEvents, () => session.end(CLOSE.slowConsumer));
   // The channel is the subscriber's own tenant's, from its verified claims; never from its arguments.
   const off = deps.events.subscribe(session.tenantId, (event) => {
     if (accepts(event)) queue.push(event);
   });
   const offEnd = session.whenEnded(() => queue.close());
   try {
+    await deps.events.ready(session.tenantId);
     await session.check();
     if (before) yield* before();
     for (let item = await queue.next(); item; item = await queue.next()) {
       await session.check(item.at);
       yield* deliver(item.event);
     }
-    if (queue.overflowed) session.end(CLOSE.slowConsumer);
   } catch (error) {
     if (!(error instanceof LiveRefusal)) throw error;
   } finally {

@@ -18,6 +18,8 @@ export interface LiveEvents {
   publish(event: LiveEvent): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe(tenantId: string, listener: LiveListener): () => void;
+  /** Resolves once events of the tenant published from now on reach its listeners (read stored data after it). */
+  ready(tenantId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,8 @@ export class LocalLiveEvents implements LiveEvents {
     return () => this.emitter.off(tenantId, handler);
   }
 
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {}
 }
 
@@ -61,6 +65,7 @@ export class RedisLiveEvents implements LiveEvents {
   private publisher?: Redis;
   private subscriber?: Redis;
   private readonly listeners = new Map<string, Set<LiveListener>>();
+  private readonly subscribed = new Map<string, Promise<void>>();
 
   constructor(
     private readonly url: string,
@@ -92,21 +97,20 @@ export class RedisLiveEvents implements LiveEvents {
     if (!set) {
       set = new Set();
       this.listeners.set(tenantId, set);
-      this.subscriber.subscribe(this.channel(tenantId)).catch(() => undefined);
+      this.subscribed.set(tenantId, this.subscriber.subscribe(this.channel(tenantId)).then(() => undefined, () => undefined));
     }
     set.add(listener);
     return () => {
       const current = this.listeners.get(tenantId);
       if (!current?.delete(listener) || current.size > 0) return;
       this.listeners.delete(tenantId);
+      this.subscribed.delete(tenantId);
       this.subscriber?.unsubscribe(this.channel(tenantId)).catch(() => undefined);
     };
   }
 
-  /** Resolves once Redis has confirmed the channels subscribed so far (tests wait for it). */
-  async ready(): Promise<void> {
-    if (!this.subscriber) return;
-    await this.subscriber.ping().catch(() => undefined);
+  async ready(tenantId: string): Promise<void> {
+    await this.subscribed.get(tenantId);
   }
 
   async close(): Promise<void> {
