@@ -54,12 +54,25 @@ export interface StreamDeps {
 
 type Row = Record<string, unknown>;
 
+/**
+ * Queries in flight, by everything that decides their answer: the caller's claims (all but the
+ * request id), the document and the variables. Subscriptions of one caller to one interaction
+ * share one query per event; nothing is kept once it answers.
+ */
+const inflight = new Map<string, Promise<Awaited<ReturnType<ApolloServer<GatewayContext>['executeOperation']>>>>();
+
 /** Runs a query as the subscriber through the supergraph; NOT_FOUND reads as nothing there. */
 async function run(deps: StreamDeps, session: LiveSession, query: RemoteQuery, own: Record<string, unknown>) {
-  const response = await deps.apollo().executeOperation(
-    { query: query.document, variables: { ...query.variables, ...own } },
-    { contextValue: session.context() },
-  );
+  const variables = { ...query.variables, ...own };
+  const { requestId: _unique, ...decisive } = session.claims;
+  const key = JSON.stringify([decisive, query.text, variables]);
+  let pending = inflight.get(key);
+  if (!pending) {
+    pending = deps.apollo().executeOperation({ query: query.document, variables }, { contextValue: session.context() });
+    inflight.set(key, pending);
+    void pending.finally(() => inflight.delete(key)).catch(() => undefined);
+  }
+  const response = await pending;
   const result = response.body.kind === 'single' ? response.body.singleResult : { data: null, errors: [{ message: 'Unexpected incremental result' }] };
   const errors = (result.errors ?? []).filter((error) => error.extensions?.code !== 'NOT_FOUND');
   return { interaction: ((result.data as Row | null | undefined)?.interaction ?? null) as Row | null, errors };

@@ -1,5 +1,6 @@
 import {
   Kind,
+  print,
   visit,
   type DocumentNode,
   type FieldNode,
@@ -51,11 +52,16 @@ export function selectionsOf(set: SelectionSetNode | undefined, fieldName: strin
  * fragments and variables, so the supergraph's rules decide what the subscriber sees.
  */
 export class RemoteQuery {
+  /** The printed document: what it asks, for telling identical queries apart. */
+  readonly text: string;
+
   constructor(
     readonly document: DocumentNode,
     /** The subscriber's variables the selection uses. */
     readonly variables: Record<string, unknown>,
-  ) {}
+  ) {
+    this.text = print(document);
+  }
 
   static build(
     info: Pick<GraphQLResolveInfo, 'fragments' | 'operation' | 'variableValues'>,
