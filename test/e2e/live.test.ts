@@ -60,6 +60,19 @@ describe('transcriptSegmentsAdded', () => {
     expect(JSON.stringify(results)).not.toContain(SSN);
   });
 
+  it('keeps the subscriber’s fragments, directives and variables in what it resolves', async () => {
+    const id = await record();
+    await append(id, [{ sequence: 3, text: `card 4111 1111 1111 1111 and ${SSN}` }]);
+    const client = await connect(tokens.supervisor);
+    const sub = client.subscribe(
+      `subscription($id: ID!, $counts: Boolean!) { transcriptSegmentsAdded(interactionId: $id, fromSequence: 2) { ...Line ... on TranscriptSegment { n: sequence } } }
+       fragment Line on TranscriptSegment { text redactions @include(if: $counts) { total ssn paymentCard } }`,
+      { id, counts: true },
+    );
+    const [result] = await client.nextResults(sub, 1);
+    expect(result.data.transcriptSegmentsAdded).toEqual({ n: 3, text: 'card [CARD REDACTED] and [SSN REDACTED]', redactions: { total: 2, ssn: 1, paymentCard: 1 } });
+  });
+
   it('a repeat of a stored segment is not delivered again; without fromSequence only new segments come', async () => {
     const id = await record();
     const client = await connect(tokens.agent);
