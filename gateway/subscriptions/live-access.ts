@@ -187,7 +187,20 @@ export class LiveAccess {
     for (const set of [...this.sessions.values()]) for (const session of [...set]) session.end(CLOSE.closed);
   }
 
+  private sweeping = false;
+
   private async sweep(): Promise<void> {
+    // A sweep slower than the interval is not overlapped by the next.
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.sweepOnce();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
     const now = Date.now();
     for (const set of [...this.sessions.values()]) {
       for (const session of [...set]) {
