@@ -28,6 +28,8 @@ import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
+import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
+import { outageStatus } from './outage-status';
 import { LiveSubscriptions } from './subscriptions/live-server';
 
 export interface GatewayServerOptions {
@@ -67,7 +69,7 @@ async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: R
     tokens,
     clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),
     signer,
-    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events),
+    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events, config.deadlines.identityMs),
     events,
     limits: new RateLimits(config, redis),
   };
@@ -159,6 +161,7 @@ export class GatewayServer {
     private readonly server: http.Server,
     private readonly ownedEvents?: AccessEvents,
     private readonly redis?: Redis,
+    private readonly fetcher?: SubgraphFetcher,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -177,6 +180,7 @@ export class GatewayServer {
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
     await this.redis?.quit().catch(() => undefined);
+    await this.fetcher?.close();
   }
 }
 
@@ -188,13 +192,19 @@ export async function createGatewayServer(
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
   const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl) : undefined;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: config.deadlines.redisMs }) : undefined;
+  redis?.on('error', () => undefined); // each command reports its own failure (UNAVAILABLE)
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
+  const fetcher = createSubgraphFetcher(config.deadlines);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer),
+      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer, {
+        fetcher: fetcher.fetcher,
+        logger,
+        fetchTimeoutMs: config.deadlines.subgraphFetchMs,
+      }),
     logger,
   });
   // Subscriptions are served here, not federated (see gateway/subscriptions).
@@ -218,6 +228,7 @@ export async function createGatewayServer(
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
+      outageStatus(),
       live.plugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
@@ -248,8 +259,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return await buildContext(req);
+          return { ...(await buildContext(req)), deadline };
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -267,8 +279,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return await buildWidgetContext(req);
+          return { ...(await buildWidgetContext(req)), deadline };
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -279,5 +292,5 @@ export async function createGatewayServer(
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, fetcher);
 }
