@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { observeSubgraphFetch } from '../subgraphs/shared/telemetry/metrics';
+import { injectTraceContext } from '../subgraphs/shared/telemetry/tracing';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
 
@@ -20,6 +22,11 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
     super({ url });
   }
 
+  // Timed and traced whichever fetcher sends it; the trace context goes in the headers explicitly.
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    return observeSubgraphFetch(this.name, () => super.process(options));
+  }
+
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const { request } = options;
     // Health checks and schema loading run with no incoming request: the gateway speaks for itself.
@@ -30,5 +37,6 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
     const token = await this.signer.sign(claims, this.name, requestDigest(request.query, request.variables));
     request.http?.headers.set(CONTEXT_HEADER, token);
     request.http?.headers.set('x-request-id', claims.requestId);
+    injectTraceContext(request.http?.headers);
   }
 }

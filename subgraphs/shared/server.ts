@@ -20,6 +20,7 @@ import { openKeyStore } from './crypto/key-store';
 import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
 import { createErrorFormatter } from './errors';
 import { createLogger } from './logger';
+import { observeDataSource, requestMetrics } from './telemetry/metrics';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
 export interface RouteDeps {
@@ -154,6 +155,7 @@ export async function createSubgraphServer(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
     }));
+  observeDataSource(module.name, dataSource);
   const links = await serviceKeys(config, module.name);
   const verifier = new ContextVerifier(await contextKey(config, module.name), module.name, links.inbound);
   const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger);
@@ -171,6 +173,7 @@ export async function createSubgraphServer(
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
+      requestMetrics(module.name),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
