@@ -120,14 +120,12 @@ describe('series', () => {
       expect(total(samples, 'cx_subgraph_fetch_duration_seconds_count', { subgraph, outcome: 'ok' })).toBeGreaterThan(0);
     }
     const before = total(samples, 'cx_subgraph_fetch_errors_total', { subgraph: 'interactions' });
+    // Interactions goes away (the stack's close() closes it again, harmlessly).
     await world.stack.subgraphs.interactions.close();
-    try {
-      const response = await gql('query Down($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } } }', { id: world.acme.endUserIds[0] });
-      expect(response.errors?.length).toBeGreaterThan(0);
-      expect(total(await scrape(), 'cx_subgraph_fetch_errors_total', { subgraph: 'interactions' })).toBe(before + 1);
-    } finally {
-      // The stack's close() closes it again: harmless.
-    }
+    const response = await gql('query Down($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } } }', { id: world.acme.endUserIds[0] });
+    expect(response.errors?.length).toBeGreaterThan(0);
+    expect(total(await scrape(), 'cx_subgraph_fetch_errors_total', { subgraph: 'interactions' })).toBe(before + 1);
+    expect(total(await scrape(), 'cx_subgraph_fetch_duration_seconds_count', { subgraph: 'interactions', outcome: 'error' })).toBe(1);
   });
 
   it('count rate-limit refusals', async () => {

@@ -79,19 +79,21 @@ export function outcomeOf(errors: readonly { extensions?: Record<string, unknown
   return typeof code === 'string' && CODES.has(code) ? code : 'OTHER';
 }
 
-const operationNames = new Set<string>();
+const operationNames = new Map<string, Set<string>>();
 
 /**
- * Operation names are chosen by clients: the first METRICS_MAX_OPERATIONS distinct names of
- * operations that succeeded become label values, every other one is `other`.
+ * Operation names are chosen by clients: per server, the first METRICS_MAX_OPERATIONS distinct
+ * names of operations that succeeded become label values, every other one is `other`.
  */
-export function operationLabel(name: string | null | undefined, resolved: boolean, outcome: string): string {
+export function operationLabel(server: string, name: string | null | undefined, resolved: boolean, outcome: string): string {
   if (!resolved) return 'unknown';
   if (!name) return 'anonymous';
   const label = name.slice(0, 64);
-  if (operationNames.has(label)) return label;
-  if (outcome !== 'OK' || operationNames.size >= settings.metricsMaxOperations) return 'other';
-  operationNames.add(label);
+  let known = operationNames.get(server);
+  if (!known) operationNames.set(server, (known = new Set()));
+  if (known.has(label)) return label;
+  if (outcome !== 'OK' || known.size >= settings.metricsMaxOperations) return 'other';
+  known.add(label);
   return label;
 }
 
@@ -123,7 +125,7 @@ export function requestMetrics(server: string): ApolloServerPlugin {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           const outcome = outcomeOf(errors as { extensions?: Record<string, unknown> }[] | undefined);
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          count({ server, operation: operationLabel(operationName, resolved, outcome), outcome, tenant: tenantOf(contextValue) }, seconds);
+          count({ server, operation: operationLabel(server, operationName, resolved, outcome), outcome, tenant: tenantOf(contextValue) }, seconds);
         },
       };
     },
