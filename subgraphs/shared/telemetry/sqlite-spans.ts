@@ -26,7 +26,7 @@ export function traceSqliteQueries(): void {
     const operation = /^\s*(\w+)/.exec(statement)?.[1]?.toUpperCase() ?? 'SQL';
     return tracer.startActiveSpan(
       operation,
-      { kind: SpanKind.CLIENT, attributes: { 'db.system': 'sqlite', 'db.operation': operation, 'db.statement': statement } },
+      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'db.operation.name': operation, 'db.query.text': statement } },
       async (span) => {
         try {
           return await original.call(this, statement, ...rest);
