@@ -38,7 +38,7 @@ function createInstruments() {
     })),
     duration: metric('cx_graphql_request_duration_seconds', () => new client.Histogram({
       name: 'cx_graphql_request_duration_seconds',
-      help: 'Time from a GraphQL request being parsed to its answer, by operation name and outcome',
+      help: 'Time from a GraphQL request reaching Apollo Server (its context built) to its answer, by operation name and outcome',
       labelNames: requestLabels,
       buckets: SECONDS,
       registers: [registry],
