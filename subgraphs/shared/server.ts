@@ -27,6 +27,7 @@ import { denialLog } from './auth/denial-log';
 import { Lifecycle } from './lifecycle';
 import { subgraphReadiness } from './readiness';
 import { deadlineMiddleware } from './deadline';
+import { observeDataSource, requestMetrics } from './telemetry/metrics';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
 export interface RouteDeps {
@@ -175,6 +176,7 @@ export async function createSubgraphServer(
       dataDir: config.dataDir,
       deadlines: config.deadlines,
     }));
+  observeDataSource(module.name, dataSource);
   const links = await serviceKeys(config, module.name);
   const verifier = new ContextVerifier(await contextKey(config, module.name), module.name, links.inbound);
   const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger, config.deadlines?.serviceCallMs);
@@ -196,6 +198,7 @@ export async function createSubgraphServer(
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
+      requestMetrics(module.name),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
