@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { loadGatewayConfig } from './config';
 import { createGatewayServer } from './server';
 import { createLogger } from '../subgraphs/shared/logger';
+import { configOrExit } from '../subgraphs/shared/env';
 
 /** Runs the gateway alone, against subgraphs at IDENTITY_URL, INTERACTIONS_URL, CONSENT_URL, CRM_URL. */
-const config = loadGatewayConfig();
+const config = configOrExit(() => loadGatewayConfig(), 'gateway');
 const logger = createLogger('gateway', config.logLevel);
 createGatewayServer(config, { logger })
   .then(async (gateway) => {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
       sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     }
     for (const name of SUBGRAPH_NAMES) keyrings[name] = await openKeyring(subgraphs[name], sources[name], config);
-    const seeded = config.seed && (await seedDemoData(sources, keyrings));
+    const seeded = config.seed && (await seedDemoData(sources, keyrings, undefined, config.crm.fakeUrl));
     process.stdout.write(seeded ? 'seeded demo tenants acme and globex\n' : 'nothing to seed\n');
   } finally {
     await Promise.all(Object.values(sources).map((source) => source.destroy()));

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
-import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/shared/config';
+import { configOrExit, readConfig } from '../subgraphs/shared/env';
 import { createLogger } from '../subgraphs/shared/logger';
 import { startStack } from './stack';
 
 /** `npm start`: every server in one process, seeded on an empty database. */
 async function main(): Promise<void> {
-  const subgraphConfig = loadSubgraphConfig();
-  const gatewayConfig = loadGatewayConfig();
+  // Both read before either complains, so every problem shows at once.
+  const [subgraphConfig, gatewayConfig] = configOrExit(() => readConfig(() => [loadSubgraphConfig(process.env, SHARED_PROCESS), loadGatewayConfig()] as const), 'npm start');
   const stack = await startStack({
     subgraphConfig,
     gatewayConfig,

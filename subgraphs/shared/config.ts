@@ -52,6 +52,8 @@ export interface CrmSettings {
   allowedHosts: string[];
   /** Where `npm run crm:fake` listens. */
   fakePort: number;
+  /** Where `npm run crm:fake` listens (`CRM_FAKE_HOST`, default 127.0.0.1). */
+  fakeHost: string;
   /** Where the demo tenants' CRM connections point (`CRM_FAKE_URL`, default `http://127.0.0.1:<CRM_FAKE_PORT>`). */
   fakeUrl: string;
   /** Certificate and key for the fake CRM to serve https (production refuses http CRMs). */
@@ -68,19 +70,34 @@ export function defaultSubgraphUrl(host: string, listenPort: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listenPort}/graphql`;
 }
 
+/** `loadSubgraphConfig(env, SHARED_PROCESS)`: all four subgraphs in the gateway's process (`npm start`). */
+export const SHARED_PROCESS = 'shared-process';
+
+/** Why one subgraph's keys cannot serve four in one process. */
+export function sharedProcessKeysRefused(given: string[]): string {
+  const names = given.join(' and ');
+  return `${names} ${given.length > 1 ? 'hold' : 'holds'} one subgraph's keys, but npm start runs all four subgraphs in one process (each would verify with the same key, and three would answer 401): unset ${names} and set CONTEXT_SIGNING_SECRET (each subgraph's keys are derived from it), or run each server as its own process with its deploy/env file (README, Production)`;
+}
+
 /**
  * Reads and validates the subgraphs' environment; the only place a subgraph reads `process.env`.
  * Every problem is reported at once. With `name` (a subgraph started alone), its SERVICE_KEYS must
- * hold every link it is an end of.
+ * hold every link it is an end of; with SHARED_PROCESS, keys come from the gateway's master secret.
  */
-export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName): SubgraphConfig {
+export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName | typeof SHARED_PROCESS): SubgraphConfig {
   return readConfig(() => {
     const production = env.NODE_ENV === 'production';
-    const file = name ? `deploy/env/${name}.env` : 'deploy/env/<subgraph>.env';
+    const shared = name === SHARED_PROCESS;
+    const self = shared ? undefined : name;
+    const file = self ? `deploy/env/${self}.env` : 'deploy/env/<subgraph>.env';
     const databaseUrl = required(env, 'DATABASE_URL', schemas.mysqlUrl, production, 'set mysql://user:password@host:3306/<prefix> (one database per subgraph, <prefix>_<subgraph>)');
-    const contextKey = required(env, 'CONTEXT_KEY', schemas.secret, production, `${SECRETS_HINT} (${file})`);
-    const masterKeys = required(env, 'MASTER_KEYS', schemas.masterKeys, production, `${SECRETS_HINT} (${file})`);
-    const serviceKeys = required(env, 'SERVICE_KEYS', serviceKeysSchema(name), production, `${SECRETS_HINT} (${file})`);
+    const contextKey = required(env, 'CONTEXT_KEY', schemas.secret, production && !shared, `${SECRETS_HINT} (${file})`);
+    const masterKeys = required(env, 'MASTER_KEYS', schemas.masterKeys, production, shared ? `${SECRETS_HINT} (any subgraph's MASTER_KEYS)` : `${SECRETS_HINT} (${file})`);
+    const serviceKeys = required(env, 'SERVICE_KEYS', serviceKeysSchema(self), production && !shared, `${SECRETS_HINT} (${file})`);
+    if (shared) {
+      const given = [contextKey && 'CONTEXT_KEY', serviceKeys && 'SERVICE_KEYS'].filter(Boolean);
+      if (given.length) problem(sharedProcessKeysRefused(given as string[]));
+    }
     const host = env.SUBGRAPH_HOST || '127.0.0.1';
     const ports = Object.fromEntries(
       SUBGRAPH_NAMES.map((subgraph) => [subgraph, port(env, `${subgraph.toUpperCase()}_PORT`, DEFAULT_PORTS[subgraph])]),
@@ -117,6 +134,7 @@ export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName):
         cacheTtlMs: int(env, 'CRM_CACHE_TTL_MS', 5_000, 0, 300_000),
         allowPrivateAddresses: bool(env, 'CRM_ALLOW_PRIVATE_ADDRESSES', !production),
         fakePort,
+        fakeHost: env.CRM_FAKE_HOST || '127.0.0.1',
         fakeUrl: setting(env, 'CRM_FAKE_URL', schemas.httpUrl, `http://127.0.0.1:${fakePort}`).replace(/\/+$/, ''),
         fakeTls: fakeTls(env),
         allowedHosts: list(env.CRM_ALLOWED_HOSTS).map((entry) => entry.toLowerCase()).filter((entry) => {

@@ -29,14 +29,16 @@ export function problem(message: string): void {
   else throw new ConfigError([message]);
 }
 
-/** Runs a configuration loader, reporting every problem it meets at once. */
+/** Runs a configuration loader, reporting every problem it meets at once (an error thrown by `read` is not caught). */
 export function readConfig<T>(read: () => T): T {
   const outer = problems;
   const found: string[] = [];
   problems = found;
   try {
     const value = read();
-    if (found.length) throw new ConfigError(found);
+    // Nested (several loaders read together): the outermost reports them all.
+    if (outer) outer.push(...found);
+    else if (found.length) throw new ConfigError(found);
     return value;
   } finally {
     problems = outer;
@@ -115,13 +117,28 @@ export const schemas = {
       }),
       'must be id:key[,id:key…] with 32-byte base64url keys',
     ),
-  /** A private ES256 JWK, as JSON. */
-  privateEcJwk: z.string().refine((value) => {
+  /** A private ES256 JWK, as JSON or base64url-encoded JSON (what `npm run secrets` writes: no quoting needed); read as JSON. */
+  privateEcJwk: z.string().transform((value, context) => {
+    const trimmed = value.trim();
     try {
-      const jwk = JSON.parse(value) as Record<string, unknown>;
-      return jwk.kty === 'EC' && jwk.crv === 'P-256' && ['x', 'y', 'd'].every((part) => typeof jwk[part] === 'string');
+      const json = trimmed.startsWith('{') ? trimmed : Buffer.from(trimmed, 'base64url').toString('utf8');
+      const jwk = JSON.parse(json) as Record<string, unknown>;
+      if (jwk.kty === 'EC' && jwk.crv === 'P-256' && ['x', 'y', 'd'].every((part) => typeof jwk[part] === 'string')) return json;
     } catch {
-      return false;
+      // Reported below.
     }
-  }, 'must be a private ES256 (P-256) JWK as JSON'),
+    context.addIssue({ code: 'custom', message: 'must be a private ES256 (P-256) JWK, JSON or base64url-encoded JSON' });
+    return z.NEVER;
+  }),
 };
+
+/** For entry points: a configuration, or its problems on stderr and exit 1 (no stack trace to read past). */
+export function configOrExit<T>(load: () => T, what: string): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${what} refused to start: ${error.message}\n`);
+    process.exit(1);
+  }
+}
