@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const clientJwk = { ...(await exportJWK(privateKey)), alg: 'ES256', kid: `cx-client-${randomBytes(6).toString('hex')}`, use: 'sig' };
   const databasePassword = randomBytes(24).toString('base64url');
+  const masterKeys = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, LocalMasterKeys.generate(`${name}1`)]));
   const files: Record<string, string> = {
     'common.env': envFile('Every process', [
       ['NODE_ENV', 'production'],
@@ -70,14 +71,15 @@ async function main(): Promise<void> {
           ['CONTEXT_KEY', b64(contextKeyFor(master, name))],
           ['SERVICE_KEYS', formatServiceKeys(master, name)],
           // Its own: a subgraph broken into cannot unwrap another's data keys.
-          ['MASTER_KEYS', LocalMasterKeys.generate(`${name}1`)],
+          ['MASTER_KEYS', masterKeys[name]],
         ]),
       ]),
     ),
     'single-process.env': envFile('All five servers in one process (npm start), with common.env', [
       ['CONTEXT_SIGNING_SECRET', b64(master)],
       ['CLIENT_TOKEN_PRIVATE_KEY', Buffer.from(JSON.stringify(clientJwk)).toString('base64url')],
-      ['MASTER_KEYS', LocalMasterKeys.generate('all1')],
+      // The same master keys as the separate processes', so the data reads whichever way it runs.
+      ...SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_MASTER_KEYS`, masterKeys[name]] as [string, string]),
       ['JWKS_URL', ''],
       ['TOKEN_ISSUER', ''],
     ], ['Each subgraph derives its keys from CONTEXT_SIGNING_SECRET; never add CONTEXT_KEY or SERVICE_KEYS here.']),
@@ -91,12 +93,17 @@ async function main(): Promise<void> {
       ['MARIADB_USER', 'cx'],
       ['MARIADB_PASSWORD', databasePassword],
     ]),
-    'demo.env': args.includes('--demo')
+    'demo-crm.env': args.includes('--demo')
       ? envFile('docker-compose.yml --profile demo: the crm subgraph trusts the fake CRM (https, its own certificate)', [
           ['CRM_ALLOWED_HOSTS', 'crm-fake:4010'],
           ['NODE_EXTRA_CA_CERTS', '/app/deploy/env/demo/crm-fake.crt'],
         ])
       : envFile('docker-compose.yml --profile demo: empty until `npm run secrets -- --demo --force`', []),
+    'demo-seed.env': envFile('docker-compose.yml --profile demo: the demo seed, writing with each subgraph\'s own master key', [
+      ['SEED', 'true'],
+      ['CRM_FAKE_URL', 'https://crm-fake:4010'],
+      ...SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_MASTER_KEYS`, masterKeys[name]] as [string, string]),
+    ]),
   };
 
   const existing = Object.keys(files).filter((file) => fs.existsSync(path.join(dir, file)));
@@ -108,7 +115,11 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(dir, file), text, { mode: 0o600 });
     fs.chmodSync(path.join(dir, file), 0o600);
   }
-  if (args.includes('--demo')) writeDemoCertificate(path.join(dir, 'demo'), ['crm-fake', 'localhost', '127.0.0.1']);
+  if (args.includes('--demo')) {
+    const { keyFile } = writeDemoCertificate(path.join(dir, 'demo'), ['crm-fake', 'localhost', '127.0.0.1']);
+    // A throwaway for the demo stand-in, read by the container's node user.
+    fs.chmodSync(keyFile, 0o644);
+  }
 
   const shown = path.relative(process.cwd(), dir) || '.';
   process.stdout.write(

@@ -34,12 +34,13 @@ export interface StackOptions {
  * refused; with CONTEXT_SIGNING_SECRET, each subgraph's keys are derived from it, as
  * `npm run secrets` derives them for separate processes. Without it, development keys.
  */
-export function sharedProcessKeys(subgraphConfig: SubgraphConfig, gatewayConfig: GatewayConfig): (name: SubgraphName) => Pick<SubgraphConfig, 'contextKey' | 'serviceKeys'> {
+export function sharedProcessKeys(subgraphConfig: SubgraphConfig, gatewayConfig: GatewayConfig): (name: SubgraphName) => Pick<SubgraphConfig, 'contextKey' | 'serviceKeys' | 'masterKeys'> {
   const given = [subgraphConfig.contextKey && 'CONTEXT_KEY', subgraphConfig.serviceKeys && 'SERVICE_KEYS'].filter(Boolean) as string[];
   if (given.length) throw new ConfigError(sharedProcessKeysRefused(given));
-  if (!gatewayConfig.contextSigningSecret) return () => ({ contextKey: undefined, serviceKeys: undefined });
+  const masterKeys = (name: SubgraphName) => subgraphConfig.subgraphMasterKeys[name] ?? subgraphConfig.masterKeys;
+  if (!gatewayConfig.contextSigningSecret) return (name) => ({ contextKey: undefined, serviceKeys: undefined, masterKeys: masterKeys(name) });
   const master = decodeSecret(gatewayConfig.contextSigningSecret, 'CONTEXT_SIGNING_SECRET');
-  return (name) => ({ contextKey: Buffer.from(contextKeyFor(master, name)).toString('base64url'), serviceKeys: formatServiceKeys(master, name) });
+  return (name) => ({ contextKey: Buffer.from(contextKeyFor(master, name)).toString('base64url'), serviceKeys: formatServiceKeys(master, name), masterKeys: masterKeys(name) });
 }
 
 /** The four subgraphs and the gateway in one process: `npm start`, end-to-end tests and benchmarks. */

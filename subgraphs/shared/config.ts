@@ -19,6 +19,8 @@ export interface SubgraphConfig {
   contextKey?: string;
   /** `id:key,id:key` (first is current) wrapping tenant data keys; required in production. */
   masterKeys?: string;
+  /** One process only: a subgraph's own MASTER_KEYS (`<NAME>_MASTER_KEYS`), in place of MASTER_KEYS. */
+  subgraphMasterKeys: Partial<Record<SubgraphName, string>>;
   /** `caller>callee:key,…`: the service-link keys this subgraph holds (`npm run -s context-key -- <subgraph> --links`). */
   serviceKeys?: string;
   seed: boolean;
@@ -92,7 +94,12 @@ export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName |
     const file = self ? `deploy/env/${self}.env` : 'deploy/env/<subgraph>.env';
     const databaseUrl = required(env, 'DATABASE_URL', schemas.mysqlUrl, production, 'set mysql://user:password@host:3306/<prefix> (one database per subgraph, <prefix>_<subgraph>)');
     const contextKey = required(env, 'CONTEXT_KEY', schemas.secret, production && !shared, `${SECRETS_HINT} (${file})`);
-    const masterKeys = required(env, 'MASTER_KEYS', schemas.masterKeys, production, shared ? `${SECRETS_HINT} (any subgraph's MASTER_KEYS)` : `${SECRETS_HINT} (${file})`);
+    // In one process (npm start, the demo seed) each subgraph may keep its own: <NAME>_MASTER_KEYS.
+    const subgraphMasterKeys = shared
+      ? Object.fromEntries(SUBGRAPH_NAMES.map((subgraph) => [subgraph, setting(env, `${subgraph.toUpperCase()}_MASTER_KEYS`, schemas.masterKeys, undefined)]).filter(([, keys]) => keys))
+      : {};
+    const everyOwn = SUBGRAPH_NAMES.every((subgraph) => subgraphMasterKeys[subgraph]);
+    const masterKeys = required(env, 'MASTER_KEYS', schemas.masterKeys, production && !everyOwn, shared ? `${SECRETS_HINT} (deploy/env/single-process.env)` : `${SECRETS_HINT} (${file})`);
     const serviceKeys = required(env, 'SERVICE_KEYS', serviceKeysSchema(self), production && !shared, `${SECRETS_HINT} (${file})`);
     if (shared) {
       const given = [contextKey && 'CONTEXT_KEY', serviceKeys && 'SERVICE_KEYS'].filter(Boolean);
@@ -116,6 +123,7 @@ export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName |
       keysDir: path.resolve(env.KEYS_DIR || '.keys'),
       contextKey,
       masterKeys,
+      subgraphMasterKeys,
       serviceKeys,
       // Demo tenants never land in a production database unless asked for.
       seed: bool(env, 'SEED', !production),
