@@ -20,6 +20,7 @@ import { InteractionSettingsService } from './interaction-settings.service';
 import type { Redacted } from './redaction';
 import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
 import { isUniqueViolation } from './unique-violation';
+import { checkEventTime } from '../../shared/date-time.scalar';
 
 export interface AppendResult {
   interaction: Interaction;
@@ -86,6 +87,8 @@ export class InteractionService {
    */
   async record(input: RecordInteractionInput): Promise<Interaction> {
     const startedAt = input.startedAt ?? new Date();
+    checkEventTime('startedAt', startedAt);
+    checkEventTime('endedAt', input.endedAt);
     if (input.endedAt && input.endedAt < startedAt) throw badInput('endedAt', 'must not be before startedAt');
     checkSegments(input.transcript, 'transcript', true);
     if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
@@ -184,6 +187,7 @@ export class InteractionService {
       const [interaction] = await repo.findLocked({ id });
       if (!interaction) throw notFound('Interaction');
       const endedAt = input.endedAt ?? new Date();
+      checkEventTime('endedAt', endedAt);
       if (endedAt < interaction.startedAt) throw badInput('endedAt', 'must not be before startedAt');
       interaction.endedAt = endedAt;
       if (input.disposition !== undefined) interaction.disposition = input.disposition ?? null;
@@ -211,6 +215,7 @@ function checkSegments(segments: TranscriptSegmentInput[], field: string, strict
   const kept: { segment: TranscriptSegmentInput; index: number }[] = [];
   segments.forEach((segment, index) => {
     if (!Number.isInteger(segment.sequence) || segment.sequence < 1) throw badInput(`${field}[${index}].sequence`, 'must be 1 or more');
+    checkEventTime(`${field}[${index}].occurredAt`, segment.occurredAt);
     if (segment.text.length === 0 || segment.text.length > MAX_TEXT_LENGTH) {
       throw badInput(`${field}[${index}].text`, `must be 1-${MAX_TEXT_LENGTH} characters`);
     }
