@@ -211,7 +211,7 @@ describe('npm run context-key', () => {
   const contextKey = (args: string[], env: Record<string, string>) => run(process.execPath, ['dist/scripts/context-key.js', ...args], { PATH: process.env.PATH ?? '', KEYS_DIR: path.join(root, 'dev-keys'), ...env });
 
   it('refuses without the real secret instead of quietly deriving from the development one', async () => {
-    for (const env of [{}, { NODE_ENV: 'production' }]) {
+    for (const env of [{}, { NODE_ENV: 'production' }] as Record<string, string>[]) {
       const refused = await contextKey(['identity'], env);
       expect(refused.code).toBe(1);
       expect(refused.stdout).toBe('');
