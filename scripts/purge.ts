@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { interactionsSubgraph } from '../subgraphs/interactions/schema';
 import { RetentionService } from '../subgraphs/interactions/services/retention.service';
-import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, TOOL } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
 import { openKeyring } from '../subgraphs/shared/server';
 
 /** `npm run purge`: deletes transcript segments past each tenant's retention period and prints what went. */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig(process.env, SHARED_PROCESS);
+  const config = loadSubgraphConfig(process.env, TOOL);
   const { name, entities, migrations } = interactionsSubgraph;
   const dataSource = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const keyring = await openKeyring(interactionsSubgraph, dataSource, { ...config, masterKeys: config.subgraphMasterKeys.interactions ?? config.masterKeys });

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
 import { backfillEndUserKeys } from '../subgraphs/identity/services/subject-key-backfill.service';
 import { backfillTranscriptKeys } from '../subgraphs/interactions/services/subject-key-backfill.service';
-import { loadSubgraphConfig, SHARED_PROCESS, type SubgraphName } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, TOOL, type SubgraphName } from '../subgraphs/shared/config';
 import type { Keyring } from '../subgraphs/shared/crypto/keyring';
 import { TenantDataKey } from '../subgraphs/shared/crypto/tenant-data-key.entity';
 import { openDataSource } from '../subgraphs/shared/data-source';
@@ -23,7 +23,7 @@ const BACKFILLS: Partial<Record<SubgraphName, (dataSource: DataSource, keyring: 
  * person's own key (idempotent).
  */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig(process.env, SHARED_PROCESS);
+  const config = loadSubgraphConfig(process.env, TOOL);
   for (const module of Object.values(subgraphs).filter((m) => m.entities.includes(TenantDataKey))) {
     const dataSource = await openDataSource({
       subgraph: module.name,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { subgraphs } from '../subgraphs';
-import { loadSubgraphConfig, SHARED_PROCESS, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/shared/config';
 import { configOrExit } from '../subgraphs/shared/env';
 import { openDataSource } from '../subgraphs/shared/data-source';
 import { openKeyring } from '../subgraphs/shared/server';
@@ -12,7 +12,7 @@ import { seedDemoData, type DataSources, type Keyrings } from './seed';
  * `<NAME>_MASTER_KEYS` when given, else MASTER_KEYS.
  */
 async function main(): Promise<void> {
-  const config = configOrExit(() => loadSubgraphConfig(process.env, SHARED_PROCESS), 'seed');
+  const config = configOrExit(() => loadSubgraphConfig(process.env, TOOL), 'seed');
   const sources = {} as DataSources;
   const keyrings = {} as Keyrings;
   try {

@@ -74,6 +74,8 @@ export function defaultSubgraphUrl(host: string, listenPort: number): string {
 
 /** `loadSubgraphConfig(env, SHARED_PROCESS)`: all four subgraphs in the gateway's process (`npm start`). */
 export const SHARED_PROCESS = 'shared-process';
+/** `loadSubgraphConfig(env, TOOL)`: scripts over the databases (migrate, seed, rotate, purge): no context keys needed or refused. */
+export const TOOL = 'tool';
 
 /** Why one subgraph's keys cannot serve four in one process. */
 export function sharedProcessKeysRefused(given: string[]): string {
@@ -86,11 +88,11 @@ export function sharedProcessKeysRefused(given: string[]): string {
  * Every problem is reported at once. With `name` (a subgraph started alone), its SERVICE_KEYS must
  * hold every link it is an end of; with SHARED_PROCESS, keys come from the gateway's master secret.
  */
-export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName | typeof SHARED_PROCESS): SubgraphConfig {
+export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName | typeof SHARED_PROCESS | typeof TOOL): SubgraphConfig {
   return readConfig(() => {
     const production = env.NODE_ENV === 'production';
-    const shared = name === SHARED_PROCESS;
-    const self = shared ? undefined : name;
+    const shared = name === SHARED_PROCESS || name === TOOL;
+    const self = shared ? undefined : (name as SubgraphName | undefined);
     const file = self ? `deploy/env/${self}.env` : 'deploy/env/<subgraph>.env';
     const databaseUrl = required(env, 'DATABASE_URL', schemas.mysqlUrl, production, 'set mysql://user:password@host:3306/<prefix> (one database per subgraph, <prefix>_<subgraph>)');
     const contextKey = required(env, 'CONTEXT_KEY', schemas.secret, production && !shared, `${SECRETS_HINT} (${file})`);
@@ -101,7 +103,7 @@ export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName |
     const everyOwn = SUBGRAPH_NAMES.every((subgraph) => subgraphMasterKeys[subgraph]);
     const masterKeys = required(env, 'MASTER_KEYS', schemas.masterKeys, production && !everyOwn, shared ? `${SECRETS_HINT} (deploy/env/single-process.env)` : `${SECRETS_HINT} (${file})`);
     const serviceKeys = required(env, 'SERVICE_KEYS', serviceKeysSchema(self), production && !shared, `${SECRETS_HINT} (${file})`);
-    if (shared) {
+    if (name === SHARED_PROCESS) {
       const given = [contextKey && 'CONTEXT_KEY', serviceKeys && 'SERVICE_KEYS'].filter(Boolean);
       if (given.length) problem(sharedProcessKeysRefused(given as string[]));
     }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadContextSigningSecret, loadGatewayConfig } from '../../gateway/config';
-import { ConfigError, linksOf, loadSubgraphConfig } from '../../subgraphs/shared/config';
+import { ConfigError, linksOf, loadSubgraphConfig, SHARED_PROCESS, TOOL } from '../../subgraphs/shared/config';
 import { formatServiceKeys } from '../../subgraphs/shared/service-client';
 
 const secret = () => randomBytes(32).toString('base64url');
@@ -131,5 +131,22 @@ describe('subgraph configuration', () => {
     expect(loadSubgraphConfig({}).crm.fakeUrl).toBe('http://127.0.0.1:4010');
     expect(loadSubgraphConfig({ CRM_FAKE_PORT: '4555' }).crm.fakeUrl).toBe('http://127.0.0.1:4555');
     expect(loadSubgraphConfig({ CRM_FAKE_URL: 'https://crm-fake:4010/' }).crm.fakeUrl).toBe('https://crm-fake:4010');
+  });
+
+  it('in one process (npm start) needs no CONTEXT_KEY or SERVICE_KEYS and refuses them, with every other problem', () => {
+    const base = { NODE_ENV: 'production', DATABASE_URL: 'mysql://cx@db/cx', MASTER_KEYS: `k1:${secret()}` };
+    expect(loadSubgraphConfig(base, SHARED_PROCESS).contextKey).toBeUndefined();
+    const problems = problemsOf(() => loadSubgraphConfig({ ...base, DATABASE_URL: '', CONTEXT_KEY: secret(), SERVICE_KEYS: formatServiceKeys(master, 'crm') }, SHARED_PROCESS));
+    expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL is required/), expect.stringMatching(/^CONTEXT_KEY and SERVICE_KEYS hold one subgraph's keys, but npm start runs all four .*set CONTEXT_SIGNING_SECRET/)]);
+    // Each subgraph's own master keys stand in for MASTER_KEYS; a bad one is named.
+    const own = Object.fromEntries(['IDENTITY', 'INTERACTIONS', 'CONSENT', 'CRM'].map((name) => [`${name}_MASTER_KEYS`, `${name.toLowerCase()}1:${secret()}`]));
+    const config = loadSubgraphConfig({ NODE_ENV: 'production', DATABASE_URL: 'mysql://cx@db/cx', ...own }, SHARED_PROCESS);
+    expect(config.subgraphMasterKeys.crm).toBe(own.CRM_MASTER_KEYS);
+    expect(problemsOf(() => loadSubgraphConfig({ ...base, CRM_MASTER_KEYS: 'crm1:short' }, SHARED_PROCESS))).toEqual([expect.stringMatching(/^CRM_MASTER_KEYS must be id:key/)]);
+  });
+
+  it('for scripts over the databases accepts a subgraph’s own file (its keys neither needed nor refused)', () => {
+    expect(loadSubgraphConfig(subgraph('interactions'), TOOL).masterKeys).toMatch(/^k1:/);
+    expect(problemsOf(() => loadSubgraphConfig({ NODE_ENV: 'production' }, TOOL))).toEqual([expect.stringMatching(/^DATABASE_URL/), expect.stringMatching(/^MASTER_KEYS/)]);
   });
 });
