@@ -152,6 +152,7 @@ describe.each([['development', false], ['production', true]])('client mistakes i
       ['a missing required variable', 'query($id: ID!) { endUser(id: $id) { id } }', {}],
       ['a string for an enum', 'mutation($s: MaritalStatus) { createEndUser(input: { firstName: "A", maritalStatus: $s }) { id } }', { s: 'NOT_A_STATUS' }],
       ['a number for a DateTime', 'mutation($t: DateTimeISO) { recordInteraction(input: { endUserId: "x", channel: CHAT, direction: INBOUND, startedAt: $t }) { id } }', { t: 12 }],
+      ['null for a non-null argument that has a default', 'query($g: [MetricDimension!]) { interactionMetrics(from: "2026-01-01", to: "2026-01-02", groupBy: $g) { suppressedGroups } }', { g: null }],
     ])('answers %s BAD_USER_INPUT, running nothing', async (_label, query, variables) => {
       const answer = await gql({ query, variables });
       expectClean(answer);
