@@ -3,6 +3,7 @@ import { loadGatewayConfig } from '../gateway/config';
 import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/shared/config';
 import { configOrExit, readConfig } from '../subgraphs/shared/env';
 import { createLogger } from '../subgraphs/shared/logger';
+import { checkSubgraphKeys, keysRefusedMessage } from '../gateway/subgraph-keys-check';
 import { startStack } from './stack';
 
 /** `npm start`: every server in one process, seeded on an empty database. */
@@ -14,6 +15,11 @@ async function main(): Promise<void> {
     gatewayConfig,
     logger: (name) => createLogger(name, subgraphConfig.logLevel),
   });
+  const keys = await checkSubgraphKeys(stack.gateway.deps.signer, stack.subgraphUrls);
+  if (keys.refused.length || keys.unreachable.length) {
+    await stack.close();
+    throw new Error(keys.refused.length ? keysRefusedMessage(keys.refused) : `${keys.unreachable.join(', ')} did not answer the gateway`);
+  }
   const url = gatewayConfig.host === '0.0.0.0' ? `http://localhost:${gatewayConfig.port}/graphql` : stack.gatewayUrl;
   process.stdout.write(
     [

@@ -116,6 +116,54 @@ describe('a subgraph or gateway alone in production', () => {
   });
 });
 
+describe('the gateway’s start-up key check', () => {
+  it('refuses to start when a subgraph holds a key of another secret, and starts when the keys match', async () => {
+    const otherDir = path.join(root, 'other');
+    expect((await run(process.execPath, ['dist/scripts/secrets.js', '--out', otherDir])).code).toBe(0);
+    const other = (file: string) => Object.fromEntries(fs.readFileSync(path.join(otherDir, file), 'utf8').split('\n').filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const [identityPort, closed] = [await freePort(), await freePort()];
+    const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'development', DATA_DIR: path.join(root, 'check-data'), KEYS_DIR: path.join(root, 'check-keys'), SEED: 'false', LOG_LEVEL: 'warn' };
+    const identity = spawn(process.execPath, ['dist/subgraphs/identity/index.js'], {
+      cwd: ROOT,
+      env: { ...base, IDENTITY_PORT: String(identityPort), CONTEXT_KEY: other('identity.env').CONTEXT_KEY, SERVICE_KEYS: other('identity.env').SERVICE_KEYS },
+      stdio: 'ignore',
+    });
+    try {
+      for (let i = 0; i < 300; i++) {
+        if ((await fetch(`http://127.0.0.1:${identityPort}/health`).catch(() => null))?.ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const gatewayEnv = (secret: string) => ({
+        ...base,
+        LOG_LEVEL: 'info',
+        PORT: '0',
+        CONTEXT_SIGNING_SECRET: secret,
+        IDENTITY_URL: `http://127.0.0.1:${identityPort}/graphql`,
+        ...Object.fromEntries(['INTERACTIONS', 'CONSENT', 'CRM'].map((name) => [`${name}_URL`, `http://127.0.0.1:${closed}/graphql`])),
+      });
+      const refused = await run(process.execPath, ['dist/gateway/index.js'], gatewayEnv(read('gateway.env').CONTEXT_SIGNING_SECRET));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("identity refused the gateway's signed context (401): its CONTEXT_KEY is not derived from this gateway's CONTEXT_SIGNING_SECRET");
+      expect(refused.stdout).not.toContain('gateway ready');
+
+      const matching = spawn(process.execPath, ['dist/gateway/index.js'], { cwd: ROOT, env: gatewayEnv(other('gateway.env').CONTEXT_SIGNING_SECRET), stdio: ['ignore', 'pipe', 'pipe'] });
+      const output = await new Promise<string>((resolve) => {
+        let text = '';
+        matching.stdout!.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('gateway ready')) resolve(text);
+        });
+        matching.once('exit', () => resolve(text));
+      });
+      matching.kill('SIGTERM');
+      expect(output).toContain('gateway ready');
+      expect(output).toContain('subgraphs not answering yet');
+    } finally {
+      identity.kill('SIGTERM');
+    }
+  }, 90_000);
+});
+
 describe('npm start in production (all five servers in one process)', () => {
   async function startOne(extra: Record<string, string>): Promise<{ url?: string; output: string; code: number | null; stop(): Promise<void> }> {
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
