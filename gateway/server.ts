@@ -28,6 +28,8 @@ import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
+import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
+import { outageStatus } from './outage-status';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -66,7 +68,7 @@ async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: R
     tokens,
     clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),
     signer,
-    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events),
+    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events, config.deadlines.identityMs),
     events,
     limits: new RateLimits(config, redis),
   };
@@ -158,6 +160,7 @@ export class GatewayServer {
     private readonly server: http.Server,
     private readonly ownedEvents?: AccessEvents,
     private readonly redis?: Redis,
+    private readonly fetcher?: SubgraphFetcher,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -176,6 +179,7 @@ export class GatewayServer {
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
     await this.redis?.quit().catch(() => undefined);
+    await this.fetcher?.close();
   }
 }
 
@@ -187,13 +191,19 @@ export async function createGatewayServer(
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
   const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl) : undefined;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: config.deadlines.redisMs }) : undefined;
+  redis?.on('error', () => undefined); // each command reports its own failure (UNAVAILABLE)
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
+  const fetcher = createSubgraphFetcher(config.deadlines);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer),
+      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer, {
+        fetcher: fetcher.fetcher,
+        logger,
+        fetchTimeoutMs: config.deadlines.subgraphFetchMs,
+      }),
     logger,
   });
 
@@ -214,6 +224,7 @@ export async function createGatewayServer(
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
+      outageStatus(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -242,8 +253,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return await buildContext(req);
+          return { ...(await buildContext(req)), deadline };
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -261,8 +273,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return await buildWidgetContext(req);
+          return { ...(await buildWidgetContext(req)), deadline };
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -273,5 +286,5 @@ export async function createGatewayServer(
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, fetcher);
 }
