@@ -27,6 +27,7 @@ import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retry
 import Redis from 'ioredis';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
+import { requestMetrics } from '../subgraphs/shared/telemetry/metrics';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
 import { outageStatus } from './outage-status';
@@ -221,6 +222,7 @@ export async function createGatewayServer(
     validationRules: armor.validationRules,
     formatError: createErrorFormatter(logger),
     plugins: [
+      requestMetrics('gateway'),
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),

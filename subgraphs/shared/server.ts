@@ -23,6 +23,7 @@ import { jsonErrors, jsonNotFound } from './http-errors';
 import { inputFieldNames } from './input-field.plugin';
 import { createLogger } from './logger';
 import { deadlineMiddleware } from './deadline';
+import { observeDataSource, requestMetrics } from './telemetry/metrics';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
 export interface RouteDeps {
@@ -158,6 +159,7 @@ export async function createSubgraphServer(
       dataDir: config.dataDir,
       deadlines: config.deadlines,
     }));
+  observeDataSource(module.name, dataSource);
   const links = await serviceKeys(config, module.name);
   const verifier = new ContextVerifier(await contextKey(config, module.name), module.name, links.inbound);
   const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger, config.deadlines?.serviceCallMs);
@@ -175,6 +177,7 @@ export async function createSubgraphServer(
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
+      requestMetrics(module.name),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
