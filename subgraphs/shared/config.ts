@@ -238,16 +238,18 @@ export interface TelemetryConfig {
 }
 
 export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name && name !== 'none');
-  if (exporters.some((name) => name !== 'otlp' && name !== 'console')) throw new ConfigError('OTEL_TRACES_EXPORTER must be otlp, console or none');
-  const disabled = bool(env, 'OTEL_SDK_DISABLED', false);
-  return {
-    traces: disabled || exporters.length === 0 ? null : exporters.includes('otlp') ? 'otlp' : 'console',
-    serviceName: env.OTEL_SERVICE_NAME || null,
-    metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' || env.METRICS_PORT === 'off' ? null : port(env, 'METRICS_PORT', 0),
-    metricsHost: env.METRICS_HOST || '127.0.0.1',
-    metricsTenantLabels: bool(env, 'METRICS_TENANT_LABELS', false),
-    metricsMaxOperations: int(env, 'METRICS_MAX_OPERATIONS', 100, 1, 1_000),
-  };
+  return readConfig(() => {
+    const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name && name !== 'none');
+    if (exporters.some((name) => name !== 'otlp' && name !== 'console')) problem('OTEL_TRACES_EXPORTER must be otlp, console or none');
+    const disabled = bool(env, 'OTEL_SDK_DISABLED', false);
+    return {
+      traces: disabled || exporters.length === 0 ? null : exporters.includes('otlp') ? 'otlp' : 'console',
+      serviceName: env.OTEL_SERVICE_NAME || null,
+      metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' || env.METRICS_PORT === 'off' ? null : port(env, 'METRICS_PORT', 0),
+      metricsHost: env.METRICS_HOST || '127.0.0.1',
+      metricsTenantLabels: bool(env, 'METRICS_TENANT_LABELS', false),
+      metricsMaxOperations: int(env, 'METRICS_MAX_OPERATIONS', 100, 1, 1_000),
+    };
+  });
 }
 // --- end telemetry ---
