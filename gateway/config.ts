@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LiveSettings } from './subscriptions/live-access';
 import { z } from 'zod';
 import { DEFAULT_PORTS, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
 import { count, int, list, port, problem, readConfig, required, schemas, setting, type Env } from '../subgraphs/shared/env';
@@ -25,6 +26,11 @@ export interface GatewayConfig {
   accessCacheTtlMs: number;
   corsOrigins: string[];
   logLevel: string;
+  // --- live subscriptions (issue 16) ---
+  /** Prefix of this deployment's Redis keys and channels (live events: `<prefix>live:<tenantId>`). */
+  redisPrefix: string;
+  live: LiveSettings;
+  // --- end live subscriptions ---
   limits: {
     maxDepth: number;
     maxCost: number;
@@ -132,6 +138,17 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
           ? []
           : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
       logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+      // --- live subscriptions (issue 16) ---
+      redisPrefix: env.REDIS_PREFIX || 'cx:',
+      live: {
+        recheckMs: count(env, 'LIVE_RECHECK_MS', 1_000),
+        fullRecheckMs: count(env, 'LIVE_FULL_RECHECK_MS', 15_000),
+        maxConnectionsPerTenant: count(env, 'LIVE_MAX_CONNECTIONS_PER_TENANT', 2_000),
+        maxSubscriptionsPerConnection: count(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
+        maxBufferedBytes: count(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576),
+        maxPendingEvents: count(env, 'LIVE_MAX_PENDING_EVENTS', 200),
+      },
+      // --- end live subscriptions ---
       limits: {
         maxDepth: count(env, 'QUERY_MAX_DEPTH', 12),
         maxCost: count(env, 'QUERY_MAX_COST', 20_000),

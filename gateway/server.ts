@@ -31,6 +31,7 @@ import { requestMetrics } from '../subgraphs/shared/telemetry/metrics';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
 import { outageStatus } from './outage-status';
+import { LiveSubscriptions } from './subscriptions/live-server';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -207,6 +208,9 @@ export async function createGatewayServer(
       }),
     logger,
   });
+  // Subscriptions are served here, not federated (see gateway/subscriptions).
+  const live = new LiveSubscriptions(config, deps, logger, armor.validationRules);
+  live.watch(gateway);
 
   const app = express();
   app.disable('x-powered-by');
@@ -227,6 +231,7 @@ export async function createGatewayServer(
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
       outageStatus(),
+      live.plugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -248,6 +253,7 @@ export async function createGatewayServer(
     jsonErrors(logger, oauthShape),
   );
   app.all('/oauth/token', jsonNotFound(oauthShape));
+  live.mount(app, httpServer, apollo);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),

@@ -28,6 +28,10 @@ export interface SubgraphConfig {
   privacyRetryIntervalMs: number;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
+  // --- live subscriptions (issue 16) ---
+  /** Prefix of this deployment's Redis keys and channels (live events: `<prefix>live:<tenantId>`). */
+  redisPrefix: string;
+  // --- end live subscriptions ---
   logLevel: string;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -161,6 +165,9 @@ export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName |
       seed: bool(env, 'SEED', !production),
       privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
       redisUrl: setting(env, 'REDIS_URL', schemas.redisUrl, undefined),
+      // --- live subscriptions (issue 16) ---
+      redisPrefix: env.REDIS_PREFIX || 'cx:',
+      // --- end live subscriptions ---
       logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
       host,
       ports,
