@@ -11,6 +11,8 @@ module.exports = {
     '/node_modules/',
     ...(process.env.DATABASE_URL ? [] : ['/test/mysql/']),
     ...(process.env.REDIS_URL ? [] : ['/test/redis/']),
+    // The production topology needs both (one process per service, as deployed).
+    ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['/test/production/']),
   ],
   testTimeout: 30000,
 };

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { LiveSettings } from './subscriptions/live-access';
-import { ConfigError, DEFAULT_PORTS, int, port, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+import { z } from 'zod';
+import { DEFAULT_PORTS, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { count, int, list, port, problem, readConfig, required, schemas, setting, type Env } from '../subgraphs/shared/env';
 import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/shared/lifecycle';
 
 export interface GatewayConfig {
@@ -81,94 +83,89 @@ function loadGatewayDeadlines(env: Env): GatewayDeadlines {
 export const DEV_ISSUER = 'cx-dev-issuer';
 export const DEFAULT_AUDIENCE = 'cx-gateway';
 
-function list(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const GATEWAY_SECRETS = `${SECRETS_HINT} (deploy/env/gateway.env)`;
+
+/** CONTEXT_SIGNING_SECRET alone (`npm run context-key`): required in production, validated like the gateway's. */
+export function loadContextSigningSecret(env: Env = process.env): { production: boolean; secret?: string; keysDir: string } {
+  return readConfig(() => {
+    const production = env.NODE_ENV === 'production';
+    return {
+      production,
+      secret: required(env, 'CONTEXT_SIGNING_SECRET', schemas.secret, production, GATEWAY_SECRETS),
+      keysDir: path.resolve(env.KEYS_DIR || '.keys'),
+    };
+  });
 }
 
-/** Reads and validates the gateway's environment; the only place the gateway reads `process.env`. */
+/** Reads and validates the gateway's environment; the only place the gateway reads `process.env`. Every problem is reported at once. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const production = env.NODE_ENV === 'production';
-  const jwksUrl = env.JWKS_URL || undefined;
-  const contextSigningSecret = env.CONTEXT_SIGNING_SECRET || undefined;
-  if (production) {
-    if (!jwksUrl) throw new ConfigError('JWKS_URL is required in production');
-    if (!env.TOKEN_ISSUER) throw new ConfigError('TOKEN_ISSUER is required in production');
-    if (!contextSigningSecret) throw new ConfigError('CONTEXT_SIGNING_SECRET is required in production');
-    if (!env.CLIENT_TOKEN_PRIVATE_KEY) throw new ConfigError('CLIENT_TOKEN_PRIVATE_KEY is required in production');
-  }
-  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWKS_URL must be an http(s) URL');
-  const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
-  const subgraphUrls = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => {
-      const key = name.toUpperCase();
-      return [name, env[`${key}_URL`] || `http://${subgraphHost}:${port(env, `${key}_PORT`, DEFAULT_PORTS[name])}/graphql`];
-    }),
-  ) as Record<SubgraphName, string>;
-  const clientTtl = Number(env.CLIENT_TOKEN_TTL_SECONDS ?? 900);
-  if (!Number.isInteger(clientTtl) || clientTtl < 60 || clientTtl > 3600) {
-    throw new ConfigError('CLIENT_TOKEN_TTL_SECONDS must be 60-3600');
-  }
-  const ttl = Number(env.ACCESS_CACHE_TTL_MS ?? 5000);
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 60_000) throw new ConfigError('ACCESS_CACHE_TTL_MS must be 0-60000');
-  // A revocation must hold from the next request at every instance: a cache needs the shared store
-  // identity bumps access versions in.
-  if (production && ttl > 0 && !env.REDIS_URL) {
-    throw new ConfigError('The access cache needs REDIS_URL in production (so revocations reach every gateway at once); set REDIS_URL, or ACCESS_CACHE_TTL_MS=0 to turn the cache off');
-  }
-  return {
-    production,
-    host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
-    port: port(env, 'PORT', 4000),
-    supergraphPath: path.resolve(env.SUPERGRAPH_PATH || 'schema/supergraph.graphql'),
-    subgraphUrls,
-    trustProxy: list(env.TRUST_PROXY),
-    jwksUrl,
-    tokenIssuer: env.TOKEN_ISSUER || DEV_ISSUER,
-    tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
-    contextSigningSecret,
-    clientTokenPrivateKey: env.CLIENT_TOKEN_PRIVATE_KEY || undefined,
-    clientTokenTtlSeconds: clientTtl,
-    redisUrl: env.REDIS_URL || undefined,
-    keysDir: path.resolve(env.KEYS_DIR || '.keys'),
-    accessCacheTtlMs: ttl,
-    corsOrigins: env.CORS_ORIGINS
-      ? list(env.CORS_ORIGINS)
-      : production
-        ? []
-        : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
-    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    lifecycle: lifecycleSettings(env),
-    // --- live subscriptions (issue 16) ---
-    redisPrefix: env.REDIS_PREFIX || 'cx:',
-    live: {
-      recheckMs: count(env, 'LIVE_RECHECK_MS', 1_000),
-      fullRecheckMs: count(env, 'LIVE_FULL_RECHECK_MS', 15_000),
-      maxConnectionsPerTenant: count(env, 'LIVE_MAX_CONNECTIONS_PER_TENANT', 2_000),
-      maxSubscriptionsPerConnection: count(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
-      maxBufferedBytes: count(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576),
-      maxPendingEvents: count(env, 'LIVE_MAX_PENDING_EVENTS', 200),
-    },
-    // --- end live subscriptions ---
-    limits: {
-      maxDepth: count(env, 'QUERY_MAX_DEPTH', 12),
-      maxCost: count(env, 'QUERY_MAX_COST', 20_000),
-      maxAliases: count(env, 'QUERY_MAX_ALIASES', 15),
-      maxTokens: count(env, 'QUERY_MAX_TOKENS', 2_000),
-      maxDirectives: count(env, 'QUERY_MAX_DIRECTIVES', 50),
-      requestsPerWindow: count(env, 'RATE_LIMIT_REQUESTS', 60_000),
-      costPerWindow: count(env, 'RATE_LIMIT_COST', 20_000_000),
-      windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),
-      widgetRequestsPerAddress: count(env, 'WIDGET_RATE_LIMIT_PER_ADDRESS', 30),
-      widgetRequestsPerKey: count(env, 'WIDGET_RATE_LIMIT_PER_KEY', 6_000),
-    },
-    deadlines: loadGatewayDeadlines(env),
-  };
+  return readConfig(() => {
+    const production = env.NODE_ENV === 'production';
+    const jwksUrl = required(env, 'JWKS_URL', schemas.httpUrl, production, "set it to your identity provider's JWKS URL (https://<idp>/.well-known/jwks.json)");
+    const tokenIssuer = required(env, 'TOKEN_ISSUER', z.string().trim().min(1), production, "set it to the `iss` your identity provider puts in access tokens");
+    const contextSigningSecret = required(env, 'CONTEXT_SIGNING_SECRET', schemas.secret, production, GATEWAY_SECRETS);
+    const clientTokenPrivateKey = required(env, 'CLIENT_TOKEN_PRIVATE_KEY', schemas.privateEcJwk, production, GATEWAY_SECRETS);
+    const redisUrl = setting(env, 'REDIS_URL', schemas.redisUrl, undefined);
+    const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
+    const subgraphUrls = Object.fromEntries(
+      SUBGRAPH_NAMES.map((name) => {
+        const key = name.toUpperCase();
+        return [name, setting(env, `${key}_URL`, schemas.httpUrl, `http://${subgraphHost}:${port(env, `${key}_PORT`, DEFAULT_PORTS[name])}/graphql`)];
+      }),
+    ) as Record<SubgraphName, string>;
+    const ttl = int(env, 'ACCESS_CACHE_TTL_MS', 5000, 0, 60_000);
+    // A revocation must hold from the next request at every instance: a cache needs the shared store
+    // identity bumps access versions in.
+    if (production && ttl > 0 && !env.REDIS_URL) {
+      problem('The access cache needs REDIS_URL in production (so revocations reach every gateway at once); set REDIS_URL, or ACCESS_CACHE_TTL_MS=0 to turn the cache off');
+    }
+    return {
+      production,
+      host: env.HOST || (production ? '0.0.0.0' : '127.0.0.1'),
+      port: port(env, 'PORT', 4000),
+      supergraphPath: path.resolve(env.SUPERGRAPH_PATH || 'schema/supergraph.graphql'),
+      subgraphUrls,
+      trustProxy: list(env.TRUST_PROXY),
+      jwksUrl,
+      tokenIssuer: tokenIssuer ?? DEV_ISSUER,
+      tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
+      contextSigningSecret,
+      clientTokenPrivateKey,
+      clientTokenTtlSeconds: int(env, 'CLIENT_TOKEN_TTL_SECONDS', 900, 60, 3600),
+      redisUrl,
+      keysDir: path.resolve(env.KEYS_DIR || '.keys'),
+      accessCacheTtlMs: ttl,
+      corsOrigins: env.CORS_ORIGINS
+        ? list(env.CORS_ORIGINS)
+        : production
+          ? []
+          : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
+      logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+      lifecycle: lifecycleSettings(env),
+      // --- live subscriptions (issue 16) ---
+      redisPrefix: env.REDIS_PREFIX || 'cx:',
+      live: {
+        recheckMs: count(env, 'LIVE_RECHECK_MS', 1_000),
+        fullRecheckMs: count(env, 'LIVE_FULL_RECHECK_MS', 15_000),
+        maxConnectionsPerTenant: count(env, 'LIVE_MAX_CONNECTIONS_PER_TENANT', 2_000),
+        maxSubscriptionsPerConnection: count(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
+        maxBufferedBytes: count(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576),
+        maxPendingEvents: count(env, 'LIVE_MAX_PENDING_EVENTS', 200),
+      },
+      // --- end live subscriptions ---
+      limits: {
+        maxDepth: count(env, 'QUERY_MAX_DEPTH', 12),
+        maxCost: count(env, 'QUERY_MAX_COST', 20_000),
+        maxAliases: count(env, 'QUERY_MAX_ALIASES', 15),
+        maxTokens: count(env, 'QUERY_MAX_TOKENS', 2_000),
+        maxDirectives: count(env, 'QUERY_MAX_DIRECTIVES', 50),
+        requestsPerWindow: count(env, 'RATE_LIMIT_REQUESTS', 60_000),
+        costPerWindow: count(env, 'RATE_LIMIT_COST', 20_000_000),
+        windowSeconds: count(env, 'RATE_LIMIT_WINDOW_SECONDS', 60),
+        widgetRequestsPerAddress: count(env, 'WIDGET_RATE_LIMIT_PER_ADDRESS', 30),
+        widgetRequestsPerKey: count(env, 'WIDGET_RATE_LIMIT_PER_KEY', 6_000),
+      },
+      deadlines: loadGatewayDeadlines(env),
+    };
+  });
 }
-
-function count(env: Env, key: string, fallback: number): number {
-  const raw = env[key];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${key} must be a positive integer`);
-  return value;
-}
-

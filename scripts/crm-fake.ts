@@ -1,9 +1,13 @@
+import fs from 'node:fs';
 import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { configOrExit } from '../subgraphs/shared/env';
 import { FAKE_PROVIDERS, startFakeCrm } from './crm-fake/fake-crm';
 
 /** `npm run crm:fake`: the local HubSpot, Salesforce and Zendesk stand-ins (port CRM_FAKE_PORT, default 4010). */
 async function main(): Promise<void> {
-  const fake = await startFakeCrm({ port: loadSubgraphConfig().crm.fakePort });
+  const { crm } = configOrExit(() => loadSubgraphConfig(), 'fake CRM');
+  const tls = crm.fakeTls && { cert: fs.readFileSync(crm.fakeTls.certFile), key: fs.readFileSync(crm.fakeTls.keyFile) };
+  const fake = await startFakeCrm({ port: crm.fakePort, host: crm.fakeHost, tls });
   const { hubspot, salesforce, zendesk } = fake.credentials;
   process.stdout.write(
     [
@@ -12,7 +16,7 @@ async function main(): Promise<void> {
       `  HUBSPOT     credentials: { accessToken: "${hubspot.accessToken}" }`,
       `  SALESFORCE  credentials: { accessToken: "${salesforce.accessToken}" }`,
       `  ZENDESK     credentials: { email: "${zendesk.email}", apiToken: "${zendesk.apiToken}" }`,
-      `Controls: POST http://127.0.0.1:${fake.port}/__control/<provider> {"mode":"up|down|slow|flaky"}, GET /__control/stats`,
+      `Controls: POST ${fake.urls.hubspot.replace(/\/hubspot$/, '')}/__control/<provider> {"mode":"up|down|slow|flaky"}, GET /__control/stats`,
       '',
     ].join('\n'),
   );

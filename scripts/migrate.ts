@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/shared/config';
 import { subgraphs } from '../subgraphs';
 import { migratedDataSource, migratedKeyStore } from './migrations';
 
 /** `npm run db:migrate`: creates each subgraph's database if missing and applies pending migrations. */
 async function main(): Promise<void> {
-  const { databaseUrl } = loadSubgraphConfig();
+  const { databaseUrl } = loadSubgraphConfig(process.env, TOOL);
   if (!databaseUrl) {
     process.stdout.write('DATABASE_URL is not set: the SQLite default keeps its schema in step by itself\n');
     return;

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { interactionsSubgraph } from '../subgraphs/interactions/schema';
 import { RetentionService } from '../subgraphs/interactions/services/retention.service';
-import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, TOOL } from '../subgraphs/shared/config';
 import { openDataSource } from '../subgraphs/shared/data-source';
 import { openKeyring } from '../subgraphs/shared/server';
 
 /** `npm run purge`: deletes transcript segments past each tenant's retention period and prints what went. */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig();
+  const config = loadSubgraphConfig(process.env, TOOL);
   const { name, entities, migrations } = interactionsSubgraph;
   const dataSource = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const keyring = await openKeyring(interactionsSubgraph, dataSource, config);
+  const keyring = await openKeyring(interactionsSubgraph, dataSource, { ...config, masterKeys: config.subgraphMasterKeys.interactions ?? config.masterKeys });
   try {
     const results = await new RetentionService(dataSource, keyring).purgeAll();
     for (const result of results) {

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
 import { backfillEndUserKeys } from '../subgraphs/identity/services/subject-key-backfill.service';
 import { backfillTranscriptKeys } from '../subgraphs/interactions/services/subject-key-backfill.service';
-import { loadSubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, TOOL, type SubgraphName } from '../subgraphs/shared/config';
 import type { Keyring } from '../subgraphs/shared/crypto/keyring';
 import { TenantDataKey } from '../subgraphs/shared/crypto/tenant-data-key.entity';
 import { openDataSource } from '../subgraphs/shared/data-source';
@@ -16,13 +16,14 @@ const BACKFILLS: Partial<Record<SubgraphName, (dataSource: DataSource, keyring: 
 };
 
 /**
- * `npm run keys:rotate`: rewraps every tenant data key under the first key of MASTER_KEYS (put the
+ * `npm run keys:rotate`: rewraps every tenant data key under the first key of MASTER_KEYS (or of the
+ * subgraph's own `<NAME>_MASTER_KEYS`; put the
  * new key first and keep the old ones listed until this has run; no row of data is rewritten), then
  * moves any profile field or transcript text still under the tenant key or in clear under its
  * person's own key (idempotent).
  */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig();
+  const config = loadSubgraphConfig(process.env, TOOL);
   for (const module of Object.values(subgraphs).filter((m) => m.entities.includes(TenantDataKey))) {
     const dataSource = await openDataSource({
       subgraph: module.name,
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
     });
-    const keyring = await openKeyring(module, dataSource, config);
+    const keyring = await openKeyring(module, dataSource, { ...config, masterKeys: config.subgraphMasterKeys[module.name] ?? config.masterKeys });
     try {
       const rewrapped = await keyring.rotate();
       process.stdout.write(`${module.name}: ${rewrapped} data keys rewrapped under the current master key\n`);

@@ -1,13 +1,18 @@
 import 'reflect-metadata';
 import { subgraphs } from '../subgraphs';
-import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/shared/config';
+import { configOrExit } from '../subgraphs/shared/env';
 import { openDataSource } from '../subgraphs/shared/data-source';
 import { openKeyring } from '../subgraphs/shared/server';
 import { seedDemoData, type DataSources, type Keyrings } from './seed';
 
-/** `npm run db:seed`: migrates, then seeds acme and globex when the identity database has no tenant. */
+/**
+ * `npm run db:seed`: migrates, then seeds acme and globex when the identity database has no tenant
+ * (in production only with SEED=true). Each subgraph's data keys are wrapped with its own
+ * `<NAME>_MASTER_KEYS` when given, else MASTER_KEYS.
+ */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig();
+  const config = configOrExit(() => loadSubgraphConfig(process.env, TOOL), 'seed');
   const sources = {} as DataSources;
   const keyrings = {} as Keyrings;
   try {
@@ -15,8 +20,10 @@ async function main(): Promise<void> {
       const { entities, migrations } = subgraphs[name];
       sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     }
-    for (const name of SUBGRAPH_NAMES) keyrings[name] = await openKeyring(subgraphs[name], sources[name], config);
-    const seeded = config.seed && (await seedDemoData(sources, keyrings));
+    for (const name of SUBGRAPH_NAMES) {
+      keyrings[name] = await openKeyring(subgraphs[name], sources[name], { ...config, masterKeys: config.subgraphMasterKeys[name] ?? config.masterKeys });
+    }
+    const seeded = config.seed && (await seedDemoData(sources, keyrings, undefined, config.crm.fakeUrl));
     process.stdout.write(seeded ? 'seeded demo tenants acme and globex\n' : 'nothing to seed\n');
   } finally {
     await Promise.all(Object.values(sources).map((source) => source.destroy()));

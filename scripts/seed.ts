@@ -51,8 +51,11 @@ export type DataSources = Record<SubgraphName, DataSource>;
 /** Each subgraph's keyring (identity's and interactions' with their key stores). */
 export type Keyrings = Record<SubgraphName, Keyring>;
 
-/** Seeds the demo tenants when identity holds no tenant yet; returns whether it did. */
-export async function seedDemoData(sources: DataSources, keyrings: Keyrings, endUsersPerTenant = 50): Promise<boolean> {
+/**
+ * Seeds the demo tenants when identity holds no tenant yet; returns whether it did. Their CRM
+ * connections point at the fake CRM at `crmFakeUrl` (config's `crm.fakeUrl`).
+ */
+export async function seedDemoData(sources: DataSources, keyrings: Keyrings, endUsersPerTenant = 50, crmFakeUrl = 'http://127.0.0.1:4010'): Promise<boolean> {
   const tenants = sources.identity.getRepository(Tenant);
   if ((await tenants.count()) > 0) return false;
   for (const [index, demo] of DEMO_TENANTS.entries()) {
@@ -168,12 +171,12 @@ export async function seedDemoData(sources: DataSources, keyrings: Keyrings, end
       optOuts.create({ endUserId: endUsers[0].id, channel: SharedChannel.SMS, source: ConsentSource.AGENT, reason: 'Asked not to be texted', optedOutAt: new Date('2026-03-01T00:00:00Z') }),
     );
 
-    // Pointing at the local fake CRMs (`npm run crm:fake`) with their development credentials.
+    // Pointing at the fake CRMs (`npm run crm:fake`) with their development credentials.
     const connections = scope('crm').repo(CrmConnection);
     const connectionRow = connections.create({
       name: index === 0 ? 'Acme HubSpot' : 'Globex Salesforce',
       provider: index === 0 ? CrmProvider.HUBSPOT : CrmProvider.SALESFORCE,
-      baseUrl: `http://127.0.0.1:4010/${index === 0 ? 'hubspot' : 'salesforce'}`,
+      baseUrl: `${crmFakeUrl}/${index === 0 ? 'hubspot' : 'salesforce'}`,
       role: index === 0 ? RecipientRole.SERVICE_PROVIDER : RecipientRole.THIRD_PARTY,
       status: CrmConnectionStatus.ACTIVE,
       lastError: null,

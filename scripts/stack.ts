@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { createGatewayServer, type GatewayServer } from '../gateway/server';
 import type { GatewayConfig } from '../gateway/config';
 import { subgraphs } from '../subgraphs';
-import { defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
+import { contextKeyFor, decodeSecret } from '../subgraphs/shared/auth/signed-context';
+import { ConfigError, defaultSubgraphUrl, sharedProcessKeysRefused, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
+import { formatServiceKeys } from '../subgraphs/shared/service-client';
 import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
 import { seedDemoData, type DataSources, type Keyrings } from './seed';
 
@@ -26,6 +28,21 @@ export interface StackOptions {
   logger?: (name: string) => Logger | undefined;
 }
 
+/**
+ * Each subgraph's own keys when all share the gateway's process. CONTEXT_KEY and SERVICE_KEYS are
+ * one subgraph's: given to four they verify for one and answer 401 to the rest, so they are
+ * refused; with CONTEXT_SIGNING_SECRET, each subgraph's keys are derived from it, as
+ * `npm run secrets` derives them for separate processes. Without it, development keys.
+ */
+export function sharedProcessKeys(subgraphConfig: SubgraphConfig, gatewayConfig: GatewayConfig): (name: SubgraphName) => Pick<SubgraphConfig, 'contextKey' | 'serviceKeys' | 'masterKeys'> {
+  const given = [subgraphConfig.contextKey && 'CONTEXT_KEY', subgraphConfig.serviceKeys && 'SERVICE_KEYS'].filter(Boolean) as string[];
+  if (given.length) throw new ConfigError(sharedProcessKeysRefused(given));
+  const masterKeys = (name: SubgraphName) => subgraphConfig.subgraphMasterKeys[name] ?? subgraphConfig.masterKeys;
+  if (!gatewayConfig.contextSigningSecret) return (name) => ({ contextKey: undefined, serviceKeys: undefined, masterKeys: masterKeys(name) });
+  const master = decodeSecret(gatewayConfig.contextSigningSecret, 'CONTEXT_SIGNING_SECRET');
+  return (name) => ({ contextKey: Buffer.from(contextKeyFor(master, name)).toString('base64url'), serviceKeys: formatServiceKeys(master, name), masterKeys: masterKeys(name) });
+}
+
 /** The four subgraphs and the gateway in one process: `npm start`, end-to-end tests and benchmarks. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { subgraphConfig, gatewayConfig } = options;
@@ -35,10 +52,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // free ports, unless configured to go elsewhere (a stand-in, say).
   const serviceUrls = { ...subgraphConfig.urls };
   const configured = (name: SubgraphName) => subgraphConfig.urls[name] !== defaultSubgraphUrl(subgraphConfig.host, subgraphConfig.ports[name]);
+  const keysOf = sharedProcessKeys(subgraphConfig, gatewayConfig);
   try {
     for (const name of SUBGRAPH_NAMES) {
       servers[name] = await createSubgraphServer(subgraphs[name], {
-        config: { ...subgraphConfig, urls: serviceUrls },
+        config: { ...subgraphConfig, ...keysOf(name), urls: serviceUrls },
         logger: options.logger?.(name),
       });
     }
@@ -48,6 +66,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].dataSource])) as DataSources,
         Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].keyring])) as Keyrings,
         options.seedEndUsers,
+        subgraphConfig.crm.fakeUrl,
       ));
     for (const name of SUBGRAPH_NAMES) {
       const port = options.freePorts ? 0 : subgraphConfig.ports[name];

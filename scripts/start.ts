@@ -1,20 +1,27 @@
 import '../subgraphs/shared/telemetry/register';
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
-import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/shared/config';
+import { configOrExit, readConfig } from '../subgraphs/shared/env';
 import { createLogger } from '../subgraphs/shared/logger';
 import { onTerminationSignals, shutdownBound } from '../subgraphs/shared/lifecycle';
+import { checkSubgraphKeys, keysRefusedMessage } from '../gateway/subgraph-keys-check';
 import { startStack } from './stack';
 
 /** `npm start`: every server in one process, seeded on an empty database. */
 async function main(): Promise<void> {
-  const subgraphConfig = loadSubgraphConfig();
-  const gatewayConfig = loadGatewayConfig();
+  // Both read before either complains, so every problem shows at once.
+  const [subgraphConfig, gatewayConfig] = configOrExit(() => readConfig(() => [loadSubgraphConfig(process.env, SHARED_PROCESS), loadGatewayConfig()] as const), 'npm start');
   const stack = await startStack({
     subgraphConfig,
     gatewayConfig,
     logger: (name) => createLogger(name, subgraphConfig.logLevel),
   });
+  const keys = await checkSubgraphKeys(stack.gateway.deps.signer, stack.subgraphUrls);
+  if (keys.refused.length || keys.unreachable.length) {
+    await stack.close();
+    throw new Error(keys.refused.length ? keysRefusedMessage(keys.refused) : `${keys.unreachable.join(', ')} did not answer the gateway`);
+  }
   const url = gatewayConfig.host === '0.0.0.0' ? `http://localhost:${gatewayConfig.port}/graphql` : stack.gatewayUrl;
   process.stdout.write(
     [

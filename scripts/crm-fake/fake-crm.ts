@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
@@ -99,6 +100,8 @@ export interface FakeCrm {
 export interface FakeCrmOptions {
   port?: number;
   host?: string;
+  /** Serve https with this certificate and key (PEM): production calls only https CRMs. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   credentials?: FakeCredentials;
 }
 
@@ -417,14 +420,14 @@ export async function startFakeCrm(options: FakeCrmOptions = {}): Promise<FakeCr
   app.use('/salesforce', conditions('salesforce'), salesforce);
   app.use('/zendesk', conditions('zendesk'), zendesk);
 
-  const server = http.createServer(app);
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, app) : http.createServer(app);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const base = `http://${host}:${port}`;
+  const base = `${options.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   return {
     port,
     urls: { hubspot: `${base}/hubspot`, salesforce: `${base}/salesforce`, zendesk: `${base}/zendesk` },

@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { lifecycleSettings, type LifecycleSettings } from './lifecycle';
+import { z } from 'zod';
+import { bool, int, list, port, problem, readConfig, required, schemas, setting, type Env } from './env';
+import { SERVICE_LINKS } from './service-client';
 
 export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -17,6 +20,8 @@ export interface SubgraphConfig {
   contextKey?: string;
   /** `id:key,id:key` (first is current) wrapping tenant data keys; required in production. */
   masterKeys?: string;
+  /** One process only: a subgraph's own MASTER_KEYS (`<NAME>_MASTER_KEYS`), in place of MASTER_KEYS. */
+  subgraphMasterKeys: Partial<Record<SubgraphName, string>>;
   /** `caller>callee:key,…`: the service-link keys this subgraph holds (`npm run -s context-key -- <subgraph> --links`). */
   serviceKeys?: string;
   seed: boolean;
@@ -86,101 +91,146 @@ export interface CrmSettings {
   allowedHosts: string[];
   /** Where `npm run crm:fake` listens. */
   fakePort: number;
+  /** Where `npm run crm:fake` listens (`CRM_FAKE_HOST`, default 127.0.0.1). */
+  fakeHost: string;
+  /** Where the demo tenants' CRM connections point (`CRM_FAKE_URL`, default `http://127.0.0.1:<CRM_FAKE_PORT>`). */
+  fakeUrl: string;
+  /** Certificate and key for the fake CRM to serve https (production refuses http CRMs). */
+  fakeTls?: { certFile: string; keyFile: string };
 }
 
-export class ConfigError extends Error {}
+export { bool, ConfigError, count, int, port, type Env } from './env';
 
-export type Env = Record<string, string | undefined>;
-
-export function port(env: Env, key: string, fallback: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${key} must be a port number`);
-  return value;
-}
-
-export function int(env: Env, key: string, fallback: number, min: number, max: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${key} must be an integer from ${min} to ${max}`);
-  return value;
-}
-
-export function bool(env: Env, key: string, fallback: boolean): boolean {
-  const raw = env[key]?.toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${key} must be true or false`);
-}
+/** How a missing or bad secret is produced, named in the error. */
+export const SECRETS_HINT = 'run `npm run secrets` and start with the generated deploy/env files';
 
 /** Where a subgraph listening on `host:port` is reached when no `<NAME>_URL` says otherwise. */
 export function defaultSubgraphUrl(host: string, listenPort: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listenPort}/graphql`;
 }
 
-/** Reads and validates the subgraphs' environment; the only place a subgraph reads `process.env`. */
-export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
-  const production = env.NODE_ENV === 'production';
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^mysql:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a mysql:// URL');
+/** `loadSubgraphConfig(env, SHARED_PROCESS)`: all four subgraphs in the gateway's process (`npm start`). */
+export const SHARED_PROCESS = 'shared-process';
+/** `loadSubgraphConfig(env, TOOL)`: scripts over the databases (migrate, seed, rotate, purge): no context keys needed or refused. */
+export const TOOL = 'tool';
+
+/** Why one subgraph's keys cannot serve four in one process. */
+export function sharedProcessKeysRefused(given: string[]): string {
+  const names = given.join(' and ');
+  return `${names} ${given.length > 1 ? 'hold' : 'holds'} one subgraph's keys, but npm start runs all four subgraphs in one process (each would verify with the same key, and three would answer 401): unset ${names} and set CONTEXT_SIGNING_SECRET (each subgraph's keys are derived from it), or run each server as its own process with its deploy/env file (README, Production)`;
+}
+
+/**
+ * Reads and validates the subgraphs' environment; the only place a subgraph reads `process.env`.
+ * Every problem is reported at once. With `name` (a subgraph started alone), its SERVICE_KEYS must
+ * hold every link it is an end of; with SHARED_PROCESS, keys come from the gateway's master secret.
+ */
+export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName | typeof SHARED_PROCESS | typeof TOOL): SubgraphConfig {
+  return readConfig(() => {
+    const production = env.NODE_ENV === 'production';
+    const shared = name === SHARED_PROCESS || name === TOOL;
+    const self = shared ? undefined : (name as SubgraphName | undefined);
+    const file = self ? `deploy/env/${self}.env` : 'deploy/env/<subgraph>.env';
+    const databaseUrl = required(env, 'DATABASE_URL', schemas.mysqlUrl, production, 'set mysql://user:password@host:3306/<prefix> (one database per subgraph, <prefix>_<subgraph>)');
+    const contextKey = required(env, 'CONTEXT_KEY', schemas.secret, production && !shared, `${SECRETS_HINT} (${file})`);
+    // In one process (npm start, the demo seed) each subgraph may keep its own: <NAME>_MASTER_KEYS.
+    const subgraphMasterKeys = shared
+      ? Object.fromEntries(SUBGRAPH_NAMES.map((subgraph) => [subgraph, setting(env, `${subgraph.toUpperCase()}_MASTER_KEYS`, schemas.masterKeys, undefined)]).filter(([, keys]) => keys))
+      : {};
+    const everyOwn = SUBGRAPH_NAMES.every((subgraph) => subgraphMasterKeys[subgraph]);
+    const masterKeys = required(env, 'MASTER_KEYS', schemas.masterKeys, production && !everyOwn, shared ? `${SECRETS_HINT} (deploy/env/single-process.env)` : `${SECRETS_HINT} (${file})`);
+    const serviceKeys = required(env, 'SERVICE_KEYS', serviceKeysSchema(self), production && !shared, `${SECRETS_HINT} (${file})`);
+    if (name === SHARED_PROCESS) {
+      const given = [contextKey && 'CONTEXT_KEY', serviceKeys && 'SERVICE_KEYS'].filter(Boolean);
+      if (given.length) problem(sharedProcessKeysRefused(given as string[]));
+    }
+    const host = env.SUBGRAPH_HOST || '127.0.0.1';
+    const ports = Object.fromEntries(
+      SUBGRAPH_NAMES.map((subgraph) => [subgraph, port(env, `${subgraph.toUpperCase()}_PORT`, DEFAULT_PORTS[subgraph])]),
+    ) as Record<SubgraphName, number>;
+    const urls = Object.fromEntries(
+      SUBGRAPH_NAMES.map((subgraph) => [
+        subgraph,
+        setting(env, `${subgraph.toUpperCase()}_URL`, schemas.httpUrl, defaultSubgraphUrl(host, ports[subgraph])),
+      ]),
+    ) as Record<SubgraphName, string>;
+    const fakePort = port(env, 'CRM_FAKE_PORT', 4010);
+    return {
+      production,
+      databaseUrl,
+      dataDir: path.resolve(env.DATA_DIR || 'data'),
+      keysDir: path.resolve(env.KEYS_DIR || '.keys'),
+      contextKey,
+      masterKeys,
+      subgraphMasterKeys,
+      serviceKeys,
+      // Demo tenants never land in a production database unless asked for.
+      seed: bool(env, 'SEED', !production),
+      privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
+      redisUrl: setting(env, 'REDIS_URL', schemas.redisUrl, undefined),
+      // --- live subscriptions (issue 16) ---
+      redisPrefix: env.REDIS_PREFIX || 'cx:',
+      // --- end live subscriptions ---
+      logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+      host,
+      ports,
+      urls,
+      lifecycle: lifecycleSettings(env),
+      crm: {
+        timeoutMs: int(env, 'CRM_TIMEOUT_MS', 2_000, 50, 60_000),
+        budgetMs: int(env, 'CRM_BUDGET_MS', 4_000, 50, 120_000),
+        retries: int(env, 'CRM_RETRIES', 2, 0, 5),
+        retryBaseMs: int(env, 'CRM_RETRY_BASE_MS', 200, 1, 10_000),
+        breakerFailures: int(env, 'CRM_BREAKER_FAILURES', 5, 1, 1_000),
+        breakerCooldownMs: int(env, 'CRM_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
+        cacheTtlMs: int(env, 'CRM_CACHE_TTL_MS', 5_000, 0, 300_000),
+        allowPrivateAddresses: bool(env, 'CRM_ALLOW_PRIVATE_ADDRESSES', !production),
+        fakePort,
+        fakeHost: env.CRM_FAKE_HOST || '127.0.0.1',
+        fakeUrl: setting(env, 'CRM_FAKE_URL', schemas.httpUrl, `http://127.0.0.1:${fakePort}`).replace(/\/+$/, ''),
+        fakeTls: fakeTls(env),
+        allowedHosts: list(env.CRM_ALLOWED_HOSTS).map((entry) => entry.toLowerCase()).filter((entry) => {
+          if (/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(:\d{1,5})?$/.test(entry)) return true;
+          problem(`CRM_ALLOWED_HOSTS: "${entry}" is not host or host:port`);
+          return false;
+        }),
+      },
+      deadlines: loadSubgraphDeadlines(env),
+    };
+  });
+}
+
+/** SERVICE_KEYS: `caller>callee:key,…`, each a service link; for a named subgraph, all of its links. */
+function serviceKeysSchema(name?: SubgraphName) {
+  return z.string().superRefine((value, context) => {
+    const links = new Set<string>();
+    for (const entry of list(value)) {
+      const match = /^([a-z]+)>([a-z]+):([A-Za-z0-9_-]+)$/.exec(entry);
+      if (!match || Buffer.from(match[3], 'base64url').length < 32) {
+        context.addIssue({ code: 'custom', message: 'entries must be caller>callee:key with keys of at least 32 bytes, base64url' });
+        return;
+      }
+      links.add(`${match[1]}>${match[2]}`);
+    }
+    const missing = name ? linksOf(name).filter((link) => !links.has(link)) : [];
+    if (missing.length) context.addIssue({ code: 'custom', message: `lacks the ${name} links ${missing.join(', ')}` });
+  });
+}
+
+/** The service links `name` is an end of, as `caller>callee`. */
+export const linksOf = (name: SubgraphName) =>
+  SERVICE_LINKS.filter(([caller, callee]) => caller === name || callee === name).map(([caller, callee]) => `${caller}>${callee}`);
+
+/** The fake CRM's certificate and key files (PEM): it serves https when both are set. */
+function fakeTls(env: Env): { certFile: string; keyFile: string } | undefined {
+  const certFile = env.CRM_FAKE_TLS_CERT || undefined;
+  const keyFile = env.CRM_FAKE_TLS_KEY || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    problem('CRM_FAKE_TLS_CERT and CRM_FAKE_TLS_KEY go together (PEM files)');
+    return undefined;
   }
-  const contextKey = env.CONTEXT_KEY || undefined;
-  if (production) {
-    if (!databaseUrl) throw new ConfigError('DATABASE_URL is required in production');
-    if (!contextKey) throw new ConfigError('CONTEXT_KEY is required in production');
-    if (!env.MASTER_KEYS) throw new ConfigError('MASTER_KEYS is required in production');
-    if (!env.SERVICE_KEYS) throw new ConfigError('SERVICE_KEYS is required in production');
-  }
-  const host = env.SUBGRAPH_HOST || '127.0.0.1';
-  const ports = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [name, port(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name])]),
-  ) as Record<SubgraphName, number>;
-  const urls = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [
-      name,
-      env[`${name.toUpperCase()}_URL`] || defaultSubgraphUrl(host, ports[name]),
-    ]),
-  ) as Record<SubgraphName, string>;
-  return {
-    production,
-    databaseUrl,
-    dataDir: path.resolve(env.DATA_DIR || 'data'),
-    keysDir: path.resolve(env.KEYS_DIR || '.keys'),
-    contextKey,
-    masterKeys: env.MASTER_KEYS || undefined,
-    serviceKeys: env.SERVICE_KEYS || undefined,
-    seed: bool(env, 'SEED', true),
-    privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
-    redisUrl: env.REDIS_URL || undefined,
-    // --- live subscriptions (issue 16) ---
-    redisPrefix: env.REDIS_PREFIX || 'cx:',
-    // --- end live subscriptions ---
-    logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    host,
-    ports,
-    urls,
-    lifecycle: lifecycleSettings(env),
-    crm: {
-      timeoutMs: int(env, 'CRM_TIMEOUT_MS', 2_000, 50, 60_000),
-      budgetMs: int(env, 'CRM_BUDGET_MS', 4_000, 50, 120_000),
-      retries: int(env, 'CRM_RETRIES', 2, 0, 5),
-      retryBaseMs: int(env, 'CRM_RETRY_BASE_MS', 200, 1, 10_000),
-      breakerFailures: int(env, 'CRM_BREAKER_FAILURES', 5, 1, 1_000),
-      breakerCooldownMs: int(env, 'CRM_BREAKER_COOLDOWN_MS', 30_000, 10, 3_600_000),
-      cacheTtlMs: int(env, 'CRM_CACHE_TTL_MS', 5_000, 0, 300_000),
-      allowPrivateAddresses: bool(env, 'CRM_ALLOW_PRIVATE_ADDRESSES', !production),
-      fakePort: port(env, 'CRM_FAKE_PORT', 4010),
-      allowedHosts: (env.CRM_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean).map((entry) => {
-        if (!/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(:\d{1,5})?$/.test(entry)) throw new ConfigError(`CRM_ALLOWED_HOSTS: "${entry}" is not host or host:port`);
-        return entry;
-      }),
-    },
-    deadlines: loadSubgraphDeadlines(env),
-  };
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
 
 // --- Telemetry (traces and metrics): every process, the gateway included. ---
@@ -199,16 +249,18 @@ export interface TelemetryConfig {
 }
 
 export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name && name !== 'none');
-  if (exporters.some((name) => name !== 'otlp' && name !== 'console')) throw new ConfigError('OTEL_TRACES_EXPORTER must be otlp, console or none');
-  const disabled = bool(env, 'OTEL_SDK_DISABLED', false);
-  return {
-    traces: disabled || exporters.length === 0 ? null : exporters.includes('otlp') ? 'otlp' : 'console',
-    serviceName: env.OTEL_SERVICE_NAME || null,
-    metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' || env.METRICS_PORT === 'off' ? null : port(env, 'METRICS_PORT', 0),
-    metricsHost: env.METRICS_HOST || '127.0.0.1',
-    metricsTenantLabels: bool(env, 'METRICS_TENANT_LABELS', false),
-    metricsMaxOperations: int(env, 'METRICS_MAX_OPERATIONS', 100, 1, 1_000),
-  };
+  return readConfig(() => {
+    const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name && name !== 'none');
+    if (exporters.some((name) => name !== 'otlp' && name !== 'console')) problem('OTEL_TRACES_EXPORTER must be otlp, console or none');
+    const disabled = bool(env, 'OTEL_SDK_DISABLED', false);
+    return {
+      traces: disabled || exporters.length === 0 ? null : exporters.includes('otlp') ? 'otlp' : 'console',
+      serviceName: env.OTEL_SERVICE_NAME || null,
+      metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' || env.METRICS_PORT === 'off' ? null : port(env, 'METRICS_PORT', 0),
+      metricsHost: env.METRICS_HOST || '127.0.0.1',
+      metricsTenantLabels: bool(env, 'METRICS_TENANT_LABELS', false),
+      metricsMaxOperations: int(env, 'METRICS_MAX_OPERATIONS', 100, 1, 1_000),
+    };
+  });
 }
 // --- end telemetry ---

@@ -1,6 +1,6 @@
 import type express from 'express';
 import type { Logger } from 'pino';
-import { ConfigError, type Env } from './config';
+import { int, type Env } from './env';
 
 export interface LifecycleSettings {
   /** How long in-flight requests may take to finish once shutdown begins; then connections are cut. */
@@ -11,13 +11,7 @@ export interface LifecycleSettings {
 
 /** SHUTDOWN_DRAIN_MS (10 s) and HEALTH_TIMEOUT_MS (2 s), read by each process's config. */
 export function lifecycleSettings(env: Env): LifecycleSettings {
-  const read = (key: string, fallback: number, max: number) => {
-    const raw = env[key];
-    const value = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value < 0 || value > max) throw new ConfigError(`${key} must be an integer 0-${max}`);
-    return value;
-  };
-  return { drainMs: read('SHUTDOWN_DRAIN_MS', 10_000, 600_000), healthTimeoutMs: read('HEALTH_TIMEOUT_MS', 2_000, 60_000) };
+  return { drainMs: int(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0, 600_000), healthTimeoutMs: int(env, 'HEALTH_TIMEOUT_MS', 2_000, 0, 60_000) };
 }
 
 /** Why a process is not ready, or null when it is. */

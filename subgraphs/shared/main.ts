@@ -1,11 +1,12 @@
 import { loadSubgraphConfig } from './config';
+import { configOrExit } from './env';
 import { createLogger } from './logger';
 import { onTerminationSignals, shutdownBound } from './lifecycle';
 import { createSubgraphServer, type SubgraphModule } from './server';
 
 /** Entry point for running one subgraph alone: `node dist/subgraphs/<name>/index.js`. */
 export function runSubgraph(module: SubgraphModule): void {
-  const config = loadSubgraphConfig();
+  const config = configOrExit(() => loadSubgraphConfig(process.env, module.name), `${module.name} subgraph`);
   const logger = createLogger(module.name, config.logLevel);
   createSubgraphServer(module, { config, logger })
     .then(async (server) => {

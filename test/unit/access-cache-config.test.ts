@@ -5,7 +5,7 @@ const production = {
   JWKS_URL: 'https://idp.example/.well-known/jwks.json',
   TOKEN_ISSUER: 'https://idp.example/',
   CONTEXT_SIGNING_SECRET: 'x'.repeat(43),
-  CLIENT_TOKEN_PRIVATE_KEY: '{}',
+  CLIENT_TOKEN_PRIVATE_KEY: JSON.stringify(require('node:crypto').generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })),
 };
 
 describe('the access cache in production', () => {
