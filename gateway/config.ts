@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEFAULT_PORTS, port, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+import { ConfigError, DEFAULT_PORTS, port, redisPrefix, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
 
 export interface GatewayConfig {
   production: boolean;
@@ -19,6 +19,8 @@ export interface GatewayConfig {
   clientTokenPrivateKey?: string;
   clientTokenTtlSeconds: number;
   redisUrl?: string;
+  /** Scale-out: prefix of every Redis key and channel of this deployment (`REDIS_PREFIX`, default `cx:`). */
+  redisPrefix: string;
   keysDir: string;
   accessCacheTtlMs: number;
   corsOrigins: string[];
@@ -90,6 +92,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     clientTokenPrivateKey: env.CLIENT_TOKEN_PRIVATE_KEY || undefined,
     clientTokenTtlSeconds: clientTtl,
     redisUrl: env.REDIS_URL || undefined,
+    // --- scale-out settings ---
+    redisPrefix: redisPrefix(env),
+    // --- end scale-out settings ---
     keysDir: path.resolve(env.KEYS_DIR || '.keys'),
     accessCacheTtlMs: ttl,
     corsOrigins: env.CORS_ORIGINS

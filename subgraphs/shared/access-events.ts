@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { DomainError } from './errors';
-
-const VERSION_KEY = 'cx:access-version:';
-/** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
-const ALL_KEY = `${VERSION_KEY}*`;
-/** A version read or bump that takes longer is given up: the gateway then asks identity itself. */
-const REDIS_DEADLINE_MS = 500;
+import { closeRedisClient, createRedisClient, firstConnection, DEFAULT_REDIS_PREFIX, redisKey } from './redis';
 
 export interface AccessVersions {
   tenant: string;
@@ -51,20 +46,29 @@ export class LocalAccessEvents implements AccessEvents {
   async close(): Promise<void> {}
 }
 
-/** Across processes and hosts (`REDIS_URL`): INCR before the mutation answers, GET per request. */
+/**
+ * Across processes and hosts (`REDIS_URL`): INCR before the mutation answers, GET per request.
+ * Keys live under the deployment's prefix; a read or bump that cannot be made at once (Redis
+ * down) fails at once: the gateway then asks identity itself, and the change answers UNAVAILABLE.
+ */
 export class RedisAccessEvents implements AccessEvents {
-  readonly channel = 'redis';
+  readonly channel: string;
   private readonly redis: Redis;
+  private readonly versionKey: string;
+  /** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
+  private readonly allKey: string;
 
-  constructor(url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_DEADLINE_MS });
-    // Errors surface on the commands; the client reconnects by itself.
-    this.redis.on('error', () => undefined);
+  constructor(url: string, prefix = DEFAULT_REDIS_PREFIX) {
+    this.redis = createRedisClient(url, { name: 'access-events' });
+    this.channel = `redis:${prefix}`;
+    this.versionKey = redisKey(prefix, 'access-version', '');
+    this.allKey = `${this.versionKey}*`;
   }
 
   async publish(tenantSlug: string): Promise<void> {
     try {
-      const results = await this.redis.multi().incr(VERSION_KEY + tenantSlug).incr(ALL_KEY).exec();
+      await firstConnection(this.redis);
+      const results = await this.redis.multi().incr(this.versionKey + tenantSlug).incr(this.allKey).exec();
       if (!results || results.some(([error]) => error)) throw new Error('INCR failed');
     } catch {
       // The change is saved; a gateway that cannot read versions either asks identity every time.
@@ -74,7 +78,8 @@ export class RedisAccessEvents implements AccessEvents {
 
   async versions(tenantSlug: string | null): Promise<AccessVersions | null> {
     try {
-      const [tenant, all] = await this.redis.mget(tenantSlug === null ? ALL_KEY : VERSION_KEY + tenantSlug, ALL_KEY);
+      await firstConnection(this.redis);
+      const [tenant, all] = await this.redis.mget(tenantSlug === null ? this.allKey : this.versionKey + tenantSlug, this.allKey);
       return { tenant: tenant ?? '0', all: all ?? '0' };
     } catch {
       return null;
@@ -82,15 +87,13 @@ export class RedisAccessEvents implements AccessEvents {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    // Also stops reconnecting to a Redis that never answered.
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 }
 
 const local = new LocalAccessEvents();
 
 /** A new Redis channel when `redisUrl` is given (its owner closes it), otherwise the process-wide one. */
-export function accessEvents(redisUrl?: string): AccessEvents {
-  return redisUrl ? new RedisAccessEvents(redisUrl) : local;
+export function accessEvents(redisUrl?: string, prefix = DEFAULT_REDIS_PREFIX): AccessEvents {
+  return redisUrl ? new RedisAccessEvents(redisUrl, prefix) : local;
 }

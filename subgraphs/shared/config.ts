@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_REDIS_PREFIX, validRedisPrefix } from './redis';
 
 export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -23,6 +24,8 @@ export interface SubgraphConfig {
   privacyRetryIntervalMs: number;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
+  /** Scale-out: prefix of every Redis key and channel of this deployment (`REDIS_PREFIX`, default `cx:`). */
+  redisPrefix: string;
   logLevel: string;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -79,6 +82,13 @@ export function bool(env: Env, key: string, fallback: boolean): boolean {
   throw new ConfigError(`${key} must be true or false`);
 }
 
+/** `REDIS_PREFIX`: one deployment's namespace in a shared Redis. */
+export function redisPrefix(env: Env): string {
+  const value = env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX;
+  if (!validRedisPrefix(value)) throw new ConfigError('REDIS_PREFIX must be 1-40 letters, digits or _.-{} followed by ":" (e.g. cx-prod:)');
+  return value;
+}
+
 /** Where a subgraph listening on `host:port` is reached when no `<NAME>_URL` says otherwise. */
 export function defaultSubgraphUrl(host: string, listenPort: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listenPort}/graphql`;
@@ -119,6 +129,9 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     seed: bool(env, 'SEED', true),
     privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
     redisUrl: env.REDIS_URL || undefined,
+    // --- scale-out settings ---
+    redisPrefix: redisPrefix(env),
+    // --- end scale-out settings ---
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     host,
     ports,
