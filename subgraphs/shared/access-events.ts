@@ -21,6 +21,12 @@ export interface AccessEvents {
    * versions in the same store it reads them from (see PrincipalDirectory).
    */
   readonly channel: string;
+  /**
+   * UNAVAILABLE (and nothing may be changed) while a bump could not be made: called before an
+   * access change is saved, so that with the store down changes are refused rather than saved
+   * unannounced (a gateway could then keep reusing an answer cached before the change).
+   */
+  assertReachable(): Promise<void>;
   /** Resolves once the bump is visible to every reader; UNAVAILABLE when it could not be made. */
   publish(tenantSlug: string): Promise<void>;
   /** The current versions; null when they cannot be read (nothing cached may then be trusted). */
@@ -33,6 +39,8 @@ export class LocalAccessEvents implements AccessEvents {
   readonly channel = `local:${randomUUID()}`;
   private readonly counters = new Map<string, number>();
   private all = 0;
+
+  async assertReachable(): Promise<void> {}
 
   async publish(tenantSlug: string): Promise<void> {
     this.counters.set(tenantSlug, (this.counters.get(tenantSlug) ?? 0) + 1);
@@ -63,6 +71,25 @@ export class RedisAccessEvents implements AccessEvents {
     this.channel = `redis:${prefix}`;
     this.versionKey = redisKey(prefix, 'access-version', '');
     this.allKey = `${this.versionKey}*`;
+    // A bump lost to an outage after its change was saved is made as soon as Redis is back.
+    this.redis.on('ready', () => void this.bumpPending());
+  }
+
+  /** Tenants whose change was saved but whose bump failed (Redis went away in between). */
+  private readonly pending = new Set<string>();
+
+  async assertReachable(): Promise<void> {
+    await firstConnection(this.redis);
+    if (this.redis.status !== 'ready') {
+      throw new DomainError('UNAVAILABLE', 'Access changes are unavailable while the shared store is unreachable; nothing was changed, try again shortly');
+    }
+  }
+
+  private async bumpPending(): Promise<void> {
+    for (const tenantSlug of [...this.pending]) {
+      this.pending.delete(tenantSlug);
+      await this.publish(tenantSlug).catch(() => undefined);
+    }
   }
 
   async publish(tenantSlug: string): Promise<void> {
@@ -71,6 +98,7 @@ export class RedisAccessEvents implements AccessEvents {
       const results = await this.redis.multi().incr(this.versionKey + tenantSlug).incr(this.allKey).exec();
       if (!results || results.some(([error]) => error)) throw new Error('INCR failed');
     } catch {
+      this.pending.add(tenantSlug);
       // The change is saved; a gateway that cannot read versions either asks identity every time.
       throw new DomainError('UNAVAILABLE', 'The change was saved but could not be announced to the gateways; repeat it');
     }
