@@ -11,6 +11,8 @@ module.exports = {
     '/node_modules/',
     ...(process.env.DATABASE_URL ? [] : ['/test/mysql/']),
     ...(process.env.REDIS_URL ? [] : ['/test/redis/']),
+    // Scale-out: two instances of every service behind HAProxy, sharing MariaDB and Redis.
+    ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['/test/scale-out/']),
   ],
   testTimeout: 30000,
 };

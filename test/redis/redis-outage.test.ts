@@ -107,7 +107,7 @@ describe('with Redis down', () => {
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     const extensions = { persistedQuery: { version: 1, sha256Hash } };
     const post = (body: Record<string, unknown>) =>
-      fetch(world.stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(agent) }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(world.stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(agent) }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
     expect((await post({ extensions })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect((await post({ query, extensions })).data?.me?.id).toBeTruthy();
   });
