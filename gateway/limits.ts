@@ -1,30 +1,33 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, Kind, print, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DomainError, refusesRequest } from '../subgraphs/shared/errors';
 import { redisKey } from '../subgraphs/shared/redis';
 import type { GatewayConfig } from './config';
+import { introspectionLimitRule, operationCost } from './query-cost';
 import type { GatewayContext } from './signed-data-source';
 
 /** Depth, aliases and directives: refused while validating, before any plan. */
 export function queryLimits(config: GatewayConfig) {
   const { limits } = config;
-  return new ApolloArmor({
-    maxDepth: { n: limits.maxDepth },
+  const armor = new ApolloArmor({
+    // Introspection has its own bounds (introspectionLimitRule): the standard query is deeper than any page.
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
     // Checked by costBudget with the page-aware cost instead: armor's reads `first` only when it is
     // a literal (a variable page size passes as 1) and compounds 1.5× per level, which prices an
     // ordinary list of 50 end-users with their interactions above any sensible limit.
     costLimit: { enabled: false },
-    maxAliases: { n: limits.maxAliases },
+    // Every alias counts: `a1: __typename … a9999: __typename` is as many fields to answer.
+    maxAliases: { n: limits.maxAliases, allowList: [] },
     // Checked by assertTokenLimit instead: armor's plugin throws from a hook, which answers 500.
     maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
+  return { plugins: armor.plugins, validationRules: [...armor.validationRules, introspectionLimitRule] };
 }
 
 /** Refuses a query text with more tokens than allowed (400, GRAPHQL_PARSE_FAILED) before it is parsed. */
@@ -38,25 +41,17 @@ export function assertTokenLimit(query: unknown, maxTokens: number): void {
   }
 }
 
-/** A list field costs its page size (`first`, default 20) times its selection; anything else 1 plus its selection. */
-const pageAwareEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
-  const isConnection = /Connection!?$/.test(String(field.type));
-  const size = typeof args.first === 'number' ? args.first : isConnection ? 20 : 1;
-  return 1 + size * childComplexity;
-};
+/** Costs of operations whose cost no variable can change (no variables at all), by document and operation. */
+const fixedCosts = new WeakMap<DocumentNode, Map<string, number>>();
 
-/** Costs of documents whose cost no variable can change (no Int variables), by document. */
-const fixedCosts = new WeakMap<DocumentNode, number>();
-
-export function operationCost(schema: GraphQLSchema, query: DocumentNode, variables?: Record<string, unknown>): number {
-  const cached = fixedCosts.get(query);
+export function priceOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables?: Record<string, unknown>): number {
+  const key = operation.name?.value ?? '';
+  const cached = fixedCosts.get(document)?.get(key);
   if (cached !== undefined) return cached;
-  const cost = getComplexity({ schema, query, variables, estimators: [pageAwareEstimator] });
+  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  const cost = operationCost(schema, operation, fragments, variables ?? {});
   // Apollo hands the same parsed document to every request with the same text.
-  const pageSizeVariable = query.definitions.some(
-    (d) => d.kind === Kind.OPERATION_DEFINITION && d.variableDefinitions?.some((v) => /\bInt\b/.test(print(v.type))),
-  );
-  if (!pageSizeVariable) fixedCosts.set(query, cost);
+  if (!operation.variableDefinitions?.length) fixedCosts.set(document, (fixedCosts.get(document) ?? new Map()).set(key, cost));
   return cost;
 }
 
@@ -137,8 +132,12 @@ export function costBudget(limits: RateLimits, maxCost: number): ApolloServerPlu
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, response, schema, contextValue }) {
-          const cost = operationCost(schema, document, request.variables ?? undefined);
+        async didResolveOperation({ document, operation, request, response, schema, contextValue }) {
+          // Left to the gateway, an unknown or missing operationName answers 500.
+          if (!operation) {
+            throw new GraphQLError('operationName must name one operation of the document', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
+          const cost = priceOperation(schema, document, operation, request.variables ?? undefined);
           if (cost > maxCost) {
             throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maxCost}; ask for smaller pages`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },

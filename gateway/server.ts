@@ -17,6 +17,7 @@ import { addressAllowed } from '../subgraphs/shared/auth/rules';
 import { ContextSigner, decodeSecret, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
 import { accessEvents, type AccessEvents } from '../subgraphs/shared/access-events';
 import { createErrorFormatter, DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../subgraphs/shared/errors';
+import { jsonErrors, jsonNotFound, oauthShape } from '../subgraphs/shared/http-errors';
 import { createLogger } from '../subgraphs/shared/logger';
 import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
 import { canonicalAddress } from './auth/client-address';
@@ -89,7 +90,7 @@ const anonymous = (requestId: string, clientIp: string): GatewayContext => ({
 });
 
 /** Authenticates the caller and admits or refuses the request before any planning happens. */
-export function createContextBuilder({ tokens, directory, limits }: GatewayDeps, logger: Logger) {
+export function createContextBuilder({ tokens, directory, limits }: GatewayDeps, logger: Logger, { production }: { production: boolean }) {
   const deny = (error: DomainError, details: Record<string, unknown>) => {
     logger.warn({ ...details, reason: error.message, code: error.code }, 'request denied');
     return refusesRequest(error);
@@ -109,7 +110,12 @@ export function createContextBuilder({ tokens, directory, limits }: GatewayDeps,
     const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
     const operation = (req.body as { operationName?: string } | undefined)?.operationName ?? null;
     const token = bearer(req.header('authorization'));
-    if (!token) return admitted(anonymous(requestId, clientIp));
+    if (!token) {
+      // In production no operation is open to anonymous callers: refusing them before validation
+      // means an unknown field and a refused one answer alike, so the schema cannot be mapped.
+      if (production) throw deny(unauthenticated(), { requestId, ip: clientIp, operation });
+      return admitted(anonymous(requestId, clientIp));
+    }
 
     let identity: TokenIdentity;
     try {
@@ -221,12 +227,19 @@ export async function createGatewayServer(
   });
   await apollo.start();
 
-  const buildContext = createContextBuilder(deps, logger);
+  const buildContext = createContextBuilder(deps, logger, config);
   const buildWidgetContext = createWidgetContextBuilder(deps, logger);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.post('/oauth/token', express.urlencoded({ extended: false, limit: '10kb' }), express.json({ limit: '10kb' }), oauthTokenRoute(deps, logger));
+  app.post(
+    '/oauth/token',
+    express.urlencoded({ extended: false, limit: '10kb' }),
+    express.json({ limit: '10kb' }),
+    oauthTokenRoute(deps, logger),
+    jsonErrors(logger, oauthShape),
+  );
+  app.all('/oauth/token', jsonNotFound(oauthShape));
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),
@@ -263,5 +276,7 @@ export async function createGatewayServer(
       },
     }),
   );
+  app.use(jsonNotFound());
+  app.use(jsonErrors(logger));
   return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis);
 }

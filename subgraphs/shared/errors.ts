@@ -88,6 +88,9 @@ function firstFailure(errors: ValidationFailure[], prefix = ''): { field: string
  * pass; class-validator failures become BAD_USER_INPUT naming the field; everything else is masked
  * and logged, so no SQL text, stack trace or secret leaves the process.
  */
+/** How graphql-js words an argument value it refuses at execution (values.ts, getArgumentValues). */
+const ARGUMENT_REFUSAL = /^Argument "(\w+)" (?:of (?:non-null|required) type "[^"]+" (?:must not be null|was not provided|was provided the variable)|has invalid value)/;
+
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const graphqlError = error instanceof GraphQLError ? error : undefined;
@@ -108,6 +111,13 @@ export function createErrorFormatter(logger: Logger) {
         path: formatted.path,
         extensions: { code: 'BAD_USER_INPUT', field },
       };
+    }
+    // graphql-js refuses some argument values only while executing (a null variable where the
+    // argument is non-null but has a default): the client's mistake, named by the argument.
+    const refusal = original instanceof GraphQLError ? original : undefined;
+    const argument = refusal && ARGUMENT_REFUSAL.exec(refusal.message);
+    if (refusal && argument) {
+      return { message: refusal.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_USER_INPUT', field: argument[1] } };
     }
     // Errors GraphQL raised itself, and errors relayed from a subgraph that already formatted them.
     if (graphqlError && code && SAFE_CODES.has(code)) {

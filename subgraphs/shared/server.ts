@@ -21,7 +21,9 @@ import { closeRedisClient, createRedisClient } from './redis';
 import { Keyring } from './crypto/keyring';
 import { openKeyStore } from './crypto/key-store';
 import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
-import { createErrorFormatter } from './errors';
+import { createErrorFormatter, DomainError, refusesRequest, unauthenticated } from './errors';
+import { jsonErrors, jsonNotFound } from './http-errors';
+import { inputFieldNames } from './input-field.plugin';
 import { createLogger } from './logger';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
@@ -193,6 +195,7 @@ export async function createSubgraphServer(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      inputFieldNames(),
       ...(module.plugins ?? []),
     ],
   });
@@ -215,18 +218,24 @@ export async function createSubgraphServer(
     expressMiddleware(apollo, {
       // Nothing runs, `_service` and `_entities` included, without a fresh gateway signature for this body.
       context: async ({ req }) => {
-        const body = req.body as { query?: string; variables?: unknown } | undefined;
+        const body = req.body as { query?: unknown; variables?: unknown } | undefined;
         try {
-          const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(body?.query, body?.variables));
+          // A body the gateway never sends (a query that is not text) is refused like any unsigned one.
+          const query = typeof body?.query === 'string' ? body.query : undefined;
+          if (body?.query !== undefined && query === undefined) throw refusesRequest(unauthenticated('Invalid gateway context'));
+          const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(query, body?.variables));
           return new SubgraphContext(claims, dataSource, logger, events, keyring, services, config);
         } catch (error) {
           // Whoever calls a subgraph without a valid context is not the gateway: say so in the log.
           logger.warn({ peer: req.socket.remoteAddress, reason: (error as Error).message }, 'request denied');
-          throw error;
+          // A body that cannot even be digested (variables nested past the stack, say) is no gateway's either.
+          throw error instanceof DomainError ? error : refusesRequest(unauthenticated('Invalid gateway context'));
         }
       },
     }),
   );
+  app.use(jsonNotFound());
+  app.use(jsonErrors(logger));
   const workers = (module.workers ?? [])
     .map((worker) => worker.start({ dataSource, logger: logger.child({ worker: worker.name }), accessEvents: events, keyring, services, config }))
     .filter((worker): worker is { stop(): Promise<void> } => worker !== null);

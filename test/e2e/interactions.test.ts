@@ -4,9 +4,11 @@ import { InteractionSettings } from '../../subgraphs/interactions/entities/inter
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
 import { RetentionService } from '../../subgraphs/interactions/services/retention.service';
 import { keySubjectOf, openSegments } from '../../subgraphs/interactions/services/transcript-cipher';
+import { ciphertextVersion, SUBJECT_KEY_VERSION } from '../../subgraphs/shared/crypto/field-cipher';
 import { decodeSecret, serviceLinkKey, ServiceContextSigner } from '../../subgraphs/shared/auth/signed-context';
 import { createLogger } from '../../subgraphs/shared/logger';
 import { deriveServiceKeys, ServiceClient } from '../../subgraphs/shared/service-client';
+import { normalise } from '../../subgraphs/shared/sensitive-numbers';
 import { newId } from '../../subgraphs/shared/tenant-entity';
 import { TenantScope } from '../../subgraphs/shared/tenant-repository';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
@@ -99,17 +101,198 @@ describe('redaction at ingest', () => {
       expectRefused(await gql(UPDATE, { input }, tokens[role]), 'FORBIDDEN');
       expectRefused(await gql('{ interactionSettings { minGroupSize } }', undefined, tokens[role]), 'FORBIDDEN');
     }
-    expectRefused(await gql(UPDATE, { input: { redactionPatterns: [{ name: 'bad', pattern: '(a+)+$' }] } }, tokens.admin), 'BAD_USER_INPUT', 'redactionPatterns[0].pattern');
+    // RE2 cannot run lookaround or backreferences: refused naming the pattern's index.
+    for (const bad of ['(?=x)y', '(x)\\1', '[a-z]{900}', 'a*']) {
+      expectRefused(await gql(UPDATE, { input: { redactionPatterns: [input.redactionPatterns[0], { name: 'bad', pattern: bad }] } }, tokens.admin), 'BAD_USER_INPUT', 'redactionPatterns[1].pattern');
+    }
+    expect((await gql('{ interactionSettings { redactionPatterns { name } } }', undefined, tokens.admin)).data.interactionSettings.redactionPatterns).toEqual([]);
     expectRefused(await gql(UPDATE, { input: { redactionPatterns: [{ name: '1x', pattern: 'x' }] } }, tokens.admin), 'BAD_USER_INPUT', 'redactionPatterns[0].name');
     const updated = await gql(UPDATE, { input }, tokens.admin);
     expect(updated.data.updateInteractionSettings).toEqual({ minGroupSize: 11, transcriptRetentionDays: 365, redactionPatterns: input.redactionPatterns });
 
-    const recorded = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'member MBR-123456 here' }]);
-    expect(recorded.transcript.edges[0].node).toMatchObject({ text: 'member [MEMBER_ID REDACTED] here', redactions: { pattern: 1 } });
+    const recorded = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'member MBR-123456 here' }, { sequence: 2, speaker: 'END_USER', text: 'or MBR-１２３\u200b４５６' }]);
+    expect(recorded.transcript.edges.map((e: any) => e.node)).toMatchObject([
+      { text: 'member [MEMBER_ID REDACTED] here', redactions: { pattern: 1 } },
+      { text: 'or [MEMBER_ID REDACTED]', redactions: { pattern: 1 } },
+    ]);
+    // A pattern that backtracks catastrophically elsewhere is linear on RE2.
+    const linear = await gql(UPDATE, { input: { redactionPatterns: [{ name: 'run', pattern: '(a+)+b' }] } }, tokens.admin);
+    expect(linear.errors).toBeUndefined();
+    const long = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'a'.repeat(19_999) + '!' }, { sequence: 2, speaker: 'END_USER', text: 'aaab' }]);
+    expect(long.transcript.edges.map((e: any) => e.node.text)).toEqual(['a'.repeat(19_999) + '!', '[RUN REDACTED]']);
     // Another tenant's patterns are its own.
     const globex = await gql(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'MBR-123456' }] } }, tokens.globexAdmin);
     expect(globex.data.recordInteraction.transcript.edges[0].node.text).toBe('MBR-123456');
     await gql(UPDATE, { input: { redactionPatterns: [] } }, tokens.admin);
+  });
+});
+
+describe('redaction that disguises do not defeat', () => {
+  const INTERACTION = 'query($id: ID!) { interaction(id: $id) { disposition transcript(first: 50) { edges { node { sequence text redactions { total ssn paymentCard pattern } } } } } }';
+  const digitsIn = (text: string) => normalise(text).text.replace(/[^0-9]/g, '');
+  const storedTexts = async (interactionId: string) =>
+    (await storedSegments(interactionId)).map((s) => [s.sequence, s.text, s.ssnRedactions, s.cardRedactions]);
+  const DISGUISES = [
+    'SSN536-22-1234',
+    'my ssn is ٥٣٦-٢٢-١٢٣٤',
+    '५३६.२२.१२३४ is it',
+    '５３６－２２－１２３４',
+    '5\u200b3\u200d6 2\u20602 1\ufeff2\u00ad34',
+    '5 3 6 2 2 1 2 3 4',
+    '536\u00a022\u20131234',
+    'social security number, the one on my old card from the office, is 536/221/234',
+    'card 4111.1111.1111.1111',
+    'card 4111\u20141111\u20141111\u20141111',
+    'card ４１１１ １１１１ １１１１ １１１１',
+    'card4111111111111111thanks',
+    '4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1',
+  ];
+
+  it('redacts every disguise in the initial transcript, appends and dispositions, leaving no digit of them in any row', async () => {
+    const recorded = await recordChat(DISGUISES.map((text, index) => ({ sequence: index + 1, speaker: 'END_USER', text })), { disposition: 'callback ssn ５３６２２１２３４' });
+    const appended = await gql(APPEND, { id: recorded.id, segments: DISGUISES.map((text, index) => ({ sequence: 100 + index, speaker: 'END_USER', text })) });
+    expect(appended.data.appendTranscriptSegments.redactions).toBe(DISGUISES.length);
+    const ended = await gql('mutation($id: ID!, $input: EndInteractionInput) { endInteraction(id: $id, input: $input) { disposition } }', {
+      id: recorded.id,
+      input: { disposition: 'paid with 4111-1111-1111-1111' },
+    });
+    expect(ended.data.endInteraction.disposition).toBe('paid with [CARD REDACTED]');
+
+    const read = (await gql(INTERACTION, { id: recorded.id })).data.interaction;
+    expect(read.disposition).toBe('paid with [CARD REDACTED]');
+    expect(read.transcript.edges).toHaveLength(2 * DISGUISES.length);
+    for (const { node } of read.transcript.edges) {
+      expect(digitsIn(node.text)).toBe('');
+      expect(node.redactions.total).toBe(1);
+    }
+    const rows = await interactionsDb().query('SELECT * FROM transcript_segments');
+    const interactions = await interactionsDb().query('SELECT * FROM interactions');
+    for (const row of [...rows, ...interactions]) {
+      const text = digitsIn(JSON.stringify(row));
+      for (const original of ['536221234', '4111111111111111']) expect(text).not.toContain(original);
+    }
+    expect(digitsIn(logs.lines.join('\n'))).not.toContain('536221234');
+  });
+
+  it('redacts a disposition given at record time, and cuts it to its column', async () => {
+    const recorded = await gql('mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { disposition } }', {
+      input: { channel: 'CHAT', direction: 'INBOUND', disposition: `${'x'.repeat(88)} 536-22-1234` },
+    });
+    expect(recorded.data.recordInteraction.disposition).toBe(`${'x'.repeat(88)} [SSN REDACT`);
+  });
+
+  it('refuses queue and agent ids that are not plain identifiers, naming the field, and records nothing', async () => {
+    const before = await interactionsDb().getRepository(Interaction).count();
+    for (const [field, value] of [
+      ['queue', '536-22-1234'],
+      ['queue', 'billing 4111 1111 1111 1111'],
+      ['queue', 'q ５３６２２１２３４ ssn'],
+      ['queue', 'billing\u200b'],
+      ['queue', '<img src=x>'],
+      ['agentId', 'agent ssn 536221234'],
+      ['agentId', '٥٣٦٢٢١٢٣٤'],
+      ['agentId', 'a'.repeat(201)],
+    ]) {
+      expectRefused(await gql(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', [field]: value } }), 'BAD_USER_INPUT', field);
+    }
+    expect(await interactionsDb().getRepository(Interaction).count()).toBe(before);
+    const fine = await recordChat([], { queue: 'Tier 2 support', agentId: 'alice@acme.example' });
+    expect(fine.id).toBeDefined();
+  });
+
+  it('redacts numbers split across appends, in the segment already stored too, as every reader sees it', async () => {
+    const card = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'my card is 4111 1111' }]);
+    const second = await gql(APPEND, { id: card.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 thanks' }] });
+    expect(second.data.appendTranscriptSegments).toMatchObject({ appended: [2], redactions: 2 });
+    expect(await storedTexts(card.id)).toEqual([
+      [1, 'my card is [CARD REDACTED]', 0, 1],
+      [2, '[CARD REDACTED] thanks', 0, 1],
+    ]);
+    const read = (await gql(INTERACTION, { id: card.id })).data.interaction.transcript.edges.map((e: any) => e.node);
+    expect(read).toEqual([
+      { sequence: 1, text: 'my card is [CARD REDACTED]', redactions: { total: 1, ssn: 0, paymentCard: 1, pattern: 0 } },
+      { sequence: 2, text: '[CARD REDACTED] thanks', redactions: { total: 1, ssn: 0, paymentCard: 1, pattern: 0 } },
+    ]);
+    // A retried append of the second segment is still the same segment.
+    const retry = await gql(APPEND, { id: card.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 thanks' }] });
+    expect(retry.data.appendTranscriptSegments).toMatchObject({ appended: [], duplicates: [2] });
+
+    // The question in the agent's segment, the answer in the next append.
+    const asked = await recordChat([{ sequence: 1, speaker: 'AGENT', text: 'What is your social security number?' }]);
+    await gql(APPEND, { id: asked.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '536 221 234' }] });
+    expect((await storedTexts(asked.id)).map((row) => row[1])).toEqual(['What is your social security number?', '[SSN REDACTED]']);
+
+    // Digit by digit, one append each.
+    const typed = await recordChat([{ sequence: 1, speaker: 'AGENT', text: 'Go ahead' }]);
+    for (const [index, digit] of [...'536221234'].entries()) {
+      const response = await gql(APPEND, { id: typed.id, segments: [{ sequence: index + 2, speaker: 'END_USER', text: digit }] });
+      expect(response.errors).toBeUndefined();
+    }
+    const typedRows = await storedTexts(typed.id);
+    expect(typedRows.map((row) => digitsIn(String(row[1]))).join('')).toBe('');
+    expect(typedRows.slice(1).every((row) => row[1] === '[SSN REDACTED]' && row[2] === 1)).toBe(true);
+
+    // Out of order: the end of the number arrives first.
+    const late = await recordChat();
+    await gql(APPEND, { id: late.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '-22-1234 ok' }] });
+    await gql(APPEND, { id: late.id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'SSN 536' }] });
+    expect((await storedTexts(late.id)).map((row) => row[1])).toEqual(['SSN [SSN REDACTED]', '[SSN REDACTED] ok']);
+
+    // Split inside one batch, and across the initial transcript.
+    const batch = await recordChat([
+      { sequence: 2, speaker: 'END_USER', text: '-1111-1111-1111' },
+      { sequence: 1, speaker: 'END_USER', text: 'card 4111' },
+    ]);
+    expect((await storedTexts(batch.id)).map((row) => row[1])).toEqual(['card [CARD REDACTED]', '[CARD REDACTED]']);
+    const rows = digitsIn(JSON.stringify(await interactionsDb().query('SELECT * FROM transcript_segments')));
+    for (const original of ['536221234', '4111111111111111']) expect(rows).not.toContain(original);
+  });
+
+  it('redacts a number split between two appends racing each other', async () => {
+    const chats = await Promise.all(Array.from({ length: 4 }, () => recordChat()));
+    await Promise.all(
+      chats.flatMap(({ id }) => [
+        gql(APPEND, { id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'card 4111 1111' }] }),
+        gql(APPEND, { id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 ok' }] }),
+      ]),
+    );
+    for (const { id } of chats) {
+      expect((await storedTexts(id)).map((row) => row[1])).toEqual(['card [CARD REDACTED]', '[CARD REDACTED] ok']);
+    }
+  });
+
+  it('re-seals a stored segment a split number reached: both rows hold only ciphertext, no digit or mark in clear', async () => {
+    const chat = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'my card is 4111 1111' }]);
+    const segments = () => interactionsDb().getRepository(TranscriptSegment).find({ where: { interactionId: chat.id }, order: { sequence: 'ASC' } });
+    const [before] = await segments();
+    const second = await gql(APPEND, { id: chat.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 and SSN 536-22' }] });
+    expect(second.errors).toBeUndefined();
+    const third = await gql(APPEND, { id: chat.id, segments: [{ sequence: 3, speaker: 'END_USER', text: '-1234 ok' }] });
+    expect(third.data.appendTranscriptSegments).toMatchObject({ appended: [3], redactions: 2 });
+
+    const raw = await segments();
+    expect(raw.map((row) => row.legacyText)).toEqual([null, null, null]);
+    for (const row of raw) {
+      expect(ciphertextVersion(row.textEncrypted!)).toBe(SUBJECT_KEY_VERSION);
+      for (const clear of ['4111', '1111 1111', '536', '1234', 'card', 'SSN', 'REDACTED']) expect(row.textEncrypted).not.toContain(clear);
+    }
+    // The first segment was rewritten under the key, not left as it was stored.
+    expect(raw[0].textEncrypted).not.toBe(before.textEncrypted);
+    expect((await storedSegments(chat.id)).map((s) => [s.text, s.ssnRedactions, s.cardRedactions])).toEqual([
+      ['my card is [CARD REDACTED]', 0, 1],
+      ['[CARD REDACTED] and SSN [SSN REDACTED]', 1, 1],
+      ['[SSN REDACTED] ok', 1, 0],
+    ]);
+    const everything = digitsIn(JSON.stringify(await interactionsDb().query('SELECT * FROM transcript_segments')));
+    for (const original of ['4111111111111111', '536221234']) expect(everything).not.toContain(original);
+  });
+
+  it('does not over-redact ordinary numbers', async () => {
+    const text = 'Call +1 (415) 555-0123 at 10:30 on 12/05/2026 about order 123456789, $1,299.99 paid.';
+    const recorded = await recordChat([{ sequence: 1, speaker: 'END_USER', text }], { disposition: 'RESOLVED 2026-03-01' });
+    expect(recorded.transcript.edges[0].node).toMatchObject({ text, redactions: { total: 0 } });
+    await gql(APPEND, { id: recorded.id, segments: [{ sequence: 2, speaker: 'AGENT', text: 'Order 98765 ships 3/4.' }] });
+    expect((await storedTexts(recorded.id)).map((row) => row[1])).toEqual([text, 'Order 98765 ships 3/4.']);
   });
 });
 

@@ -10,7 +10,7 @@ const fetches = jest.spyOn(SignedContextDataSource.prototype, 'willSendRequest')
 beforeAll(async () => {
   world = await seededStack({
     endUsersPerTenant: 3,
-    env: { QUERY_MAX_DEPTH: '9', QUERY_MAX_ALIASES: '5', QUERY_MAX_TOKENS: '400', QUERY_MAX_DIRECTIVES: '5', RATE_LIMIT_REQUESTS: '30', RATE_LIMIT_COST: '100000' },
+    env: { QUERY_MAX_DEPTH: '9', QUERY_MAX_ALIASES: '5', QUERY_MAX_TOKENS: '400', QUERY_MAX_DIRECTIVES: '5', RATE_LIMIT_REQUESTS: '200', RATE_LIMIT_COST: '100000' },
   });
   acme = await world.env.token({ tenant: 'acme', roles: ['admin'] });
   globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
@@ -27,6 +27,10 @@ describe('query limits at the gateway', () => {
     ['alias-flooding', `{ ${Array.from({ length: 8 }, (_, i) => `a${i}: me { id }`).join(' ')} }`],
     ['token-flooding', `{ me { ${Array.from({ length: 500 }, () => 'id').join(' ')} } }`],
     ['directive-flooding', `{ me { id ${Array.from({ length: 8 }, () => '@include(if: true)').join(' ')} } }`],
+    ['huge-page', '{ endUsers(first: 2147483647) { edges { node { id } } } }'],
+    ['over-32-bit-page', '{ endUsers(first: 2147483648) { edges { node { id } } } }'],
+    ['fractional-page', '{ endUsers(first: 2.5) { edges { node { id } } } }'],
+    ['string-page', '{ endUsers(first: "100") { edges { node { id } } } }'],
   ];
 
   it.each(cases)('refuses an %s query before any subgraph is called', async (_label, query) => {
@@ -36,6 +40,57 @@ describe('query limits at the gateway', () => {
     expect(codes(response)[0]).toMatch(/^GRAPHQL_(VALIDATION|PARSE)_FAILED$/);
     expect(response.data).toBeUndefined();
     expect(fetches).not.toHaveBeenCalled();
+  });
+
+  const attack = 'endUsers(first: 100) { edges { node { interactions(first: 100) { edges { node { id channel queue } } } } } }';
+  const bypasses: [string, string, Record<string, unknown>][] = [
+    ['a negative `first` on a sibling alias', `{ ${attack} cheap: endUsers(first: -100000) { edges { node { id } } } }`, {}],
+    ['a zero `first` on a sibling alias', `{ ${attack} cheap: endUsers(first: 0) { edges { node { id } } } }`, {}],
+    ['a negative `first` in a variable', `query($n: Int) { ${attack} cheap: endUsers(first: $n) { edges { node { id } } } }`, { n: -2147483648 }],
+    ['a negative `first` in a fragment', `{ ...A ...B } fragment A on Query { ${attack} } fragment B on Query { cheap: endUsers(first: -9999) { edges { node { id } } } }`, {}],
+    ['a negative `first` in an inline fragment under @include', `{ ... on Query @include(if: true) { ${attack} } ... on Query { cheap: endUsers(first: -9999) { edges { node { id } } } } }`, {}],
+    ['a cheap operation named beside it', `query Dear { ${attack} } query Cheap { me { id } }`, {}],
+  ];
+
+  it.each(bypasses)('refuses the costly query despite %s, before any subgraph is called', async (_label, query, variables) => {
+    fetches.mockClear();
+    const response = await fetch(world.stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(acme) },
+      body: JSON.stringify({ query, variables, operationName: /query Dear/.test(query) ? 'Dear' : undefined }),
+    });
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(response.status).toBe(400);
+    expect(body.errors.map((e) => e.extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(body.errors[0].message).toMatch(/exceeds the limit/);
+    expect(fetches).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['__typename aliases', `{ ${Array.from({ length: 8 }, (_, i) => `t${i}: __typename`).join(' ')} }`],
+    ['__typename aliases inside a list', `{ endUsers { edges { node { ${Array.from({ length: 8 }, (_, i) => `t${i}: __typename`).join(' ')} } } } }`],
+    ['aliases spread by fragments', `{ ...F ...G } fragment F on Query { a: me { id } b: me { id } c: me { id } } fragment G on Query { d: me { id } e: me { id } f: me { id } }`],
+    ['aliases of introspection', `{ ${Array.from({ length: 6 }, (_, i) => `s${i}: __schema { queryType { name } }`).join(' ')} }`],
+    ['introspection nesting the schema into itself', '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }'],
+  ])('refuses %s over the limits (development mode) before any subgraph is called', async (_label, query) => {
+    fetches.mockClear();
+    const response = await gql(query, acme);
+    expect(response.status).toBe(400);
+    expect(codes(response)[0]).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(fetches).not.toHaveBeenCalled();
+  });
+
+  it.each([[2.5], ['100'], [true], [[5]], [1e12]])('answers a page-size variable %p of the wrong type BAD_USER_INPUT (400), never a server error', async (n) => {
+    fetches.mockClear();
+    const response = await gql('query($n: Int) { endUsers(first: $n) { edges { node { id } } } }', acme, { n });
+    expect(response.status).toBe(400);
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(fetches).not.toHaveBeenCalled();
+  });
+
+  it.each([[-1], [0], [101]])('answers a page size %p out of range BAD_USER_INPUT naming `first`', async (n) => {
+    const response = await gql('query($n: Int) { endUsers(first: $n) { edges { node { id } } } }', acme, { n });
+    expect(response.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } })]);
   });
 
   it('prices page sizes given as variables: a costly query cannot hide its size in a variable', async () => {
@@ -63,20 +118,26 @@ describe('query limits at the gateway', () => {
     expect(fetches).toHaveBeenCalled();
   });
 
-  it('does not take batched HTTP requests', async () => {
-    const response = await fetch(world.stack.gatewayUrl, {
+  it.each([['/graphql'], ['/widget/graphql']])('does not take batched HTTP requests on %s: a GraphQL-shaped refusal', async (path) => {
+    fetches.mockClear();
+    const response = await fetch(new URL(path, world.stack.gatewayUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer(acme) },
-      body: JSON.stringify([{ query: '{ me { id } }' }, { query: '{ me { id } }' }]),
+      // globex: acme's request budget is the one the rate-limit test spends.
+      headers: { 'content-type': 'application/json', ...bearer(globex) },
+      body: JSON.stringify(Array.from({ length: 50 }, () => ({ query: '{ me { id } }' }))),
     });
-    expect(response.status).toBe(400);
+    // The widget path refuses a bearer token before it reads the body.
+    expect(response.status).toBe(path === '/graphql' ? 400 : 401);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe(path === '/graphql' ? 'BAD_REQUEST' : 'UNAUTHENTICATED');
+    expect(fetches).not.toHaveBeenCalled();
   });
 });
 
 describe('per-tenant rate limits', () => {
   it('limits a tenant over its request budget with RATE_LIMITED and Retry-After, while another tenant goes on', async () => {
     let limited: Response | undefined;
-    for (let i = 0; i < 40 && !limited; i++) {
+    for (let i = 0; i < 250 && !limited; i++) {
       const response = await fetch(world.stack.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...bearer(acme) },

@@ -17,14 +17,17 @@ export interface SeededStackOptions {
   /** Environment overrides, e.g. REDIS_URL or ACCESS_CACHE_TTL_MS. */
   env?: Record<string, string>;
   logger?: (name: string) => Logger | undefined;
+  /** Production behaviour (no introspection, masked errors…) while keeping the generated keys and SQLite. */
+  production?: boolean;
 }
 
 /** All five servers on free ports over a private database, seeded with acme and globex. */
 export async function seededStack(options: SeededStackOptions = {}): Promise<SeededStack> {
   const env = await testEnvironment(options.env);
+  const production = options.production ? { production: true } : {};
   const stack = await startStack({
-    subgraphConfig: env.subgraphConfig,
-    gatewayConfig: env.gatewayConfig,
+    subgraphConfig: { ...env.subgraphConfig, ...production },
+    gatewayConfig: { ...env.gatewayConfig, ...production },
     freePorts: true,
     seed: true,
     seedEndUsers: options.endUsersPerTenant ?? 5,

@@ -15,6 +15,19 @@ describe('tenant-scoped repository', () => {
     expect(() => TenantScope.of(dataSource, undefined as unknown as string)).toThrow(TenantScopeError);
   });
 
+  it('updates and lock-reads only its own tenant’s rows, and never brings a deleted row back', async () => {
+    const a = TenantScope.of(dataSource, 'tenant-u').repo(EndUser);
+    const b = TenantScope.of(dataSource, 'tenant-v').repo(EndUser);
+    const row = await a.save(a.create({ legacyFirstName: 'Una', dataRegion: 'us-east-1' }));
+    expect(await b.update({ id: row.id }, { legacyFirstName: 'Mallory' })).toBe(0);
+    expect(await b.findLocked({ id: row.id })).toEqual([]);
+    expect(await a.update({ id: row.id }, { legacyFirstName: 'Ursula' })).toBe(1);
+    expect((await a.findLocked({ id: row.id }))[0]?.legacyFirstName).toBe('Ursula');
+    await a.delete({ id: row.id });
+    expect(await a.update({ id: row.id }, { legacyFirstName: 'Back' })).toBe(0);
+    expect(await a.count({ id: row.id })).toBe(0);
+  });
+
   it('stamps writes with its tenant and never reads or deletes another tenant’s rows', async () => {
     const a = TenantScope.of(dataSource, 'tenant-a').repo(EndUser);
     const b = TenantScope.of(dataSource, 'tenant-b').repo(EndUser);

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 
 export enum ConsentPurpose {
   CONTACT_VOICE = 'CONTACT_VOICE',
@@ -51,7 +51,7 @@ export class ConsentRecord extends TenantOwnedEntity {
   source: ConsentSource;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   recordedAt: Date;
 
   /** Proof: keyed hash of the address it was given from (per-tenant key), never the address itself. */

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
 import { Channel } from '../../shared/channel';
-import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 import { ConsentSource } from './consent-record.entity';
 
 /** The suppression list: while a row exists, the end-user is not contacted on that channel. */
@@ -29,7 +29,7 @@ export class ContactOptOut extends TenantOwnedEntity {
   reason: string | null;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   optedOutAt: Date;
 }
 
@@ -40,6 +40,6 @@ export class ProcessingRestriction extends TenantOwnedEntity {
   @Column(ID_COLUMN)
   endUserId: string;
 
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   restrictedAt: Date;
 }

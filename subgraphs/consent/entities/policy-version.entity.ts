@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 
 export enum PolicyScope {
   PLATFORM = 'PLATFORM',
@@ -34,11 +34,11 @@ export class PolicyVersion extends TenantOwnedEntity implements PolicyVersionFie
   version: string;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   publishedAt: Date;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   effectiveAt: Date;
 
   @Field()
@@ -63,11 +63,11 @@ export class PlatformPolicyVersion implements PolicyVersionFields {
   version: string;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   publishedAt: Date;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   effectiveAt: Date;
 
   @Field()

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import { RecipientRole } from '../../shared/recipient-role';
-import { ID_COLUMN } from '../../shared/tenant-entity';
+import { ID_COLUMN, INSTANT_COLUMN } from '../../shared/tenant-entity';
 
 /** Platform-level: the platform's own sub-processors, the same for every tenant (not tenant-owned). */
 @ObjectType({ description: 'A company the platform passes personal data to.' })
@@ -54,6 +54,6 @@ export class SubProcessorNotice {
   summary: string;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   publishedAt: Date;
 }

@@ -1,5 +1,9 @@
 import type { SubgraphContext } from '../../shared/context';
 import { parseAddress } from '../../shared/auth/rules';
+import { redactToFit } from '../../shared/sensitive-numbers';
+
+/** Proof text is free text: SSNs and card numbers in it (a form's URL, a forged user agent) are redacted. */
+export const proofText = (text: string | null | undefined, max: number): string | null => (text ? redactToFit(text, max) : null);
 
 export interface Proof {
   addressHash: string | null;
@@ -20,7 +24,7 @@ export async function proofOf(
   const cipher = await ctx.keyring.cipherFor(ctx.tenantId);
   return {
     addressHash: address ? cipher.blindIndex(address.toString(), 'consent.address') : null,
-    userAgent: given?.userAgent?.slice(0, 400) ?? null,
-    page: given?.page?.slice(0, 500) ?? null,
+    userAgent: proofText(given?.userAgent, 400),
+    page: proofText(given?.page, 500),
   };
 }

@@ -1,5 +1,6 @@
 import { Channel } from '../../shared/channel';
 import { pageRequest, type Page } from '../../shared/pagination';
+import { redactToFit } from '../../shared/sensitive-numbers';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
@@ -75,8 +76,10 @@ async function insertOptOut(scope: TenantScope, endUserId: string, channel: Chan
   const optOuts = scope.repo(ContactOptOut);
   const existing = await optOuts.findOne({ endUserId, channel });
   if (existing) return existing;
+  // Free text: an SSN or card number quoted in it is redacted.
+  const redacted = reason ? redactToFit(reason, 200) : null;
   // Two opt-outs racing for one channel: the second keeps the first's row.
-  await optOuts.insertIgnoringDuplicates([optOuts.create({ endUserId, channel, source, reason, optedOutAt: new Date() })]);
+  await optOuts.insertIgnoringDuplicates([optOuts.create({ endUserId, channel, source, reason: redacted, optedOutAt: new Date() })]);
   const [stored] = await optOuts.findLocked({ endUserId, channel }, { shared: true });
   return stored;
 }

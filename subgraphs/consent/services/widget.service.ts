@@ -7,7 +7,7 @@ import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared
 import { DomainError } from '../../shared/errors';
 import { assertNotRestricted, checkEndUserId } from './consent.service';
 import { PolicyService } from './policy.service';
-import type { Proof } from './proof';
+import { proofText, type Proof } from './proof';
 
 /** Cookie consent from the chat widget, and linking its visitors to end-users. */
 export class WidgetService {
@@ -62,8 +62,8 @@ export class WidgetService {
         policyVersionId,
         recordedAt: new Date(),
         ...proof,
-        userAgent: input.userAgent ?? null,
-        page: input.page ?? null,
+        userAgent: proofText(input.userAgent, 400),
+        page: proofText(input.page, 500),
       }),
     );
   }

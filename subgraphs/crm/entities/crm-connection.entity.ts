@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { RecipientRole } from '../../shared/recipient-role';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
+import { TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 
 export enum CrmProvider {
   HUBSPOT = 'HUBSPOT',
@@ -53,7 +53,7 @@ export class CrmConnection extends TenantOwnedEntity {
   lastError: string | null;
 
   @Field(() => Date, { nullable: true })
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ ...INSTANT_COLUMN, nullable: true })
   lastErrorAt: Date | null;
 
   @Field(() => Boolean, { description: 'Whether credentials are stored (they are never returned).' })

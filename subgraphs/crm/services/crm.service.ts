@@ -1,6 +1,7 @@
 import type { SubgraphContext } from '../../shared/context';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
+import { checkIdentifier } from '../../shared/sensitive-numbers';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
@@ -91,6 +92,7 @@ export class CrmService {
 
   /** The end-user must exist in the tenant and be neither erased nor restricted. */
   async link(input: LinkCrmRecordInput): Promise<CrmLink> {
+    checkIdentifier('externalId', input.externalId, 100, 'recordId');
     await this.connection(input.connectionId);
     await assertEndUsersWritable(this.ctx, [input.endUserId]);
     return this.scope.transaction(async (scope) => {

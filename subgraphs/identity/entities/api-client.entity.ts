@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
+import { TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 import { PrincipalStatus } from './operator.entity';
 
 /** A machine caller (a CRM integration) that trades its credentials for short-lived tokens. */
@@ -32,7 +32,7 @@ export class ApiClient extends TenantOwnedEntity {
   status: PrincipalStatus;
 
   @Field(() => Date, { nullable: true })
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ ...INSTANT_COLUMN, nullable: true })
   lastUsedAt: Date | null;
 
   @Field()

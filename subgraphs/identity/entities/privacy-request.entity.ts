@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 
 export enum PrivacyRequestKind {
   /** A machine-readable export of everything held about the person. */
@@ -57,7 +57,7 @@ export class PrivacyRequest extends TenantOwnedEntity {
   status: PrivacyRequestStatus;
 
   @Field({ description: 'When the request must be completed (30 days after it was received, unless given).' })
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   dueAt: Date;
 
   @Field({ description: 'kind:id of the privacy officer who recorded it.' })
@@ -65,7 +65,7 @@ export class PrivacyRequest extends TenantOwnedEntity {
   requestedBy: string;
 
   @Field(() => Date, { nullable: true })
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ ...INSTANT_COLUMN, nullable: true })
   completedAt: Date | null;
 
   /** Rectification's corrected fields, encrypted under the tenant's key until done; then cleared. */
@@ -106,10 +106,10 @@ export class PrivacyTask extends TenantOwnedEntity {
   lastError: string | null;
 
   @Field(() => Date, { nullable: true })
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ ...INSTANT_COLUMN, nullable: true })
   nextAttemptAt: Date | null;
 
   @Field(() => Date, { nullable: true })
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ ...INSTANT_COLUMN, nullable: true })
   doneAt: Date | null;
 }

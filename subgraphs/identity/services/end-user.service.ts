@@ -2,6 +2,7 @@ import type { FindOptionsWhere } from 'typeorm';
 import type { SubgraphContext } from '../../shared/context';
 import { badInput, forbidden, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
+import { refuseSensitiveNumbers } from '../../shared/sensitive-numbers';
 import { AuditAction } from '../entities/audit-event.entity';
 import { EndUser, Gender, MaritalStatus } from '../entities/end-user.entity';
 import { PrivacyRequestKind, PrivacyRequestStatus } from '../entities/privacy-request.entity';
@@ -12,8 +13,13 @@ import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedField } from './end-user-
 
 const COUNTRY = /^[A-Z]{2}$/;
 
-/** Checks what the input decorators cannot: calendar dates, ranges, countries. */
+/** Checks what the input decorators cannot: calendar dates, ranges, countries, numbers hidden in plain-text fields. */
 export function validateEndUserFields(input: UpdateEndUserInput, now = new Date()): void {
+  // Names are shown to everyone who may see the person, and externalRef is stored in clear: an SSN (or a
+  // card) must not ride in them. Checked on the input, before encryption. A reference may be a long number, so only SSNs there.
+  if (input.firstName) refuseSensitiveNumbers('firstName', input.firstName);
+  if (input.lastName) refuseSensitiveNumbers('lastName', input.lastName);
+  if (input.externalRef) refuseSensitiveNumbers('externalRef', input.externalRef, ['ssn']);
   if (input.dateOfBirth) {
     const date = new Date(`${input.dateOfBirth}T00:00:00Z`);
     if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== input.dateOfBirth) {

@@ -3,6 +3,7 @@ import type { SubgraphContext } from '../../shared/context';
 import type { SubgraphName } from '../../shared/config';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
+import { redactToFit } from '../../shared/sensitive-numbers';
 import type { TenantScope } from '../../shared/tenant-repository';
 import { compactAfterErasure } from '../../shared/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
@@ -381,7 +382,14 @@ export class PrivacyService {
       await this.lockEndUser(scope, input.endUserId);
       const holds = scope.repo(LegalHold);
       const hold = await holds.save(
-        holds.create({ endUserId: input.endUserId, reason: input.reason, reference: input.reference ?? null, placedBy: this.actor, releasedAt: null, releasedBy: null }),
+        holds.create({
+          endUserId: input.endUserId,
+          reason: redactToFit(input.reason, 300),
+          reference: input.reference ? redactToFit(input.reference, 200) : null,
+          placedBy: this.actor,
+          releasedAt: null,
+          releasedBy: null,
+        }),
       );
       await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], scope, hold.id);
       return hold;
@@ -413,8 +421,19 @@ export class PrivacyService {
     return this.scope.transaction(async (scope) => {
       await this.lockEndUser(scope, input.endUserId);
       const disclosures = scope.repo(Disclosure);
-      const disclosure = await disclosures.save(disclosures.create({ ...input, recordedBy: this.actor }));
-      await new AuditService(this.ctx).append(AuditAction.DISCLOSURE_RECORDED, input.endUserId, input.dataCategories, scope, disclosure.id);
+      // Free text written by an officer may quote a case file: SSNs and card numbers are redacted.
+      const dataCategories = input.dataCategories.map((category) => redactToFit(category, 60));
+      const disclosure = await disclosures.save(
+        disclosures.create({
+          ...input,
+          authority: redactToFit(input.authority, 300),
+          legalBasis: redactToFit(input.legalBasis, 300),
+          reference: redactToFit(input.reference, 200),
+          dataCategories,
+          recordedBy: this.actor,
+        }),
+      );
+      await new AuditService(this.ctx).append(AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, scope, disclosure.id);
       return disclosure;
     });
   }

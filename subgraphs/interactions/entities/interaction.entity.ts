@@ -1,6 +1,6 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BeforeInsert, BeforeUpdate, Column, Entity, Index } from 'typeorm';
-import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 import { Channel } from '../../shared/channel';
 
 export { Channel };
@@ -33,11 +33,11 @@ export class Interaction extends TenantOwnedEntity {
   direction: Direction;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   startedAt: Date;
 
   @Field(() => Date, { nullable: true })
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ ...INSTANT_COLUMN, nullable: true })
   endedAt: Date | null;
 
   @Field(() => String, { nullable: true, description: 'Operator who handled it.' })

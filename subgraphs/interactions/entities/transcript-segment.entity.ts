@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { ID_COLUMN, TenantOwnedEntity } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
 
 export enum Speaker {
   AGENT = 'AGENT',
@@ -38,7 +38,7 @@ export class TranscriptSegment extends TenantOwnedEntity {
   legacyText: string | null;
 
   @Field()
-  @Column({ type: 'datetime' })
+  @Column(INSTANT_COLUMN)
   occurredAt: Date;
 
   @Column({ type: 'int', default: 0 })

@@ -7,7 +7,7 @@ export class RedactionPatternInput {
   @Length(1, 40)
   name: string;
 
-  @Field({ description: 'A regular expression (up to 200 characters), matched case-insensitively.' })
+  @Field({ description: 'An RE2 regular expression (up to 200 characters; no backreferences or lookaround), matched case-insensitively.' })
   @Length(1, 200)
   pattern: string;
 }

@@ -1,8 +1,9 @@
-import { In, MoreThan } from 'typeorm';
+import { In, LessThan, MoreThan } from 'typeorm';
 import type { FieldCipher } from '../../shared/crypto/field-cipher';
 import type { SubjectKeys } from '../../shared/crypto/subject-keys';
 import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors';
 import { encodeCursor, pageRequest, type Page } from '../../shared/pagination';
+import { checkIdentifier } from '../../shared/sensitive-numbers';
 import { unavailable } from '../../shared/service-client';
 import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
 import type { TenantScope } from '../../shared/tenant-repository';
@@ -17,9 +18,10 @@ import {
 } from '../inputs/record-interaction.input';
 import type { ContactGate } from './contact-gate';
 import { InteractionSettingsService } from './interaction-settings.service';
-import type { Redacted } from './redaction';
+import { sameRedactedText, type Redacted, type RedactedPart, type Redactor } from './redaction';
 import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
 import { isUniqueViolation } from './unique-violation';
+import { checkEventTime } from '../../shared/date-time.scalar';
 
 export interface AppendResult {
   interaction: Interaction;
@@ -86,12 +88,18 @@ export class InteractionService {
    */
   async record(input: RecordInteractionInput): Promise<Interaction> {
     const startedAt = input.startedAt ?? new Date();
+    checkEventTime('startedAt', startedAt);
+    checkEventTime('endedAt', input.endedAt);
     if (input.endedAt && input.endedAt < startedAt) throw badInput('endedAt', 'must not be before startedAt');
     checkSegments(input.transcript, 'transcript', true);
+    const agentId = input.agentId == null ? null : checkIdentifier('agentId', input.agentId, MAX_AGENT_ID);
+    const queue = input.queue == null ? null : checkIdentifier('queue', input.queue, MAX_QUEUE);
     if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
     if (input.endUserId) await this.endUsers.writable([input.endUserId]);
     if (input.direction === Direction.OUTBOUND) await this.clearOutbound(input);
-    const redacted = (await new InteractionSettingsService(this.scope).redactor()).redactAll(input.transcript.map((s) => s.text));
+    const redactor = await new InteractionSettingsService(this.scope).redactor();
+    const redacted = redactInOrder(redactor, input.transcript);
+    const disposition = input.disposition == null ? null : redactDisposition(redactor, input.disposition);
     return this.scope.transaction(async (scope) => {
       await assertNotErased(scope, [input.endUserId]);
       const interactions = scope.repo(Interaction);
@@ -102,9 +110,9 @@ export class InteractionService {
           direction: input.direction,
           startedAt,
           endedAt: input.endedAt ?? null,
-          agentId: input.agentId ?? null,
-          queue: input.queue ?? null,
-          disposition: input.disposition ?? null,
+          agentId,
+          queue,
+          disposition,
         }),
       );
       const segments = scope.repo(TranscriptSegment);
@@ -139,23 +147,25 @@ export class InteractionService {
     }
     const batch = checkSegments(segments, 'segments', false);
     const target = await this.writable(interactionId);
-    const redacted = (await new InteractionSettingsService(this.scope).redactor()).redactAll(batch.map(({ segment }) => segment.text));
+    const redactor = await new InteractionSettingsService(this.scope).redactor();
     try {
       return await this.scope.transaction(async (scope) => {
         await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
-        const [interaction] = await scope.repo(Interaction).findLocked({ id: interactionId }, { shared: true });
+        // Locked for writing: two appends to one interaction take turns (on SQLite, transactions take
+        // turns anyway), so each sees the other's segments and a number split between them is found.
+        const [interaction] = await scope.repo(Interaction).findLocked({ id: interactionId });
         if (!interaction) throw notFound('Interaction');
         const repo = scope.repo(TranscriptSegment);
         const cipher = await this.keys.cipherForWrite(keySubjectOf(interaction));
         const found = await repo.find({ where: { interactionId, sequence: In(batch.map(({ segment }) => segment.sequence)) } });
         const stored = new Map((await openSegments(this.keys, keySubjectOf(interaction), found)).map((row) => [row.sequence, row]));
-        const fresh: TranscriptSegment[] = [];
+        const incoming: TranscriptSegmentInput[] = [];
         const duplicates: number[] = [];
-        batch.forEach(({ segment, index }, position) => {
+        batch.forEach(({ segment, index }) => {
           const existing = stored.get(segment.sequence);
           if (!existing) {
-            fresh.push(newSegment(scope, cipher, interactionId, segment, redacted[position]));
-          } else if (existing.speaker === segment.speaker && existing.text === redacted[position].text) {
+            incoming.push(segment);
+          } else if (existing.speaker === segment.speaker && sameRedactedText(existing.text, redactor.redact(segment.text).text)) {
             duplicates.push(segment.sequence);
           } else {
             throw new DomainError('CONFLICT', `segments[${index}].sequence: ${segment.sequence} already holds a different segment`, {
@@ -163,8 +173,25 @@ export class InteractionService {
             });
           }
         });
-        if (fresh.length > 0) await repo.saveMany(fresh);
-        const redactions = fresh.reduce((sum, s) => sum + s.ssnRedactions + s.cardRedactions + s.patternRedactions, 0);
+        let redactions = 0;
+        const fresh: TranscriptSegment[] = [];
+        if (incoming.length > 0) {
+          // Matched with the stored segments around them: a number may be split across segments.
+          const first = Math.min(...incoming.map((segment) => segment.sequence));
+          const neighbours = await openSegments(this.keys, keySubjectOf(interaction), await transcriptNeighbours(scope, interactionId, first, incoming.length));
+          const parts: { sequence: number; text: string; row?: TranscriptSegment; segment?: TranscriptSegmentInput }[] = [
+            ...neighbours.map((row) => ({ sequence: row.sequence, text: row.text, row })),
+            ...incoming.map((segment) => ({ sequence: segment.sequence, text: segment.text, segment })),
+          ].sort((a, b) => a.sequence - b.sequence);
+          const results = redactor.redactTranscript(parts.map((part) => ({ text: part.text, stored: part.row !== undefined })));
+          for (const [position, { row, segment }] of parts.entries()) {
+            const result = results[position];
+            redactions += result.counts.ssn + result.counts.paymentCard + result.counts.pattern;
+            if (segment) fresh.push(newSegment(scope, cipher, interactionId, segment, result));
+            else if (row && result.changed) await rewriteSegment(scope, cipher, row, result);
+          }
+          await repo.saveMany(fresh);
+        }
         return { interaction, appended: fresh.map((s) => s.sequence), duplicates: duplicates.sort((a, b) => a - b), redactions };
       });
     } catch (error) {
@@ -178,15 +205,17 @@ export class InteractionService {
   /** Changes the row in place (`UPDATE … WHERE`), so an interaction erased meanwhile stays gone. */
   async end(id: string, input: EndInteractionInput): Promise<Interaction> {
     const target = await this.writable(id);
+    const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope).redactor();
     return this.scope.transaction(async (scope) => {
       await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
       const repo = scope.repo(Interaction);
       const [interaction] = await repo.findLocked({ id });
       if (!interaction) throw notFound('Interaction');
       const endedAt = input.endedAt ?? new Date();
+      checkEventTime('endedAt', endedAt);
       if (endedAt < interaction.startedAt) throw badInput('endedAt', 'must not be before startedAt');
       interaction.endedAt = endedAt;
-      if (input.disposition !== undefined) interaction.disposition = input.disposition ?? null;
+      if (input.disposition !== undefined) interaction.disposition = redactor && input.disposition ? redactDisposition(redactor, input.disposition) : null;
       interaction.derive();
       if ((await repo.update({ id }, { endedAt: interaction.endedAt, disposition: interaction.disposition, handleSeconds: interaction.handleSeconds })) === 0) {
         throw notFound('Interaction');
@@ -211,6 +240,7 @@ function checkSegments(segments: TranscriptSegmentInput[], field: string, strict
   const kept: { segment: TranscriptSegmentInput; index: number }[] = [];
   segments.forEach((segment, index) => {
     if (!Number.isInteger(segment.sequence) || segment.sequence < 1) throw badInput(`${field}[${index}].sequence`, 'must be 1 or more');
+    checkEventTime(`${field}[${index}].occurredAt`, segment.occurredAt);
     if (segment.text.length === 0 || segment.text.length > MAX_TEXT_LENGTH) {
       throw badInput(`${field}[${index}].text`, `must be 1-${MAX_TEXT_LENGTH} characters`);
     }
@@ -238,4 +268,55 @@ function newSegment(scope: TenantScope, cipher: FieldCipher, interactionId: stri
     patternRedactions: redacted.counts.pattern,
   });
   return sealSegment(cipher, row, redacted.text);
+}
+
+const MAX_AGENT_ID = 200;
+const MAX_QUEUE = 100;
+const MAX_DISPOSITION = 100;
+/** Stored segments read on each side of new ones, to find numbers split across segments. */
+const NEIGHBOURS = 24;
+
+/** Free text: redacted like a transcript, then cut to its column (a mark is longer than what it replaces). */
+function redactDisposition(redactor: Redactor, disposition: string): string {
+  const text = redactor.redact(disposition).text;
+  if (text.length <= MAX_DISPOSITION) return text;
+  const high = text.charCodeAt(MAX_DISPOSITION - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? MAX_DISPOSITION - 1 : MAX_DISPOSITION);
+}
+
+/** An initial transcript is redacted as one run in sequence order; results come back in input order. */
+function redactInOrder(redactor: Redactor, segments: readonly TranscriptSegmentInput[]): Redacted[] {
+  const order = segments.map((_, index) => index).sort((a, b) => segments[a].sequence - segments[b].sequence);
+  const results = redactor.redactTranscript(order.map((index) => ({ text: segments[index].text, stored: false })));
+  const inInputOrder: Redacted[] = new Array(segments.length);
+  order.forEach((index, position) => (inInputOrder[index] = results[position]));
+  return inInputOrder;
+}
+
+/**
+ * Stored segments just before the first new sequence and from it on (bounded, never the whole
+ * transcript): the text a number split across segments may continue in. The one place stored
+ * segment text is read for ingestion (still encrypted: open with openSegments).
+ */
+async function transcriptNeighbours(scope: TenantScope, interactionId: string, firstSequence: number, count: number): Promise<TranscriptSegment[]> {
+  const repo = scope.repo(TranscriptSegment);
+  const before = await repo.find({ where: { interactionId, sequence: LessThan(firstSequence) }, order: { sequence: 'DESC' }, take: NEIGHBOURS });
+  const after = await repo.find({ where: { interactionId, sequence: MoreThan(firstSequence) }, order: { sequence: 'ASC' }, take: NEIGHBOURS + count });
+  return [...before.reverse(), ...after];
+}
+
+/** A stored segment into which a number from a new one reached: its text redacted further, the counts added. */
+async function rewriteSegment(scope: TenantScope, cipher: FieldCipher, row: TranscriptSegment, redacted: RedactedPart): Promise<void> {
+  // Sealed again under the interaction's key: the rewritten text is stored encrypted like any other.
+  const sealed = sealSegment(cipher, row, redacted.text);
+  await scope.repo(TranscriptSegment).update(
+    { id: row.id, interactionId: row.interactionId },
+    {
+      textEncrypted: sealed.textEncrypted,
+      legacyText: null,
+      ssnRedactions: row.ssnRedactions + redacted.counts.ssn,
+      cardRedactions: row.cardRedactions + redacted.counts.paymentCard,
+      patternRedactions: row.patternRedactions + redacted.counts.pattern,
+    },
+  );
 }

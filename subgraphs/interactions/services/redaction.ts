@@ -1,4 +1,7 @@
-import vm from 'node:vm';
+import { RE2JS } from 're2js';
+import { findSensitiveNumbers, normalise, originalRange, type NormalisedText, type Span } from '../../shared/sensitive-numbers';
+
+export { CARD_MARK, luhnValid, SSN_MARK } from '../../shared/sensitive-numbers';
 
 /** What was taken out of one text, by kind. */
 export interface RedactionCounts {
@@ -17,201 +20,244 @@ export interface RedactionPattern {
   pattern: string;
 }
 
-export const SSN_MARK = '[SSN REDACTED]';
-export const CARD_MARK = '[CARD REDACTED]';
+/** One segment of a transcript in sequence order: new text, or text stored earlier (already redacted). */
+export interface TranscriptPart {
+  text: string;
+  stored: boolean;
+}
+
+/** For a new part: its redacted text and counts. For a stored part: its text and the counts added now. */
+export interface RedactedPart extends Redacted {
+  changed: boolean;
+}
+
 export const patternMark = (name: string) => `[${name.toUpperCase()} REDACTED]`;
-/** Stored instead of the whole text when a configured pattern did not finish in time. */
+/** Stored instead of new text when a stored tenant pattern can no longer be run. */
 export const WITHHELD_MARK = '[TEXT WITHHELD: REDACTION DID NOT COMPLETE]';
 
 export const MAX_PATTERNS = 20;
 export const MAX_PATTERN_LENGTH = 200;
+/** RE2 instructions a compiled pattern may have: matching costs about this much per character. */
+export const MAX_PROGRAM_SIZE = 500;
 export const PATTERN_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
-/** Time budget for a tenant's configured patterns over one batch of texts. */
-export const PATTERN_TIMEOUT_MS = 100;
-
-/** Luhn checksum over a string of digits. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
-
-// A run of digits with single spaces or dashes between them, not touching other digits or letters.
-const DIGIT_RUN = /(?<![\p{L}\p{N}])\d(?:[ -]?\d)*(?![\p{L}\p{N}])/gu;
-
 /**
- * Card numbers: 13-19 digits passing Luhn, written whole or in groups split by single spaces or
- * dashes. A longer run that fails as a whole is tried group by group, so a card followed by
- * another number (`4111 1111 1111 1111 12`) is still found.
+ * Characters of stored text read on each side of new text: a card is at most 19 digits with up to 8
+ * separators between them, and a word naming an SSN counts up to 100 characters before it.
  */
-function redactCards(text: string): { text: string; count: number } {
-  let count = 0;
-  const result = text.replace(DIGIT_RUN, (run) => {
-    const digits = run.replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) {
-      count++;
-      return CARD_MARK;
-    }
-    if (digits.length < 13) return run;
-    const groups = run.split(/([ -])/);
-    // groups alternates [digits, separator, digits, …]; from each group, the longest card-shaped window.
-    const out: string[] = [];
-    for (let start = 0; start < groups.length; start++) {
-      if (start % 2 === 1) {
-        out.push(groups[start]);
-        continue;
-      }
-      let window = '';
-      let found = -1;
-      for (let end = start; end < groups.length && window.length + groups[end].length <= 19; end += 2) {
-        window += groups[end];
-        if (window.length >= 13 && luhnValid(window)) found = end;
-      }
-      if (found >= 0) {
-        count++;
-        out.push(CARD_MARK);
-        start = found;
-      } else {
-        out.push(groups[start]);
-      }
-    }
-    return out.join('');
-  });
-  return { text: result, count };
-}
+export const CONTEXT_CHARS = 256;
 
-// AAA-GG-SSSS (or with spaces), as an SSN is written; not part of a longer number.
-const SSN_FORMATTED = /(?<![\p{L}\p{N}-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\p{L}\p{N}]|-\d)/gu;
-// Nine bare digits, only close after words that name an SSN.
-const SSN_BARE = /(\b(?:ssn|ss#|social security(?: number| no\.?| #)?|social)\b[^\p{N}\n]{0,20})(?<!\d)(\d{9})(?!\d)/giu;
+type Kind = keyof RedactionCounts;
 
-/** Area 000, 666 and 9xx, group 00 and serial 0000 are never issued. */
-function plausibleSsn(area: string, group: string, serial: string): boolean {
-  return area !== '000' && area !== '666' && area[0] !== '9' && group !== '00' && serial !== '0000';
-}
-
-function redactSsns(text: string): { text: string; count: number } {
-  let count = 0;
-  const formatted = text.replace(SSN_FORMATTED, (match, area: string, _sep: string, group: string, serial: string) => {
-    if (!plausibleSsn(area, group, serial)) return match;
-    count++;
-    return SSN_MARK;
-  });
-  const bare = formatted.replace(SSN_BARE, (match, lead: string, digits: string) => {
-    if (!plausibleSsn(digits.slice(0, 3), digits.slice(3, 5), digits.slice(5))) return match;
-    count++;
-    return lead + SSN_MARK;
-  });
-  return { text: bare, count };
+function compile(pattern: string): RE2JS {
+  return RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
 }
 
 /**
- * Checks an administrator's pattern before it is stored. Bounded length, a fixed flag set, no
- * backreferences, no quantified group that itself contains a quantifier or an alternation (the
- * shapes behind catastrophic backtracking), and it must not match the empty string. This narrows
- * the risk; the time budget in `Redactor` is what bounds it.
+ * Checks an administrator's pattern before it is stored: bounded length, RE2 syntax (linear-time
+ * matching: no backreferences or lookaround), a bounded program size, and it must not match the
+ * empty string.
  */
 export function patternProblem(pattern: string): string | null {
   if (pattern.length === 0 || pattern.length > MAX_PATTERN_LENGTH) return `must be 1-${MAX_PATTERN_LENGTH} characters`;
-  let compiled: RegExp;
+  let compiled: RE2JS;
   try {
-    compiled = new RegExp(pattern, 'giu');
+    compiled = compile(pattern);
   } catch {
-    return 'is not a valid regular expression';
+    return 'is not a valid RE2 regular expression (backreferences and lookaround are not supported)';
   }
-  if (/\\[1-9]|\\k</.test(pattern)) return 'must not use backreferences';
-  const groups: { quantified: boolean }[] = [];
-  let escaped = false;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i];
-    if (escaped) {
-      escaped = false;
-      continue;
-    }
-    if (char === '\\') {
-      escaped = true;
-      continue;
-    }
-    if (inClass) {
-      if (char === ']') inClass = false;
-      continue;
-    }
-    if (char === '[') inClass = true;
-    else if (char === '(') groups.push({ quantified: false });
-    else if (char === '|' && groups.length > 0) groups[groups.length - 1].quantified = true;
-    else if ('*+?{'.includes(char) && groups.length > 0 && !(char === '?' && pattern[i - 1] === '(')) {
-      groups[groups.length - 1].quantified = true;
-    } else if (char === ')') {
-      const inner = groups.pop();
-      const next = pattern[i + 1];
-      const quantifiedGroup = next !== undefined && '*+{'.includes(next);
-      if (inner?.quantified && quantifiedGroup) return 'must not repeat a group that contains a repetition or alternation';
-      if (inner?.quantified && groups.length > 0) groups[groups.length - 1].quantified = true;
-    }
-  }
-  if (compiled.test('')) return 'must not match empty text';
+  if (compiled.programSize() > MAX_PROGRAM_SIZE) return 'is too complex (smaller repetition counts, fewer alternatives)';
+  if (compiled.matches('')) return 'must not match empty text';
   return null;
 }
 
-const sandbox = vm.createContext({});
-const runInSandbox = new vm.Script('work()');
+/** Non-overlapping spans in start order; a span overlapping an earlier one is folded into it. */
+function mergeSpans(spans: Span<Kind>[]): Span<Kind>[] {
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: Span<Kind>[] = [];
+  for (const span of spans) {
+    const last = merged[merged.length - 1];
+    if (last && span.start < last.end) last.end = Math.max(last.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
+}
+
+/** Where the line breaks joining segments landed in the normalised text. */
+function joinerPositions(normalised: NormalisedText, positions: number[]): Set<number> {
+  if (!normalised.starts) return new Set(positions);
+  const starts = normalised.starts;
+  const found = new Set<number>();
+  for (const position of positions) {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < position) lo = mid + 1;
+      else hi = mid;
+    }
+    if (starts[lo] === position) found.add(lo);
+  }
+  return found;
+}
+
+const noCounts = (): RedactionCounts => ({ ssn: 0, paymentCard: 0, pattern: 0 });
 
 /**
- * Redacts SSNs, payment card numbers and a tenant's configured patterns. The original text is
- * never returned, stored or logged; only the redacted text and the counts leave this class.
+ * Redacts SSNs, payment card numbers and a tenant's configured patterns, on normalised text (so
+ * other scripts' digits, full-width forms and invisible characters change nothing) and across the
+ * segments of one transcript. Tenant patterns run on RE2, in time linear in the text. The original
+ * text is never returned, stored or logged; only the redacted text and the counts leave this class.
  */
 export class Redactor {
-  private readonly patterns: { mark: string; regex: RegExp }[];
+  private readonly patterns: { mark: string; regex: RE2JS }[] = [];
+  /** A stored pattern that this engine refuses (saved before patterns were checked against RE2). */
+  private readonly unusable: boolean = false;
 
   constructor(patterns: readonly RedactionPattern[] = []) {
-    this.patterns = patterns.map(({ name, pattern }) => ({ mark: patternMark(name), regex: new RegExp(pattern, 'giu') }));
-  }
-
-  /** Redacts a batch; configured patterns run under one time budget, and text they could not finish is withheld whole. */
-  redactAll(texts: readonly string[]): Redacted[] {
-    const builtIn = texts.map((text) => {
-      const cards = redactCards(text);
-      const ssns = redactSsns(cards.text);
-      return { text: ssns.text, counts: { ssn: ssns.count, paymentCard: cards.count, pattern: 0 } };
-    });
-    if (this.patterns.length === 0) return builtIn;
-    const results: Redacted[] = [];
-    sandbox.work = () => {
-      for (const item of builtIn) {
-        let { text } = item;
-        let count = 0;
-        for (const { mark, regex } of this.patterns) {
-          regex.lastIndex = 0;
-          text = text.replace(regex, () => {
-            count++;
-            return mark;
-          });
-        }
-        results.push({ text, counts: { ...item.counts, pattern: count } });
+    for (const { name, pattern } of patterns) {
+      try {
+        this.patterns.push({ mark: patternMark(name), regex: compile(pattern) });
+      } catch {
+        this.unusable = true;
       }
-    };
-    try {
-      runInSandbox.runInContext(sandbox, { timeout: PATTERN_TIMEOUT_MS });
-      return results;
-    } catch {
-      // Out of time: what is left cannot be vouched for, so none of it is kept.
-      return builtIn.map((item, index) =>
-        results[index] ?? { text: WITHHELD_MARK, counts: { ...item.counts, pattern: 1 } },
-      );
-    } finally {
-      sandbox.work = undefined;
     }
   }
 
-  redact(text: string): Redacted {
-    return this.redactAll([text])[0];
+  /** Each text on its own. */
+  redactAll(texts: readonly string[]): Redacted[] {
+    return texts.map((text) => this.redact(text));
   }
+
+  redact(text: string): Redacted {
+    const [part] = this.redactTranscript([{ text, stored: false }]);
+    return { text: part.text, counts: part.counts };
+  }
+
+  /**
+   * Redacts the new parts of a run of consecutive segments, matching across their boundaries with
+   * the stored parts around them (up to CONTEXT_CHARS of them on each side). A number that reaches
+   * into a stored part is redacted there too: that part comes back `changed`, with the counts added.
+   * Each part that held a piece of a number shows the mark and counts it once.
+   */
+  redactTranscript(parts: readonly TranscriptPart[]): RedactedPart[] {
+    const results: RedactedPart[] = parts.map((part) => ({ text: part.text, counts: noCounts(), changed: false }));
+    const firstNew = parts.findIndex((part) => !part.stored);
+    if (firstNew < 0) return results;
+    let lastNew = firstNew;
+    parts.forEach((part, index) => {
+      if (!part.stored) lastNew = index;
+    });
+
+    // Pieces of the context: stored text is cut to CONTEXT_CHARS before the first and after the last new part.
+    const pieces: { part: number; from: number; to: number; at: number }[] = [];
+    let budget = CONTEXT_CHARS;
+    const before: { part: number; from: number; to: number }[] = [];
+    for (let p = firstNew - 1; p >= 0 && budget > 0; p--) {
+      const length = parts[p].text.length;
+      before.unshift({ part: p, from: Math.max(0, length - budget), to: length });
+      budget -= length + 1;
+    }
+    const middle = [];
+    for (let p = firstNew; p <= lastNew; p++) middle.push({ part: p, from: 0, to: parts[p].text.length });
+    const after: { part: number; from: number; to: number }[] = [];
+    budget = CONTEXT_CHARS;
+    for (let p = lastNew + 1; p < parts.length && budget > 0; p++) {
+      const length = parts[p].text.length;
+      after.push({ part: p, from: 0, to: Math.min(length, budget) });
+      budget -= length + 1;
+    }
+    const texts: string[] = [];
+    let at = 0;
+    for (const piece of [...before, ...middle, ...after]) {
+      pieces.push({ ...piece, at });
+      const text = parts[piece.part].text.slice(piece.from, piece.to);
+      texts.push(text);
+      at += text.length + 1;
+    }
+    // Segments are joined by a line break: a number may continue across it, as across any whitespace.
+    const context = texts.join('\n');
+    const normalised = normalise(context);
+
+    const found: Span<Kind>[] = findSensitiveNumbers(normalised.text, joinerPositions(normalised, pieces.slice(1).map((piece) => piece.at - 1)));
+    if (!this.unusable) {
+      for (const { mark, regex } of this.patterns) {
+        // A test first: much cheaper than finding every match, and most text matches nothing.
+        if (!regex.test(normalised.text)) continue;
+        const matcher = regex.matcher(normalised.text);
+        while (matcher.find()) {
+          if (matcher.end() > matcher.start()) found.push({ start: matcher.start(), end: matcher.end(), kind: 'pattern', mark });
+        }
+      }
+    }
+    const spans = mergeSpans(
+      found.map((span) => {
+        const [start, end] = originalRange(normalised, span.start, span.end);
+        return { ...span, start, end };
+      }),
+    );
+
+    const replacements = new Map<number, { start: number; end: number; mark: string }[]>();
+    let first = 0;
+    for (const span of spans) {
+      while (first < pieces.length && pieces[first].at + (pieces[first].to - pieces[first].from) <= span.start) first++;
+      const touched: { piece: (typeof pieces)[number]; start: number; end: number }[] = [];
+      for (let i = first; i < pieces.length && pieces[i].at < span.end; i++) {
+        const piece = pieces[i];
+        const start = Math.max(span.start, piece.at) - piece.at;
+        const end = Math.min(span.end, piece.at + (piece.to - piece.from)) - piece.at;
+        if (end > start) touched.push({ piece, start, end });
+      }
+      // What lies wholly in stored text was settled when that text was stored.
+      if (!touched.some(({ piece }) => !parts[piece.part].stored)) continue;
+      for (const { piece, start, end } of touched) {
+        const list = replacements.get(piece.part) ?? [];
+        list.push({ start: piece.from + start, end: piece.from + end, mark: span.mark });
+        replacements.set(piece.part, list);
+        results[piece.part].counts[span.kind]++;
+        results[piece.part].changed = true;
+      }
+    }
+    for (const [part, list] of replacements) {
+      const text = parts[part].text;
+      const out: string[] = [];
+      let cursor = 0;
+      for (const { start, end, mark } of list) {
+        out.push(text.slice(cursor, start), mark);
+        cursor = end;
+      }
+      out.push(text.slice(cursor));
+      results[part].text = out.join('');
+    }
+    if (this.unusable) {
+      // Without every configured pattern the new text cannot be vouched for, so none of it is kept.
+      parts.forEach((part, index) => {
+        if (!part.stored) results[index] = { text: WITHHELD_MARK, counts: { ...results[index].counts, pattern: 1 }, changed: true };
+      });
+    }
+    return results;
+  }
+}
+
+const MARK = /\[(?:[A-Z0-9_-]+ REDACTED|TEXT WITHHELD: REDACTION DID NOT COMPLETE)\]/g;
+
+/**
+ * Whether stored text is what `redacted` (a repeat, redacted on its own) became when it was stored:
+ * equal, or equal outside the marks, since a number reaching into a neighbouring segment may have
+ * been redacted there after the fact. Marks stand for any text (a glob match, linear).
+ */
+export function sameRedactedText(stored: string, redacted: string): boolean {
+  if (stored === redacted) return true;
+  const literals = stored.split(MARK);
+  if (literals.length === 1) return false;
+  const head = literals[0];
+  const tail = literals[literals.length - 1];
+  if (!redacted.startsWith(head) || !redacted.endsWith(tail) || head.length + tail.length > redacted.length) return false;
+  let at = head.length;
+  const end = redacted.length - tail.length;
+  for (const literal of literals.slice(1, -1)) {
+    const found = redacted.indexOf(literal, at);
+    if (found < 0 || found + literal.length > end) return false;
+    at = found + literal.length;
+  }
+  return true;
 }
