@@ -4,7 +4,7 @@ import { requestDigest } from '../../subgraphs/shared/auth/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
 import { mysqlTarget } from '../../subgraphs/shared/data-source';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
-import { buildServices, freePort, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../helpers/scale-out';
+import { buildServices, freePorts, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../helpers/scale-out';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 // Runs with DATABASE_URL and REDIS_URL (CI sets both) and Debian's haproxy on the PATH.
@@ -33,11 +33,14 @@ beforeAll(async () => {
   world = await seededStack({ endUsersPerTenant: 3 });
   await world.stack.close();
   build = await buildServices();
+  // Every port chosen at once (front ends and instances), so none is handed out twice.
+  const free = await freePorts(SERVICES.length * 3);
   const ports = {} as Record<Service, number>;
-  for (const name of SERVICES) {
-    ports[name] = await freePort();
+  const own = {} as Record<Service, number[]>;
+  SERVICES.forEach((name, k) => {
+    [ports[name], ...own[name]] = free.slice(k * 3, k * 3 + 3);
     front[name] = `http://127.0.0.1:${ports[name]}/graphql`;
-  }
+  });
   const shared = {
     DATABASE_URL: world.env.databaseUrl!,
     REDIS_URL: process.env.REDIS_URL!,
@@ -46,7 +49,7 @@ beforeAll(async () => {
     DATA_DIR: world.env.subgraphConfig.dataDir,
     SEED: 'false',
     // Service links and the gateway's subgraphs go through the load balancer too.
-    ...Object.fromEntries(SUBGRAPH_NAMES.flatMap((name) => [[`${name.toUpperCase()}_URL`, front[name]], [`${name.toUpperCase()}_PORT`, '0']])),
+    ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, front[name]])),
   };
   const env: Record<Service, Record<string, string>> = {
     identity: { ...shared, PRIVACY_RETRY_INTERVAL_MS: '200' },
@@ -57,7 +60,8 @@ beforeAll(async () => {
   };
   await Promise.all(
     SERVICES.map(async (name) => {
-      instances[name] = await Promise.all([1, 2].map((n) => spawnService(`${name}${n}`, build.entries[name], env[name])));
+      const listen = (n: number) => ({ [name === 'gateway' ? 'PORT' : `${name.toUpperCase()}_PORT`]: String(own[name][n]) });
+      instances[name] = await Promise.all([0, 1].map((n) => spawnService(`${name}${n + 1}`, build.entries[name], { ...env[name], ...listen(n) })));
     }),
   );
   lb = await haproxy(Object.fromEntries(SERVICES.map((name) => [name, instances[name].map((i) => i.port)])), ports);
