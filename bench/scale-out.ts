@@ -84,7 +84,9 @@ async function main(): Promise<void> {
       for (let k = 0; k < 4; k++) {
         const response = await fetch(url(set), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { id: endUserIds[k] } }) });
         const body = (await response.json()) as { errors?: unknown; data?: unknown };
-        if (!response.ok || body.errors || !body.data) throw new Error(`${set}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+        if (!response.ok || body.errors || !body.data) {
+          throw new Error(`${set}: ${response.status} ${JSON.stringify(body).slice(0, 300)}\n${children.flatMap((c) => c.recentErrors.map((line) => `[${c.name}] ${line}`)).slice(-10).join('\n')}`);
+        }
       }
       let i = 0;
       const result = await autocannon({

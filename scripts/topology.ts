@@ -15,6 +15,8 @@ export interface ServiceProcess {
   port: number;
   url: string;
   child: ChildProcess;
+  /** Its last logged errors (at most 50). */
+  recentErrors: string[];
   /** SIGKILL: no drain, no goodbye. */
   kill(): Promise<void>;
   close(): Promise<void>;
@@ -43,17 +45,23 @@ export async function spawnService(name: string, entry: string, env: Record<stri
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
   });
-  // Keeps draining its output (a full pipe would block it); errors are passed on, for a post-mortem.
-  child.stdout!.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (/"level":(50|60)/.test(line)) process.stderr.write(`[${name}] ${line}\n`);
-  });
-  child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
+  // Keeps draining its output (a full pipe would block it), and its last error lines for a post-mortem.
+  const recentErrors: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!/"level":(50|60)|Error/.test(line)) continue;
+      recentErrors.push(line.slice(0, 1_000));
+      if (recentErrors.length > 50) recentErrors.shift();
+    }
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const signal = (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     return exited;
   };
-  return { name, port: Number(new URL(url).port), url, child, kill: () => signal('SIGKILL'), close: () => signal('SIGTERM') };
+  return { name, port: Number(new URL(url).port), url, child, recentErrors, kill: () => signal('SIGKILL'), close: () => signal('SIGTERM') };
 }
 
 /**

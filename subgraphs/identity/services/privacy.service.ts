@@ -4,7 +4,7 @@ import type { SubgraphName } from '../../shared/config';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import { redactToFit } from '../../shared/sensitive-numbers';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { crossTenantTransaction, type TenantScope } from '../../shared/tenant-repository';
 import { compactAfterErasure } from '../../shared/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { Disclosure } from '../entities/disclosure.entity';
@@ -479,7 +479,7 @@ export const CLAIM_LEASE_MS = 5 * 60_000;
  */
 export async function claimDueRequest(dataSource: DataSource, requestId: string, now = new Date(), leaseMs = CLAIM_LEASE_MS): Promise<boolean> {
   const mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
-  return dataSource.transaction(async (manager) => {
+  return crossTenantTransaction(dataSource, async (manager) => {
     // Unscoped on purpose, like dueRequests: the request id came from there and is run in its own tenant's scope.
     const locking = manager.getRepository(PrivacyRequest).createQueryBuilder('request').select('request.id').where('request.id = :requestId', { requestId });
     if (mysql) locking.setLock('pessimistic_write').setOnLocked('skip_locked');
