@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEFAULT_PORTS, port, redisPrefix, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+import { ConfigError, DEFAULT_PORTS, int, port, redisPrefix, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
 
 export interface GatewayConfig {
   production: boolean;
@@ -39,7 +39,37 @@ export interface GatewayConfig {
     widgetRequestsPerAddress: number;
     widgetRequestsPerKey: number;
   };
+  deadlines: GatewayDeadlines;
 }
+
+// --- Deadlines (issue 15): one deadline per request, handed on to every hop.
+export interface GatewayDeadlines {
+  /** The whole request, from arrival to answer (REQUEST_TIMEOUT_MS). */
+  requestMs: number;
+  /** One subgraph fetch, never past the request's deadline. */
+  subgraphFetchMs: number;
+  /** Pooled keep-alive connections per subgraph. */
+  subgraphConnections: number;
+  /** How long an idle connection to a subgraph is kept: below the subgraphs' keep-alive (Node's 5 s). */
+  subgraphKeepAliveMs: number;
+  /** Each call to identity's access directory. */
+  identityMs: number;
+  /** Each Redis command (rate limits). */
+  redisMs: number;
+}
+
+function loadGatewayDeadlines(env: Env): GatewayDeadlines {
+  const requestMs = int(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 300_000);
+  return {
+    requestMs,
+    subgraphFetchMs: Math.min(requestMs, int(env, 'SUBGRAPH_TIMEOUT_MS', requestMs, 50, 300_000)),
+    subgraphConnections: int(env, 'SUBGRAPH_CONNECTIONS', 64, 1, 10_000),
+    subgraphKeepAliveMs: int(env, 'SUBGRAPH_KEEPALIVE_MS', 4_000, 100, 600_000),
+    identityMs: Math.min(requestMs, int(env, 'IDENTITY_TIMEOUT_MS', 3_000, 50, 60_000)),
+    redisMs: int(env, 'REDIS_TIMEOUT_MS', 1_000, 10, 60_000),
+  };
+}
+// --- end of deadlines
 
 export const DEV_ISSUER = 'cx-dev-issuer';
 export const DEFAULT_AUDIENCE = 'cx-gateway';
@@ -115,6 +145,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       widgetRequestsPerAddress: count(env, 'WIDGET_RATE_LIMIT_PER_ADDRESS', 30),
       widgetRequestsPerKey: count(env, 'WIDGET_RATE_LIMIT_PER_KEY', 6_000),
     },
+    deadlines: loadGatewayDeadlines(env),
   };
 }
 

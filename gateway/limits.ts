@@ -63,6 +63,10 @@ function rateLimited(error: RateLimiterRes): DomainError {
 export const retryAfterOf = (error: unknown): string | null =>
   error instanceof DomainError && error.code === 'RATE_LIMITED' ? String(error.extensions.retryAfter) : null;
 
+/** The shared budget store (Redis) down or too slow: the request is refused as an outage (503), not a bug. */
+const budgetStoreUnavailable = (error: unknown) =>
+  error instanceof DomainError ? error : refusesRequest(new DomainError('UNAVAILABLE', 'The rate-limit store could not be reached'));
+
 /**
  * Per-tenant budgets of requests and of query cost per window: in memory, or in Redis so every
  * gateway instance spends from one budget. Callers without a tenant are counted by address.
@@ -98,7 +102,7 @@ export class RateLimits {
     for (const [limiter, key] of [[this.widgetAddress, `${keyId}:${address}`], [this.widgetKey, keyId]] as const) {
       await limiter.consume(key, 1).catch((error: unknown) => {
         if (error instanceof RateLimiterRes) throw rateLimited(error);
-        throw error;
+        throw budgetStoreUnavailable(error);
       });
     }
   }
@@ -106,7 +110,7 @@ export class RateLimits {
   async takeRequest(key: string): Promise<void> {
     await this.requests.consume(key, 1).catch((error: unknown) => {
       if (error instanceof RateLimiterRes) throw rateLimited(error);
-      throw error;
+      throw budgetStoreUnavailable(error);
     });
   }
 
@@ -114,7 +118,7 @@ export class RateLimits {
     if (cost <= 0) return;
     await this.cost.consume(key, cost).catch((error: unknown) => {
       if (error instanceof RateLimiterRes) throw rateLimited(error);
-      throw error;
+      throw budgetStoreUnavailable(error);
     });
   }
 }

@@ -30,6 +30,8 @@ import { RedisPersistedQueryCache } from './apq-cache';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
+import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
+import { outageStatus } from './outage-status';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -68,7 +70,7 @@ async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: R
     tokens,
     clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),
     signer,
-    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events),
+    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events, config.deadlines.identityMs),
     events,
     limits: new RateLimits(config, redis),
   };
@@ -160,6 +162,7 @@ export class GatewayServer {
     private readonly server: http.Server,
     private readonly ownedEvents?: AccessEvents,
     private readonly redis?: Redis,
+    private readonly fetcher?: SubgraphFetcher,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -178,6 +181,7 @@ export class GatewayServer {
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
     await closeRedisClient(this.redis);
+    await this.fetcher?.close();
   }
 }
 
@@ -188,15 +192,20 @@ export async function createGatewayServer(
 ): Promise<GatewayServer> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
-  const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix) : undefined;
+  const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix, config.deadlines.redisMs) : undefined;
   // Scale-out: rate-limit budgets and persisted queries shared by every instance (see README).
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'gateway' }) : undefined;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'gateway', commandTimeoutMs: config.deadlines.redisMs }) : undefined;
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
+  const fetcher = createSubgraphFetcher(config.deadlines);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer),
+      new SignedContextDataSource(name, config.subgraphUrls[name as keyof GatewayConfig['subgraphUrls']] ?? url!, deps.signer, {
+        fetcher: fetcher.fetcher,
+        logger,
+        fetchTimeoutMs: config.deadlines.subgraphFetchMs,
+      }),
     logger,
   });
 
@@ -219,6 +228,7 @@ export async function createGatewayServer(
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
+      outageStatus(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -247,8 +257,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return await buildContext(req);
+          return { ...(await buildContext(req)), deadline };
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -266,8 +277,9 @@ export async function createGatewayServer(
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return await buildWidgetContext(req);
+          return { ...(await buildWidgetContext(req)), deadline };
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -278,5 +290,5 @@ export async function createGatewayServer(
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, fetcher);
 }

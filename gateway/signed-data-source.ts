@@ -3,10 +3,25 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Logger } from 'pino';
 import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
+import { budgetForNextHop, DEADLINE_HEADER } from '../subgraphs/shared/deadline';
+import { FETCH_TIMEOUT_HEADER } from './subgraph-fetcher';
+import { isConnectionReset, isSubgraphOutage, operationOf, unavailableErrors } from './subgraph-outage';
 
 export interface GatewayContext {
   claims: RequestClaims;
+  /** When the request must be answered (epoch ms); every subgraph fetch gets what is left of it. */
+  deadline?: number;
+}
+
+export interface DataSourceOptions {
+  fetcher?: Fetcher;
+  logger?: Logger;
+  /** A fetch outside any request (health checks, schema loading). */
+  fetchTimeoutMs?: number;
 }
 
 /**
@@ -14,12 +29,18 @@ export interface GatewayContext {
  * the exact query and variables, and it expires in seconds.
  */
 export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly logger?: Logger;
+  private readonly fetchTimeoutMs: number;
+
   constructor(
     readonly name: string,
     url: string,
     private readonly signer: ContextSigner,
+    options: DataSourceOptions = {},
   ) {
-    super({ url });
+    super({ url, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });
+    this.logger = options.logger;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10_000;
   }
 
   /**
@@ -41,12 +62,33 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const { request } = options;
     // Health checks and schema loading run with no incoming request: the gateway speaks for itself.
-    const claims =
-      options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION && options.context?.claims
-        ? options.context.claims
-        : serviceClaims(randomUUID());
+    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.context : undefined;
+    const claims = incoming?.claims ? incoming.claims : serviceClaims(randomUUID());
     const token = await this.signer.sign(claims, this.name, requestDigest(request.query, request.variables));
     request.http?.headers.set(CONTEXT_HEADER, token);
     request.http?.headers.set('x-request-id', claims.requestId);
+    // The fetch waits for what is left of the request; the subgraph is told a little less, so its
+    // own timeouts fire first and it still answers with what it has.
+    const remaining = incoming?.deadline ? Math.max(0, incoming.deadline - Date.now()) : this.fetchTimeoutMs;
+    request.http?.headers.set(FETCH_TIMEOUT_HEADER, String(remaining));
+    request.http?.headers.set(DEADLINE_HEADER, String(budgetForNextHop(remaining)));
+  }
+
+  /** A subgraph down, hung or failing answers UNAVAILABLE at the fields it would have answered; the rest of the plan goes on. */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const document = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.document : undefined;
+    const operation = operationOf(document, options.request.query);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await super.process(options);
+      } catch (error) {
+        if (!isSubgraphOutage(error)) throw error;
+        // An idle connection the subgraph closed as we reused it: a read is sent again, once.
+        if (attempt === 0 && operation?.operation === 'query' && isConnectionReset(error)) continue;
+        const requestId = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.context?.claims?.requestId : undefined;
+        this.logger?.warn({ subgraph: this.name, requestId, reason: (error as Error).message, code: (error as { code?: string }).code }, 'subgraph unavailable');
+        return { errors: unavailableErrors(operation, options.request.variables, this.name) };
+      }
+    }
   }
 }

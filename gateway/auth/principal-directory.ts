@@ -1,5 +1,9 @@
 import { CONTEXT_HEADER, requestDigest, serviceClaims, type AccessPolicyClaims, type ContextSigner } from '../../subgraphs/shared/auth/signed-context';
 import type { AccessEvents } from '../../subgraphs/shared/access-events';
+import { DomainError, refusesRequest } from '../../subgraphs/shared/errors';
+
+/** Identity not answering refuses the request as an outage (503), never as a bug. */
+const identityUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity service could not be reached'));
 
 export interface TenantRecord {
   id: string;
@@ -55,6 +59,7 @@ export class PrincipalDirectory {
     private readonly signer: ContextSigner,
     private readonly ttlMs: number,
     private readonly events: AccessEvents,
+    private readonly timeoutMs = 3_000,
   ) {
     this.baseUrl = identityGraphqlUrl.replace(/\/graphql\/?$/, '') + '/internal';
   }
@@ -105,16 +110,24 @@ export class PrincipalDirectory {
   }
 
   private async call<T>(path: string, body: Record<string, string>, requestId: string): Promise<T> {
-    const response = await fetch(this.baseUrl + path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [CONTEXT_HEADER]: await this.signer.sign(serviceClaims(requestId), 'identity', requestDigest(path, body)),
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5_000),
-    });
+    const token = await this.signer.sign(serviceClaims(requestId), 'identity', requestDigest(path, body));
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: token, 'x-cx-deadline-ms': String(this.timeoutMs) },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (response.status >= 500) throw new Error(`identity ${path} answered HTTP ${response.status}`);
+    } catch {
+      throw identityUnavailable();
+    }
     if (!response.ok) throw new Error(`identity ${path} answered HTTP ${response.status}`);
-    return (await response.json()) as T;
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw identityUnavailable();
+    }
   }
 }

@@ -66,8 +66,8 @@ export class RedisAccessEvents implements AccessEvents {
   /** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
   private readonly allKey: string;
 
-  constructor(url: string, prefix = DEFAULT_REDIS_PREFIX) {
-    this.redis = createRedisClient(url, { name: 'access-events' });
+  constructor(url: string, prefix = DEFAULT_REDIS_PREFIX, commandTimeoutMs?: number) {
+    this.redis = createRedisClient(url, { name: 'access-events', commandTimeoutMs });
     this.channel = `redis:${prefix}`;
     this.versionKey = redisKey(prefix, 'access-version', '');
     this.allKey = `${this.versionKey}*`;
@@ -122,6 +122,6 @@ export class RedisAccessEvents implements AccessEvents {
 const local = new LocalAccessEvents();
 
 /** A new Redis channel when `redisUrl` is given (its owner closes it), otherwise the process-wide one. */
-export function accessEvents(redisUrl?: string, prefix = DEFAULT_REDIS_PREFIX): AccessEvents {
-  return redisUrl ? new RedisAccessEvents(redisUrl, prefix) : local;
+export function accessEvents(redisUrl?: string, prefix = DEFAULT_REDIS_PREFIX, commandTimeoutMs?: number): AccessEvents {
+  return redisUrl ? new RedisAccessEvents(redisUrl, prefix, commandTimeoutMs) : local;
 }

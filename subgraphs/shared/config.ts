@@ -31,12 +31,42 @@ export interface SubgraphConfig {
   ports: Record<SubgraphName, number>;
   urls: Record<SubgraphName, string>;
   crm: CrmSettings;
+  deadlines: SubgraphDeadlines;
 }
+
+// --- Deadlines (issue 15): every hop a subgraph makes is bounded, and by the request's own deadline.
+export interface SubgraphDeadlines {
+  /** Longest a request may run here, whatever budget the caller sends (REQUEST_TIMEOUT_MS). */
+  requestMs: number;
+  /** Per database query (mysql2 `timeout`; SQLite's busy timeout). A stalled connection is destroyed. */
+  queryMs: number;
+  /** Opening a database connection (mysql2 `connectTimeout`). */
+  connectMs: number;
+  /** Waiting for a free pooled connection. */
+  acquireMs: number;
+  poolSize: number;
+  /** Per call over a service link. */
+  serviceCallMs: number;
+}
+
+function loadSubgraphDeadlines(env: Env): SubgraphDeadlines {
+  return {
+    requestMs: int(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
+    queryMs: int(env, 'DB_QUERY_TIMEOUT_MS', 5_000, 50, 300_000),
+    connectMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 3_000, 50, 60_000),
+    acquireMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3_000, 50, 60_000),
+    poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1_000),
+    serviceCallMs: int(env, 'SERVICE_CALL_TIMEOUT_MS', 3_000, 50, 60_000),
+  };
+}
+// --- end of deadlines
 
 /** How the crm subgraph talks to the tenants' CRMs. */
 export interface CrmSettings {
-  /** Per HTTP attempt. */
+  /** Per HTTP attempt; a slower answer counts as a failure for the breaker. */
   timeoutMs: number;
+  /** All attempts of one call together (retries and backoff included), within the request's deadline. */
+  budgetMs: number;
   /** Extra attempts for safe calls (reads, searches) after a failure; writes are never retried. */
   retries: number;
   retryBaseMs: number;
@@ -137,7 +167,8 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     ports,
     urls,
     crm: {
-      timeoutMs: int(env, 'CRM_TIMEOUT_MS', 5_000, 50, 60_000),
+      timeoutMs: int(env, 'CRM_TIMEOUT_MS', 2_000, 50, 60_000),
+      budgetMs: int(env, 'CRM_BUDGET_MS', 4_000, 50, 120_000),
       retries: int(env, 'CRM_RETRIES', 2, 0, 5),
       retryBaseMs: int(env, 'CRM_RETRY_BASE_MS', 200, 1, 10_000),
       breakerFailures: int(env, 'CRM_BREAKER_FAILURES', 5, 1, 1_000),
@@ -150,5 +181,6 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
         return entry;
       }),
     },
+    deadlines: loadSubgraphDeadlines(env),
   };
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
-import type { SubgraphName } from './config';
+import type { SubgraphDeadlines, SubgraphName } from './config';
+import { applyDatabaseDeadlines } from './database-deadlines';
 
 export interface DataSourceSettings {
   subgraph: SubgraphName;
@@ -12,7 +13,11 @@ export interface DataSourceSettings {
   dataDir: string;
   /** MySQL and MariaDB describe columns differently; the server's own answer decides. */
   flavor?: MysqlFlavor;
+  /** Timeouts for connecting, pooled connections and queries (defaults: config's). */
+  deadlines?: Pick<SubgraphDeadlines, 'queryMs' | 'connectMs' | 'acquireMs' | 'poolSize'>;
 }
+
+const DEFAULT_DEADLINES = { queryMs: 5_000, connectMs: 3_000, acquireMs: 3_000, poolSize: 10 };
 
 export type MysqlFlavor = 'mysql' | 'mariadb';
 
@@ -53,7 +58,8 @@ export function buildDataSource(settings: DataSourceSettings): DataSource {
       timezone: 'Z',
       dateStrings: false,
       supportBigNumbers: true,
-      extra: { connectionLimit: 10 },
+      connectTimeout: (settings.deadlines ?? DEFAULT_DEADLINES).connectMs,
+      extra: { connectionLimit: (settings.deadlines ?? DEFAULT_DEADLINES).poolSize },
     });
   }
   fs.mkdirSync(settings.dataDir, { recursive: true });
@@ -64,7 +70,8 @@ export function buildDataSource(settings: DataSourceSettings): DataSource {
     synchronize: true,
     prepareDatabase: (db: { pragma(statement: string): unknown }) => {
       db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
+      // A locked database waits at most a query's timeout (better-sqlite3 blocks meanwhile).
+      db.pragma(`busy_timeout = ${Math.min(5_000, (settings.deadlines ?? DEFAULT_DEADLINES).queryMs)}`);
       // Standard for WAL: commits survive a crash of the process, only an OS crash may lose the last few.
       db.pragma('synchronous = NORMAL');
       // Deleted rows are overwritten with zeros, so erased personal data does not linger in free pages.
@@ -76,7 +83,7 @@ export function buildDataSource(settings: DataSourceSettings): DataSource {
 /** Creates the subgraph's MySQL database when it does not exist yet, and tells MySQL from MariaDB. */
 export async function ensureMysqlDatabase(databaseUrl: string, subgraph: SubgraphName): Promise<MysqlFlavor> {
   const { host, port, username, password, database } = mysqlTarget(databaseUrl, subgraph);
-  const connection = await createConnection({ host, port, user: username, password });
+  const connection = await createConnection({ host, port, user: username, password, connectTimeout: DEFAULT_DEADLINES.connectMs });
   try {
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
@@ -94,6 +101,7 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
   const dataSource = buildDataSource({ ...settings, flavor });
   await dataSource.initialize();
   if (settings.databaseUrl) await dataSource.runMigrations({ transaction: 'each' });
+  applyDatabaseDeadlines(dataSource, settings.deadlines ?? DEFAULT_DEADLINES);
   return dataSource;
 }
 

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { isDependencyFailure } from './dependency-errors';
 
 /** The closed set of codes a client may see in `extensions.code`. */
 export const ERROR_CODES = [
@@ -122,6 +123,11 @@ export function createErrorFormatter(logger: Logger) {
     // Errors GraphQL raised itself, and errors relayed from a subgraph that already formatted them.
     if (graphqlError && code && SAFE_CODES.has(code)) {
       return { ...formatted, extensions };
+    }
+    // A database, Redis or service that is down or too slow is an outage, not a bug.
+    if (isDependencyFailure(original)) {
+      logger.warn({ reason: (original as Error).message, code: (original as { code?: string }).code, path: formatted.path }, 'dependency unavailable');
+      return { message: 'A service this operation depends on did not answer', path: formatted.path, extensions: { code: 'UNAVAILABLE' } };
     }
     logger.error({ err: original, path: formatted.path }, 'internal error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

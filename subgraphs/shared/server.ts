@@ -25,6 +25,7 @@ import { createErrorFormatter, DomainError, refusesRequest, unauthenticated } fr
 import { jsonErrors, jsonNotFound } from './http-errors';
 import { inputFieldNames } from './input-field.plugin';
 import { createLogger } from './logger';
+import { deadlineMiddleware } from './deadline';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
 export interface RouteDeps {
@@ -102,7 +103,7 @@ export async function serviceKeys(config: SubgraphConfig, name: SubgraphName): P
 /** The subgraph's keyring over its data source, with its key store opened when it keeps per-person keys. */
 export async function openKeyring(module: Pick<SubgraphModule, 'name' | 'subjectKeys'>, dataSource: DataSource, config: SubgraphConfig): Promise<Keyring> {
   const keyStore = module.subjectKeys
-    ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+    ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir, deadlines: config.deadlines })
     : undefined;
   return new Keyring(dataSource, await masterKeys(config), keyStore);
 }
@@ -160,10 +161,11 @@ export async function createSubgraphServer(
       migrations: module.migrations,
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      deadlines: config.deadlines,
     }));
   const links = await serviceKeys(config, module.name);
   // Scale-out: shared state (context ids seen) in Redis, under the deployment's prefix.
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay` }) : undefined;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay`, commandTimeoutMs: config.deadlines?.redisMs }) : undefined;
   let replayWarned = 0;
   const verifier = new ContextVerifier(
     await contextKey(config, module.name),
@@ -177,8 +179,8 @@ export async function createSubgraphServer(
       logger.warn('replay guard: Redis unreachable, contexts checked per process until it returns');
     },
   );
-  const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger);
-  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix) : undefined;
+  const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger, config.deadlines?.serviceCallMs);
+  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix, config.deadlines?.redisMs) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
   const keyring = await openKeyring(module, dataSource, config);
@@ -211,10 +213,13 @@ export async function createSubgraphServer(
   });
   const internal = express.Router();
   module.routes?.(internal, { dataSource, services, verifier, logger, accessEvents: events });
-  app.use('/internal', express.json({ limit: '100kb' }), internal);
+  const requestMs = config.deadlines?.requestMs ?? 10_000;
+  // After the body parsers: their callbacks run outside the request's async context.
+  app.use('/internal', express.json({ limit: '100kb' }), deadlineMiddleware(requestMs), internal);
   app.use(
     '/graphql',
     express.json({ limit: '2mb' }),
+    deadlineMiddleware(requestMs),
     expressMiddleware(apollo, {
       // Nothing runs, `_service` and `_entities` included, without a fresh gateway signature for this body.
       context: async ({ req }) => {

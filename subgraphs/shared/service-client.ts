@@ -10,6 +10,7 @@ import {
 } from './auth/signed-context';
 import type { SubgraphName } from './config';
 import { DomainError } from './errors';
+import { budgetForNextHop, DEADLINE_HEADER, remainingMs } from './deadline';
 
 /**
  * Which subgraph may call which (caller, callee). A callee accepts a service context only over one
@@ -90,13 +91,21 @@ export class ServiceClient {
       accessPolicy: null,
     };
     const token = this.signer.sign(claims, callee, requestDigest(query, variables));
+    // Within the request's own deadline; the callee gets what is left of it.
+    const budget = remainingMs(this.timeoutMs);
+    if (budget <= 0) throw unavailable(callee);
     let body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
     try {
       const response = await fetch(this.urls[callee], {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: token, 'x-request-id': claims.requestId },
+        headers: {
+          'content-type': 'application/json',
+          [CONTEXT_HEADER]: token,
+          'x-request-id': claims.requestId,
+          [DEADLINE_HEADER]: String(budgetForNextHop(budget)),
+        },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(budget),
       });
       body = (await response.json()) as typeof body;
     } catch (error) {

@@ -38,6 +38,9 @@ export async function testEnvironment(overrides: Record<string, string> = {}): P
     DATA_DIR: path.join(root, 'data'),
     KEYS_DIR: path.join(root, 'keys'),
     SEED: 'false',
+    // Test files share a loaded machine: a generous deadline, so contention reads as slowness and
+    // not as an outage. The fault tests set their own.
+    REQUEST_TIMEOUT_MS: '30000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...overrides,
   };

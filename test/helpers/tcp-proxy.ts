@@ -1,52 +1,75 @@
 import net from 'node:net';
 
+export type ProxyMode = 'forward' | 'stall' | 'refuse';
+
 export interface TcpProxy {
-  /** `redis://127.0.0.1:<port>` style address of the proxy (scheme given by the caller). */
   port: number;
-  /** Refuses new connections and cuts every open one, as a dead server would. */
-  stop(): Promise<void>;
-  /** Listens again on the same port. */
-  start(): Promise<void>;
+  /** `http://127.0.0.1:<port><path>` */
+  url(path?: string): string;
+  /** forward: pass bytes; stall: keep every connection open and pass nothing (a hung peer); refuse: reset all. */
+  set(mode: ProxyMode): void;
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
-/** A TCP proxy to `target` on a free port that the test can take down and bring back. */
-export async function tcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      const next = net.createServer((client) => {
-        const upstream = net.connect(target.port, target.host);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('close', () => sockets.delete(socket));
-          socket.on('error', () => (client.destroy(), upstream.destroy()));
-        }
-        client.pipe(upstream);
-        upstream.pipe(client);
+/**
+ * A TCP proxy on a free port in front of a service the test does not own (MariaDB, Redis) or one it
+ * wants to hang without stopping it. Stalled bytes are held and delivered when it forwards again.
+ */
+export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Promise<TcpProxy> {
+  let mode: ProxyMode = 'forward';
+  let target = targetPort;
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; flush(): void }>();
+  const server = net.createServer((client) => {
+    if (mode === 'refuse') return void client.destroy();
+    const upstream = net.connect(target, host);
+    const held: [net.Socket, Buffer][] = [];
+    const relay = (from: net.Socket, to: net.Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (mode === 'forward') to.write(chunk);
+        else held.push([to, chunk]);
       });
-      next.once('error', reject);
-      next.listen(port, '127.0.0.1', () => {
-        port = (next.address() as net.AddressInfo).port;
-        server = next;
-        resolve();
-      });
-    });
-  const stop = async () => {
-    const current = server;
-    server = null;
-    for (const socket of sockets) socket.destroy();
-    if (current) await new Promise((resolve) => current.close(resolve));
-  };
-  await listen();
+    relay(client, upstream);
+    relay(upstream, client);
+    const pair = {
+      client,
+      upstream,
+      flush() {
+        for (const [to, chunk] of held.splice(0)) if (!to.destroyed) to.write(chunk);
+      },
+    };
+    pairs.add(pair);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as net.AddressInfo;
   return {
-    get port() {
-      return port;
+    port,
+    url: (path = '/graphql') => `http://${host}:${port}${path}`,
+    set(next) {
+      mode = next;
+      if (next === 'refuse') for (const pair of [...pairs]) (pair.client.destroy(), pair.upstream.destroy());
+      if (next === 'forward') for (const pair of pairs) pair.flush();
     },
-    stop,
-    start: listen,
-    close: stop,
+    retarget(next) {
+      target = next;
+    },
+    async close() {
+      for (const pair of [...pairs]) (pair.client.destroy(), pair.upstream.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
+}
+
+/** Milliseconds a piece of work took, with its result: answer times are printed, never asserted. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const started = performance.now();
+  const result = await work();
+  return { ms: Math.round(performance.now() - started), result };
 }

@@ -4,7 +4,7 @@ import { requestDigest } from '../../subgraphs/shared/auth/signed-context';
 import { Operator } from '../../subgraphs/identity/entities/operator.entity';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
-import { tcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { tcpProxy, type TcpProxy } from '../helpers/stoppable-proxy';
 
 // Redis behind a proxy this test stops and starts (the shared Redis itself is never stopped).
 const target = new URL(process.env.REDIS_URL!);

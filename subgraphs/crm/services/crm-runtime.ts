@@ -57,8 +57,9 @@ export class CrmRuntime {
     let breaker = this.breakers.get(key);
     if (!breaker) {
       breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
-        // Each attempt has its own timeout (AbortSignal); the breaker only counts.
-        timeout: false,
+        // Latency opens the circuit too: an attempt slower than the timeout counts as a failure
+        // (its own AbortSignal, bounded by the same timeout or less, then ends it).
+        timeout: this.settings.timeoutMs,
         volumeThreshold: this.settings.breakerFailures,
         errorThresholdPercentage: 50,
         rollingCountTimeout: Math.max(10_000, this.settings.breakerCooldownMs),
@@ -79,6 +80,7 @@ export class CrmRuntime {
   connector(connection: CrmConnection, credentials: CrmCredentials): CrmConnector {
     const resilience = {
       timeoutMs: this.settings.timeoutMs,
+      budgetMs: this.settings.budgetMs,
       retries: this.settings.retries,
       retryBaseMs: this.settings.retryBaseMs,
       breaker: this.breaker(connection.tenantId, connection.id),

@@ -1,3 +1,4 @@
+import { isDependencyFailure } from '../../shared/dependency-errors';
 import type { Request, Response, Router } from 'express';
 import { CONTEXT_HEADER, requestDigest } from '../../shared/auth/signed-context';
 import { DomainError } from '../../shared/errors';
@@ -27,7 +28,13 @@ export function internalRoutes(router: Router, { dataSource, verifier, logger, a
         res.json(await answer((req.body ?? {}) as Record<string, unknown>));
       } catch (error) {
         if (error instanceof DomainError) {
-          res.status(error.code === 'UNAUTHENTICATED' ? 401 : 400).json({ error: error.code });
+          res.status(error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'UNAVAILABLE' ? 503 : 400).json({ error: error.code });
+          return;
+        }
+        // The database down or too slow: an outage the gateway reports as such.
+        if (isDependencyFailure(error)) {
+          logger.warn({ path, reason: (error as Error).message }, 'internal route unavailable');
+          res.status(503).json({ error: 'UNAVAILABLE' });
           return;
         }
         logger.error({ err: error, path }, 'internal route failed');

@@ -2,15 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import type { SubgraphName } from '../config';
+import type { SubgraphDeadlines, SubgraphName } from '../config';
 import { mysqlTarget } from '../data-source';
+import { applyDatabaseDeadlines } from '../database-deadlines';
 import { SubjectKey } from './subject-key.entity';
 
 export interface KeyStoreSettings {
   subgraph: SubgraphName;
   databaseUrl?: string;
   dataDir: string;
+  /** Query, connect and acquire timeouts, as for the subgraph's data. */
+  deadlines?: Pick<SubgraphDeadlines, 'queryMs' | 'connectMs' | 'acquireMs'>;
 }
+
+const KEY_STORE_DEADLINES = { queryMs: 5_000, connectMs: 3_000, acquireMs: 3_000 };
 
 /** `<subgraph database>_keys` on MySQL: a database of its own, backed up (or not) apart from the data. */
 export function keyStoreDatabase(databaseUrl: string, subgraph: SubgraphName): string {
@@ -50,6 +55,7 @@ export function buildKeyStore(settings: KeyStoreSettings, flavor: 'mysql' | 'mar
       synchronize: false,
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
+      connectTimeout: (settings.deadlines ?? KEY_STORE_DEADLINES).connectMs,
       extra: { connectionLimit: 4 },
     });
   }
@@ -75,7 +81,7 @@ export async function openKeyStore(settings: KeyStoreSettings): Promise<DataSour
   let flavor: 'mysql' | 'mariadb' = 'mysql';
   if (settings.databaseUrl) {
     const { host, port, username, password } = mysqlTarget(settings.databaseUrl, settings.subgraph);
-    const connection = await createConnection({ host, port, user: username, password });
+    const connection = await createConnection({ host, port, user: username, password, connectTimeout: (settings.deadlines ?? KEY_STORE_DEADLINES).connectMs });
     try {
       const database = keyStoreDatabase(settings.databaseUrl, settings.subgraph);
       await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -88,5 +94,6 @@ export async function openKeyStore(settings: KeyStoreSettings): Promise<DataSour
   const keyStore = buildKeyStore(settings, flavor);
   await keyStore.initialize();
   if (settings.databaseUrl) await keyStore.runMigrations({ transaction: 'each' });
+  applyDatabaseDeadlines(keyStore, settings.deadlines ?? KEY_STORE_DEADLINES);
   return keyStore;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type CircuitBreaker from 'opossum';
+import { remainingMs } from '../../../shared/deadline';
 import { AddressRefusedError } from './crm-agents';
 import { CrmError } from './crm-connector';
 
@@ -21,6 +22,8 @@ export interface CrmTarget {
 
 export interface Resilience {
   timeoutMs: number;
+  /** All attempts of one call together, backoff included; never past the request's deadline. */
+  budgetMs?: number;
   retries: number;
   retryBaseMs: number;
   /** The connection's circuit breaker; its action runs the attempt it is given. */
@@ -47,14 +50,20 @@ export class CrmHttp {
   ) {}
 
   async send<T>(request: CrmRequest): Promise<{ status: number; body: T }> {
-    const { retries, retryBaseMs, breaker } = this.resilience;
+    const { retries, retryBaseMs, breaker, timeoutMs } = this.resilience;
+    const deadline = Date.now() + remainingMs(this.resilience.budgetMs ?? timeoutMs * (retries + 1));
     for (let attempt = 0; ; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new CrmError('unavailable', `${this.provider} did not answer in time`);
       try {
-        return (await breaker.fire(() => this.attempt<T>(request))) as { status: number; body: T };
+        return (await breaker.fire(() => this.attempt<T>(request, Math.min(timeoutMs, left)))) as { status: number; body: T };
       } catch (caught) {
         const error = this.classify(caught);
         if (!request.safe || !error.retryable || attempt >= retries) throw error;
-        await sleep(backoffMs(attempt, retryBaseMs));
+        const pause = backoffMs(attempt, retryBaseMs);
+        // A retry that could not finish within the budget is not worth starting.
+        if (Date.now() + pause >= deadline) throw error;
+        await sleep(pause);
       }
     }
   }
@@ -64,14 +73,17 @@ export class CrmHttp {
     if ((caught as { code?: string }).code === 'EOPENBREAKER') {
       return new CrmError('unavailable', `${this.provider} is failing; calls are paused for a while`);
     }
+    if ((caught as { code?: string }).code === 'ETIMEDOUT') {
+      return new CrmError('unavailable', `${this.provider} did not answer in time`, true);
+    }
     return new CrmError('unavailable', `${this.provider} did not answer`, true);
   }
 
-  private async attempt<T>(request: CrmRequest): Promise<{ status: number; body: T }> {
+  private async attempt<T>(request: CrmRequest, timeoutMs: number): Promise<{ status: number; body: T }> {
     const url = new URL(this.target.baseUrl.replace(/\/+$/, '') + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
-    const signal = AbortSignal.timeout(this.resilience.timeoutMs);
+    const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let raw: string;
     try {

@@ -1,0 +1,50 @@
+import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { seededStack, type SeededStack } from '../helpers/stack';
+import { startTcpProxy, timed, type TcpProxy } from '../helpers/tcp-proxy';
+
+/**
+ * Redis (shared rate-limit budgets, access versions) down or hung behind a proxy the test controls:
+ * requests are refused as an outage (503 UNAVAILABLE), never a 500, within the command timeout; once
+ * Redis answers again they succeed without a restart.
+ */
+let proxy: TcpProxy;
+let world: SeededStack;
+let admin: string;
+
+const QUERY = '{ endUsers(first: 1) { edges { node { id } } } }';
+const gql = (): Promise<GraphQLResponse> => postGraphQL(world.stack.gatewayUrl, QUERY, undefined, bearer(admin));
+
+beforeAll(async () => {
+  const url = new URL(process.env.REDIS_URL!);
+  proxy = await startTcpProxy(Number(url.port || 6379), url.hostname);
+  url.port = String(proxy.port);
+  world = await seededStack({ endUsersPerTenant: 1, env: { REDIS_URL: url.toString(), REDIS_TIMEOUT_MS: '500' } });
+  admin = await world.env.token({ tenant: 'acme', roles: ['admin'] });
+});
+
+afterAll(async () => {
+  proxy?.set('forward');
+  await world?.close();
+  await proxy?.close();
+});
+
+it.each(['stall', 'refuse'] as const)('answers 503 UNAVAILABLE while Redis is unreachable (%s), then recovers', async (mode) => {
+  const before = await gql();
+  expect(before.status).toBe(200);
+  expect(before.data.endUsers.edges).toHaveLength(1);
+  proxy.set(mode);
+  const { ms, result } = await timed(gql);
+  console.log(`[faults] Redis ${mode === 'stall' ? 'hung' : 'down'}: answered in ${ms} ms`);
+  expect(result.status).toBe(503);
+  expect(codes(result)).toEqual(['UNAVAILABLE']);
+  expect(JSON.stringify(result)).not.toMatch(/INTERNAL_SERVER_ERROR|127\.0\.0\.1|stack/);
+  proxy.set('forward');
+  let again = await gql();
+  // ioredis reconnects on its own, with a short backoff.
+  for (let i = 0; i < 20 && again.status !== 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    again = await gql();
+  }
+  expect(again.status).toBe(200);
+  expect(again.data.endUsers.edges).toHaveLength(1);
+});
