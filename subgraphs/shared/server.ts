@@ -165,7 +165,7 @@ export async function createSubgraphServer(
     }));
   const links = await serviceKeys(config, module.name);
   // Scale-out: shared state (context ids seen) in Redis, under the deployment's prefix.
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay`, commandTimeoutMs: config.deadlines?.redisMs }) : undefined;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay` }) : undefined;
   let replayWarned = 0;
   const verifier = new ContextVerifier(
     await contextKey(config, module.name),
@@ -180,7 +180,7 @@ export async function createSubgraphServer(
     },
   );
   const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger, config.deadlines?.serviceCallMs);
-  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix, config.deadlines?.redisMs) : undefined;
+  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
   const keyring = await openKeyring(module, dataSource, config);
