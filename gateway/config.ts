@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LiveSettings } from './subscriptions/live-access';
 import { ConfigError, DEFAULT_PORTS, int, port, redisPrefix, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
 
 export interface GatewayConfig {
@@ -25,6 +26,9 @@ export interface GatewayConfig {
   accessCacheTtlMs: number;
   corsOrigins: string[];
   logLevel: string;
+  // --- live subscriptions (issue 16) ---
+  live: LiveSettings;
+  // --- end live subscriptions ---
   limits: {
     maxDepth: number;
     maxCost: number;
@@ -133,6 +137,16 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         ? []
         : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    // --- live subscriptions (issue 16) ---
+    live: {
+      recheckMs: count(env, 'LIVE_RECHECK_MS', 1_000),
+      fullRecheckMs: count(env, 'LIVE_FULL_RECHECK_MS', 15_000),
+      maxConnectionsPerTenant: count(env, 'LIVE_MAX_CONNECTIONS_PER_TENANT', 2_000),
+      maxSubscriptionsPerConnection: count(env, 'LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
+      maxBufferedBytes: count(env, 'LIVE_MAX_BUFFERED_BYTES', 1_048_576),
+      maxPendingEvents: count(env, 'LIVE_MAX_PENDING_EVENTS', 200),
+    },
+    // --- end live subscriptions ---
     limits: {
       maxDepth: count(env, 'QUERY_MAX_DEPTH', 12),
       maxCost: count(env, 'QUERY_MAX_COST', 20_000),

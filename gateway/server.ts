@@ -29,9 +29,11 @@ import { closeRedisClient, createRedisClient } from '../subgraphs/shared/redis';
 import { RedisPersistedQueryCache } from './apq-cache';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
+import { requestMetrics } from '../subgraphs/shared/telemetry/metrics';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
 import { outageStatus } from './outage-status';
+import { LiveSubscriptions } from './subscriptions/live-server';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -208,6 +210,9 @@ export async function createGatewayServer(
       }),
     logger,
   });
+  // Subscriptions are served here, not federated (see gateway/subscriptions).
+  const live = new LiveSubscriptions(config, deps, logger, armor.validationRules);
+  live.watch(gateway);
 
   const app = express();
   app.disable('x-powered-by');
@@ -225,10 +230,12 @@ export async function createGatewayServer(
     validationRules: armor.validationRules,
     formatError: createErrorFormatter(logger),
     plugins: [
+      requestMetrics('gateway'),
       ...armor.plugins,
       costBudget(deps.limits, config.limits.maxCost),
       widgetOperations(),
       outageStatus(),
+      live.plugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -250,6 +257,7 @@ export async function createGatewayServer(
     jsonErrors(logger, oauthShape),
   );
   app.all('/oauth/token', jsonNotFound(oauthShape));
+  live.mount(app, httpServer, apollo);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { observeSubgraphFetch } from '../subgraphs/shared/telemetry/metrics';
+import { injectTraceContext } from '../subgraphs/shared/telemetry/tracing';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
@@ -72,15 +74,19 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
     const remaining = incoming?.deadline ? Math.max(0, incoming.deadline - Date.now()) : this.fetchTimeoutMs;
     request.http?.headers.set(FETCH_TIMEOUT_HEADER, String(remaining));
     request.http?.headers.set(DEADLINE_HEADER, String(budgetForNextHop(remaining)));
+    injectTraceContext(request.http?.headers);
   }
 
-  /** A subgraph down, hung or failing answers UNAVAILABLE at the fields it would have answered; the rest of the plan goes on. */
+  /**
+   * A subgraph down, hung or failing answers UNAVAILABLE at the fields it would have answered; the
+   * rest of the plan goes on. Each attempt is timed and traced, whichever fetcher sends it.
+   */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const document = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.document : undefined;
     const operation = operationOf(document, options.request.query);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await super.process(options);
+        return await observeSubgraphFetch(this.name, () => super.process(options));
       } catch (error) {
         if (!isSubgraphOutage(error)) throw error;
         // An idle connection the subgraph closed as we reused it: a read is sent again, once.

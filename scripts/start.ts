@@ -1,3 +1,4 @@
+import '../subgraphs/shared/telemetry/register';
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
 import { loadSubgraphConfig } from '../subgraphs/shared/config';

@@ -1,3 +1,4 @@
+import '../shared/telemetry/register';
 import { runSubgraph } from '../shared/main';
 import { crmSubgraph } from './schema';
 

@@ -23,6 +23,7 @@ import { LegalHold } from './entities/legal-hold.entity';
 import { PrivacyRequest, PrivacyTask } from './entities/privacy-request.entity';
 import { LegalResolver, PrivacyResolver } from './resolvers/privacy.resolver';
 import { privacyWorker } from './services/privacy.worker';
+import { privacyMetrics } from './services/privacy-metrics.worker';
 
 export const identitySubgraph: SubgraphModule = {
   name: 'identity',
@@ -40,5 +41,5 @@ export const identitySubgraph: SubgraphModule = {
   routes(router: Router, deps: RouteDeps) {
     internalRoutes(router, deps);
   },
-  workers: [privacyWorker],
+  workers: [privacyWorker, privacyMetrics],
 };

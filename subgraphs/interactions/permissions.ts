@@ -21,6 +21,7 @@ export const permissions = shield(
       recordInteraction: writesTranscripts,
       appendTranscriptSegments: writesTranscripts,
       endInteraction: writesTranscripts,
+      transferInteraction: writesTranscripts,
       updateInteractionSettings: tenantAdmin,
       privacyEraseInteractions: privacyCall,
     },

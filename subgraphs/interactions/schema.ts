@@ -19,6 +19,9 @@ import {
 } from './resolvers/interaction.resolver';
 import { InteractionSettingsResolver } from './resolvers/interaction-settings.resolver';
 import { MetricsResolver } from './resolvers/metrics.resolver';
+import { LiveResolver } from './resolvers/live.resolver';
+import { gatewayServedPubSub } from './resolvers/live.resolver';
+import { livePublisherWorker } from './services/activity-publisher';
 import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
 export const interactionsSubgraph: SubgraphModule = {
@@ -27,6 +30,7 @@ export const interactionsSubgraph: SubgraphModule = {
   migrations: interactionsMigrations,
   subjectKeys: true,
   permissions,
+  workers: [livePublisherWorker],
   buildSchema() {
     return buildFederatedSchema(
       {
@@ -37,8 +41,11 @@ export const interactionsSubgraph: SubgraphModule = {
           MetricsResolver,
           InteractionSettingsResolver,
           InteractionPrivacyResolver,
+          LiveResolver,
         ],
         orphanedTypes: [EndUserInteractions],
+        // The subscriptions are served by the gateway (see LiveResolver); type-graphql insists on a PubSub.
+        pubSub: gatewayServedPubSub,
         validate: { forbidUnknownValues: false },
       },
       interactionReferences,

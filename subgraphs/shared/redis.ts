@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 
 /** Default deployment prefix of every Redis key and channel (`REDIS_PREFIX`). */
 export const DEFAULT_REDIS_PREFIX = 'cx:';
@@ -21,7 +21,7 @@ export function validRedisPrefix(value: string): boolean {
 
 export interface RedisClientOptions {
   /** Names the connection in `CLIENT LIST` (which process, which use). */
-  name: string;
+  name?: string;
   /** Per command; defaults to REDIS_COMMAND_TIMEOUT_MS. */
   commandTimeoutMs?: number;
 }
@@ -32,16 +32,19 @@ export interface RedisClientOptions {
  * without waiting and nothing piles up in memory; the client reconnects by itself, forever, with
  * a capped backoff, so everything recovers when Redis returns.
  */
-export function createRedisClient(url: string, options: RedisClientOptions): Redis {
+export function createRedisClient(url: string, options: RedisClientOptions & RedisOptions = {}): Redis {
+  const { name, commandTimeoutMs, ...overrides } = options;
   const client = new Redis(url, {
-    connectionName: options.name,
+    connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
+    commandTimeout: commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
     // Pub/sub subscribers reconnect and resubscribe; plain clients need nothing more.
     autoResubscribe: true,
+    // A subscriber (live events) may ask for its own settings, e.g. no command deadline.
+    ...overrides,
   });
   // Errors surface on the commands; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);

@@ -26,6 +26,7 @@ import { jsonErrors, jsonNotFound } from './http-errors';
 import { inputFieldNames } from './input-field.plugin';
 import { createLogger } from './logger';
 import { deadlineMiddleware } from './deadline';
+import { observeDataSource, requestMetrics } from './telemetry/metrics';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 
 export interface RouteDeps {
@@ -163,6 +164,7 @@ export async function createSubgraphServer(
       dataDir: config.dataDir,
       deadlines: config.deadlines,
     }));
+  observeDataSource(module.name, dataSource);
   const links = await serviceKeys(config, module.name);
   // Scale-out: shared state (context ids seen) in Redis, under the deployment's prefix.
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay` }) : undefined;
@@ -194,6 +196,7 @@ export async function createSubgraphServer(
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
+      requestMetrics(module.name),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),

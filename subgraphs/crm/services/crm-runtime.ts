@@ -13,6 +13,7 @@ import { CrmHttp, type CrmTarget } from './connectors/crm-http';
 import { HubSpotConnector } from './connectors/hubspot.connector';
 import { SalesforceConnector } from './connectors/salesforce.connector';
 import { ZendeskConnector } from './connectors/zendesk.connector';
+import { observeBreakers } from '../../shared/telemetry/metrics';
 
 export interface CrmCredentials {
   accessToken?: string;
@@ -49,6 +50,7 @@ export class CrmRuntime {
   ) {
     this.production = options.production ?? false;
     this.agents = crmAgents(options.lookup);
+    observeBreakers(this.breakers);
     if (settings.cacheTtlMs > 0) this.cache = new LRUCache<string, Cached>({ max: 10_000, ttl: settings.cacheTtlMs });
   }
 

@@ -7,6 +7,7 @@ import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } f
 import { ConsentContactGate } from '../services/contact-gate';
 import { InteractionService } from '../services/interaction.service';
 import { interactionLoader } from './interaction.reference';
+import { ActivityPublisher } from '../services/activity-publisher';
 import { identityEndUserCheck } from '../../shared/end-user-guard';
 
 @ObjectType()
@@ -46,29 +47,46 @@ export class InteractionResolver {
   }
 
   @Mutation(() => Interaction, { description: 'Records an interaction, with its transcript so far.' })
-  recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    return new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx)).record(input);
+  async recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx)).record(input);
+    // After the commit: subscribers resolve these ids as themselves (see gateway/subscriptions).
+    const live = new ActivityPublisher(ctx);
+    await live.activity(interaction.id, 'STARTED');
+    if (interaction.endedAt) await live.activity(interaction.id, 'ENDED');
+    await live.segmentsAppended(interaction.id, input.transcript.map((segment) => segment.sequence));
+    return interaction;
   }
 
   @Mutation(() => TranscriptAppendResult, {
     description: 'Appends transcript segments as they happen (up to 200 per call). A repeat of a stored segment is ignored; a different segment at a stored sequence is a CONFLICT.',
   })
-  appendTranscriptSegments(
+  async appendTranscriptSegments(
     @Arg('interactionId', () => ID) interactionId: string,
     // Checked in the service, which names the segment at fault (segments[i].text).
     @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
     @Ctx() ctx: SubgraphContext,
   ) {
-    return new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).append(interactionId, segments);
+    const result = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).append(interactionId, segments);
+    await new ActivityPublisher(ctx).segmentsAppended(interactionId, result.appended);
+    return result;
   }
 
   @Mutation(() => Interaction, { description: 'Marks an open interaction ended, with its disposition.' })
-  endInteraction(
+  async endInteraction(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => EndInteractionInput, { defaultValue: {} }) input: EndInteractionInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<Interaction> {
-    return new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).end(id, input);
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).end(id, input);
+    await new ActivityPublisher(ctx).activity(id, 'ENDED');
+    return interaction;
+  }
+
+  @Mutation(() => Interaction, { description: 'Moves an open interaction to another queue (a transfer); announced to interactionActivity subscribers.' })
+  async transferInteraction(@Arg('id', () => ID) id: string, @Arg('queue') queue: string, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).transfer(id, queue);
+    await new ActivityPublisher(ctx).activity(id, 'TRANSFERRED');
+    return interaction;
   }
 
   @FieldResolver(() => TranscriptSegmentConnection)

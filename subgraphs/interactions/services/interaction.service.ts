@@ -223,6 +223,21 @@ export class InteractionService {
       return (await repo.findById(id)) ?? interaction;
     });
   }
+
+  /** Moves an open interaction to another queue, in place (`UPDATE … WHERE`); an ended one is a CONFLICT. */
+  async transfer(id: string, queue: string): Promise<Interaction> {
+    const target = queue.trim();
+    if (target.length === 0 || target.length > 100) throw badInput('queue', 'must be 1-100 characters');
+    await this.writable(id);
+    return this.scope.transaction(async (scope) => {
+      const repo = scope.repo(Interaction);
+      const [interaction] = await repo.findLocked({ id });
+      if (!interaction) throw notFound('Interaction');
+      if (interaction.endedAt) throw conflict('Interaction has ended; it cannot be transferred');
+      if ((await repo.update({ id }, { queue: target })) === 0) throw notFound('Interaction');
+      return (await repo.findById(id)) ?? Object.assign(interaction, { queue: target });
+    });
+  }
 }
 
 /** A refusal about the person behind an interaction reads as the interaction not being there. */
