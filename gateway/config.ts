@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { LiveSettings } from './subscriptions/live-access';
 import { ConfigError, DEFAULT_PORTS, int, port, redisPrefix, SUBGRAPH_NAMES, type Env, type SubgraphName } from '../subgraphs/shared/config';
+import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/shared/lifecycle';
 
 export interface GatewayConfig {
   production: boolean;
@@ -26,6 +27,8 @@ export interface GatewayConfig {
   accessCacheTtlMs: number;
   corsOrigins: string[];
   logLevel: string;
+  // Lifecycle (shutdown drain, health probes): SHUTDOWN_DRAIN_MS, HEALTH_TIMEOUT_MS.
+  lifecycle: LifecycleSettings;
   // --- live subscriptions (issue 16) ---
   live: LiveSettings;
   // --- end live subscriptions ---
@@ -137,6 +140,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
         ? []
         : ['https://studio.apollographql.com', 'http://localhost:3000', 'http://localhost:5173'],
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    lifecycle: lifecycleSettings(env),
     // --- live subscriptions (issue 16) ---
     live: {
       recheckMs: count(env, 'LIVE_RECHECK_MS', 1_000),

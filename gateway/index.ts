@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { loadGatewayConfig } from './config';
 import { createGatewayServer } from './server';
 import { createLogger } from '../subgraphs/shared/logger';
+import { onTerminationSignals, shutdownBound } from '../subgraphs/shared/lifecycle';
 
 /** Runs the gateway alone, against subgraphs at IDENTITY_URL, INTERACTIONS_URL, CONSENT_URL, CRM_URL. */
 const config = loadGatewayConfig();
@@ -11,9 +12,7 @@ createGatewayServer(config, { logger })
   .then(async (gateway) => {
     const { url } = await gateway.listen(config.port, config.host);
     logger.info({ url }, 'gateway ready');
-    const stop = () => void gateway.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    onTerminationSignals(logger, () => gateway.close(), shutdownBound(config.lifecycle));
   })
   .catch((error: unknown) => {
     logger.fatal({ err: error }, 'gateway failed to start');

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { addressAllowed } from '../subgraphs/shared/auth/rules';
 import { DomainError } from '../subgraphs/shared/errors';
+import { requestIdOf } from '../subgraphs/shared/access-log';
 import { canonicalAddress } from './auth/client-address';
 import type { GatewayDeps } from './server';
 
@@ -27,7 +27,7 @@ function credentials(req: Request): { clientId?: string; clientSecret?: string }
 export function oauthTokenRoute({ directory, clientTokens, limits }: GatewayDeps, logger: Logger): RequestHandler {
   return async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const requestId = randomUUID();
+    const requestId = requestIdOf(req);
     const ip = canonicalAddress(req.ip ?? req.socket.remoteAddress);
     try {
       // Credential guessing is slowed per address, before any secret is checked.

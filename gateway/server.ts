@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import cors from 'cors';
 import express from 'express';
@@ -19,6 +18,10 @@ import { accessEvents, type AccessEvents } from '../subgraphs/shared/access-even
 import { createErrorFormatter, DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../subgraphs/shared/errors';
 import { jsonErrors, jsonNotFound, oauthShape } from '../subgraphs/shared/http-errors';
 import { createLogger } from '../subgraphs/shared/logger';
+import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../subgraphs/shared/access-log';
+import { Lifecycle } from '../subgraphs/shared/lifecycle';
+import { gatewayReadiness } from './health';
+import { mountGraphiql } from './graphiql';
 import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
 import { canonicalAddress } from './auth/client-address';
 import { PrincipalDirectory } from './auth/principal-directory';
@@ -110,7 +113,7 @@ export function createContextBuilder({ tokens, directory, limits }: GatewayDeps,
     return context;
   };
   return async (req: express.Request): Promise<GatewayContext> => {
-    const requestId = randomUUID();
+    const requestId = requestIdOf(req);
     const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
     const operation = (req.body as { operationName?: string } | undefined)?.operationName ?? null;
     const token = bearer(req.header('authorization'));
@@ -165,6 +168,7 @@ export class GatewayServer {
     private readonly ownedEvents?: AccessEvents,
     private readonly redis?: Redis,
     private readonly fetcher?: SubgraphFetcher,
+    readonly lifecycle = new Lifecycle(),
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
@@ -177,7 +181,12 @@ export class GatewayServer {
     });
   }
 
+  /**
+   * Readiness turns 503, the listener closes, requests in flight get up to SHUTDOWN_DRAIN_MS to be
+   * answered (their subgraphs stay up: close the gateway first), then its stores close.
+   */
   async close(): Promise<void> {
+    this.lifecycle.beginShutdown();
     await this.apollo.stop();
     this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
@@ -185,6 +194,14 @@ export class GatewayServer {
     await closeRedisClient(this.redis);
     await this.fetcher?.close();
   }
+}
+
+/** Who the request turned out to be, for its access-log line: tenant and principal kind, no names. */
+function noted(context: GatewayContext, res: express.Response): GatewayContext {
+  const { requestId, tenant, principal } = context.claims;
+  Object.assign(accessEntry(res), { requestId, tenant: tenant?.slug ?? null, tenantId: tenant?.id ?? null, principal: principal.kind });
+  bindAccessEntry(context, res);
+  return context;
 }
 
 /** Builds the gateway over the checked-in supergraph without listening. */
@@ -219,8 +236,12 @@ export async function createGatewayServer(
   // Only the proxies named in TRUST_PROXY may set the client address through X-Forwarded-For.
   app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
   const httpServer = http.createServer(app);
+  const lifecycle = new Lifecycle();
+  app.use(accessLog(logger));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // The process owns its signals (see lifecycle.ts): Apollo's would stop each server on its own.
+    stopOnTerminationSignals: false,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
@@ -236,7 +257,8 @@ export async function createGatewayServer(
       widgetOperations(),
       outageStatus(),
       live.plugin(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
+      accessLogPlugin,
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
@@ -246,9 +268,8 @@ export async function createGatewayServer(
 
   const buildContext = createContextBuilder(deps, logger, config);
   const buildWidgetContext = createWidgetContextBuilder(deps, logger);
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  lifecycle.mount(app, gatewayReadiness(config.subgraphUrls.identity, config.lifecycle.healthTimeoutMs), config.lifecycle.healthTimeoutMs);
+  if (!config.production) mountGraphiql(app);
   app.post(
     '/oauth/token',
     express.urlencoded({ extended: false, limit: '10kb' }),
@@ -267,7 +288,7 @@ export async function createGatewayServer(
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return { ...(await buildContext(req)), deadline };
+          return noted({ ...(await buildContext(req)), deadline }, res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -287,7 +308,7 @@ export async function createGatewayServer(
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return { ...(await buildWidgetContext(req)), deadline };
+          return noted({ ...(await buildWidgetContext(req)), deadline }, res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
@@ -298,5 +319,5 @@ export async function createGatewayServer(
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
-  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, fetcher);
+  return new GatewayServer(app, apollo, deps, httpServer, ownedEvents, redis, fetcher, lifecycle);
 }

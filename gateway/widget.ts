@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
 import type express from 'express';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
 import { DomainError, forbidden, refusesRequest, unauthenticated } from '../subgraphs/shared/errors';
+import { requestIdOf } from '../subgraphs/shared/access-log';
 import { canonicalAddress } from './auth/client-address';
 import type { GatewayDeps } from './server';
 import type { GatewayContext } from './signed-data-source';
@@ -33,7 +33,7 @@ export function createWidgetContextBuilder({ directory, limits }: GatewayDeps, l
     return refusesRequest(error);
   };
   return async (req: express.Request): Promise<GatewayContext> => {
-    const requestId = randomUUID();
+    const requestId = requestIdOf(req);
     const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
     const key = widgetKeyOf(req);
     if (!key) throw deny(unauthenticated('A widget key is required'), { requestId, ip: clientIp });

@@ -65,8 +65,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       subgraphs: servers,
       subgraphUrls: urls,
       seeded: Boolean(seeded),
+      // Gateway first: its requests in flight still reach every subgraph until they are answered.
       async close() {
+        for (const server of [gateway, ...Object.values(servers)]) server.lifecycle.beginShutdown();
         await gateway.close();
+        await Promise.all(Object.values(servers).map((server) => server.stopWorkers()));
         await Promise.all(Object.values(servers).map((server) => server.close()));
       },
     };

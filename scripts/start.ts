@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
 import { loadSubgraphConfig } from '../subgraphs/shared/config';
 import { createLogger } from '../subgraphs/shared/logger';
+import { onTerminationSignals, shutdownBound } from '../subgraphs/shared/lifecycle';
 import { startStack } from './stack';
 
 /** `npm start`: every server in one process, seeded on an empty database. */
@@ -27,9 +28,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const stop = () => void stack.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onTerminationSignals(createLogger('start', subgraphConfig.logLevel), () => stack.close(), shutdownBound(gatewayConfig.lifecycle), { whenOrphaned: true });
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_REDIS_PREFIX, validRedisPrefix } from './redis';
+import { lifecycleSettings, type LifecycleSettings } from './lifecycle';
 
 export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -32,6 +33,8 @@ export interface SubgraphConfig {
   urls: Record<SubgraphName, string>;
   crm: CrmSettings;
   deadlines: SubgraphDeadlines;
+  // Lifecycle (shutdown drain, health probes): SHUTDOWN_DRAIN_MS, HEALTH_TIMEOUT_MS.
+  lifecycle: LifecycleSettings;
 }
 
 // --- Deadlines (issue 15): every hop a subgraph makes is bounded, and by the request's own deadline.
@@ -166,6 +169,7 @@ export function loadSubgraphConfig(env: Env = process.env): SubgraphConfig {
     host,
     ports,
     urls,
+    lifecycle: lifecycleSettings(env),
     crm: {
       timeoutMs: int(env, 'CRM_TIMEOUT_MS', 2_000, 50, 60_000),
       budgetMs: int(env, 'CRM_BUDGET_MS', 4_000, 50, 120_000),

@@ -1,5 +1,6 @@
 import { loadSubgraphConfig } from './config';
 import { createLogger } from './logger';
+import { onTerminationSignals, shutdownBound } from './lifecycle';
 import { createSubgraphServer, type SubgraphModule } from './server';
 
 /** Entry point for running one subgraph alone: `node dist/subgraphs/<name>/index.js`. */
@@ -10,9 +11,7 @@ export function runSubgraph(module: SubgraphModule): void {
     .then(async (server) => {
       const { url } = await server.listen(config.ports[module.name], config.host);
       logger.info({ url }, `${module.name} subgraph ready`);
-      const stop = () => void server.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      onTerminationSignals(logger, () => server.close(), shutdownBound(config.lifecycle));
     })
     .catch((error: unknown) => {
       logger.fatal({ err: error }, `${module.name} subgraph failed to start`);

@@ -25,6 +25,10 @@ import { createErrorFormatter, DomainError, refusesRequest, unauthenticated } fr
 import { jsonErrors, jsonNotFound } from './http-errors';
 import { inputFieldNames } from './input-field.plugin';
 import { createLogger } from './logger';
+import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry } from './access-log';
+import { denialLog } from './auth/denial-log';
+import { Lifecycle } from './lifecycle';
+import { subgraphReadiness } from './readiness';
 import { deadlineMiddleware } from './deadline';
 import { observeDataSource, requestMetrics } from './telemetry/metrics';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
@@ -111,6 +115,7 @@ export async function openKeyring(module: Pick<SubgraphModule, 'name' | 'subject
 
 export class SubgraphServer {
   private httpServer?: http.Server;
+  private workersStopped?: Promise<void>;
 
   constructor(
     readonly name: SubgraphName,
@@ -122,6 +127,7 @@ export class SubgraphServer {
     private readonly ownsDataSource: boolean,
     private readonly ownedEvents?: AccessEvents,
     private readonly workers: { stop(): Promise<void> }[] = [],
+    readonly lifecycle = new Lifecycle(),
     private readonly redis?: Redis,
   ) {}
 
@@ -136,8 +142,19 @@ export class SubgraphServer {
     });
   }
 
+  /** Background work ends first: a retry in flight finishes while the services it calls still listen. */
+  stopWorkers(): Promise<void> {
+    this.workersStopped ??= Promise.all(this.workers.map((worker) => worker.stop())).then(() => undefined);
+    return this.workersStopped;
+  }
+
+  /**
+   * Readiness turns 503, the listener closes, requests in flight get up to SHUTDOWN_DRAIN_MS to be
+   * answered (idle keep-alive connections close at once), then the database and stores close.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.stop()));
+    this.lifecycle.beginShutdown();
+    await this.stopWorkers();
     await this.apollo.stop();
     if (this.httpServer?.listening) await new Promise((resolve) => this.httpServer!.close(resolve));
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
@@ -190,30 +207,29 @@ export async function createSubgraphServer(
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  const lifecycle = new Lifecycle();
+  app.use(accessLog(logger));
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
+    // The process owns its signals (see lifecycle.ts): Apollo's would stop each server on its own.
+    stopOnTerminationSignals: false,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
       requestMetrics(module.name),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      accessLogPlugin,
+      denialLog,
       inputFieldNames(),
       ...(module.plugins ?? []),
     ],
   });
   await apollo.start();
 
-  app.get('/health', async (_req, res) => {
-    try {
-      await dataSource.query('SELECT 1');
-      res.json({ status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
-  });
+  lifecycle.mount(app, subgraphReadiness(dataSource, module.migrations.length > 0), config.lifecycle.healthTimeoutMs);
   const internal = express.Router();
   module.routes?.(internal, { dataSource, services, verifier, logger, accessEvents: events });
   const requestMs = config.deadlines?.requestMs ?? 10_000;
@@ -225,14 +241,22 @@ export async function createSubgraphServer(
     deadlineMiddleware(requestMs),
     expressMiddleware(apollo, {
       // Nothing runs, `_service` and `_entities` included, without a fresh gateway signature for this body.
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const body = req.body as { query?: unknown; variables?: unknown } | undefined;
         try {
           // A body the gateway never sends (a query that is not text) is refused like any unsigned one.
           const query = typeof body?.query === 'string' ? body.query : undefined;
           if (body?.query !== undefined && query === undefined) throw refusesRequest(unauthenticated('Invalid gateway context'));
           const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(query, body?.variables));
-          return new SubgraphContext(claims, dataSource, logger, events, keyring, services, config);
+          Object.assign(accessEntry(res), {
+            requestId: claims.requestId,
+            tenant: claims.tenant?.slug ?? null,
+            tenantId: claims.tenant?.id ?? null,
+            principal: claims.principal.kind,
+          });
+          const context = new SubgraphContext(claims, dataSource, logger, events, keyring, services, config);
+          bindAccessEntry(context, res);
+          return context;
         } catch (error) {
           // Whoever calls a subgraph without a valid context is not the gateway: say so in the log.
           logger.warn({ peer: req.socket.remoteAddress, reason: (error as Error).message }, 'request denied');
@@ -247,5 +271,5 @@ export async function createSubgraphServer(
   const workers = (module.workers ?? [])
     .map((worker) => worker.start({ dataSource, logger: logger.child({ worker: worker.name }), accessEvents: events, keyring, services, config }))
     .filter((worker): worker is { stop(): Promise<void> } => worker !== null);
-  return new SubgraphServer(module.name, app, apollo, dataSource, keyring, httpServer, !options.dataSource, ownedEvents, workers, redis);
+  return new SubgraphServer(module.name, app, apollo, dataSource, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle, redis);
 }

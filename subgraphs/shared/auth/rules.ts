@@ -5,6 +5,7 @@ import { DomainError, forbidden, ipNotAllowed, unauthenticated } from '../errors
 import type { SubgraphContext } from '../context';
 import type { AccessPolicyClaims } from './signed-context';
 import type { Scope } from './roles';
+import { markRefusal } from './denial-log';
 
 export { allow, deny, and, or };
 
@@ -34,23 +35,12 @@ export function addressAllowed(address: string, policy: AccessPolicyClaims | nul
   });
 }
 
-/** Every refusal is logged with who, which tenant, what and from where; never with secrets. */
-function refuse(ctx: SubgraphContext, info: GraphQLResolveInfo, error: DomainError): DomainError {
-  const { requestId, tenant, principal, clientIp } = ctx.claims;
-  ctx.logger.warn(
-    {
-      requestId,
-      tenant: tenant?.slug ?? null,
-      principal: `${principal.kind}:${principal.id}`,
-      ip: clientIp,
-      operation: info.operation?.name?.value ?? info.operation?.operation,
-      field: `${info.parentType.name}.${info.fieldName}`,
-      reason: error.message,
-      code: error.code,
-    },
-    'access denied',
-  );
-  return error;
+/**
+ * Marks a rule's refusal; it is logged only if it reaches the caller (see denialLog): shield also
+ * evaluates rules that end up not refusing (the failed branch of an `or`), and those are no denials.
+ */
+function refuse(_ctx: SubgraphContext, info: GraphQLResolveInfo, error: DomainError): DomainError {
+  return markRefusal(error, `${info.parentType.name}.${info.fieldName}`);
 }
 
 // Rules below depend on the context only, so the contextual cache is safe for them; a rule about
@@ -130,5 +120,5 @@ export function can(scope: Scope): Rule {
 export const shieldOptions = {
   fallbackRule: deny,
   allowExternalErrors: true,
-  fallbackError: () => new DomainError('FORBIDDEN', 'Not allowed'),
+  fallbackError: () => markRefusal(new DomainError('FORBIDDEN', 'Not allowed'), null),
 };
