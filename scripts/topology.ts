@@ -102,7 +102,7 @@ export async function haproxy(backends: Record<string, number[]>, ports: Record<
     '  timeout server 30s',
     '  retries 2',
     '  option redispatch',
-    '  option httpchk GET /health',
+    '  option httpchk GET /health/ready',
     // A check slow under load must not take the only instance out: three misses in a row do.
     '  timeout check 2s',
     '  default-server inter 250ms fall 3 rise 2',
