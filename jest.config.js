@@ -13,6 +13,8 @@ module.exports = {
     ...(process.env.REDIS_URL ? [] : ['/test/redis/']),
     // The production topology needs both (one process per service, as deployed).
     ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['/test/production/']),
+    // Scale-out: two instances of every service behind HAProxy, sharing MariaDB and Redis.
+    ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['/test/scale-out/']),
   ],
   testTimeout: 30000,
 };

@@ -11,6 +11,7 @@ export interface BenchConfig {
   lookupEndUsers: number;
   /** Runs the stack on MySQL/MariaDB (a database of its own, dropped afterwards) instead of SQLite. */
   databaseUrl?: string;
+  redisUrl?: string;
   /** Only scenarios whose name contains this. */
   only?: string;
   /** Extra Node flags for the server process, e.g. --cpu-prof. */
@@ -32,6 +33,8 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     endUsersPerTenant: positive(env.BENCH_END_USERS, 200, 'BENCH_END_USERS'),
     lookupEndUsers: env.BENCH_LOOKUP_END_USERS === '0' ? 0 : positive(env.BENCH_LOOKUP_END_USERS, 100_000, 'BENCH_LOOKUP_END_USERS'),
     databaseUrl: env.DATABASE_URL || undefined,
+    /** The scale-out bench's shared Redis. */
+    redisUrl: env.REDIS_URL || undefined,
     only: env.BENCH_ONLY || undefined,
     nodeOptions: (env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
   };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LiveSettings } from './subscriptions/live-access';
 import { z } from 'zod';
-import { DEFAULT_PORTS, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { DEFAULT_PORTS, redisPrefix, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
 import { count, int, list, port, problem, readConfig, required, schemas, setting, type Env } from '../subgraphs/shared/env';
 import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/shared/lifecycle';
 
@@ -23,6 +23,8 @@ export interface GatewayConfig {
   clientTokenPrivateKey?: string;
   clientTokenTtlSeconds: number;
   redisUrl?: string;
+  /** Scale-out: prefix of every Redis key and channel of this deployment (`REDIS_PREFIX`, default `cx:`). */
+  redisPrefix: string;
   keysDir: string;
   accessCacheTtlMs: number;
   corsOrigins: string[];
@@ -30,8 +32,6 @@ export interface GatewayConfig {
   // Lifecycle (shutdown drain, health probes): SHUTDOWN_DRAIN_MS, HEALTH_TIMEOUT_MS.
   lifecycle: LifecycleSettings;
   // --- live subscriptions (issue 16) ---
-  /** Prefix of this deployment's Redis keys and channels (live events: `<prefix>live:<tenantId>`). */
-  redisPrefix: string;
   live: LiveSettings;
   // --- end live subscriptions ---
   limits: {
@@ -143,7 +143,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
       lifecycle: lifecycleSettings(env),
       // --- live subscriptions (issue 16) ---
-      redisPrefix: env.REDIS_PREFIX || 'cx:',
+      redisPrefix: redisPrefix(env),
       live: {
         recheckMs: count(env, 'LIVE_RECHECK_MS', 1_000),
         fullRecheckMs: count(env, 'LIVE_FULL_RECHECK_MS', 15_000),

@@ -5,6 +5,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DomainError, refusesRequest } from '../subgraphs/shared/errors';
+import { redisKey } from '../subgraphs/shared/redis';
 import type { GatewayConfig } from './config';
 import { introspectionLimitRule, operationCost } from './query-cost';
 import type { GatewayContext } from './signed-data-source';
@@ -78,14 +79,19 @@ export class RateLimits {
 
   constructor(config: GatewayConfig, redis?: Redis) {
     const { requestsPerWindow, costPerWindow, windowSeconds, widgetRequestsPerAddress, widgetRequestsPerKey } = config.limits;
-    const make = (keyPrefix: string, points: number) =>
-      redis
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: windowSeconds, useRedisPackage: false })
-        : new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
-    this.requests = make('cx:rl:requests', requestsPerWindow);
-    this.cost = make('cx:rl:cost', costPerWindow);
-    this.widgetAddress = make('cx:rl:widget-address', widgetRequestsPerAddress);
-    this.widgetKey = make('cx:rl:widget-key', widgetRequestsPerKey);
+    const make = (name: string, points: number) => {
+      const keyPrefix = redisKey(config.redisPrefix, 'rl', name);
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
+      // Redis unreachable (or not yet connected): each instance spends its own in-memory budget of
+      // the same size until it is back, so requests are still served, and still limited.
+      return redis
+        ? new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration: windowSeconds, useRedisPackage: false, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+        : memory;
+    };
+    this.requests = make('requests', requestsPerWindow);
+    this.cost = make('cost', costPerWindow);
+    this.widgetAddress = make('widget-address', widgetRequestsPerAddress);
+    this.widgetKey = make('widget-key', widgetRequestsPerKey);
   }
 
   /**

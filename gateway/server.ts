@@ -27,7 +27,9 @@ import { canonicalAddress } from './auth/client-address';
 import { PrincipalDirectory } from './auth/principal-directory';
 import { oauthTokenRoute } from './oauth';
 import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retryAfterOf } from './limits';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { closeRedisClient, createRedisClient } from '../subgraphs/shared/redis';
+import { RedisPersistedQueryCache } from './apq-cache';
 import type { GatewayConfig } from './config';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { requestMetrics } from '../subgraphs/shared/telemetry/metrics';
@@ -189,7 +191,7 @@ export class GatewayServer {
     this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
-    await this.redis?.quit().catch(() => undefined);
+    await closeRedisClient(this.redis);
     await this.fetcher?.close();
   }
 }
@@ -209,9 +211,9 @@ export async function createGatewayServer(
 ): Promise<GatewayServer> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   // The gateway closes a Redis channel it opened itself; a shared or in-process one is left alone.
-  const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl) : undefined;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: config.deadlines.redisMs }) : undefined;
-  redis?.on('error', () => undefined); // each command reports its own failure (UNAVAILABLE)
+  const ownedEvents = !options.accessEvents && config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix, config.deadlines.redisMs) : undefined;
+  // Scale-out: rate-limit budgets and persisted queries shared by every instance (see README).
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'gateway', commandTimeoutMs: config.deadlines.redisMs }) : undefined;
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
@@ -244,6 +246,8 @@ export async function createGatewayServer(
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.production,
     allowBatchedHttpRequests: false,
+    // Without Redis, Apollo's per-process cache.
+    ...(redis ? { persistedQueries: { cache: new RedisPersistedQueryCache(redis, config.redisPrefix) } } : {}),
     validationRules: armor.validationRules,
     formatError: createErrorFormatter(logger),
     plugins: [

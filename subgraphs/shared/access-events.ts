@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { DomainError } from './errors';
-
-const VERSION_KEY = 'cx:access-version:';
-/** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
-const ALL_KEY = `${VERSION_KEY}*`;
-/** A version read or bump that takes longer is given up: the gateway then asks identity itself. */
-const REDIS_DEADLINE_MS = 500;
+import { closeRedisClient, createRedisClient, firstConnection, DEFAULT_REDIS_PREFIX, redisKey } from './redis';
 
 export interface AccessVersions {
   tenant: string;
@@ -26,6 +21,12 @@ export interface AccessEvents {
    * versions in the same store it reads them from (see PrincipalDirectory).
    */
   readonly channel: string;
+  /**
+   * UNAVAILABLE (and nothing may be changed) while a bump could not be made: called before an
+   * access change is saved, so that with the store down changes are refused rather than saved
+   * unannounced (a gateway could then keep reusing an answer cached before the change).
+   */
+  assertReachable(): Promise<void>;
   /** Resolves once the bump is visible to every reader; UNAVAILABLE when it could not be made. */
   publish(tenantSlug: string): Promise<void>;
   /** The current versions; null when they cannot be read (nothing cached may then be trusted). */
@@ -39,6 +40,8 @@ export class LocalAccessEvents implements AccessEvents {
   private readonly counters = new Map<string, number>();
   private all = 0;
 
+  async assertReachable(): Promise<void> {}
+
   async publish(tenantSlug: string): Promise<void> {
     this.counters.set(tenantSlug, (this.counters.get(tenantSlug) ?? 0) + 1);
     this.all += 1;
@@ -51,22 +54,51 @@ export class LocalAccessEvents implements AccessEvents {
   async close(): Promise<void> {}
 }
 
-/** Across processes and hosts (`REDIS_URL`): INCR before the mutation answers, GET per request. */
+/**
+ * Across processes and hosts (`REDIS_URL`): INCR before the mutation answers, GET per request.
+ * Keys live under the deployment's prefix; a read or bump that cannot be made at once (Redis
+ * down) fails at once: the gateway then asks identity itself, and the change answers UNAVAILABLE.
+ */
 export class RedisAccessEvents implements AccessEvents {
-  readonly channel = 'redis';
+  readonly channel: string;
   private readonly redis: Redis;
+  private readonly versionKey: string;
+  /** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
+  private readonly allKey: string;
 
-  constructor(url: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: REDIS_DEADLINE_MS });
-    // Errors surface on the commands; the client reconnects by itself.
-    this.redis.on('error', () => undefined);
+  constructor(url: string, prefix = DEFAULT_REDIS_PREFIX, commandTimeoutMs?: number) {
+    this.redis = createRedisClient(url, { name: 'access-events', commandTimeoutMs });
+    this.channel = `redis:${prefix}`;
+    this.versionKey = redisKey(prefix, 'access-version', '');
+    this.allKey = `${this.versionKey}*`;
+    // A bump lost to an outage after its change was saved is made as soon as Redis is back.
+    this.redis.on('ready', () => void this.bumpPending());
+  }
+
+  /** Tenants whose change was saved but whose bump failed (Redis went away in between). */
+  private readonly pending = new Set<string>();
+
+  async assertReachable(): Promise<void> {
+    await firstConnection(this.redis);
+    if (this.redis.status !== 'ready') {
+      throw new DomainError('UNAVAILABLE', 'Access changes are unavailable while the shared store is unreachable; nothing was changed, try again shortly');
+    }
+  }
+
+  private async bumpPending(): Promise<void> {
+    for (const tenantSlug of [...this.pending]) {
+      this.pending.delete(tenantSlug);
+      await this.publish(tenantSlug).catch(() => undefined);
+    }
   }
 
   async publish(tenantSlug: string): Promise<void> {
     try {
-      const results = await this.redis.multi().incr(VERSION_KEY + tenantSlug).incr(ALL_KEY).exec();
+      await firstConnection(this.redis);
+      const results = await this.redis.multi().incr(this.versionKey + tenantSlug).incr(this.allKey).exec();
       if (!results || results.some(([error]) => error)) throw new Error('INCR failed');
     } catch {
+      this.pending.add(tenantSlug);
       // The change is saved; a gateway that cannot read versions either asks identity every time.
       throw new DomainError('UNAVAILABLE', 'The change was saved but could not be announced to the gateways; repeat it');
     }
@@ -74,7 +106,8 @@ export class RedisAccessEvents implements AccessEvents {
 
   async versions(tenantSlug: string | null): Promise<AccessVersions | null> {
     try {
-      const [tenant, all] = await this.redis.mget(tenantSlug === null ? ALL_KEY : VERSION_KEY + tenantSlug, ALL_KEY);
+      await firstConnection(this.redis);
+      const [tenant, all] = await this.redis.mget(tenantSlug === null ? this.allKey : this.versionKey + tenantSlug, this.allKey);
       return { tenant: tenant ?? '0', all: all ?? '0' };
     } catch {
       return null;
@@ -82,15 +115,13 @@ export class RedisAccessEvents implements AccessEvents {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
-    // Also stops reconnecting to a Redis that never answered.
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 }
 
 const local = new LocalAccessEvents();
 
 /** A new Redis channel when `redisUrl` is given (its owner closes it), otherwise the process-wide one. */
-export function accessEvents(redisUrl?: string): AccessEvents {
-  return redisUrl ? new RedisAccessEvents(redisUrl) : local;
+export function accessEvents(redisUrl?: string, prefix = DEFAULT_REDIS_PREFIX, commandTimeoutMs?: number): AccessEvents {
+  return redisUrl ? new RedisAccessEvents(redisUrl, prefix, commandTimeoutMs) : local;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_REDIS_PREFIX, validRedisPrefix } from './redis';
 import { lifecycleSettings, type LifecycleSettings } from './lifecycle';
 import { z } from 'zod';
 import { bool, int, list, port, problem, readConfig, required, schemas, setting, type Env } from './env';
@@ -29,10 +30,8 @@ export interface SubgraphConfig {
   privacyRetryIntervalMs: number;
   /** Shared channel for access-change announcements (and, at the gateway, rate limits). */
   redisUrl?: string;
-  // --- live subscriptions (issue 16) ---
-  /** Prefix of this deployment's Redis keys and channels (live events: `<prefix>live:<tenantId>`). */
+  /** Scale-out: prefix of every Redis key and channel of this deployment (`REDIS_PREFIX`, default `cx:`). */
   redisPrefix: string;
-  // --- end live subscriptions ---
   logLevel: string;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -104,6 +103,14 @@ export { bool, ConfigError, count, int, port, type Env } from './env';
 /** How a missing or bad secret is produced, named in the error. */
 export const SECRETS_HINT = 'run `npm run secrets` and start with the generated deploy/env files';
 
+/** `REDIS_PREFIX`: one deployment's namespace in a shared Redis. */
+export function redisPrefix(env: Env): string {
+  const value = env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX;
+  if (validRedisPrefix(value)) return value;
+  problem('REDIS_PREFIX must be 1-40 letters, digits or _.-{} followed by ":" (e.g. cx-prod:)');
+  return DEFAULT_REDIS_PREFIX;
+}
+
 /** Where a subgraph listening on `host:port` is reached when no `<NAME>_URL` says otherwise. */
 export function defaultSubgraphUrl(host: string, listenPort: number): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listenPort}/graphql`;
@@ -169,7 +176,7 @@ export function loadSubgraphConfig(env: Env = process.env, name?: SubgraphName |
       privacyRetryIntervalMs: int(env, 'PRIVACY_RETRY_INTERVAL_MS', 30_000, 0, 86_400_000),
       redisUrl: setting(env, 'REDIS_URL', schemas.redisUrl, undefined),
       // --- live subscriptions (issue 16) ---
-      redisPrefix: env.REDIS_PREFIX || 'cx:',
+      redisPrefix: redisPrefix(env),
       // --- end live subscriptions ---
       logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
       host,

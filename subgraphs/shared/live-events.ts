@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
-import { closeRedisClient, createRedisClient, DEFAULT_REDIS_PREFIX } from './redis';
+import { closeRedisClient, createRedisClient, DEFAULT_REDIS_PREFIX, firstConnection } from './redis';
 
 /**
  * What the interactions subgraph announces after a commit. Ids only, never text: a gateway that
@@ -77,14 +77,16 @@ export class RedisLiveEvents implements LiveEvents {
   }
 
   async publish(event: LiveEvent): Promise<void> {
-    this.publisher ??= createRedisClient(this.url);
+    this.publisher ??= createRedisClient(this.url, { name: 'live-publisher' });
+    // The shared factory keeps no offline queue: wait for the first connection only.
+    await firstConnection(this.publisher);
     await this.publisher.publish(this.channel(event.tenantId), JSON.stringify(event));
   }
 
   subscribe(tenantId: string, listener: LiveListener): () => void {
     if (!this.subscriber) {
       // A subscriber connection re-subscribes its channels by itself after a reconnect.
-      this.subscriber = createRedisClient(this.url, { maxRetriesPerRequest: null, commandTimeout: undefined });
+      this.subscriber = createRedisClient(this.url, { name: 'live-subscriber', maxRetriesPerRequest: null, commandTimeout: undefined, enableOfflineQueue: true });
       this.subscriber.on('message', (channel: string, message: string) => {
         if (!channel.startsWith(`${this.prefix}live:`)) return;
         const tenant = channel.slice(`${this.prefix}live:`.length);

@@ -1,19 +1,81 @@
 import Redis, { type RedisOptions } from 'ioredis';
 
-/**
- * Minimal shared Redis factory (the scale-out work owns the full one): every key and channel of a
- * deployment starts with its prefix, so two deployments on one Redis never hear each other.
- */
+/** Default deployment prefix of every Redis key and channel (`REDIS_PREFIX`). */
 export const DEFAULT_REDIS_PREFIX = 'cx:';
 
-export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500, ...options });
-  // Errors surface on the commands; the client reconnects by itself.
+/** A command that takes longer is given up; callers then fall back (see each user). */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+
+/**
+ * A key or channel name inside one deployment's namespace, so two deployments sharing a Redis
+ * never read, bump or clear each other's state: `redisKey('cx:', 'rl', 'requests')` → `cx:rl:requests`.
+ */
+export function redisKey(prefix: string, ...parts: string[]): string {
+  return prefix + parts.join(':');
+}
+
+/** Whether a value is usable as a deployment prefix: short, printable, no spaces, ends in `:`. */
+export function validRedisPrefix(value: string): boolean {
+  return /^[A-Za-z0-9_.\-{}]{1,40}:$/.test(value);
+}
+
+export interface RedisClientOptions {
+  /** Names the connection in `CLIENT LIST` (which process, which use). */
+  name?: string;
+  /** Per command; defaults to REDIS_COMMAND_TIMEOUT_MS. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The one way this code base opens Redis. While Redis is unreachable commands fail at once instead
+ * of queueing (no offline queue, one retry, a command deadline), so every caller can fall back
+ * without waiting and nothing piles up in memory; the client reconnects by itself, forever, with
+ * a capped backoff, so everything recovers when Redis returns.
+ */
+export function createRedisClient(url: string, options: RedisClientOptions & RedisOptions = {}): Redis {
+  const { name, commandTimeoutMs, ...overrides } = options;
+  const client = new Redis(url, {
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    // Pub/sub subscribers reconnect and resubscribe; plain clients need nothing more.
+    autoResubscribe: true,
+    // A subscriber (live events) may ask for its own settings, e.g. no command deadline.
+    ...overrides,
+  });
+  // Errors surface on the commands; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
+  firstConnections.set(
+    client,
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FIRST_CONNECTION_WAIT_MS);
+      timer.unref();
+      client.once('ready', () => (clearTimeout(timer), resolve()));
+      client.once('end', () => (clearTimeout(timer), resolve()));
+    }),
+  );
   return client;
 }
 
-export async function closeRedisClient(client: Redis): Promise<void> {
+/** How long the first commands of a new client wait for its first connection. */
+const FIRST_CONNECTION_WAIT_MS = 2_000;
+const firstConnections = new WeakMap<Redis, Promise<void>>();
+
+/**
+ * Resolves once a new client has connected for the first time (or given up waiting): without an
+ * offline queue, a command sent while the first connection is still being made would fail. Later
+ * outages are not waited for: commands then fail at once.
+ */
+export function firstConnection(client: Redis): Promise<void> {
+  return firstConnections.get(client) ?? Promise.resolve();
+}
+
+/** Closes a client whatever its state: QUIT when connected, and stops reconnecting in any case. */
+export async function closeRedisClient(client: Redis | undefined): Promise<void> {
+  if (!client) return;
   if (client.status === 'ready') await client.quit().catch(() => undefined);
   client.disconnect();
 }

@@ -15,6 +15,9 @@ import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
 import { openDataSource } from './data-source';
 import { accessEvents, type AccessEvents } from './access-events';
+import type Redis from 'ioredis';
+import { RedisReplayStore } from './auth/replay-store';
+import { closeRedisClient, createRedisClient } from './redis';
 import { Keyring } from './crypto/keyring';
 import { openKeyStore } from './crypto/key-store';
 import { LocalMasterKeys, type MasterKeyProvider } from './crypto/master-keys';
@@ -125,6 +128,7 @@ export class SubgraphServer {
     private readonly ownedEvents?: AccessEvents,
     private readonly workers: { stop(): Promise<void> }[] = [],
     readonly lifecycle = new Lifecycle(),
+    private readonly redis?: Redis,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<Listening> {
@@ -156,6 +160,7 @@ export class SubgraphServer {
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
     if (this.keyring.keyStore?.isInitialized) await this.keyring.keyStore.destroy();
     await this.ownedEvents?.close();
+    await closeRedisClient(this.redis);
   }
 }
 
@@ -178,9 +183,23 @@ export async function createSubgraphServer(
     }));
   observeDataSource(module.name, dataSource);
   const links = await serviceKeys(config, module.name);
-  const verifier = new ContextVerifier(await contextKey(config, module.name), module.name, links.inbound);
+  // Scale-out: shared state (context ids seen) in Redis, under the deployment's prefix.
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay` }) : undefined;
+  let replayWarned = 0;
+  const verifier = new ContextVerifier(
+    await contextKey(config, module.name),
+    module.name,
+    links.inbound,
+    redis ? new RedisReplayStore(redis, config.redisPrefix) : undefined,
+    () => {
+      // At most one line a minute while Redis is away: each process then refuses only what it saw.
+      if (Date.now() - replayWarned < 60_000) return;
+      replayWarned = Date.now();
+      logger.warn('replay guard: Redis unreachable, contexts checked per process until it returns');
+    },
+  );
   const services = new ServiceClient(new ServiceContextSigner(module.name, links.outbound), config.urls, logger, config.deadlines?.serviceCallMs);
-  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl) : undefined;
+  const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
   const keyring = await openKeyring(module, dataSource, config);
@@ -252,5 +271,5 @@ export async function createSubgraphServer(
   const workers = (module.workers ?? [])
     .map((worker) => worker.start({ dataSource, logger: logger.child({ worker: worker.name }), accessEvents: events, keyring, services, config }))
     .filter((worker): worker is { stop(): Promise<void> } => worker !== null);
-  return new SubgraphServer(module.name, app, apollo, dataSource, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle);
+  return new SubgraphServer(module.name, app, apollo, dataSource, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle, redis);
 }

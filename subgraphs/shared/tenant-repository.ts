@@ -212,6 +212,16 @@ export class TenantScope {
   }
 }
 
+/**
+ * A transaction across tenants (background workers that then act within each row's tenant), with
+ * the same turns on SQLite and deadlock retries on MySQL/MariaDB as TenantScope.transaction.
+ */
+export function crossTenantTransaction<R>(dataSource: DataSource, work: (manager: EntityManager) => Promise<R>): Promise<R> {
+  const run = () => dataSource.transaction(work);
+  if (!isMysql(dataSource.manager)) return serialized(dataSource, run);
+  return retryOnDeadlock(run);
+}
+
 function isMysql(manager: EntityManager): boolean {
   const type = manager.connection.options.type;
   return type === 'mysql' || type === 'mariadb';

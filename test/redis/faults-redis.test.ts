@@ -4,8 +4,9 @@ import { startTcpProxy, timed, type TcpProxy } from '../helpers/tcp-proxy';
 
 /**
  * Redis (shared rate-limit budgets, access versions) down or hung behind a proxy the test controls:
- * requests are refused as an outage (503 UNAVAILABLE), never a 500, within the command timeout; once
- * Redis answers again they succeed without a restart.
+ * reads are still served (rate limits per instance, access answers from identity; see README,
+ * Scale-out), never a 500, within the command timeout; once Redis answers again they go on without a
+ * restart. Access changes are refused UNAVAILABLE meanwhile (test/redis/redis-outage.test.ts).
  */
 let proxy: TcpProxy;
 let world: SeededStack;
@@ -28,15 +29,16 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-it.each(['stall', 'refuse'] as const)('answers 503 UNAVAILABLE while Redis is unreachable (%s), then recovers', async (mode) => {
+it.each(['stall', 'refuse'] as const)('serves reads while Redis is unreachable (%s), then recovers', async (mode) => {
   const before = await gql();
   expect(before.status).toBe(200);
   expect(before.data.endUsers.edges).toHaveLength(1);
   proxy.set(mode);
   const { ms, result } = await timed(gql);
   console.log(`[faults] Redis ${mode === 'stall' ? 'hung' : 'down'}: answered in ${ms} ms`);
-  expect(result.status).toBe(503);
-  expect(codes(result)).toEqual(['UNAVAILABLE']);
+  expect(result.status).toBe(200);
+  expect(codes(result)).toEqual([]);
+  expect(result.data.endUsers.edges).toHaveLength(1);
   expect(JSON.stringify(result)).not.toMatch(/INTERNAL_SERVER_ERROR|127\.0\.0\.1|stack/);
   proxy.set('forward');
   let again = await gql();

@@ -40,6 +40,7 @@ export class PrincipalService {
   }
 
   async inviteOperator(input: InviteOperatorInput): Promise<Operator> {
+    await this.events.assertReachable();
     const operators = this.scope.repo(Operator);
     if (await operators.findOne({ subject: input.subject })) throw conflict('An operator with that subject already exists');
     const operator = await operators.save(
@@ -56,6 +57,7 @@ export class PrincipalService {
   }
 
   async setOperatorRoles(id: string, roles: OperatorRole[], actingSubject: string): Promise<Operator> {
+    await this.events.assertReachable();
     if (roles.length === 0) throw badInput('roles', 'needs at least one role; revoke the operator instead');
     const operator = await this.operator(id);
     if (operator.subject === actingSubject && !roles.includes('admin' as OperatorRole)) {
@@ -68,6 +70,7 @@ export class PrincipalService {
   }
 
   async setOperatorStatus(id: string, status: PrincipalStatus, actingSubject: string): Promise<Operator> {
+    await this.events.assertReachable();
     const operator = await this.operator(id);
     if (operator.subject === actingSubject) throw conflict('You cannot change your own access');
     operator.status = status;
@@ -103,6 +106,7 @@ export class PrincipalService {
   }
 
   async revokeApiClient(id: string): Promise<ApiClient> {
+    await this.events.assertReachable();
     const client = await this.scope.repo(ApiClient).findById(id);
     if (!client) throw notFound('API client');
     client.status = PrincipalStatus.REVOKED;

@@ -4,7 +4,7 @@ import type { SubgraphName } from '../../shared/config';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
 import { pageRequest, type Page } from '../../shared/pagination';
 import { redactToFit } from '../../shared/sensitive-numbers';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { crossTenantTransaction, type TenantScope } from '../../shared/tenant-repository';
 import { compactAfterErasure } from '../../shared/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { Disclosure } from '../entities/disclosure.entity';
@@ -464,4 +464,32 @@ export async function dueRequests(dataSource: DataSource, now = new Date(), limi
   const seen = new Map<string, string>();
   for (const task of tasks) seen.set(task.requestId, task.tenantId);
   return [...seen].map(([id, tenantId]) => ({ id, tenantId }));
+}
+
+/** How long a claimed request is left to the worker that claimed it before another may take it over. */
+export const CLAIM_LEASE_MS = 5 * 60_000;
+
+/**
+ * Claims one due request for this worker, so that with several identity instances each due
+ * request is run by one of them: the request's row is locked (`FOR UPDATE SKIP LOCKED` on MySQL,
+ * so a busy row is passed over rather than waited for; SQLite runs one write transaction at a
+ * time), its due targets are read again under that lock, and their `nextAttemptAt` pushed a lease
+ * ahead. Run then rewrites it (done, or the next retry); a worker that dies mid-run leaves the
+ * lease to expire and another takes over. False when another worker has it.
+ */
+export async function claimDueRequest(dataSource: DataSource, requestId: string, now = new Date(), leaseMs = CLAIM_LEASE_MS): Promise<boolean> {
+  const mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
+  return crossTenantTransaction(dataSource, async (manager) => {
+    // Unscoped on purpose, like dueRequests: the request id came from there and is run in its own tenant's scope.
+    const locking = manager.getRepository(PrivacyRequest).createQueryBuilder('request').select('request.id').where('request.id = :requestId', { requestId });
+    if (mysql) locking.setLock('pessimistic_write').setOnLocked('skip_locked');
+    if (!(await locking.getOne())) return false;
+    const due = await manager.getRepository(PrivacyTask).find({
+      select: { id: true },
+      where: { requestId, status: In([PrivacyTaskStatus.FAILED, PrivacyTaskStatus.PENDING]), nextAttemptAt: LessThanOrEqual(now) },
+    });
+    if (due.length === 0) return false;
+    await manager.getRepository(PrivacyTask).update({ id: In(due.map((task) => task.id)) }, { nextAttemptAt: new Date(now.getTime() + leaseMs) });
+    return true;
+  });
 }

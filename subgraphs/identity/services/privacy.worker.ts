@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { SubgraphContext } from '../../shared/context';
 import type { SubgraphWorker, WorkerDeps } from '../../shared/server';
 import { Tenant } from '../entities/tenant.entity';
-import { dueRequests, PrivacyService } from './privacy.service';
+import { claimDueRequest, dueRequests, PrivacyService } from './privacy.service';
 
-/** Runs every due privacy request once, each in its own tenant's scope; returns how many ran. */
+/**
+ * Runs every due privacy request this worker can claim, each in its own tenant's scope; returns
+ * how many it ran. With several identity instances each due request is run by one of them.
+ */
 export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()): Promise<number> {
   const due = await dueRequests(deps.dataSource, now);
+  let ran = 0;
   for (const { id, tenantId } of due) {
+    if (!(await claimDueRequest(deps.dataSource, id, now))) continue;
+    ran += 1;
     const tenant = await deps.dataSource.getRepository(Tenant).findOneBy({ id: tenantId });
     if (!tenant) continue;
     // The worker acts for the tenant that owns the request, as a service of its own, from nowhere.
@@ -32,7 +38,7 @@ export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()
       deps.logger.error({ err: error, privacyRequest: id }, 'privacy request retry failed');
     }
   }
-  return due.length;
+  return ran;
 }
 
 /** Retries failed privacy-request targets until they are done (PRIVACY_RETRY_INTERVAL_MS). */

@@ -100,6 +100,7 @@ export class TenantService {
     callerIp: string,
     events: AccessEvents,
   ): Promise<Tenant> {
+    await events.assertReachable();
     const cidrs = normaliseCidrs(input.cidrs);
     if (input.mode === AccessMode.ALLOWLIST && cidrs.length === 0) {
       throw badInput('cidrs', 'an allowlist needs at least one CIDR');
@@ -117,6 +118,7 @@ export class TenantService {
 
   /** A new public widget key; the old one stops working from the next request. */
   async rotateWidgetKey(tenantId: string, events: AccessEvents): Promise<Tenant> {
+    await events.assertReachable();
     const tenant = await this.get(tenantId);
     tenant.widgetKey = `cxw_${randomBytes(24).toString('base64url')}`;
     const saved = await this.tenants.save(tenant);
@@ -125,6 +127,7 @@ export class TenantService {
   }
 
   async updateWidgetOrigins(tenantId: string, origins: string[], events: AccessEvents): Promise<Tenant> {
+    await events.assertReachable();
     const tenant = await this.get(tenantId);
     tenant.widgetOrigins = normaliseOrigins(origins);
     const saved = await this.tenants.save(tenant);
@@ -144,6 +147,7 @@ export class TenantService {
   }
 
   async setStatus(id: string, status: TenantStatus, events: AccessEvents): Promise<Tenant> {
+    await events.assertReachable();
     const tenant = await this.get(id);
     tenant.status = status;
     const saved = await this.tenants.save(tenant);

@@ -129,7 +129,7 @@ export class ContextSigner {
   }
 }
 
-/** Remembers each context id until it expires, so a context is accepted once. */
+/** Remembers each context id until it expires, so a context is accepted once by this process. */
 class ReplayGuard {
   private readonly seen = new Map<string, number>();
   private lastSweep = 0;
@@ -145,6 +145,14 @@ class ReplayGuard {
   }
 }
 
+/**
+ * Context ids seen by every instance of a subgraph (Redis `SET NX PX`, see RedisReplayStore).
+ * `null`: the store cannot say now (unreachable); the verifier then relies on its own process.
+ */
+export interface SharedReplayStore {
+  firstUse(audience: string, jti: string, expiresAtMs: number): Promise<boolean | null>;
+}
+
 export class ContextVerifier {
   private readonly replay = new ReplayGuard();
 
@@ -156,6 +164,13 @@ export class ContextVerifier {
     private readonly key: Uint8Array,
     private readonly audience: string,
     private readonly links: ReadonlyMap<string, Uint8Array> = new Map(),
+    /**
+     * Behind a load balancer a context replayed to another instance is caught only here. While it
+     * is unreachable each process still refuses what it has seen itself (see README: Scale-out).
+     */
+    private readonly shared?: SharedReplayStore,
+    /** Told each time the shared store could not be asked (a metric, a rate-limited log). */
+    private readonly onSharedUnavailable?: () => void,
   ) {}
 
   /** Throws UNAUTHENTICATED unless `token` is a fresh, unused context for this audience and body. */
@@ -176,8 +191,14 @@ export class ContextVerifier {
       throw refusesRequest(unauthenticated('Invalid gateway context'));
     }
     if (payload.digest !== digest) throw refusesRequest(unauthenticated('Gateway context does not match the request'));
-    if (!this.replay.firstUse(payload.jti, payload.exp * 1000, Date.now())) {
+    // Remembered until it could no longer be accepted (expiry plus the clock tolerance).
+    if (!this.replay.firstUse(payload.jti, (payload.exp + CLOCK_TOLERANCE_SECONDS) * 1000, Date.now())) {
       throw refusesRequest(unauthenticated('Gateway context already used'));
+    }
+    if (this.shared) {
+      const first = await this.shared.firstUse(this.audience, payload.jti, (payload.exp + CLOCK_TOLERANCE_SECONDS) * 1000);
+      if (first === false) throw refusesRequest(unauthenticated('Gateway context already used'));
+      if (first === null) this.onSharedUnavailable?.();
     }
     const { requestId, tenant, clientIp, accessPolicy } = payload;
     if (!requestId || !payload.principal || typeof clientIp !== 'string') throw refusesRequest(unauthenticated('Invalid gateway context'));

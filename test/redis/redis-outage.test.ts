@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { RedisAccessEvents } from '../../subgraphs/shared/access-events';
+import { requestDigest } from '../../subgraphs/shared/auth/signed-context';
+import { Operator } from '../../subgraphs/identity/entities/operator.entity';
+import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { seededStack, type SeededStack } from '../helpers/stack';
+import { tcpProxy, type TcpProxy } from '../helpers/stoppable-proxy';
+
+// Redis behind a proxy this test stops and starts (the shared Redis itself is never stopped).
+const target = new URL(process.env.REDIS_URL!);
+const prefix = `cxo${randomBytes(4).toString('hex')}:`;
+const BUDGET = 30;
+let proxy: TcpProxy;
+let world: SeededStack;
+let proxyUrl: string;
+
+beforeAll(async () => {
+  proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  proxyUrl = `redis://127.0.0.1:${proxy.port}`;
+  world = await seededStack({
+    endUsersPerTenant: 2,
+    env: { REDIS_URL: proxyUrl, REDIS_PREFIX: prefix, ACCESS_CACHE_TTL_MS: '60000', RATE_LIMIT_REQUESTS: String(BUDGET) },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await world?.close();
+  await proxy?.close();
+});
+
+const gql = (query: string, token: string, variables?: Record<string, unknown>) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
+
+/** Waits (bounded) until the stack can make access changes again, i.e. its Redis clients reconnected. */
+async function untilChangesWork(): Promise<void> {
+  const platform = await world.env.token({ platform: true });
+  for (let i = 0; i < 100; i++) {
+    const answer = await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', platform, { id: world.globex.id });
+    if (!codes(answer).includes('UNAVAILABLE')) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('access changes did not come back after Redis returned');
+}
+
+describe('with Redis down', () => {
+  let agent: string;
+  let agentId: string;
+
+  beforeAll(async () => {
+    const admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-outage-admin' });
+    const invited = await gql('mutation { inviteOperator(input: { subject: "acme-outage-agent", email: "oa@acme.example", roles: [AGENT] }) { id } }', admin);
+    agentId = invited.data.inviteOperator.id;
+    agent = await world.env.token({ tenant: 'acme', roles: ['agent'], sub: 'acme-outage-agent' });
+    // Answered and cached while Redis is up.
+    expect((await gql('{ me { id } }', agent)).errors).toBeUndefined();
+    await proxy.stop();
+  });
+
+  it('serves reads: every request answers with data, from identity when versions cannot be read', async () => {
+    for (let i = 0; i < 3; i++) {
+      const answer = await gql('{ endUsers(first: 2) { edges { node { id firstName } } } }', agent);
+      expect(answer.status).toBe(200);
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data.endUsers.edges).toHaveLength(2);
+    }
+  });
+
+  it('refuses access changes with UNAVAILABLE and changes nothing', async () => {
+    const admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-outage-admin' });
+    const platform = await world.env.token({ platform: true });
+    const attempts = [
+      gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', admin, { id: agentId }),
+      gql('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [SUPERVISOR]) { roles } }', admin, { id: agentId }),
+      gql('mutation { inviteOperator(input: { subject: "acme-outage-late", email: "late@acme.example", roles: [AGENT] }) { id } }', admin),
+      gql('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["10.0.0.0/8"] }) { id } }', admin),
+      gql('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', platform, { id: world.acme.id }),
+    ];
+    for (const answer of await Promise.all(attempts)) {
+      expect(codes(answer)).toEqual(['UNAVAILABLE']);
+      expect(answer.data ?? null).toBeNull();
+    }
+    const operators = world.stack.subgraphs.identity.dataSource.getRepository(Operator);
+    expect(await operators.findOneByOrFail({ id: agentId })).toMatchObject({ status: 'ACTIVE', roles: ['agent'] });
+    expect(await operators.findOneBy({ subject: 'acme-outage-late' })).toBeNull();
+    // The agent was not revoked, and still reads.
+    expect((await gql('{ me { id } }', agent)).errors).toBeUndefined();
+  });
+
+  it('still limits requests, with a budget per instance', async () => {
+    const globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
+    const statuses: number[] = [];
+    for (let i = 0; i < BUDGET + 3; i++) statuses.push((await gql('{ me { id } }', globex)).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(BUDGET);
+    expect(statuses.slice(BUDGET)).toEqual([429, 429, 429]);
+  });
+
+  it('still refuses a context replayed to the same process', async () => {
+    const signer = await world.env.signer();
+    const query = '{ endUsers(first: 1) { edges { node { id } } } }';
+    const token = signer.sign(memberClaims(world.acme, ['agent']), 'identity', requestDigest(query, undefined));
+    const send = () => postGraphQL(world.stack.subgraphUrls.identity, query, undefined, { 'x-cx-context': token });
+    expect((await send()).errors).toBeUndefined();
+    expect(codes(await send())).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('answers a persisted-query hash it cannot look up as not found, and the full query as usual', async () => {
+    const query = `{ me { id } } # outage ${randomBytes(4).toString('hex')}`;
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const extensions = { persistedQuery: { version: 1, sha256Hash } };
+    const post = (body: Record<string, unknown>) =>
+      fetch(world.stack.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(agent) }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+    expect((await post({ extensions })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await post({ query, extensions })).data?.me?.id).toBeTruthy();
+  });
+
+  it('recovers by itself when Redis returns: changes are made and hold from the next request', async () => {
+    await proxy.start();
+    await untilChangesWork();
+    const admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-outage-admin' });
+    expect((await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', admin, { id: agentId })).data.revokeOperator.status).toBe('REVOKED');
+    expect(codes(await gql('{ me { id } }', agent))).toEqual(['FORBIDDEN']);
+  });
+});
+
+it('makes a bump lost to an outage as soon as Redis is back, so no gateway keeps an answer cached before the change', async () => {
+  const events = new RedisAccessEvents(proxyUrl, prefix);
+  try {
+    const before = await events.versions('globex');
+    expect(before).not.toBeNull();
+    await proxy.stop();
+    await expect(events.publish('globex')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(await events.versions('globex')).toBeNull();
+    await proxy.start();
+    let after = await events.versions('globex');
+    for (let i = 0; i < 100 && (after === null || after.tenant === before!.tenant); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await events.versions('globex');
+    }
+    expect(Number(after!.tenant)).toBe(Number(before!.tenant) + 1);
+  } finally {
+    await events.close();
+  }
+});
+
+it('keeps each deployment under its own prefix', async () => {
+  const ours = new RedisAccessEvents(proxyUrl, prefix);
+  const theirs = new RedisAccessEvents(proxyUrl, `cxother${randomBytes(3).toString('hex')}:`);
+  try {
+    const mine = (await ours.versions('acme'))!.tenant;
+    await theirs.publish('acme');
+    await theirs.publish('acme');
+    expect((await ours.versions('acme'))!.tenant).toBe(mine);
+    expect(ours.channel).not.toBe(theirs.channel);
+  } finally {
+    await ours.close();
+    await theirs.close();
+  }
+});
