@@ -16,6 +16,8 @@ export interface BenchConfig {
   only?: string;
   /** Extra Node flags for the server process, e.g. --cpu-prof. */
   nodeOptions: string[];
+  /** The live bench: subscribers spread over interactions, and the append rate (per second). */
+  live: { subscribers: number; interactions: number; rate: number };
 }
 
 function positive(raw: string | undefined, fallback: number, key: string): number {
@@ -37,5 +39,10 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     redisUrl: env.REDIS_URL || undefined,
     only: env.BENCH_ONLY || undefined,
     nodeOptions: (env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+    live: {
+      subscribers: positive(env.BENCH_LIVE_SUBSCRIBERS, 1000, 'BENCH_LIVE_SUBSCRIBERS'),
+      interactions: positive(env.BENCH_LIVE_INTERACTIONS, 200, 'BENCH_LIVE_INTERACTIONS'),
+      rate: positive(env.BENCH_LIVE_RATE, 100, 'BENCH_LIVE_RATE'),
+    },
   };
 }

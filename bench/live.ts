@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { loadGatewayConfig } from '../gateway/config';
 import { signDevToken } from '../gateway/auth/dev-issuer';
 import { startStack } from '../scripts/stack';
+import { loadBenchConfig } from './config';
 import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
 import { loadSubgraphConfig } from '../subgraphs/shared/config';
 
@@ -17,12 +18,12 @@ import { loadSubgraphConfig } from '../subgraphs/shared/config';
  *   BENCH_LIVE_SUBSCRIBERS (1000) over BENCH_LIVE_INTERACTIONS (200), BENCH_LIVE_RATE appends/s (100)
  *   for BENCH_DURATION seconds (10) per phase.
  */
-const num = (key: string, fallback: number) => Number(process.env[key] || fallback);
-const SUBSCRIBERS = num('BENCH_LIVE_SUBSCRIBERS', 1000);
-const INTERACTIONS = num('BENCH_LIVE_INTERACTIONS', 200);
-const RATE = num('BENCH_LIVE_RATE', 100);
-const SECONDS = num('BENCH_DURATION', 10);
-const CONCURRENCY = num('BENCH_CONNECTIONS', 10);
+const bench = loadBenchConfig();
+const SUBSCRIBERS = bench.live.subscribers;
+const INTERACTIONS = bench.live.interactions;
+const RATE = bench.live.rate;
+const SECONDS = bench.durationSeconds;
+const CONCURRENCY = bench.connections;
 
 interface Setup {
   gatewayUrl: string;
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
   const env = {
     NODE_ENV: 'development', DATA_DIR: path.join(root, 'data'), KEYS_DIR: path.join(root, 'keys'), LOG_LEVEL: 'silent', SEED: 'false',
     RATE_LIMIT_REQUESTS: '1000000000', RATE_LIMIT_COST: '1000000000000',
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...(bench.redisUrl ? { REDIS_URL: bench.redisUrl } : {}),
   };
   const subgraphConfig = loadSubgraphConfig(env);
   const gatewayConfig = loadGatewayConfig(env);

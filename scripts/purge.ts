@@ -7,7 +7,7 @@ import { openKeyring } from '../subgraphs/shared/server';
 
 /** `npm run purge`: deletes transcript segments past each tenant's retention period and prints what went. */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig(process.env, TOOL);
+  const config = loadSubgraphConfig(undefined, TOOL);
   const { name, entities, migrations } = interactionsSubgraph;
   const dataSource = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const keyring = await openKeyring(interactionsSubgraph, dataSource, { ...config, masterKeys: config.subgraphMasterKeys.interactions ?? config.masterKeys });

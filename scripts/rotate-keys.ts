@@ -23,7 +23,7 @@ const BACKFILLS: Partial<Record<SubgraphName, (dataSource: DataSource, keyring: 
  * person's own key (idempotent).
  */
 async function main(): Promise<void> {
-  const config = loadSubgraphConfig(process.env, TOOL);
+  const config = loadSubgraphConfig(undefined, TOOL);
   for (const module of Object.values(subgraphs).filter((m) => m.entities.includes(TenantDataKey))) {
     const dataSource = await openDataSource({
       subgraph: module.name,

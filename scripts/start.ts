@@ -11,7 +11,7 @@ import { startStack } from './stack';
 /** `npm start`: every server in one process, seeded on an empty database. */
 async function main(): Promise<void> {
   // Both read before either complains, so every problem shows at once.
-  const [subgraphConfig, gatewayConfig] = configOrExit(() => readConfig(() => [loadSubgraphConfig(process.env, SHARED_PROCESS), loadGatewayConfig()] as const), 'npm start');
+  const [subgraphConfig, gatewayConfig] = configOrExit(() => readConfig(() => [loadSubgraphConfig(undefined, SHARED_PROCESS), loadGatewayConfig()] as const), 'npm start');
   const stack = await startStack({
     subgraphConfig,
     gatewayConfig,
