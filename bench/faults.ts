@@ -4,6 +4,7 @@ import { startFakeCrm } from '../scripts/crm-fake/fake-crm';
 import { bearer, postGraphQL } from '../test/helpers/environment';
 import { seededStack } from '../test/helpers/stack';
 import { startTcpProxy, timed } from '../test/helpers/tcp-proxy';
+import { loadBenchConfig } from './config';
 
 /**
  * Answer times under faults, with the default deadlines (REQUEST_TIMEOUT_MS 10 s, DB_QUERY_TIMEOUT_MS
@@ -19,11 +20,12 @@ const PROFILES = `{ endUsers(first: 5) { edges { node { id firstName
 
 async function main(): Promise<void> {
   const rows: [string, string][] = [];
-  const mariadb = process.env.DATABASE_URL;
+  const mariadb = loadBenchConfig().databaseUrl;
   const database = mariadb ? new URL(mariadb) : undefined;
   const dbProxy = database ? await startTcpProxy(Number(database.port || 3306), database.hostname) : undefined;
   if (database && dbProxy) {
     database.port = String(dbProxy.port);
+    // The test environment helper takes its database from the environment: point it at the proxy.
     process.env.DATABASE_URL = database.toString();
   }
   const fake = await startFakeCrm();

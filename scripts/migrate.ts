@@ -5,7 +5,7 @@ import { migratedDataSource, migratedKeyStore } from './migrations';
 
 /** `npm run db:migrate`: creates each subgraph's database if missing and applies pending migrations. */
 async function main(): Promise<void> {
-  const { databaseUrl } = loadSubgraphConfig(process.env, TOOL);
+  const { databaseUrl } = loadSubgraphConfig(undefined, TOOL);
   if (!databaseUrl) {
     process.stdout.write('DATABASE_URL is not set: the SQLite default keeps its schema in step by itself\n');
     return;

@@ -12,7 +12,7 @@ import { seedDemoData, type DataSources, type Keyrings } from './seed';
  * `<NAME>_MASTER_KEYS` when given, else MASTER_KEYS.
  */
 async function main(): Promise<void> {
-  const config = configOrExit(() => loadSubgraphConfig(process.env, TOOL), 'seed');
+  const config = configOrExit(() => loadSubgraphConfig(undefined, TOOL), 'seed');
   const sources = {} as DataSources;
   const keyrings = {} as Keyrings;
   try {

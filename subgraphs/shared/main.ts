@@ -6,7 +6,7 @@ import { createSubgraphServer, type SubgraphModule } from './server';
 
 /** Entry point for running one subgraph alone: `node dist/subgraphs/<name>/index.js`. */
 export function runSubgraph(module: SubgraphModule): void {
-  const config = configOrExit(() => loadSubgraphConfig(process.env, module.name), `${module.name} subgraph`);
+  const config = configOrExit(() => loadSubgraphConfig(undefined, module.name), `${module.name} subgraph`);
   const logger = createLogger(module.name, config.logLevel);
   createSubgraphServer(module, { config, logger })
     .then(async (server) => {
