@@ -2,9 +2,9 @@ import type { DataSource } from 'typeorm';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
 import { AccessMode, Deployment, Tenant, TenantStatus } from '../subgraphs/identity/entities/tenant.entity';
 import { EndUserCodec } from '../subgraphs/identity/services/end-user-codec';
-import type { Keyring } from '../subgraphs/shared/crypto/keyring';
-import { newId } from '../subgraphs/shared/tenant-entity';
-import { TenantScope } from '../subgraphs/shared/tenant-repository';
+import type { Keyring } from '../subgraphs/kit/crypto/keyring';
+import { newId } from '../subgraphs/kit/tenant-entity';
+import { TenantScope } from '../subgraphs/kit/tenant-repository';
 
 export const bulkPhone = (n: number) => `+1666${String(n).padStart(7, '0')}`;
 

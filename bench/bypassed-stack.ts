@@ -9,12 +9,12 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
-import { LocalAccessEvents } from '../subgraphs/shared/access-events';
-import { ServiceContextSigner, type RequestClaims } from '../subgraphs/shared/auth/signed-context';
-import { ServiceClient } from '../subgraphs/shared/service-client';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
-import { SubgraphContext } from '../subgraphs/shared/context';
-import type { Keyring } from '../subgraphs/shared/crypto/keyring';
+import { LocalAccessEvents } from '../subgraphs/kit/access-events';
+import { ServiceContextSigner, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import { ServiceClient } from '../subgraphs/kit/service-client';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
+import { SubgraphContext } from '../subgraphs/kit/context';
+import type { Keyring } from '../subgraphs/kit/crypto/keyring';
 
 /**
  * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost

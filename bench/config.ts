@@ -1,4 +1,4 @@
-import { ConfigError } from '../subgraphs/shared/config';
+import { ConfigError } from '../subgraphs/kit/config';
 
 export interface BenchConfig {
   /** Seconds per scenario, after a short warm-up. */

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
 import { createGatewayServer } from '../gateway/server';
-import type { RequestClaims } from '../subgraphs/shared/auth/signed-context';
-import type { SubgraphName } from '../subgraphs/shared/config';
+import type { RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import type { SubgraphName } from '../subgraphs/kit/config';
 import { startBypassedGateway } from './bypassed-stack';
 
 export interface GatewayStart {

@@ -8,8 +8,8 @@ import { loadGatewayConfig } from '../gateway/config';
 import { signDevToken } from '../gateway/auth/dev-issuer';
 import { startStack } from '../scripts/stack';
 import { loadBenchConfig } from './config';
-import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
-import { loadSubgraphConfig } from '../subgraphs/shared/config';
+import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { loadSubgraphConfig } from '../subgraphs/kit/config';
 
 /**
  * Live transcripts under load: `node dist/bench/live.js` (after `npm run build`). The stack runs in

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { LiveSettings } from './subscriptions/live-access';
 import { z } from 'zod';
-import { DEFAULT_PORTS, redisPrefix, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
-import { count, int, list, port, problem, readConfig, required, schemas, setting, type Env } from '../subgraphs/shared/env';
-import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/shared/lifecycle';
+import { DEFAULT_PORTS, redisPrefix, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
+import { count, int, list, port, problem, readConfig, required, schemas, setting, type Env } from '../subgraphs/kit/env';
+import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/kit/lifecycle';
 
 export interface GatewayConfig {
   production: boolean;

@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from '../subgraphs/shared/lifecycle';
+import type { ReadinessCheck } from '../subgraphs/kit/lifecycle';
 
 /**
  * The gateway is ready when its supergraph is loaded (Apollo has started over it before this is

@@ -1,11 +1,11 @@
-import '../subgraphs/shared/telemetry/register';
+import '../subgraphs/kit/telemetry/register';
 import 'reflect-metadata';
 import { loadGatewayConfig } from './config';
 import { createGatewayServer } from './server';
 import { checkSubgraphKeys, keysRefusedMessage } from './subgraph-keys-check';
-import { createLogger } from '../subgraphs/shared/logger';
-import { onTerminationSignals, shutdownBound } from '../subgraphs/shared/lifecycle';
-import { configOrExit } from '../subgraphs/shared/env';
+import { createLogger } from '../subgraphs/kit/logger';
+import { onTerminationSignals, shutdownBound } from '../subgraphs/kit/lifecycle';
+import { configOrExit } from '../subgraphs/kit/env';
 
 /** Runs the gateway alone, against subgraphs at IDENTITY_URL, INTERACTIONS_URL, CONSENT_URL, CRM_URL. */
 const config = configOrExit(() => loadGatewayConfig(), 'gateway');

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { addressAllowed } from '../subgraphs/shared/auth/rules';
-import { DomainError } from '../subgraphs/shared/errors';
-import { requestIdOf } from '../subgraphs/shared/access-log';
+import { addressAllowed } from '../subgraphs/kit/auth/rules';
+import { DomainError } from '../subgraphs/kit/errors';
+import { requestIdOf } from '../subgraphs/kit/access-log';
 import { canonicalAddress } from './auth/client-address';
 import type { GatewayDeps } from './server';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../subgraphs/shared/auth/signed-context';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../subgraphs/kit/auth/signed-context';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
 
 export interface SubgraphKeysCheck {
   /** Answered 401 to a context this gateway signed: its CONTEXT_KEY is not derived from this gateway's secret. */

@@ -1,8 +1,8 @@
-import { contextKeyFor, decodeSecret } from '../subgraphs/shared/auth/signed-context';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { contextKeyFor, decodeSecret } from '../subgraphs/kit/auth/signed-context';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
 import { loadContextSigningSecret } from '../gateway/config';
-import { loadDevKeys } from '../subgraphs/shared/auth/dev-keys';
-import { formatServiceKeys } from '../subgraphs/shared/service-client';
+import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { formatServiceKeys } from '../subgraphs/kit/service-client';
 
 const USAGE = `usage: npm run -s context-key -- <${SUBGRAPH_NAMES.join('|')}> [--links] [--dev]`;
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
 import { migratedDataSource, pendingSchemaChanges, writeMigration } from './migrations';
 
 /**

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/shared/config';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/kit/config';
 import { subgraphs } from '../subgraphs';
 import { migratedDataSource, migratedKeyStore } from './migrations';
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
-import type { SubgraphName } from '../subgraphs/shared/config';
-import { openKeyStore } from '../subgraphs/shared/crypto/key-store';
-import { buildDataSource, ensureMysqlDatabase } from '../subgraphs/shared/data-source';
+import type { SubgraphName } from '../subgraphs/kit/config';
+import { openKeyStore } from '../subgraphs/kit/crypto/key-store';
+import { buildDataSource, ensureMysqlDatabase } from '../subgraphs/kit/data-source';
 
 /** SQL that would bring the database to the entities; empty when migrations and entities agree. */
 export async function pendingSchemaChanges(dataSource: DataSource): Promise<{ up: string[]; down: string[] }> {

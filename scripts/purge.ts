@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { interactionsSubgraph } from '../subgraphs/interactions/schema';
 import { RetentionService } from '../subgraphs/interactions/services/retention.service';
-import { loadSubgraphConfig, TOOL } from '../subgraphs/shared/config';
-import { openDataSource } from '../subgraphs/shared/data-source';
-import { openKeyring } from '../subgraphs/shared/server';
+import { loadSubgraphConfig, TOOL } from '../subgraphs/kit/config';
+import { openDataSource } from '../subgraphs/kit/data-source';
+import { openKeyring } from '../subgraphs/kit/server';
 
 /** `npm run purge`: deletes transcript segments past each tenant's retention period and prints what went. */
 async function main(): Promise<void> {

@@ -3,11 +3,11 @@ import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
 import { backfillEndUserKeys } from '../subgraphs/identity/services/subject-key-backfill.service';
 import { backfillTranscriptKeys } from '../subgraphs/interactions/services/subject-key-backfill.service';
-import { loadSubgraphConfig, TOOL, type SubgraphName } from '../subgraphs/shared/config';
-import type { Keyring } from '../subgraphs/shared/crypto/keyring';
-import { TenantDataKey } from '../subgraphs/shared/crypto/tenant-data-key.entity';
-import { openDataSource } from '../subgraphs/shared/data-source';
-import { openKeyring } from '../subgraphs/shared/server';
+import { loadSubgraphConfig, TOOL, type SubgraphName } from '../subgraphs/kit/config';
+import type { Keyring } from '../subgraphs/kit/crypto/keyring';
+import { TenantDataKey } from '../subgraphs/kit/crypto/tenant-data-key.entity';
+import { openDataSource } from '../subgraphs/kit/data-source';
+import { openKeyring } from '../subgraphs/kit/server';
 
 /** Rows written before per-person keys, moved under them so that erasure shreds them too. */
 const BACKFILLS: Partial<Record<SubgraphName, (dataSource: DataSource, keyring: Keyring) => Promise<number>>> = {

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import { contextKeyFor } from '../subgraphs/shared/auth/signed-context';
-import { SUBGRAPH_NAMES } from '../subgraphs/shared/config';
-import { LocalMasterKeys } from '../subgraphs/shared/crypto/master-keys';
-import { formatServiceKeys } from '../subgraphs/shared/service-client';
+import { contextKeyFor } from '../subgraphs/kit/auth/signed-context';
+import { SUBGRAPH_NAMES } from '../subgraphs/kit/config';
+import { LocalMasterKeys } from '../subgraphs/kit/crypto/master-keys';
+import { formatServiceKeys } from '../subgraphs/kit/service-client';
 import { writeDemoCertificate } from './demo-certificate';
 
 const USAGE = 'usage: npm run secrets -- [--out deploy/env] [--force] [--demo] [--print]';

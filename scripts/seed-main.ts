@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { subgraphs } from '../subgraphs';
-import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/shared/config';
-import { configOrExit } from '../subgraphs/shared/env';
-import { openDataSource } from '../subgraphs/shared/data-source';
-import { openKeyring } from '../subgraphs/shared/server';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/kit/config';
+import { configOrExit } from '../subgraphs/kit/env';
+import { openDataSource } from '../subgraphs/kit/data-source';
+import { openKeyring } from '../subgraphs/kit/server';
 import { seedDemoData, type DataSources, type Keyrings } from './seed';
 
 /**

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Channel as SharedChannel } from '../subgraphs/shared/channel';
+import { Channel as SharedChannel } from '../subgraphs/kit/channel';
 import { ContactOptOut } from '../subgraphs/consent/entities/contact-opt-out.entity';
-import type { SubgraphName } from '../subgraphs/shared/config';
-import { newId } from '../subgraphs/shared/tenant-entity';
-import { TenantScope } from '../subgraphs/shared/tenant-repository';
+import type { SubgraphName } from '../subgraphs/kit/config';
+import { newId } from '../subgraphs/kit/tenant-entity';
+import { TenantScope } from '../subgraphs/kit/tenant-repository';
 import { EndUser, Gender, MaritalStatus } from '../subgraphs/identity/entities/end-user.entity';
 import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedFields } from '../subgraphs/identity/services/end-user-codec';
-import { Keyring } from '../subgraphs/shared/crypto/keyring';
+import { Keyring } from '../subgraphs/kit/crypto/keyring';
 import { sealSegment } from '../subgraphs/interactions/services/transcript-cipher';
 import { AccessMode, Deployment, Tenant, TenantStatus } from '../subgraphs/identity/entities/tenant.entity';
 import { Channel, Direction, Interaction } from '../subgraphs/interactions/entities/interaction.entity';
@@ -15,7 +15,7 @@ import { Speaker, TranscriptSegment } from '../subgraphs/interactions/entities/t
 import { ConsentPurpose, ConsentRecord, ConsentSource } from '../subgraphs/consent/entities/consent-record.entity';
 import { PolicyVersion } from '../subgraphs/consent/entities/policy-version.entity';
 import { CrmConnection, CrmConnectionStatus, CrmProvider } from '../subgraphs/crm/entities/crm-connection.entity';
-import { RecipientRole } from '../subgraphs/shared/recipient-role';
+import { RecipientRole } from '../subgraphs/kit/recipient-role';
 import { CrmLink, CrmLinkMethod } from '../subgraphs/crm/entities/crm-link.entity';
 import { sealCredentials } from '../subgraphs/crm/services/credentials';
 import { FAKE_CREDENTIALS } from './crm-fake/fake-crm';

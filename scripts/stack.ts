@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import { createGatewayServer, type GatewayServer } from '../gateway/server';
 import type { GatewayConfig } from '../gateway/config';
 import { subgraphs } from '../subgraphs';
-import { contextKeyFor, decodeSecret } from '../subgraphs/shared/auth/signed-context';
-import { ConfigError, defaultSubgraphUrl, sharedProcessKeysRefused, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/shared/config';
-import { formatServiceKeys } from '../subgraphs/shared/service-client';
-import { createSubgraphServer, type SubgraphServer } from '../subgraphs/shared/server';
+import { contextKeyFor, decodeSecret } from '../subgraphs/kit/auth/signed-context';
+import { ConfigError, defaultSubgraphUrl, sharedProcessKeysRefused, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/kit/config';
+import { formatServiceKeys } from '../subgraphs/kit/service-client';
+import { createSubgraphServer, type SubgraphServer } from '../subgraphs/kit/server';
 import { seedDemoData, type DataSources, type Keyrings } from './seed';
 
 export interface Stack {

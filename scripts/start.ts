@@ -1,10 +1,10 @@
-import '../subgraphs/shared/telemetry/register';
+import '../subgraphs/kit/telemetry/register';
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
-import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/shared/config';
-import { configOrExit, readConfig } from '../subgraphs/shared/env';
-import { createLogger } from '../subgraphs/shared/logger';
-import { onTerminationSignals, shutdownBound } from '../subgraphs/shared/lifecycle';
+import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/kit/config';
+import { configOrExit, readConfig } from '../subgraphs/kit/env';
+import { createLogger } from '../subgraphs/kit/logger';
+import { onTerminationSignals, shutdownBound } from '../subgraphs/kit/lifecycle';
 import { checkSubgraphKeys, keysRefusedMessage } from '../gateway/subgraph-keys-check';
 import { startStack } from './stack';
 

@@ -1,5 +1,5 @@
-import type { SubgraphName } from './shared/config';
-import type { SubgraphModule } from './shared/server';
+import type { SubgraphName } from './kit/config';
+import type { SubgraphModule } from './kit/server';
 import { consentSubgraph } from './consent/schema';
 import { crmSubgraph } from './crm/schema';
 import { identitySubgraph } from './identity/schema';

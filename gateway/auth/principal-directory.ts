@@ -1,6 +1,6 @@
-import { CONTEXT_HEADER, requestDigest, serviceClaims, type AccessPolicyClaims, type ContextSigner } from '../../subgraphs/shared/auth/signed-context';
-import type { AccessEvents } from '../../subgraphs/shared/access-events';
-import { DomainError, refusesRequest } from '../../subgraphs/shared/errors';
+import { CONTEXT_HEADER, requestDigest, serviceClaims, type AccessPolicyClaims, type ContextSigner } from '../../subgraphs/kit/auth/signed-context';
+import type { AccessEvents } from '../../subgraphs/kit/access-events';
+import { DomainError, refusesRequest } from '../../subgraphs/kit/errors';
 
 /** Identity not answering refuses the request as an outage (503), never as a bug. */
 const identityUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity service could not be reached'));

@@ -17,7 +17,7 @@ import {
 import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { liveEvents, type LiveEvents } from '../../subgraphs/shared/live-events';
+import { liveEvents, type LiveEvents } from '../../subgraphs/kit/live-events';
 import { canonicalAddress } from '../auth/client-address';
 import type { GatewayConfig } from '../config';
 import { assertTokenLimit } from '../limits';

@@ -1,5 +1,5 @@
-import '../shared/telemetry/register';
-import { runSubgraph } from '../shared/main';
+import '../kit/telemetry/register';
+import { runSubgraph } from '../kit/main';
 import { consentSubgraph } from './schema';
 
 runSubgraph(consentSubgraph);

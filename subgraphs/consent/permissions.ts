@@ -1,5 +1,5 @@
 import { shield } from 'graphql-shield';
-import { allow, can, fromSubgraph, isGatewayService, isPlatformOperator, isTenantMember, isWidget, or, shieldOptions } from '../shared/auth/rules';
+import { allow, can, fromSubgraph, isGatewayService, isPlatformOperator, isTenantMember, isWidget, or, shieldOptions } from '../kit/auth/rules';
 
 const readsConsent = can('consent:read');
 const writesConsent = can('consent:write');

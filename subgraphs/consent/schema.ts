@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { ErasedEndUser } from '../shared/erased-end-user.entity';
-import { endUserStubReference } from '../shared/end-user-reference';
-import { buildFederatedSchema } from '../shared/federation';
-import type { SubgraphModule } from '../shared/server';
-import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
+import { ErasedEndUser } from '../kit/erased-end-user.entity';
+import { endUserStubReference } from '../kit/end-user-reference';
+import { buildFederatedSchema } from '../kit/federation';
+import type { SubgraphModule } from '../kit/server';
+import { TenantDataKey } from '../kit/crypto/tenant-data-key.entity';
 import { ConsentRecord } from './entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from './entities/contact-opt-out.entity';
 import { CookieConsent, VisitorLink } from './entities/cookie-consent.entity';

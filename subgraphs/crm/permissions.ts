@@ -1,5 +1,5 @@
 import { shield } from 'graphql-shield';
-import { allow, and, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, and, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../kit/auth/rules';
 
 const readsCrm = can('crm:read');
 const writesCrm = can('crm:write');

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { ErasedEndUser } from '../shared/erased-end-user.entity';
-import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
-import { endUserStubReference } from '../shared/end-user-reference';
-import { buildFederatedSchema } from '../shared/federation';
-import type { SubgraphModule } from '../shared/server';
+import { ErasedEndUser } from '../kit/erased-end-user.entity';
+import { TenantDataKey } from '../kit/crypto/tenant-data-key.entity';
+import { endUserStubReference } from '../kit/end-user-reference';
+import { buildFederatedSchema } from '../kit/federation';
+import type { SubgraphModule } from '../kit/server';
 import { CrmConnection } from './entities/crm-connection.entity';
 import { CrmLink } from './entities/crm-link.entity';
 import { crmMigrations } from './migrations';

@@ -1,5 +1,5 @@
 import { shield } from 'graphql-shield';
-import { allow, and, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../shared/auth/rules';
+import { allow, and, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../kit/auth/rules';
 
 const tenantAdmin = can('tenant:admin');
 const readsProfiles = can('profiles:read');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Router } from 'express';
-import { buildFederatedSchema } from '../shared/federation';
-import type { RouteDeps, SubgraphModule } from '../shared/server';
+import { buildFederatedSchema } from '../kit/federation';
+import type { RouteDeps, SubgraphModule } from '../kit/server';
 import { EndUser } from './entities/end-user.entity';
 import { Tenant } from './entities/tenant.entity';
 import { identityMigrations } from './migrations';
@@ -16,7 +16,7 @@ import { EndUserStateResolver } from './resolvers/end-user-state.resolver';
 import { ApiClient } from './entities/api-client.entity';
 import { Operator } from './entities/operator.entity';
 import { AuditEvent } from './entities/audit-event.entity';
-import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
+import { TenantDataKey } from '../kit/crypto/tenant-data-key.entity';
 import { sensitiveReadAudit } from './services/audit.service';
 import { Disclosure } from './entities/disclosure.entity';
 import { LegalHold } from './entities/legal-hold.entity';

@@ -1,5 +1,5 @@
 import { shield } from 'graphql-shield';
-import { allow, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../shared/auth/rules';
+import { allow, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../kit/auth/rules';
 
 const readsTranscripts = can('transcripts:read');
 const writesTranscripts = can('transcripts:write');

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { TenantDataKey } from '../shared/crypto/tenant-data-key.entity';
-import { ErasedEndUser } from '../shared/erased-end-user.entity';
-import { buildFederatedSchema } from '../shared/federation';
-import type { SubgraphModule } from '../shared/server';
+import { TenantDataKey } from '../kit/crypto/tenant-data-key.entity';
+import { ErasedEndUser } from '../kit/erased-end-user.entity';
+import { buildFederatedSchema } from '../kit/federation';
+import type { SubgraphModule } from '../kit/server';
 import { Interaction } from './entities/interaction.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
 import { InteractionSettings } from './entities/interaction-settings.entity';

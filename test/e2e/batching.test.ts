@@ -1,5 +1,5 @@
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { bearer, callSubgraph, memberClaims, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

@@ -11,13 +11,13 @@ import { Interaction } from '../../subgraphs/interactions/entities/interaction.e
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
 import { RetentionService } from '../../subgraphs/interactions/services/retention.service';
 import { backfillTranscriptKeys } from '../../subgraphs/interactions/services/subject-key-backfill.service';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
-import { ciphertextVersion, FieldCipher, SUBJECT_KEY_VERSION, TENANT_KEY_VERSION } from '../../subgraphs/shared/crypto/field-cipher';
-import { keyStoreDatabase } from '../../subgraphs/shared/crypto/key-store';
-import { LocalMasterKeys } from '../../subgraphs/shared/crypto/master-keys';
-import { SubjectKey } from '../../subgraphs/shared/crypto/subject-key.entity';
-import { mysqlTarget } from '../../subgraphs/shared/data-source';
-import { TenantScope } from '../../subgraphs/shared/tenant-repository';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
+import { ciphertextVersion, FieldCipher, SUBJECT_KEY_VERSION, TENANT_KEY_VERSION } from '../../subgraphs/kit/crypto/field-cipher';
+import { keyStoreDatabase } from '../../subgraphs/kit/crypto/key-store';
+import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
+import { SubjectKey } from '../../subgraphs/kit/crypto/subject-key.entity';
+import { mysqlTarget } from '../../subgraphs/kit/data-source';
+import { TenantScope } from '../../subgraphs/kit/tenant-repository';
 import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

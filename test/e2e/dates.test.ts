@@ -1,7 +1,7 @@
 import { Disclosure } from '../../subgraphs/identity/entities/disclosure.entity';
 import { PrivacyRequest } from '../../subgraphs/identity/entities/privacy-request.entity';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
-import { parseInstant } from '../../subgraphs/shared/date-time.scalar';
+import { parseInstant } from '../../subgraphs/kit/date-time.scalar';
 import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

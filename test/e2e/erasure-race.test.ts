@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config';
+import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { bearer, codes, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';

@@ -2,7 +2,7 @@ import { CookieConsent } from '../../subgraphs/consent/entities/cookie-consent.e
 import { ConsentRecord } from '../../subgraphs/consent/entities/consent-record.entity';
 import { CrmConnection } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmLink } from '../../subgraphs/crm/entities/crm-link.entity';
-import { normalise } from '../../subgraphs/shared/sensitive-numbers';
+import { normalise } from '../../subgraphs/kit/sensitive-numbers';
 import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

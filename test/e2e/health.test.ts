@@ -1,7 +1,7 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
 import { subgraphs } from '../../subgraphs';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config';
-import { createSubgraphServer } from '../../subgraphs/shared/server';
+import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
+import { createSubgraphServer } from '../../subgraphs/kit/server';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { switchableProxy } from '../helpers/switchable-proxy';
 

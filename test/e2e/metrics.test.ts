@@ -3,12 +3,12 @@ import { MetricRelease } from '../../subgraphs/interactions/entities/metric-rele
 import { MetricDimension } from '../../subgraphs/interactions/entities/interaction-metrics';
 import { MetricsService } from '../../subgraphs/interactions/services/metrics.service';
 import { cellNoise, MetricMeasure, NAMED_QUEUE_MIN_CALLERS } from '../../subgraphs/interactions/services/metrics-noise';
-import { Channel } from '../../subgraphs/shared/channel';
-import { Keyring } from '../../subgraphs/shared/crypto/keyring';
-import { LocalMasterKeys } from '../../subgraphs/shared/crypto/master-keys';
-import { DataKeyPurpose, TenantDataKey } from '../../subgraphs/shared/crypto/tenant-data-key.entity';
-import { newId } from '../../subgraphs/shared/tenant-entity';
-import { TenantScope } from '../../subgraphs/shared/tenant-repository';
+import { Channel } from '../../subgraphs/kit/channel';
+import { Keyring } from '../../subgraphs/kit/crypto/keyring';
+import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
+import { DataKeyPurpose, TenantDataKey } from '../../subgraphs/kit/crypto/tenant-data-key.entity';
+import { newId } from '../../subgraphs/kit/tenant-entity';
+import { TenantScope } from '../../subgraphs/kit/tenant-repository';
 import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';

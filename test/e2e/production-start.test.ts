@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateKeyPair, exportJWK } from 'jose';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config';
+import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 
 /**
  * The commands of README's Production section that need no database: `npm run secrets`, the
@@ -243,7 +243,7 @@ describe('npm start in production (all five servers in one process)', () => {
       await started.stop();
       jwks.close();
       const { createConnection } = await import('mysql2/promise');
-      const { mysqlTarget } = await import('../../subgraphs/shared/data-source');
+      const { mysqlTarget } = await import('../../subgraphs/kit/data-source');
       const target = mysqlTarget(url.toString(), 'identity');
       const connection = await createConnection({ host: target.host, port: target.port, user: target.username, password: target.password });
       for (const name of SUBGRAPH_NAMES) {

@@ -4,9 +4,9 @@ import { AuditEvent } from '../../subgraphs/identity/entities/audit-event.entity
 import { PrincipalStatus } from '../../subgraphs/identity/entities/operator.entity';
 import { hashSecret } from '../../subgraphs/identity/services/principal.service';
 import { CrmLink } from '../../subgraphs/crm/entities/crm-link.entity';
-import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, ROLE_SCOPES, SCOPES } from '../../subgraphs/shared/auth/roles';
+import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, ROLE_SCOPES, SCOPES } from '../../subgraphs/kit/auth/roles';
 import { ACCESS_EXPORT_SCOPES } from '../../subgraphs/identity/permissions';
-import { TenantScope } from '../../subgraphs/shared/tenant-repository';
+import { TenantScope } from '../../subgraphs/kit/tenant-repository';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { CookieConsent, VisitorLink } from '../../subgraphs/consent/entities/cookie-consent.entity';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
-import { ErasedEndUser, erasedEndUserHash } from '../../subgraphs/shared/erased-end-user.entity';
+import { ErasedEndUser, erasedEndUserHash } from '../../subgraphs/kit/erased-end-user.entity';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

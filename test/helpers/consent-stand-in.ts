@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DevKeys } from '../../subgraphs/shared/auth/dev-keys';
-import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/shared/auth/signed-context';
-import { deriveServiceKeys } from '../../subgraphs/shared/service-client';
+import type { DevKeys } from '../../subgraphs/kit/auth/dev-keys';
+import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/kit/auth/signed-context';
+import { deriveServiceKeys } from '../../subgraphs/kit/service-client';
 
 type Variables = Record<string, unknown>;
 

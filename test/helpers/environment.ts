@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
-import { loadDevKeys, type DevKeys } from '../../subgraphs/shared/auth/dev-keys';
-import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/shared/auth/signed-context';
-import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/shared/config';
-import { mysqlTarget } from '../../subgraphs/shared/data-source';
+import { loadDevKeys, type DevKeys } from '../../subgraphs/kit/auth/dev-keys';
+import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/kit/auth/signed-context';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/kit/config';
+import { mysqlTarget } from '../../subgraphs/kit/data-source';
 
 export interface TestEnvironment {
   subgraphConfig: SubgraphConfig;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SubgraphName } from '../../subgraphs/shared/config';
+import type { SubgraphName } from '../../subgraphs/kit/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { run } from './gateway-process';
 
 const ROOT = path.resolve(__dirname, '../..');

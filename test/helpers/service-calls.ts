@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { decodeSecret, requestDigest, ServiceContextSigner } from '../../subgraphs/shared/auth/signed-context';
-import type { SubgraphName } from '../../subgraphs/shared/config';
-import { deriveServiceKeys, ServiceClient } from '../../subgraphs/shared/service-client';
+import { decodeSecret, requestDigest, ServiceContextSigner } from '../../subgraphs/kit/auth/signed-context';
+import type { SubgraphName } from '../../subgraphs/kit/config';
+import { deriveServiceKeys, ServiceClient } from '../../subgraphs/kit/service-client';
 import { postGraphQL, type GraphQLResponse } from './environment';
 import type { SeededStack } from './stack';
 

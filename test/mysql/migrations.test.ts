@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
-import { SUBGRAPH_NAMES } from '../../subgraphs/shared/config';
-import { mysqlTarget } from '../../subgraphs/shared/data-source';
+import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
+import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { migratedDataSource, migratedKeyStore, pendingSchemaChanges } from '../../scripts/migrations';
 import { testEnvironment, type TestEnvironment } from '../helpers/environment';
 

@@ -1,8 +1,8 @@
 import type { MigrationInterface } from 'typeorm';
 import { subgraphs } from '../../subgraphs';
-import { loadSubgraphConfig } from '../../subgraphs/shared/config';
-import { buildDataSource } from '../../subgraphs/shared/data-source';
-import { createSubgraphServer, type SubgraphServer } from '../../subgraphs/shared/server';
+import { loadSubgraphConfig } from '../../subgraphs/kit/config';
+import { buildDataSource } from '../../subgraphs/kit/data-source';
+import { createSubgraphServer, type SubgraphServer } from '../../subgraphs/kit/server';
 import { testEnvironment, type TestEnvironment } from '../helpers/environment';
 import { switchableProxy } from '../helpers/switchable-proxy';
 

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createConnection } from 'mysql2/promise';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
-import { mysqlTarget } from '../../subgraphs/shared/data-source';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
+import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { writeDemoCertificate } from '../../scripts/demo-certificate';
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { requestDigest } from '../../subgraphs/shared/auth/signed-context';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/config';
-import { mysqlTarget } from '../../subgraphs/shared/data-source';
+import { requestDigest } from '../../subgraphs/kit/auth/signed-context';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
+import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
 import { buildServices, freePorts, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../helpers/scale-out';
 import { seededStack, type SeededStack } from '../helpers/stack';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus } from '../../subgraphs/identity/entities/privacy-request.entity';
-import { ConfigError, loadTelemetryConfig } from '../../subgraphs/shared/config';
-import { configureMetrics } from '../../subgraphs/shared/telemetry/metrics';
-import { startMetricsServer, type MetricsServer } from '../../subgraphs/shared/telemetry/metrics-server';
+import { ConfigError, loadTelemetryConfig } from '../../subgraphs/kit/config';
+import { configureMetrics } from '../../subgraphs/kit/telemetry/metrics';
+import { startMetricsServer, type MetricsServer } from '../../subgraphs/kit/telemetry/metrics-server';
 import { bearer, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

@@ -1,5 +1,5 @@
 import { canonicalAddress } from '../../gateway/auth/client-address';
-import { addressAllowed } from '../../subgraphs/shared/auth/rules';
+import { addressAllowed } from '../../subgraphs/kit/auth/rules';
 import { normaliseCidrs } from '../../subgraphs/identity/services/tenant.service';
 
 const allowlist = (cidrs: string[]) => ({ mode: 'ALLOWLIST' as const, cidrs });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadContextSigningSecret, loadGatewayConfig } from '../../gateway/config';
-import { ConfigError, linksOf, loadSubgraphConfig, SHARED_PROCESS, TOOL } from '../../subgraphs/shared/config';
-import { formatServiceKeys } from '../../subgraphs/shared/service-client';
+import { ConfigError, linksOf, loadSubgraphConfig, SHARED_PROCESS, TOOL } from '../../subgraphs/kit/config';
+import { formatServiceKeys } from '../../subgraphs/kit/service-client';
 
 const secret = () => randomBytes(32).toString('base64url');
 const jwk = () => JSON.stringify({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), alg: 'ES256', kid: 'k1' });

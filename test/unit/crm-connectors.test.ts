@@ -1,7 +1,7 @@
 import type CircuitBreaker from 'opossum';
 import { startFakeCrm, type FakeCrm, type FakeProvider } from '../../scripts/crm-fake/fake-crm';
-import { loadSubgraphConfig } from '../../subgraphs/shared/config';
-import { RecipientRole } from '../../subgraphs/shared/recipient-role';
+import { loadSubgraphConfig } from '../../subgraphs/kit/config';
+import { RecipientRole } from '../../subgraphs/kit/recipient-role';
 import { CrmConnection, CrmConnectionStatus, CrmProvider } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmError, type CrmConnector } from '../../subgraphs/crm/services/connectors/crm-connector';
 import { soqlLiteral } from '../../subgraphs/crm/services/connectors/salesforce.connector';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EARLIEST_INSTANT, LATEST_INSTANT, parseInstant } from '../../subgraphs/shared/date-time.scalar';
+import { EARLIEST_INSTANT, LATEST_INSTANT, parseInstant } from '../../subgraphs/kit/date-time.scalar';
 
 const offset = (minutes: number) => {
   const sign = minutes < 0 ? '-' : '+';

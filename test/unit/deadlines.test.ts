@@ -7,10 +7,10 @@ import { isSubgraphOutage, unavailableErrors } from '../../gateway/subgraph-outa
 import { startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { CrmConnection, CrmConnectionStatus, CrmProvider } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmRuntime } from '../../subgraphs/crm/services/crm-runtime';
-import { loadSubgraphConfig } from '../../subgraphs/shared/config';
-import { budgetForNextHop, DEADLINE_HEADER, parseBudget, remainingMs, runWithDeadline } from '../../subgraphs/shared/deadline';
-import { isDependencyFailure } from '../../subgraphs/shared/dependency-errors';
-import { RecipientRole } from '../../subgraphs/shared/recipient-role';
+import { loadSubgraphConfig } from '../../subgraphs/kit/config';
+import { budgetForNextHop, DEADLINE_HEADER, parseBudget, remainingMs, runWithDeadline } from '../../subgraphs/kit/deadline';
+import { isDependencyFailure } from '../../subgraphs/kit/dependency-errors';
+import { RecipientRole } from '../../subgraphs/kit/recipient-role';
 
 describe('the deadline a request carries', () => {
   it('takes a well-formed budget up to its own cap, and its cap for anything else', () => {

@@ -9,7 +9,7 @@ import {
   SSN_MARK,
   WITHHELD_MARK,
 } from '../../subgraphs/interactions/services/redaction';
-import { checkIdentifier, normalise, redactSensitiveNumbers, redactToFit } from '../../subgraphs/shared/sensitive-numbers';
+import { checkIdentifier, normalise, redactSensitiveNumbers, redactToFit } from '../../subgraphs/kit/sensitive-numbers';
 
 const redactor = new Redactor();
 const redact = (text: string) => redactor.redact(text);

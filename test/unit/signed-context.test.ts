@@ -7,9 +7,9 @@ import {
   requestDigest,
   ServiceContextSigner,
   type RequestClaims,
-} from '../../subgraphs/shared/auth/signed-context';
-import { deriveServiceKeys, formatServiceKeys, parseServiceKeys } from '../../subgraphs/shared/service-client';
-import { DomainError } from '../../subgraphs/shared/errors';
+} from '../../subgraphs/kit/auth/signed-context';
+import { deriveServiceKeys, formatServiceKeys, parseServiceKeys } from '../../subgraphs/kit/service-client';
+import { DomainError } from '../../subgraphs/kit/errors';
 
 const claims: RequestClaims = {
   requestId: 'r1',

@@ -1,6 +1,6 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
-import { TenantRepository, TenantScope, TenantScopeError } from '../../subgraphs/shared/tenant-repository';
+import { TenantRepository, TenantScope, TenantScopeError } from '../../subgraphs/kit/tenant-repository';
 
 describe('tenant-scoped repository', () => {
   let dataSource: DataSource;

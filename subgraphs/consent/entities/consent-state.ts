@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Channel } from '../../shared/channel';
+import { Channel } from '../../kit/channel';
 import { ConsentPurpose, ConsentSource } from './consent-record.entity';
 
 export enum ContactRefusal {

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { Channel } from '../../shared/channel';
-import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
+import { Channel } from '../../kit/channel';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../kit/tenant-entity';
 import { ConsentSource } from './consent-record.entity';
 
 /** The suppression list: while a row exists, the end-user is not contacted on that channel. */

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
+import { ID_COLUMN, TenantOwnedEntity, INSTANT_COLUMN } from '../../kit/tenant-entity';
 
 /** Append-only, like consent records: each choice a visitor makes in the chat widget is a new row. */
 @ObjectType({ description: 'A cookie choice made in the chat widget by a (possibly anonymous) visitor.' })

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import { RecipientRole } from '../../shared/recipient-role';
-import { ID_COLUMN, INSTANT_COLUMN } from '../../shared/tenant-entity';
+import { RecipientRole } from '../../kit/recipient-role';
+import { ID_COLUMN, INSTANT_COLUMN } from '../../kit/tenant-entity';
 
 /** Platform-level: the platform's own sub-processors, the same for every tenant (not tenant-owned). */
 @ObjectType({ description: 'A company the platform passes personal data to.' })

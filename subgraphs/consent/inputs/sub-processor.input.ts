@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { RecipientRole } from '../../shared/recipient-role';
+import { RecipientRole } from '../../kit/recipient-role';
 
 @InputType()
 export class AddSubProcessorInput {

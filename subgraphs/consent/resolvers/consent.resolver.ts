@@ -1,12 +1,12 @@
 import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { ConsentRecord } from '../entities/consent-record.entity';
 import { PolicyVersion } from '../entities/policy-version.entity';
 import { RecordConsentInput } from '../inputs/record-consent.input';
 import { ConsentService } from '../services/consent.service';
 import { proofOf } from '../services/proof';
-import { identityEndUserCheck } from '../../shared/end-user-guard';
+import { identityEndUserCheck } from '../../kit/end-user-guard';
 
 @ObjectType()
 export class ConsentRecordConnection extends connectionType(ConsentRecord) {}

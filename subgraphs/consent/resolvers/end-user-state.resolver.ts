@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { RecipientRole } from '../../shared/recipient-role';
+import type { SubgraphContext } from '../../kit/context';
+import { RecipientRole } from '../../kit/recipient-role';
 import { CookieConsent } from '../entities/cookie-consent.entity';
 import { ContactPreference, PurposeConsent, SharingDecision } from '../entities/consent-state';
 import { ConsentStateService } from '../services/consent-state.service';

@@ -1,12 +1,12 @@
 import { Arg, Args, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { Channel } from '../../shared/channel';
-import type { SubgraphContext } from '../../shared/context';
-import { badInput } from '../../shared/errors';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import { Channel } from '../../kit/channel';
+import type { SubgraphContext } from '../../kit/context';
+import { badInput } from '../../kit/errors';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut } from '../entities/contact-opt-out.entity';
 import { SuppressionService } from '../services/suppression.service';
-import { identityEndUserCheck } from '../../shared/end-user-guard';
+import { identityEndUserCheck } from '../../kit/end-user-guard';
 
 @ObjectType()
 export class ContactOptOutConnection extends connectionType(ContactOptOut) {}

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { PlatformPolicyVersion, PolicyVersion } from '../entities/policy-version.entity';
 import { PublishPolicyInput } from '../inputs/policy.input';
 import { MATERIAL_NOTICE_DAYS, PlatformPolicyService, PolicyService } from '../services/policy.service';

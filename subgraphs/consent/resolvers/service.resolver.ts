@@ -1,12 +1,12 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Channel } from '../../shared/channel';
-import type { SubgraphContext } from '../../shared/context';
-import { RecipientRole } from '../../shared/recipient-role';
+import { Channel } from '../../kit/channel';
+import type { SubgraphContext } from '../../kit/context';
+import { RecipientRole } from '../../kit/recipient-role';
 import { ContactDecision, SharingDecision } from '../entities/consent-state';
 import { ConsentStateService } from '../services/consent-state.service';
 import { ConsentPrivacyService } from '../services/privacy.service';
 import { SuppressionService } from '../services/suppression.service';
-import { compactAfterErasure } from '../../shared/data-source';
+import { compactAfterErasure } from '../../kit/data-source';
 
 /**
  * Fields other subgraphs call over their service links, for the caller's tenant. `@inaccessible`

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { SubProcessor, SubProcessorNotice } from '../entities/sub-processor.entity';
 import { AddSubProcessorInput } from '../inputs/sub-processor.input';
 import { SubProcessorService } from '../services/sub-processor.service';

@@ -1,9 +1,9 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphContext } from '../../kit/context';
 import { RecordCookieConsentInput } from '../inputs/widget.input';
 import { proofOf } from '../services/proof';
 import { WidgetService } from '../services/widget.service';
-import { identityEndUserCheck } from '../../shared/end-user-guard';
+import { identityEndUserCheck } from '../../kit/end-user-guard';
 
 @Resolver()
 export class WidgetResolver {

@@ -1,7 +1,7 @@
 import { In } from 'typeorm';
-import { Channel } from '../../shared/channel';
-import type { SubgraphContext } from '../../shared/context';
-import { RecipientRole } from '../../shared/recipient-role';
+import { Channel } from '../../kit/channel';
+import type { SubgraphContext } from '../../kit/context';
+import { RecipientRole } from '../../kit/recipient-role';
 import { ConsentPurpose, ConsentRecord } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
 import {

@@ -1,7 +1,7 @@
-import { badInput, conflict, forbidden, notFound } from '../../shared/errors';
-import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
-import { pageRequest, type Page } from '../../shared/pagination';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { badInput, conflict, forbidden, notFound } from '../../kit/errors';
+import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
+import { pageRequest, type Page } from '../../kit/pagination';
+import type { TenantScope } from '../../kit/tenant-repository';
 import { ConsentRecord } from '../entities/consent-record.entity';
 import { ProcessingRestriction } from '../entities/contact-opt-out.entity';
 import { PolicyVersion } from '../entities/policy-version.entity';

@@ -1,8 +1,8 @@
 import { LessThanOrEqual, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
-import { badInput, conflict } from '../../shared/errors';
-import { pageRequest, toPage, type Page } from '../../shared/pagination';
-import { newId } from '../../shared/tenant-entity';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { badInput, conflict } from '../../kit/errors';
+import { pageRequest, toPage, type Page } from '../../kit/pagination';
+import { newId } from '../../kit/tenant-entity';
+import type { TenantScope } from '../../kit/tenant-repository';
 import { PlatformPolicyVersion, PolicyVersion, type PolicyVersionFields } from '../entities/policy-version.entity';
 import type { PublishPolicyInput } from '../inputs/policy.input';
 

@@ -1,6 +1,6 @@
-import type { SubgraphContext } from '../../shared/context';
-import { parseAddress } from '../../shared/auth/rules';
-import { redactToFit } from '../../shared/sensitive-numbers';
+import type { SubgraphContext } from '../../kit/context';
+import { parseAddress } from '../../kit/auth/rules';
+import { redactToFit } from '../../kit/sensitive-numbers';
 
 /** Proof text is free text: SSNs and card numbers in it (a form's URL, a forged user agent) are redacted. */
 export const proofText = (text: string | null | undefined, max: number): string | null => (text ? redactToFit(text, max) : null);

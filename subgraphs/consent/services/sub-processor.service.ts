@@ -1,7 +1,7 @@
 import { MoreThan, type DataSource, type FindOptionsWhere, type ObjectLiteral, type Repository } from 'typeorm';
-import { conflict } from '../../shared/errors';
-import { pageRequest, toPage, type Page } from '../../shared/pagination';
-import { newId } from '../../shared/tenant-entity';
+import { conflict } from '../../kit/errors';
+import { pageRequest, toPage, type Page } from '../../kit/pagination';
+import { newId } from '../../kit/tenant-entity';
 import { SubProcessor, SubProcessorNotice } from '../entities/sub-processor.entity';
 import type { AddSubProcessorInput } from '../inputs/sub-processor.input';
 

@@ -1,10 +1,10 @@
-import { Channel } from '../../shared/channel';
-import { pageRequest, type Page } from '../../shared/pagination';
-import { redactToFit } from '../../shared/sensitive-numbers';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { Channel } from '../../kit/channel';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { redactToFit } from '../../kit/sensitive-numbers';
+import type { TenantScope } from '../../kit/tenant-repository';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
-import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
+import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
 import { assertNotRestricted, checkEndUserId } from './consent.service';
 
 /** The suppression list and the restriction flag. */

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
-import { RecipientRole } from '../../shared/recipient-role';
-import { TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
+import { RecipientRole } from '../../kit/recipient-role';
+import { TenantOwnedEntity, INSTANT_COLUMN } from '../../kit/tenant-entity';
 
 export enum CrmProvider {
   HUBSPOT = 'HUBSPOT',

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, InputType } from 'type-graphql';
 import { IsEmail, IsOptional, Length, Matches } from 'class-validator';
-import { RecipientRole } from '../../shared/recipient-role';
+import { RecipientRole } from '../../kit/recipient-role';
 import { CrmProvider } from '../entities/crm-connection.entity';
 
 @InputType({ description: 'HUBSPOT: accessToken (private app). SALESFORCE: accessToken (OAuth). ZENDESK: email and apiToken. Stored encrypted, never returned.' })

@@ -1,8 +1,8 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphContext } from '../../kit/context';
 import { CrmRectificationInput } from '../inputs/crm.input';
 import { CrmSyncService } from '../services/crm-sync.service';
-import { compactAfterErasure } from '../../shared/data-source';
+import { compactAfterErasure } from '../../kit/data-source';
 
 /**
  * What privacy requests need from the CRMs, for the identity subgraph alone (service link,

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs, PageInfo } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs, PageInfo } from '../../kit/pagination';
 import { CrmConnection, CrmProvider } from '../entities/crm-connection.entity';
 import { CrmLink } from '../entities/crm-link.entity';
 import { CreateCrmConnectionInput, CrmEndUserConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { CrmSettings } from '../../shared/config';
-import { badInput } from '../../shared/errors';
+import type { CrmSettings } from '../../kit/config';
+import { badInput } from '../../kit/errors';
 import { isPublicAddress } from './public-address';
 
 export interface BaseUrlPolicy {

@@ -2,9 +2,9 @@ import type { LookupFunction } from 'node:net';
 import CircuitBreaker from 'opossum';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
-import type { CrmSettings } from '../../shared/config';
-import { loadSubgraphConfig } from '../../shared/config';
-import type { SubgraphContext } from '../../shared/context';
+import type { CrmSettings } from '../../kit/config';
+import { loadSubgraphConfig } from '../../kit/config';
+import type { SubgraphContext } from '../../kit/context';
 import { CrmProvider, type CrmConnection } from '../entities/crm-connection.entity';
 import { addressExempt, baseUrlText, BaseUrlRefused, parseBaseUrl } from './base-url';
 import { crmAgents, type CrmAgents } from './connectors/crm-agents';
@@ -13,7 +13,7 @@ import { CrmHttp, type CrmTarget } from './connectors/crm-http';
 import { HubSpotConnector } from './connectors/hubspot.connector';
 import { SalesforceConnector } from './connectors/salesforce.connector';
 import { ZendeskConnector } from './connectors/zendesk.connector';
-import { observeBreakers } from '../../shared/telemetry/metrics';
+import { observeBreakers } from '../../kit/telemetry/metrics';
 
 export interface CrmCredentials {
   accessToken?: string;

@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
-import type { SubgraphContext } from '../../shared/context';
-import { conflict, DomainError, notFound } from '../../shared/errors';
+import type { SubgraphContext } from '../../kit/context';
+import { conflict, DomainError, notFound } from '../../kit/errors';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CrmRectificationInput } from '../inputs/crm.input';
@@ -9,7 +9,7 @@ import { openCredentials } from './credentials';
 import { crmRuntime, MISSING, type CrmRuntime } from './crm-runtime';
 import { profileFor, type CrmProfile } from './identity-profiles';
 import { assertSharingAllowed, ConsentSharingGate, type SharingGate } from './sharing-gate';
-import { assertEndUsersWritable, assertNotErased, recordErasure, seesRestricted } from '../../shared/end-user-guard';
+import { assertEndUsersWritable, assertNotErased, recordErasure, seesRestricted } from '../../kit/end-user-guard';
 
 /** A live record with the connection it came from. */
 export interface LiveCrmRecord extends CrmRecordData {

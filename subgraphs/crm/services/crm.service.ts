@@ -1,14 +1,14 @@
-import type { SubgraphContext } from '../../shared/context';
-import { badInput, conflict, notFound } from '../../shared/errors';
-import { pageRequest, type Page } from '../../shared/pagination';
-import { checkIdentifier } from '../../shared/sensitive-numbers';
+import type { SubgraphContext } from '../../kit/context';
+import { badInput, conflict, notFound } from '../../kit/errors';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { checkIdentifier } from '../../kit/sensitive-numbers';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
 import { checkBaseUrl, crmOrigin } from './base-url';
 import { credentialsFor, sealCredentials } from './credentials';
 import { crmRuntime } from './crm-runtime';
-import { assertEndUsersWritable, assertNotErased } from '../../shared/end-user-guard';
+import { assertEndUsersWritable, assertNotErased } from '../../kit/end-user-guard';
 
 /** A tenant's CRM connections (managed by its admins) and its end-users' links to CRM records. */
 export class CrmService {

@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphContext } from '../../kit/context';
 
 /** What the CRM may receive of an end-user, as identity hands it over. */
 export interface CrmProfile {

@@ -1,6 +1,6 @@
-import type { SubgraphContext } from '../../shared/context';
-import { DomainError, notFound } from '../../shared/errors';
-import type { RecipientRole } from '../../shared/recipient-role';
+import type { SubgraphContext } from '../../kit/context';
+import { DomainError, notFound } from '../../kit/errors';
+import type { RecipientRole } from '../../kit/recipient-role';
 
 export type SharingRefusal = 'NO_OPT_IN' | 'RENEWAL_NEEDED' | 'RESTRICTED';
 

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity, INSTANT_COLUMN } from '../../shared/tenant-entity';
+import { TenantOwnedEntity, INSTANT_COLUMN } from '../../kit/tenant-entity';
 import { PrincipalStatus } from './operator.entity';
 
 /** A machine caller (a CRM integration) that trades its credentials for short-lived tokens. */

@@ -1,7 +1,7 @@
 import { Directive, Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { IsOptional, Length } from 'class-validator';
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
+import { TenantOwnedEntity } from '../../kit/tenant-entity';
 
 export enum Gender {
   FEMALE = 'FEMALE',

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
+import { TenantOwnedEntity } from '../../kit/tenant-entity';
 
 export enum OperatorRole {
   ADMIN = 'admin',

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { ID_COLUMN } from '../../shared/tenant-entity';
+import { ID_COLUMN } from '../../kit/tenant-entity';
 
 export enum Deployment {
   ON_PREMISES = 'ON_PREMISES',

@@ -1,4 +1,4 @@
-import { byKeys, type SubgraphContext } from '../../shared/context';
+import { byKeys, type SubgraphContext } from '../../kit/context';
 import { EndUser } from '../entities/end-user.entity';
 import { EndUserService } from '../services/end-user.service';
 

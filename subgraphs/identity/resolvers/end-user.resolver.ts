@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { AuditEvent } from '../entities/audit-event.entity';
 import { EndUser, Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/end-user.entity';
 import { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';

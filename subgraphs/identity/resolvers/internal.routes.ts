@@ -1,8 +1,8 @@
-import { isDependencyFailure } from '../../shared/dependency-errors';
+import { isDependencyFailure } from '../../kit/dependency-errors';
 import type { Request, Response, Router } from 'express';
-import { CONTEXT_HEADER, requestDigest } from '../../shared/auth/signed-context';
-import { DomainError } from '../../shared/errors';
-import type { RouteDeps } from '../../shared/server';
+import { CONTEXT_HEADER, requestDigest } from '../../kit/auth/signed-context';
+import { DomainError } from '../../kit/errors';
+import type { RouteDeps } from '../../kit/server';
 import { PrincipalDirectory } from '../services/principal.service';
 import { TenantService } from '../services/tenant.service';
 

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { ApiClient } from '../entities/api-client.entity';
 import { Operator, OperatorRole, PrincipalStatus } from '../entities/operator.entity';
 import { CreateApiClientInput, InviteOperatorInput } from '../inputs/principal.input';

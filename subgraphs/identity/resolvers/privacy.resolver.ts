@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { Disclosure } from '../entities/disclosure.entity';
 import { EndUser } from '../entities/end-user.entity';
 import { LegalHold } from '../entities/legal-hold.entity';

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { Tenant, TenantStatus, WidgetSettings } from '../entities/tenant.entity';
 import { CreateTenantInput } from '../inputs/create-tenant.input';
 import { AccessPolicyInput } from '../inputs/access-policy.input';

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { SubgraphContext } from '../../shared/context';
-import { pageRequest, type Page } from '../../shared/pagination';
-import type { TenantScope } from '../../shared/tenant-repository';
+import type { SubgraphContext } from '../../kit/context';
+import { pageRequest, type Page } from '../../kit/pagination';
+import type { TenantScope } from '../../kit/tenant-repository';
 import { In } from 'typeorm';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { EndUser } from '../entities/end-user.entity';

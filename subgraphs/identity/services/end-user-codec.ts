@@ -1,5 +1,5 @@
-import { ciphertextVersion, SUBJECT_KEY_VERSION, type FieldCipher } from '../../shared/crypto/field-cipher';
-import type { SubjectKeys } from '../../shared/crypto/subject-keys';
+import { ciphertextVersion, SUBJECT_KEY_VERSION, type FieldCipher } from '../../kit/crypto/field-cipher';
+import type { SubjectKeys } from '../../kit/crypto/subject-keys';
 import type { EndUser, Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/end-user.entity';
 
 /** Plain values of the encrypted fields, as the API shows them. */

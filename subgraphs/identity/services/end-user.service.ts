@@ -1,8 +1,8 @@
 import type { FindOptionsWhere } from 'typeorm';
-import type { SubgraphContext } from '../../shared/context';
-import { badInput, forbidden, notFound } from '../../shared/errors';
-import { pageRequest, type Page } from '../../shared/pagination';
-import { refuseSensitiveNumbers } from '../../shared/sensitive-numbers';
+import type { SubgraphContext } from '../../kit/context';
+import { badInput, forbidden, notFound } from '../../kit/errors';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { refuseSensitiveNumbers } from '../../kit/sensitive-numbers';
 import { AuditAction } from '../entities/audit-event.entity';
 import { EndUser, Gender, MaritalStatus } from '../entities/end-user.entity';
 import { PrivacyRequestKind, PrivacyRequestStatus } from '../entities/privacy-request.entity';

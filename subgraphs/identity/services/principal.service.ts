@@ -1,11 +1,11 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, apiClientScopes, isScope } from '../../shared/auth/roles';
-import type { AccessEvents } from '../../shared/access-events';
-import { badInput, conflict, notFound } from '../../shared/errors';
-import { pageRequest, type Page } from '../../shared/pagination';
-import { TenantScope } from '../../shared/tenant-repository';
+import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, apiClientScopes, isScope } from '../../kit/auth/roles';
+import type { AccessEvents } from '../../kit/access-events';
+import { badInput, conflict, notFound } from '../../kit/errors';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { TenantScope } from '../../kit/tenant-repository';
 import { ApiClient } from '../entities/api-client.entity';
 import { Operator, PrincipalStatus, type OperatorRole } from '../entities/operator.entity';
 import { Tenant, TenantStatus } from '../entities/tenant.entity';

@@ -1,11 +1,11 @@
 import { In, IsNull, LessThanOrEqual, type DataSource } from 'typeorm';
-import type { SubgraphContext } from '../../shared/context';
-import type { SubgraphName } from '../../shared/config';
-import { badInput, conflict, DomainError, notFound } from '../../shared/errors';
-import { pageRequest, type Page } from '../../shared/pagination';
-import { redactToFit } from '../../shared/sensitive-numbers';
-import { crossTenantTransaction, type TenantScope } from '../../shared/tenant-repository';
-import { compactAfterErasure } from '../../shared/data-source';
+import type { SubgraphContext } from '../../kit/context';
+import type { SubgraphName } from '../../kit/config';
+import { badInput, conflict, DomainError, notFound } from '../../kit/errors';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { redactToFit } from '../../kit/sensitive-numbers';
+import { crossTenantTransaction, type TenantScope } from '../../kit/tenant-repository';
+import { compactAfterErasure } from '../../kit/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { Disclosure } from '../entities/disclosure.entity';
 import { EndUser } from '../entities/end-user.entity';

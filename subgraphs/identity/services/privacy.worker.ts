@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SubgraphContext } from '../../shared/context';
-import type { SubgraphWorker, WorkerDeps } from '../../shared/server';
+import { SubgraphContext } from '../../kit/context';
+import type { SubgraphWorker, WorkerDeps } from '../../kit/server';
 import { Tenant } from '../entities/tenant.entity';
 import { claimDueRequest, dueRequests, PrivacyService } from './privacy.service';
 

@@ -1,5 +1,5 @@
 import { MoreThan, type DataSource } from 'typeorm';
-import type { Keyring } from '../../shared/crypto/keyring';
+import type { Keyring } from '../../kit/crypto/keyring';
 import { EndUser } from '../entities/end-user.entity';
 import { ENCRYPTED_FIELDS, EndUserCodec } from './end-user-codec';
 

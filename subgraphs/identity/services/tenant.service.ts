@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { MoreThan, type DataSource, type Repository } from 'typeorm';
-import { pageRequest, toPage, type Page } from '../../shared/pagination';
-import { addressAllowed } from '../../shared/auth/rules';
-import { badInput, conflict, notFound } from '../../shared/errors';
-import { newId } from '../../shared/tenant-entity';
+import { pageRequest, toPage, type Page } from '../../kit/pagination';
+import { addressAllowed } from '../../kit/auth/rules';
+import { badInput, conflict, notFound } from '../../kit/errors';
+import { newId } from '../../kit/tenant-entity';
 import { AccessMode, Tenant, TenantStatus } from '../entities/tenant.entity';
-import type { AccessEvents } from '../../shared/access-events';
+import type { AccessEvents } from '../../kit/access-events';
 import type { CreateTenantInput } from '../inputs/create-tenant.input';
 import type { AccessPolicyInput } from '../inputs/access-policy.input';
 

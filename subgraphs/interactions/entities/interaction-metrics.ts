@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Channel } from '../../shared/channel';
+import { Channel } from '../../kit/channel';
 import { MetricMeasure } from '../services/metrics-noise';
 
 export enum MetricDimension {

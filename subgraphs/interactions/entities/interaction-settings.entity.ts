@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
+import { TenantOwnedEntity } from '../../kit/tenant-entity';
 
 export const DEFAULT_MIN_GROUP_SIZE = 11;
 /** No tenant may report groups smaller than this, whatever it configures. */

@@ -1,6 +1,6 @@
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
-import type { Channel } from '../../shared/channel';
+import { TenantOwnedEntity } from '../../kit/tenant-entity';
+import type { Channel } from '../../kit/channel';
 
 const WHOLE_NUMBER = { to: (value: number) => value, from: (value: string | number) => Number(value) };
 

@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { TenantOwnedEntity } from '../../shared/tenant-entity';
+import { TenantOwnedEntity } from '../../kit/tenant-entity';
 
 /**
  * The privacy ledger: a tenant's UTC day whose metrics have been released, with what it cost. One

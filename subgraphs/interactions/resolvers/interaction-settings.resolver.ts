@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphContext } from '../../kit/context';
 import { InteractionSettings } from '../entities/interaction-settings.entity';
 import { UpdateInteractionSettingsInput } from '../inputs/interaction-settings.input';
 import { InteractionSettingsService } from '../services/interaction-settings.service';

@@ -1,8 +1,8 @@
-import { byKeys, type SubgraphContext } from '../../shared/context';
-import { endUserStubReference } from '../../shared/end-user-reference';
+import { byKeys, type SubgraphContext } from '../../kit/context';
+import { endUserStubReference } from '../../kit/end-user-reference';
 import type { Interaction } from '../entities/interaction.entity';
 import { InteractionService } from '../services/interaction.service';
-import { identityEndUserCheck } from '../../shared/end-user-guard';
+import { identityEndUserCheck } from '../../kit/end-user-guard';
 
 /** Batched per request and scoped to the caller's tenant. */
 export function interactionLoader(ctx: SubgraphContext) {

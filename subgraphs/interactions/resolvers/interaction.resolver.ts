@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
-import { connectionType, PageArgs } from '../../shared/pagination';
+import type { SubgraphContext } from '../../kit/context';
+import { connectionType, PageArgs } from '../../kit/pagination';
 import { Interaction } from '../entities/interaction.entity';
 import { Redactions, TranscriptSegment } from '../entities/transcript-segment.entity';
 import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } from '../inputs/record-interaction.input';
@@ -8,7 +8,7 @@ import { ConsentContactGate } from '../services/contact-gate';
 import { InteractionService } from '../services/interaction.service';
 import { interactionLoader } from './interaction.reference';
 import { ActivityPublisher } from '../services/activity-publisher';
-import { identityEndUserCheck } from '../../shared/end-user-guard';
+import { identityEndUserCheck } from '../../kit/end-user-guard';
 
 @ObjectType()
 export class InteractionConnection extends connectionType(Interaction) {}

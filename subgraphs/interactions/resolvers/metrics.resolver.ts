@@ -1,5 +1,5 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphContext } from '../../kit/context';
 import { InteractionMetrics, MetricDimension } from '../entities/interaction-metrics';
 import { MetricsService } from '../services/metrics.service';
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../shared/context';
+import type { SubgraphContext } from '../../kit/context';
 import { InteractionPrivacyService } from '../services/privacy.service';
-import { compactAfterErasure } from '../../shared/data-source';
+import { compactAfterErasure } from '../../kit/data-source';
 
 /** Service-to-service only (identity handles privacy requests): never part of the public graph. */
 @Resolver()

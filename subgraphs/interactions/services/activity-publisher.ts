@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import type { SubgraphContext } from '../../shared/context';
-import { liveEvents, type LiveEvent, type LiveEvents } from '../../shared/live-events';
-import type { SubgraphWorker } from '../../shared/server';
+import type { SubgraphContext } from '../../kit/context';
+import { liveEvents, type LiveEvent, type LiveEvents } from '../../kit/live-events';
+import type { SubgraphWorker } from '../../kit/server';
 
 /** The channel each interactions server publishes on, opened and closed with the server. */
 const channels = new WeakMap<DataSource, { events: LiveEvents; logger: Logger }>();

@@ -1,6 +1,6 @@
-import type { SubgraphContext } from '../../shared/context';
-import { unavailable } from '../../shared/service-client';
-import type { Channel } from '../../shared/channel';
+import type { SubgraphContext } from '../../kit/context';
+import { unavailable } from '../../kit/service-client';
+import type { Channel } from '../../kit/channel';
 
 export type ContactRefusal = 'OPTED_OUT' | 'RESTRICTED';
 

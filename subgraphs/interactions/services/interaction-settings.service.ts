@@ -1,5 +1,5 @@
-import { badInput } from '../../shared/errors';
-import type { TenantScope } from '../../shared/tenant-repository';
+import { badInput } from '../../kit/errors';
+import type { TenantScope } from '../../kit/tenant-repository';
 import {
   DEFAULT_MIN_GROUP_SIZE,
   DEFAULT_RETENTION_DAYS,

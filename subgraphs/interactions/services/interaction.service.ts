@@ -1,12 +1,12 @@
 import { In, LessThan, MoreThan } from 'typeorm';
-import type { FieldCipher } from '../../shared/crypto/field-cipher';
-import type { SubjectKeys } from '../../shared/crypto/subject-keys';
-import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors';
-import { encodeCursor, pageRequest, type Page } from '../../shared/pagination';
-import { checkIdentifier } from '../../shared/sensitive-numbers';
-import { unavailable } from '../../shared/service-client';
-import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../shared/end-user-guard';
-import type { TenantScope } from '../../shared/tenant-repository';
+import type { FieldCipher } from '../../kit/crypto/field-cipher';
+import type { SubjectKeys } from '../../kit/crypto/subject-keys';
+import { badInput, conflict, DomainError, forbidden, notFound } from '../../kit/errors';
+import { encodeCursor, pageRequest, type Page } from '../../kit/pagination';
+import { checkIdentifier } from '../../kit/sensitive-numbers';
+import { unavailable } from '../../kit/service-client';
+import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
+import type { TenantScope } from '../../kit/tenant-repository';
 import { Direction, Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import {
@@ -21,7 +21,7 @@ import { InteractionSettingsService } from './interaction-settings.service';
 import { sameRedactedText, type Redacted, type RedactedPart, type Redactor } from './redaction';
 import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
 import { isUniqueViolation } from './unique-violation';
-import { checkEventTime } from '../../shared/date-time.scalar';
+import { checkEventTime } from '../../kit/date-time.scalar';
 
 export interface AppendResult {
   interaction: Interaction;

@@ -1,9 +1,9 @@
 import { Between } from 'typeorm';
-import { badInput } from '../../shared/errors';
-import type { TenantScope } from '../../shared/tenant-repository';
-import { Channel } from '../../shared/channel';
-import type { Keyring } from '../../shared/crypto/keyring';
-import { DataKeyPurpose } from '../../shared/crypto/tenant-data-key.entity';
+import { badInput } from '../../kit/errors';
+import type { TenantScope } from '../../kit/tenant-repository';
+import { Channel } from '../../kit/channel';
+import type { Keyring } from '../../kit/crypto/keyring';
+import { DataKeyPurpose } from '../../kit/crypto/tenant-data-key.entity';
 import { Interaction } from '../entities/interaction.entity';
 import { MetricCell } from '../entities/metric-cell.entity';
 import { MetricRelease } from '../entities/metric-release.entity';

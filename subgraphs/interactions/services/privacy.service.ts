@@ -1,8 +1,8 @@
 import { In } from 'typeorm';
-import type { SubjectKeys } from '../../shared/crypto/subject-keys';
-import type { TenantScope } from '../../shared/tenant-repository';
-import { recordErasure } from '../../shared/end-user-guard';
-import { conflict } from '../../shared/errors';
+import type { SubjectKeys } from '../../kit/crypto/subject-keys';
+import type { TenantScope } from '../../kit/tenant-repository';
+import { recordErasure } from '../../kit/end-user-guard';
+import { conflict } from '../../kit/errors';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import { keySubjectOf, openSegments } from './transcript-cipher';

@@ -1,7 +1,7 @@
 import { RE2JS } from 're2js';
-import { findSensitiveNumbers, normalise, originalRange, type NormalisedText, type Span } from '../../shared/sensitive-numbers';
+import { findSensitiveNumbers, normalise, originalRange, type NormalisedText, type Span } from '../../kit/sensitive-numbers';
 
-export { CARD_MARK, luhnValid, SSN_MARK } from '../../shared/sensitive-numbers';
+export { CARD_MARK, luhnValid, SSN_MARK } from '../../kit/sensitive-numbers';
 
 /** What was taken out of one text, by kind. */
 export interface RedactionCounts {

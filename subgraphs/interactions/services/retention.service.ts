@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
-import type { Keyring } from '../../shared/crypto/keyring';
-import { TenantScope } from '../../shared/tenant-repository';
+import type { Keyring } from '../../kit/crypto/keyring';
+import { TenantScope } from '../../kit/tenant-repository';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import { InteractionSettingsService } from './interaction-settings.service';

@@ -1,5 +1,5 @@
 import { In, IsNull, MoreThan, Not, type DataSource } from 'typeorm';
-import type { Keyring } from '../../shared/crypto/keyring';
+import type { Keyring } from '../../kit/crypto/keyring';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import { keySubjectOf, sealSegment } from './transcript-cipher';

@@ -1,5 +1,5 @@
-import type { FieldCipher } from '../../shared/crypto/field-cipher';
-import type { SubjectKeys } from '../../shared/crypto/subject-keys';
+import type { FieldCipher } from '../../kit/crypto/field-cipher';
+import type { SubjectKeys } from '../../kit/crypto/subject-keys';
 import type { Interaction } from '../entities/interaction.entity';
 import type { TranscriptSegment } from '../entities/transcript-segment.entity';
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type CircuitBreaker from 'opossum';
-import { remainingMs } from '../../../shared/deadline';
+import { remainingMs } from '../../../kit/deadline';
 import { AddressRefusedError } from './crm-agents';
 import { CrmError } from './crm-connector';
 
