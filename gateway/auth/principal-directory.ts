@@ -1,6 +1,6 @@
-import { CONTEXT_HEADER, requestDigest, serviceClaims, type AccessPolicyClaims, type ContextSigner } from '../../subgraphs/kit/auth/signed-context';
-import type { AccessEvents } from '../../subgraphs/kit/access-events';
-import { DomainError, refusesRequest } from '../../subgraphs/kit/errors';
+import { CONTEXT_HEADER, requestDigest, serviceClaims, type AccessPolicyClaims, type ContextSigner } from '../../platform/contracts/signed-context';
+import type { AccessEvents } from '../../platform/access-events';
+import { DomainError, refusesRequest } from '../../platform/errors';
 
 /** Identity not answering refuses the request as an outage (503), never as a bug. */
 const identityUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity service could not be reached'));

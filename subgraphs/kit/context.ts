@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { RequestClaims } from './auth/signed-context';
-import type { AccessEvents } from './access-events';
+import type { RequestClaims } from '../../platform/contracts/signed-context';
+import type { AccessEvents } from '../../platform/access-events';
 import type { Keyring } from './crypto/keyring';
 import type { SubjectKeys } from './crypto/subject-keys';
 import { effectiveScopes, type Scope } from './auth/roles';
-import { forbidden } from './errors';
+import { forbidden } from '../../platform/errors';
 import type { EntityTarget } from 'typeorm';
 import { TenantScope } from './tenant-repository';
 import { pageRequest, type Page } from './pagination';

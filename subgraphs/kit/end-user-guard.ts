@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import type { SubgraphContext } from './context';
-import { DomainError, forbidden, notFound } from './errors';
+import { DomainError, forbidden, notFound } from '../../platform/errors';
 import { ErasedEndUser, erasedEndUserHash } from './erased-end-user.entity';
 import type { TenantScope } from './tenant-repository';
 import { unavailable } from './service-client';

@@ -1,5 +1,5 @@
 import type { SubgraphContext } from '../../kit/context';
-import { DomainError, notFound } from '../../kit/errors';
+import { DomainError, notFound } from '../../../platform/errors';
 import type { RecipientRole } from '../../kit/recipient-role';
 
 export type SharingRefusal = 'NO_OPT_IN' | 'RENEWAL_NEEDED' | 'RESTRICTED';

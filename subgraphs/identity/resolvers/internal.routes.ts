@@ -1,7 +1,7 @@
-import { isDependencyFailure } from '../../kit/dependency-errors';
+import { isDependencyFailure } from '../../../platform/dependency-errors';
 import type { Request, Response, Router } from 'express';
-import { CONTEXT_HEADER, requestDigest } from '../../kit/auth/signed-context';
-import { DomainError } from '../../kit/errors';
+import { CONTEXT_HEADER, requestDigest } from '../../../platform/contracts/signed-context';
+import { DomainError } from '../../../platform/errors';
 import type { RouteDeps } from '../../kit/server';
 import { PrincipalDirectory } from '../services/principal.service';
 import { TenantService } from '../services/tenant.service';

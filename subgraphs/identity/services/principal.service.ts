@@ -2,8 +2,8 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:cry
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, apiClientScopes, isScope } from '../../kit/auth/roles';
-import type { AccessEvents } from '../../kit/access-events';
-import { badInput, conflict, notFound } from '../../kit/errors';
+import type { AccessEvents } from '../../../platform/access-events';
+import { badInput, conflict, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { TenantScope } from '../../kit/tenant-repository';
 import { ApiClient } from '../entities/api-client.entity';

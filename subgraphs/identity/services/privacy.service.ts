@@ -1,7 +1,7 @@
 import { In, IsNull, LessThanOrEqual, type DataSource } from 'typeorm';
 import type { SubgraphContext } from '../../kit/context';
 import type { SubgraphName } from '../../kit/config';
-import { badInput, conflict, DomainError, notFound } from '../../kit/errors';
+import { badInput, conflict, DomainError, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { redactToFit } from '../../kit/sensitive-numbers';
 import { crossTenantTransaction, type TenantScope } from '../../kit/tenant-repository';
