@@ -8,14 +8,7 @@ import { AccessMode, Tenant, TenantStatus } from '../entities/tenant.entity';
 import type { AccessEvents } from '../../../platform/access-events';
 import type { CreateTenantInput } from '../inputs/create-tenant.input';
 import type { AccessPolicyInput } from '../inputs/access-policy.input';
-
-/** What the gateway needs to admit a request for a tenant. */
-export interface TenantAccess {
-  id: string;
-  slug: string;
-  status: TenantStatus;
-  accessPolicy: { mode: AccessMode; cidrs: string[] };
-}
+import type { WidgetAccess } from '../../../platform/contracts/identity-lookups';
 
 /** Exact origins, as browsers send them: https (http only for localhost), no path; names the first bad one. */
 export function normaliseOrigins(origins: string[]): string[] {
@@ -120,7 +113,7 @@ export class TenantService {
   }
 
   /** The gateway's question for a widget request: whose key is this, and where may it be used? */
-  async widgetAccess(key: string): Promise<{ tenant: TenantAccess; origins: string[] } | null> {
+  async widgetAccess(key: string): Promise<WidgetAccess> {
     if (!key) return null;
     const tenant = await this.tenants.findOneBy({ widgetKey: key });
     if (!tenant) return null;
