@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { LiveSettings } from './subscriptions/live-access';
 import { z } from 'zod';
 import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 import { redisPrefix } from '../platform/redis';
@@ -169,4 +168,18 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       deadlines: loadGatewayDeadlines(env),
     };
   });
+}
+
+/** Live subscriptions (WebSocket and SSE): access rechecks and per-tenant, per-connection bounds. */
+export interface LiveSettings {
+  /** How often every live connection's access is checked without an event (version compare: cheap). */
+  recheckMs: number;
+  /** How often it is asked of identity regardless of versions (a gateway without a shared version store). */
+  fullRecheckMs: number;
+  maxConnectionsPerTenant: number;
+  maxSubscriptionsPerConnection: number;
+  /** Bytes waiting to be sent to one client beyond which it is cut as a slow consumer. */
+  maxBufferedBytes: number;
+  /** Events waiting for one subscription beyond which it is cut as a slow consumer. */
+  maxPendingEvents: number;
 }

@@ -30,6 +30,7 @@ import type Redis from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../platform/redis';
 import { RedisPersistedQueryCache } from './apq-cache';
 import type { GatewayConfig } from './config';
+import type { GatewayDeps } from './deps';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { requestMetrics } from '../platform/telemetry/metrics';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
@@ -41,15 +42,6 @@ export interface GatewayServerOptions {
   logger?: Logger;
   /** Defaults to Redis when REDIS_URL is set, else the in-process channel. */
   accessEvents?: AccessEvents;
-}
-
-export interface GatewayDeps {
-  tokens: AccessTokenVerifier;
-  clientTokens: ClientTokenIssuer;
-  signer: ContextSigner;
-  directory: PrincipalDirectory;
-  events: AccessEvents;
-  limits: RateLimits;
 }
 
 const parseJwk = (json: string) => JSON.parse(json) as JWK;

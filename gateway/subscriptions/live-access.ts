@@ -4,7 +4,8 @@ import { addressAllowed } from '../../platform/addresses';
 import type { RequestClaims } from '../../platform/contracts/signed-context';
 import { DomainError } from '../../platform/errors';
 import { budgetKey } from '../limits';
-import type { GatewayDeps } from '../server';
+import type { LiveSettings } from '../config';
+import type { GatewayDeps } from '../deps';
 import type { GatewayContext } from '../signed-data-source';
 
 /** Why a live connection ends: a WebSocket close code and reason; SSE sends the same in a final error. */
@@ -28,19 +29,6 @@ export class LiveRefusal extends Error {
   constructor(readonly close: CloseReason) {
     super(close.reason);
   }
-}
-
-export interface LiveSettings {
-  /** How often every live connection's access is checked without an event (version compare: cheap). */
-  recheckMs: number;
-  /** How often it is asked of identity regardless of versions (a gateway without a shared version store). */
-  fullRecheckMs: number;
-  maxConnectionsPerTenant: number;
-  maxSubscriptionsPerConnection: number;
-  /** Bytes waiting to be sent to one client beyond which it is cut as a slow consumer. */
-  maxBufferedBytes: number;
-  /** Events waiting for one subscription beyond which it is cut as a slow consumer. */
-  maxPendingEvents: number;
 }
 
 const bearer = (value: unknown) => (typeof value === 'string' ? (/^(?:Bearer\s+)?(\S+)$/i.exec(value.trim())?.[1] ?? null) : null);
