@@ -215,8 +215,9 @@ export class LiveAccess {
   /** The same decision as a query's context builder (gateway/server.ts), ending in a close reason. */
   private async evaluate(token: string, clientIp: string): Promise<{ claims: RequestClaims; version: string | null }> {
     const requestId = randomUUID();
-    const identity = await this.deps.tokens.verify(token).catch(() => {
-      throw new LiveRefusal(CLOSE.unauthenticated);
+    const identity = await this.deps.tokens.verify(token).catch((error: unknown) => {
+      // The identity provider's keys out of reach is an outage, not a bad token.
+      throw new LiveRefusal(error instanceof DomainError && error.code === 'UNAVAILABLE' ? CLOSE.unavailable : CLOSE.unauthenticated);
     });
     // Platform operators read no tenant data, live or not.
     if (identity.kind === 'platform' || !identity.tenantSlug) throw new LiveRefusal(CLOSE.forbidden);
