@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
+import { DEFAULT_PORTS, defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 import { redisPrefix } from '../platform/redis';
 import { count, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../platform/env';
 import { lifecycleSettings, type LifecycleSettings } from '../platform/lifecycle';
@@ -106,11 +106,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     const contextSigningSecret = required(env, 'CONTEXT_SIGNING_SECRET', schemas.secret, production, GATEWAY_SECRETS);
     const clientTokenPrivateKey = required(env, 'CLIENT_TOKEN_PRIVATE_KEY', schemas.privateEcJwk, production, GATEWAY_SECRETS);
     const redisUrl = setting(env, 'REDIS_URL', schemas.redisUrl, undefined);
-    const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
+    const subgraphHost = env.SUBGRAPH_HOST || '127.0.0.1';
     const subgraphUrls = Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => {
         const key = name.toUpperCase();
-        return [name, setting(env, `${key}_URL`, schemas.httpUrl, `http://${subgraphHost}:${port(env, `${key}_PORT`, DEFAULT_PORTS[name])}/graphql`)];
+        return [name, setting(env, `${key}_URL`, schemas.httpUrl, defaultSubgraphUrl(subgraphHost, port(env, `${key}_PORT`, DEFAULT_PORTS[name])))];
       }),
     ) as Record<SubgraphName, string>;
     const ttl = int(env, 'ACCESS_CACHE_TTL_MS', 5000, 0, 60_000);
