@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS, defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 import { redisPrefix } from '../platform/redis';
+import { isProxyEntry } from '../platform/addresses';
 import { count, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../platform/env';
 import { lifecycleSettings, type LifecycleSettings } from '../platform/lifecycle';
 
@@ -125,7 +126,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       port: port(env, 'PORT', 4000),
       supergraphPath: path.resolve(env.SUPERGRAPH_PATH || 'schema/supergraph.graphql'),
       subgraphUrls,
-      trustProxy: list(env.TRUST_PROXY),
+      trustProxy: list(env.TRUST_PROXY).filter((entry) => {
+        if (isProxyEntry(entry)) return true;
+        problem(`TRUST_PROXY: "${entry}" is not an address, a CIDR, or loopback, linklocal or uniquelocal`);
+        return false;
+      }),
       jwksUrl,
       tokenIssuer: tokenIssuer ?? DEV_ISSUER,
       tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
