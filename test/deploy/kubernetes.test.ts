@@ -124,6 +124,9 @@ beforeAll(async () => {
 });
 
 test('the kustomization lists every manifest of the directory, and each object is valid against the Kubernetes schemas', () => {
+  // Fields kustomize knows (a misspelt one would be ignored or refused by kubectl apply -k).
+  expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' });
+  expect(Object.keys(kustomization).filter((key) => !['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'images', 'secretGenerator'].includes(key))).toEqual([]);
   const manifests = fs.readdirSync(KUBERNETES_DIR).filter((file) => /\.ya?ml$/.test(file) && file !== 'kustomization.yaml');
   expect([...kustomization.resources].sort()).toEqual(manifests.sort());
   expect(Object.values(files).every((list) => list.length > 0)).toBe(true);
@@ -179,6 +182,8 @@ test('secrets: the secretGenerator reads the files `npm run secrets` writes for 
   expect(path.resolve(KUBERNETES_DIR, dirs[0]).startsWith(`${KUBERNETES_DIR}${path.sep}`)).toBe(true);
   const ignored = fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf8').split('\n').map((line) => line.trim());
   expect(ignored).toContain(`${dir}/`);
+  // Nor sent to a docker build.
+  expect(fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim().replace(/\/$/, ''))).toContain(dir);
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   for (const command of [`npm run secrets -- --out ${dir}`, 'kubectl apply -k deploy/kubernetes']) expect({ command, inReadme: readme.includes(command) }).toEqual({ command, inReadme: true });
 
