@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadGatewayConfig } from '../../gateway/config';
 import { secretFiles } from '../../scripts/secrets';
-import { ConfigError, loadSubgraphConfig, loadTelemetryConfig, SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
-import { Lifecycle, shutdownBound } from '../../subgraphs/kit/lifecycle';
-import { SERVICE_LINKS } from '../../subgraphs/kit/service-client';
+import { SERVICE_LINKS, SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
+import { ConfigError } from '../../platform/env';
+import { Lifecycle, shutdownBound } from '../../platform/lifecycle';
+import { loadTelemetryConfig } from '../../platform/telemetry/config';
+import { loadSubgraphConfig } from '../../subgraphs/kit/config';
 import {
   containerEnvironment,
   generatedSecrets,
