@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import YAML from 'yaml';
 import { loadGatewayConfig } from '../../gateway/config';
 import { secretFiles } from '../../scripts/secrets';
 import { SERVICE_LINKS, SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
@@ -11,6 +14,7 @@ import {
   containerEnvironment,
   generatedSecrets,
   ingressAllowed,
+  parseEnvFile,
   KUBERNETES_DIR,
   loadKustomization,
   recordReads,
@@ -421,4 +425,57 @@ test('no demo in the base: no fake CRM, no seed, no demo trust', () => {
     for (const key of ['SEED', 'CRM_FAKE_URL', 'CRM_ALLOWED_HOSTS', 'NODE_EXTRA_CA_CERTS', 'CRM_ALLOW_PRIVATE_ADDRESSES']) expect(declared).not.toHaveProperty(key);
   }
   expect((kustomization.secretGenerator ?? []).flatMap((generator) => generator.envs ?? []).some((file) => /demo|compose|mariadb|single-process/.test(file))).toBe(false);
+});
+
+/** kubectl, where installed (CI does not need it): kustomize itself, to check what this file assumes of it. */
+const kubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(kubectl ? test : test.skip)('where kubectl is installed, `kubectl kustomize` renders what this test reads: the Secrets of the generated files, their hashed names in every pod, the namespace and the image', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-kustomize-'));
+  try {
+    for (const file of ['kustomization.yaml', ...kustomization.resources]) fs.copyFileSync(path.join(KUBERNETES_DIR, file), path.join(dir, file));
+    fs.mkdirSync(path.join(dir, 'env'), { mode: 0o700 });
+    for (const [file, text] of Object.entries(written)) fs.writeFileSync(path.join(dir, 'env', file), text, { mode: 0o600 });
+    const rendered = YAML.parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 })).map((doc) => doc.toJS() as KubeObject);
+    const secrets = rendered.filter((object) => object.kind === 'Secret');
+    const others = rendered.filter((object) => object.kind !== 'Secret');
+    expect(others.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort());
+    expect(schemaProblems(others)).toEqual(others.map(() => []));
+    // One Secret per generator, named <generator>-<hash>, holding exactly its file's variables.
+    const byGenerator = new Map<string, KubeObject>();
+    for (const generator of kustomization.secretGenerator ?? []) {
+      const secret = secrets.filter((object) => new RegExp(`^${generator.name}-[a-z0-9]{10}$`).test(object.metadata.name));
+      expect(secret).toHaveLength(1);
+      byGenerator.set(generator.name, secret[0]);
+      const data = Object.fromEntries(Object.entries(secret[0].data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value.replace(/\s/g, ''), 'base64').toString('utf8')]));
+      expect(data).toEqual(Object.assign({}, ...(generator.envs ?? []).map((file) => parseEnvFile(fs.readFileSync(path.join(dir, file), 'utf8')))));
+    }
+    expect(secrets).toHaveLength(byGenerator.size);
+    for (const object of rendered) {
+      if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe(namespace);
+      expect(object.metadata.labels?.['app.kubernetes.io/part-of']).toBe('cx-data-gateway');
+    }
+    const image = kustomization.images![0];
+    for (const deployment of rendered.filter((object) => object.kind === 'Deployment')) {
+      const source = deployments.find((object) => object.metadata.name === deployment.metadata.name)!;
+      const container = containerOf(deployment);
+      expect(container.image).toBe(`${image.newName ?? image.name}:${image.newTag}`);
+      // Every Secret reference renamed to the hashed Secret, and nothing else changed in the pod.
+      const renamed = clone(containerOf(source));
+      for (const from of renamed.envFrom ?? []) from.secretRef.name = byGenerator.get(from.secretRef.name)!.metadata.name;
+      for (const variable of renamed.env ?? []) if (variable.valueFrom) variable.valueFrom.secretKeyRef.name = byGenerator.get(variable.valueFrom.secretKeyRef.name)!.metadata.name;
+      renamed.image = container.image;
+      expect(container).toEqual(renamed);
+      expect({ ...deployment.spec.template.spec, containers: [] }).toEqual({ ...source.spec.template.spec, containers: [] });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
