@@ -243,7 +243,8 @@ export interface Pod {
 export function ingressAllowed(policies: KubeObject[], namespace: string, from: Pod, to: Pod, port: number): boolean {
   if (to.namespace !== namespace) throw new Error('only pods of the policies\' namespace are checked');
   const selecting = policies.filter((policy) => {
-    const types: string[] = policy.spec?.policyTypes ?? (policy.spec?.egress && !policy.spec?.ingress ? ['Egress'] : ['Ingress']);
+    // Without policyTypes a policy is always an Ingress one (and an Egress one too if it has egress rules).
+    const types: string[] = policy.spec?.policyTypes ?? ['Ingress', ...(policy.spec?.egress ? ['Egress'] : [])];
     return types.includes('Ingress') && selects(policy.spec?.podSelector, to.labels);
   });
   if (!selecting.length) return true;
