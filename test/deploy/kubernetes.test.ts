@@ -103,7 +103,7 @@ function problemsOf(read: () => unknown): string[] {
   return [];
 }
 
-/** Where a Service sends port `port` of its own, as a container port number of `deployment`. */
+/** The one Service in front of a Deployment's pods: its name, and its port that forwards to the container port `http`. */
 function serviceFor(deployment: KubeObject): { name: string; port: number; target: string | number } {
   const matching = services.filter((service) => service.spec.selector && selects({ matchLabels: service.spec.selector }, podLabels(deployment)));
   expect(matching).toHaveLength(1);
@@ -404,7 +404,7 @@ test('the NetworkPolicy check catches policies that let too much or too little t
   // A link the code has, missing: interactions -> consent.
   const missingLink = named('consent');
   missingLink.policy.spec.ingress[0].from = missingLink.policy.spec.ingress[0].from.filter((peer: { podSelector: { matchLabels: Record<string, string> } }) => peer.podSelector.matchLabels['app.kubernetes.io/name'] !== 'interactions');
-  expect(networkMismatches(missingLink.set)).toEqual(['cx/interactions -> consent:4003 allowed'.replace('allowed', 'refused')]);
+  expect(networkMismatches(missingLink.set)).toEqual(['cx/interactions -> consent:4003 refused']);
   // Peers without a port list: every port of identity open to its callers.
   const anyPort = named('identity');
   delete anyPort.policy.spec.ingress[0].ports;
