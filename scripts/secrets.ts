@@ -101,6 +101,7 @@ export async function secretFiles(options: { demo: boolean }): Promise<Record<st
   return files;
 }
 
+/** `npm run secrets`: those files under --out (deploy/env by default), owner-only, never over existing ones unless --force. */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const unknown = args.filter((arg, i) => !['--force', '--demo', '--print', '--out'].includes(arg) && args[i - 1] !== '--out');
