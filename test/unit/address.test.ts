@@ -38,6 +38,17 @@ describe('client addresses and allowlists', () => {
     expect(normaliseCidrs(['::ffff:10.0.0.0/104', ' 2001:db8::/32 '])).toEqual(['10.0.0.0/8', '2001:db8::/32']);
     expect(() => normaliseCidrs(['10.0.0.0/8', '10.0.0.0/33'])).toThrow(/cidrs\[1\]/);
   });
+
+  it('stores a range the way it is enforced: one reading of IPv4-mapped ranges for storing and matching', () => {
+    // A mapped range wider than the mapped block covers every IPv4 address, and matches as such.
+    for (const cidr of ['::ffff:10.0.0.0/104', '::ffff:203.0.113.0/120', '::ffff:0:0/80']) {
+      const [stored] = normaliseCidrs([cidr]);
+      for (const address of ['10.1.2.3', '203.0.113.9', '198.51.100.1', '::ffff:10.1.2.3', '2001:db8::1']) {
+        expect({ cidr, address, allowed: addressAllowed(address, allowlist([stored])) }).toEqual({ cidr, address, allowed: addressAllowed(address, allowlist([cidr])) });
+      }
+    }
+    expect(normaliseCidrs(['::ffff:0:0/80'])).toEqual(['0.0.0.0/0']);
+  });
 });
 
 describe('trusted proxies (TRUST_PROXY)', () => {
