@@ -314,6 +314,28 @@ describe('SubgraphRequest: the signed context for one subgraph and body', () => 
   });
 });
 
+describe('the request budget', () => {
+  it('breaks with 429 RATE_LIMITED and Retry-After once the tenant’s budget is spent', async () => {
+    const limited = await createCoprocessorServer({
+      gateway: { ...world.env.gatewayConfig, production: true, subgraphUrls: world.stack.subgraphUrls, limits: { ...world.env.gatewayConfig.limits, requestsPerWindow: 2 } },
+      host: '127.0.0.1',
+      port: 0,
+      clientAddressHeader: 'x-forwarded-for',
+    });
+    try {
+      const target = (await limited.listen(0)).url;
+      const token = await adminOf('globex');
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push((await call(routerRequest({ ...auth(token), 'x-forwarded-for': ['203.0.113.5'] }), target)).body);
+      expect(answers.slice(0, 2).map((answer) => answer.control)).toEqual(['continue', 'continue']);
+      breaks(answers[2], 429, 'RATE_LIMITED');
+      expect(Number(answers[2].headers?.['retry-after']?.[0])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('the endpoint', () => {
   it('answers only at its secret path', async () => {
     const base = url.slice(0, url.lastIndexOf('/'));
