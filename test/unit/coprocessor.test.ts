@@ -9,6 +9,7 @@ import { COPROCESSOR_PATH } from '../../gateway/coprocessor/server';
 import { ConfigError } from '../../subgraphs/kit/env';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { memberClaims } from '../helpers/environment';
+import { ContextSigner, contextKeyFor, serviceLinkKey } from '../../subgraphs/kit/auth/signed-context';
 
 describe('the client address behind the Router', () => {
   const ranges = trustedRanges(['loopback', '198.51.100.0/24', '2001:db8::/32', 'nonsense']);
@@ -68,6 +69,18 @@ describe('the sealed admission', () => {
     payload.claims.principal.roles = ['admin', 'platform'];
     expect(unseal(key, 'req-1', `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${mac}`)).toBeNull();
     for (const junk of [undefined, null, 42, {}, '', 'a.b.c', `${body}.`, `${body}.${mac}.x`]) expect(unseal(key, 'req-1', junk)).toBeNull();
+  });
+});
+
+describe('the admission key', () => {
+  it('is the same for every holder of the master secret, and never a subgraph’s or a link’s key', () => {
+    const master = randomBytes(32);
+    const key = new ContextSigner(master).derivedKey('router-coprocessor-admission');
+    expect(Buffer.from(new ContextSigner(Uint8Array.from(master)).derivedKey('router-coprocessor-admission'))).toEqual(Buffer.from(key));
+    expect(Buffer.from(new ContextSigner(randomBytes(32)).derivedKey('router-coprocessor-admission'))).not.toEqual(Buffer.from(key));
+    for (const other of [contextKeyFor(master, 'router-coprocessor-admission'), ...SUBGRAPH_NAMES.map((name) => contextKeyFor(master, name)), serviceLinkKey(master, 'identity', 'consent')]) {
+      expect(Buffer.from(other)).not.toEqual(Buffer.from(key));
+    }
   });
 });
 
