@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { addressAllowed } from '../subgraphs/kit/auth/rules';
-import type { RequestClaims } from '../subgraphs/kit/auth/signed-context';
-import { DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../subgraphs/kit/errors';
+import { addressAllowed } from '../platform/addresses';
+import type { RequestClaims } from '../platform/contracts/signed-context';
+import { DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../platform/errors';
 import type { TokenIdentity } from './auth/access-token';
 import { budgetKey } from './limits';
 import type { GatewayDeps } from './server';

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { RequestClaims } from '../../subgraphs/kit/auth/signed-context';
+import type { RequestClaims } from '../../platform/contracts/signed-context';
 
 /** The Router context entry that carries one request's admission from RouterRequest to its SubgraphRequests. */
 export const ADMISSION_ENTRY = 'cx::admission';

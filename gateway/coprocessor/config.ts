@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadGatewayConfig, type GatewayConfig } from '../config';
-import { port, readConfig, required, schemas, setting, type Env } from '../../subgraphs/kit/env';
+import { port, readConfig, required, schemas, setting, type Env } from '../../platform/env';
 
 export interface CoprocessorConfig {
   /** The gateway's own settings: keys, token issuer, subgraph URLs, TRUST_PROXY, Redis, rate limits, deadlines. */

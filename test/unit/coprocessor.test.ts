@@ -3,13 +3,13 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { ADMISSION_ENTRY, seal, unseal } from '../../gateway/coprocessor/admission-seal';
-import { forwardedClientAddress, trustedRanges } from '../../gateway/coprocessor/client-address';
+import { forwardedClientAddress, trustedRanges } from '../../platform/addresses';
 import { loadCoprocessorConfig } from '../../gateway/coprocessor/config';
 import { COPROCESSOR_PATH } from '../../gateway/coprocessor/server';
-import { ConfigError } from '../../subgraphs/kit/env';
-import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
+import { ConfigError } from '../../platform/env';
+import { SUBGRAPH_NAMES } from '../../platform/contracts/service-links';
 import { memberClaims } from '../helpers/environment';
-import { ContextSigner, contextKeyFor, serviceLinkKey } from '../../subgraphs/kit/auth/signed-context';
+import { ContextSigner, contextKeyFor, serviceLinkKey } from '../../platform/contracts/signed-context';
 
 describe('the client address behind the Router', () => {
   const ranges = trustedRanges(['loopback', '198.51.100.0/24', '2001:db8::/32', 'nonsense']);
