@@ -142,6 +142,9 @@ export function coprocessorStages(config: CoprocessorConfig, deps: GatewayDeps, 
   const ranges = trustedRanges(config.gateway.trustProxy);
 
   async function routerRequest(request: CoprocessorRequest): Promise<CoprocessorResponse> {
+    // A CORS preflight carries no credentials and reaches no subgraph: it passes unadmitted (without
+    // an admission every SubgraphRequest is refused).
+    if (request.method === 'OPTIONS') return { ...echo(request), control: 'continue' };
     const headers = normalised(request.headers);
     const requestId = wellFormedRequestId(headers[REQUEST_ID_HEADER]?.[0]) ?? wellFormedRequestId(request.id) ?? randomUUID();
     const clientIp = forwardedClientAddress(headers[config.clientAddressHeader], ranges);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { createCoprocessorServer, type CoprocessorRequest, type CoprocessorResponse, type CoprocessorServer, type HeaderMap } from '../../gateway/coprocessor/server';
 import type { CoprocessorConfig } from '../../gateway/coprocessor/config';
@@ -196,6 +197,15 @@ describe('RouterRequest: admission', () => {
     });
   });
 
+  it('lets a CORS preflight through unadmitted, and nothing it could lead to is signed', async () => {
+    const preflight = { ...routerRequest({ origin: ['https://app.example'], 'access-control-request-method': ['POST'] }), method: 'OPTIONS', body: '' };
+    const { body } = await call(preflight);
+    expect(body.control).toBe('continue');
+    expect(body.context).toBeUndefined();
+    const signed = await call(subgraphRequest('identity', preflight.id, preflight.context!.entries, TENANT));
+    breaks(signed.body, 401, 'UNAUTHENTICATED');
+  });
+
   it('drops context headers a client sent, so no propagation rule can pass them on', async () => {
     const { answer } = await admit(await adminOf('acme'), '203.0.113.5', { 'x-cx-context': ['eyJhbGciOiJIUzI1NiJ9.e30.forged'], 'X-CX-Deadline-Ms': ['999999'] });
     expect(Object.keys(answer.headers ?? {})).not.toContain('x-cx-context');
@@ -347,6 +357,30 @@ describe('the request budget', () => {
       expect(Number(answers[2].headers?.['retry-after']?.[0])).toBeGreaterThan(0);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('identity not answering', () => {
+  it('breaks with 503 UNAVAILABLE: nobody is admitted unchecked', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const cut = await createCoprocessorServer({
+      gateway: { ...world.env.gatewayConfig, production: true, subgraphUrls: { ...world.stack.subgraphUrls, identity: `http://127.0.0.1:${closed}/graphql` } },
+      host: '127.0.0.1',
+      port: 0,
+      clientAddressHeader: 'x-forwarded-for',
+    });
+    try {
+      const target = (await cut.listen(0)).url;
+      const { body } = await call(routerRequest({ ...auth(await adminOf('acme')), 'x-forwarded-for': ['203.0.113.5'] }), target);
+      breaks(body, 503, 'UNAVAILABLE');
+    } finally {
+      await cut.close();
     }
   });
 });
