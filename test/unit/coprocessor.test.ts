@@ -118,9 +118,12 @@ describe('deploy/router/router.yaml', () => {
     expect(coprocessor.subgraph.all.request.context.selective).toContain(ADMISSION_ENTRY);
   });
 
-  it('points every subgraph somewhere, propagates no header and shares no subgraph fetch', () => {
+  it('points every subgraph somewhere, propagates no header, batches nothing, caches no answer and shares no subgraph fetch', () => {
     expect(Object.keys(router.override_subgraph_url).sort()).toEqual([...SUBGRAPH_NAMES].sort());
     expect(router.headers).toBeUndefined();
+    expect(router.batching).toBeUndefined();
+    expect(router.preview_entity_cache ?? router.response_cache).toBeUndefined();
+    expect(router.apq?.subgraph).toBeUndefined();
     expect(router.traffic_shaping.all.deduplicate_query).toBe(false);
     expect(router.supergraph.introspection).toBe(false);
   });
