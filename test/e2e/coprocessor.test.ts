@@ -165,6 +165,37 @@ describe('RouterRequest: admission', () => {
     await admit(token);
   });
 
+  it('breaks with 401 UNAUTHENTICATED for a disabled tenant’s token, and admits again once it is active', async () => {
+    const platform = await world.env.token({ platform: true });
+    const slug = `t-${rand()}`;
+    const created = await viaGateway(`mutation { createTenant(input: { slug: "${slug}", name: "${slug}", deployment: PUBLIC_CLOUD, region: "eu-west-1" }) { id } }`, platform);
+    const tenantId = created.data.createTenant.id;
+    const token = await adminOf(slug);
+    await admit(token);
+    await viaGateway(`mutation { setTenantStatus(id: "${tenantId}", status: DISABLED) { status } }`, platform);
+    breaks((await call(routerRequest({ ...auth(token), ...from('203.0.113.5') }))).body, 401, 'UNAUTHENTICATED');
+    await viaGateway(`mutation { setTenantStatus(id: "${tenantId}", status: ACTIVE) { status } }`, platform);
+    await admit(token);
+  });
+
+  it('admits an API client’s token from the gateway’s token endpoint, and refuses it 403 once revoked', async () => {
+    const admin = await adminOf('acme', 'acme-coprocessor-admin');
+    const created = await viaGateway('mutation { createApiClient(input: { name: "coprocessor", scopes: ["profiles:read"] }) { client { id clientId } clientSecret } }', admin);
+    const { client, clientSecret } = created.data.createApiClient;
+    const issued = await fetch(world.stack.gatewayUrl.replace(/\/graphql$/, '/oauth/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: clientSecret }).toString(),
+    });
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    const me = { query: 'query Me__identity__0{me{kind}}', operationName: 'Me__identity__0' };
+    const response = await through(token, 'identity', me);
+    expect(response.errors).toBeUndefined();
+    expect(response.data.me.kind).toBe('API_CLIENT');
+    await viaGateway(`mutation { revokeApiClient(id: "${client.id}") { status } }`, admin);
+    breaks((await call(routerRequest({ ...auth(token), ...from('203.0.113.5') }))).body, 403, 'FORBIDDEN');
+  });
+
   describe('the tenant allowlist, against the address the proxy in front of the Router forwarded', () => {
     let admin: string;
     beforeAll(async () => {
