@@ -162,7 +162,8 @@ export function coprocessorStages(config: CoprocessorConfig, deps: GatewayDeps, 
         ...echo(request),
         control: 'continue',
         // Dropped from the client request itself, so no header propagation rule can pass them on.
-        headers: without(headers, CONTEXT_HEADERS),
+        // (Headers not sent are not answered: an answer replaces them all.)
+        ...(request.headers ? { headers: without(headers, CONTEXT_HEADERS) } : {}),
         context: { entries: { [ADMISSION_ENTRY]: seal(sealKey, request.id, { claims, deadline }) } },
       };
     } catch (error) {
@@ -188,8 +189,9 @@ export function coprocessorStages(config: CoprocessorConfig, deps: GatewayDeps, 
       return refuse(refusesRequest(unauthenticated('The request was not admitted')));
     }
     const body = request.body as { query?: unknown; variables?: unknown } | undefined;
-    if (!body || typeof body !== 'object' || (body.query !== undefined && typeof body.query !== 'string')) {
-      logger.error({ subgraph, requestId: admitted.claims.requestId }, 'SubgraphRequest without a GraphQL body (is body sent?)');
+    // The headers answered replace the subgraph request's: without the Router's own they would be lost.
+    if (!body || typeof body !== 'object' || (body.query !== undefined && typeof body.query !== 'string') || !request.headers) {
+      logger.error({ subgraph, requestId: admitted.claims.requestId }, 'SubgraphRequest without a GraphQL body or headers (are body and headers sent?)');
       return { ...echo(request), control: { break: 500 }, body: internal().body };
     }
     // The digest is over the body the Router sends: the subgraph recomputes it from what it receives.

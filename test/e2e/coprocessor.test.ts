@@ -362,11 +362,15 @@ describe('SubgraphRequest: the signed context for one subgraph and body', () => 
     }
   });
 
-  it('refuses to sign for a service that is not one of the subgraphs', async () => {
+  it('refuses to sign for a service that is not one of the subgraphs, or without the body and headers it must see', async () => {
     const { id, entries } = await admit(await adminOf('acme'));
-    const { body } = await call(subgraphRequest('billing', id, entries, TENANT));
-    expect(body.control).toEqual({ break: 500 });
-    expect(body.headers).toBeUndefined();
+    const unknown = await call(subgraphRequest('billing', id, entries, TENANT));
+    const noBody = await call({ ...subgraphRequest('identity', id, entries, TENANT), body: undefined });
+    const noHeaders = await call({ ...subgraphRequest('identity', id, entries, TENANT), headers: undefined });
+    for (const { body } of [unknown, noBody, noHeaders]) {
+      expect(body.control).toEqual({ break: 500 });
+      expect(body.headers).toBeUndefined();
+    }
   });
 });
 
