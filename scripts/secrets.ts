@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     'gateway.env': envFile('The gateway (node dist/gateway/index.js)', [
       ['CONTEXT_SIGNING_SECRET', b64(master)],
       ['CLIENT_TOKEN_PRIVATE_KEY', Buffer.from(JSON.stringify(clientJwk)).toString('base64url')],
+      // Read by the Router coprocessor only (node dist/gateway/coprocessor/index.js), which takes this file too.
+      ['COPROCESSOR_SECRET', b64(randomBytes(32))],
       ['JWKS_URL', ''],
       ['TOKEN_ISSUER', ''],
       ['TOKEN_AUDIENCE', 'cx-gateway'],
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `Wrote ${Object.keys(files).map((file) => `${shown}/${file}`).join(', ')}${args.includes('--demo') ? `, ${shown}/demo/crm-fake.{crt,key}` : ''} (owner-only).`,
-      'Generated: CONTEXT_SIGNING_SECRET, CLIENT_TOKEN_PRIVATE_KEY (gateway), CONTEXT_KEY, SERVICE_KEYS, MASTER_KEYS (each subgraph its own), the compose MariaDB passwords.',
+      'Generated: CONTEXT_SIGNING_SECRET, CLIENT_TOKEN_PRIVATE_KEY, COPROCESSOR_SECRET (gateway), CONTEXT_KEY, SERVICE_KEYS, MASTER_KEYS (each subgraph its own), the compose MariaDB passwords.',
       'Fill in from outside (left empty, so a process refuses to start without them):',
       ...OUTSIDE.map(({ file, key, what }) => `  ${shown}/${file}  ${key}=  ${what}`),
       'Back up MASTER_KEYS apart from the data: without them stored data keys cannot be unwrapped.',

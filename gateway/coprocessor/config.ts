@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadGatewayConfig, type GatewayConfig } from '../config';
-import { port, readConfig, required, schemas, setting, type Env } from '../../platform/env';
+import { port, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../../platform/env';
 
 export interface CoprocessorConfig {
   /** The gateway's own settings: keys, token issuer, subgraph URLs, TRUST_PROXY, Redis, rate limits, deadlines. */
@@ -14,7 +14,7 @@ export interface CoprocessorConfig {
 }
 
 const headerName = z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, 'must be an HTTP header name');
-const SECRET_HINT = "generate one (`node -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"`) and put it in the Router's coprocessor url too (deploy/router/router.yaml)";
+const SECRET_HINT = `${SECRETS_HINT} (deploy/env/gateway.env), and give the Router the same value (deploy/router/router.yaml)`;
 
 /** The gateway's environment plus the coprocessor's own settings; every problem reported at once. */
 export function loadCoprocessorConfig(env: Env = process.env): CoprocessorConfig {

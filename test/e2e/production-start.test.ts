@@ -6,6 +6,7 @@ import path from 'node:path';
 import { generateKeyPair, exportJWK } from 'jose';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
+import { loadCoprocessorConfig } from '../../gateway/coprocessor/config';
 
 /**
  * The commands of README's Production section that need no database: `npm run secrets`, the
@@ -59,13 +60,17 @@ describe('npm run secrets', () => {
     expect(gateway).toMatchObject({ JWKS_URL: '', TOKEN_ISSUER: '' });
     expect(Buffer.from(gateway.CONTEXT_SIGNING_SECRET, 'base64url')).toHaveLength(32);
     expect(JSON.parse(Buffer.from(gateway.CLIENT_TOKEN_PRIVATE_KEY, 'base64url').toString())).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    expect(Buffer.from(gateway.COPROCESSOR_SECRET, 'base64url')).toHaveLength(32);
+    // The Router coprocessor starts from the gateway's files once the outside values are in.
+    const outside = { REDIS_URL: 'redis://127.0.0.1:6379', JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', TOKEN_ISSUER: 'https://idp.example.com/' };
+    expect(loadCoprocessorConfig({ ...read('common.env'), ...gateway, ...outside }).secret).toBe(gateway.COPROCESSOR_SECRET);
     const keys = SUBGRAPH_NAMES.map((name) => read(`${name}.env`));
     // Each subgraph its own context key and master key; service keys only for its own links.
     expect(new Set(keys.map((k) => k.CONTEXT_KEY)).size).toBe(4);
     expect(new Set(keys.map((k) => k.MASTER_KEYS)).size).toBe(4);
     expect(keys[3].SERVICE_KEYS.split(',').map((entry) => entry.split(':')[0])).toEqual(['crm>consent', 'crm>identity', 'identity>crm']);
     const printed = first.stdout + first.stderr;
-    for (const value of [gateway.CONTEXT_SIGNING_SECRET, gateway.CLIENT_TOKEN_PRIVATE_KEY, ...keys.flatMap((k) => [k.CONTEXT_KEY, k.MASTER_KEYS.split(':')[1]]), read('mariadb.env').MARIADB_PASSWORD]) {
+    for (const value of [gateway.CONTEXT_SIGNING_SECRET, gateway.CLIENT_TOKEN_PRIVATE_KEY, gateway.COPROCESSOR_SECRET, ...keys.flatMap((k) => [k.CONTEXT_KEY, k.MASTER_KEYS.split(':')[1]]), read('mariadb.env').MARIADB_PASSWORD]) {
       expect(printed).not.toContain(value);
     }
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWKS_URL', 'TOKEN_ISSUER']) expect(printed).toContain(`${key}=`);
