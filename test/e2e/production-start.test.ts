@@ -114,6 +114,14 @@ describe('a subgraph or gateway alone in production', () => {
     expect(stdout).not.toContain('ready');
   });
 
+  it('the Router coprocessor refuses at once, listing the gateway’s missing values and its own', async () => {
+    const { code, stderr, stdout } = await run(process.execPath, ['dist/gateway/coprocessor/index.js'], { PATH: process.env.PATH ?? '', NODE_ENV: 'production', COPROCESSOR_PORT: '0' });
+    expect(code).toBe(1);
+    for (const key of ['JWKS_URL', 'TOKEN_ISSUER', 'CONTEXT_SIGNING_SECRET', 'CLIENT_TOKEN_PRIVATE_KEY', 'COPROCESSOR_SECRET']) expect(stderr).toContain(`${key} is required in production`);
+    expect(stderr).toContain('coprocessor refused to start');
+    expect(stdout).not.toContain('ready');
+  });
+
   it('a subgraph given another subgraph’s keys file refuses, naming its missing links', async () => {
     const { code, stderr } = await run(process.execPath, [`--env-file=${path.join(envDir, 'crm.env')}`, 'dist/subgraphs/identity/index.js'], { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: 'mysql://x@127.0.0.1:1/p', IDENTITY_PORT: '0' });
     expect(code).toBe(1);
@@ -170,7 +178,7 @@ describe('the gateway’s start-up key check', () => {
 });
 
 describe('npm start in production (all five servers in one process)', () => {
-  async function startOne(extra: Record<string, string>): Promise<{ url?: string; output: string; code: number | null; stop(): Promise<void> }> {
+  async function startOne(extra: Record<string, string>): Promise<{ url?: string; ports: number[]; output: string; code: number | null; stop(): Promise<void> }> {
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const env = {
       PATH: process.env.PATH ?? '',
@@ -195,6 +203,7 @@ describe('npm start in production (all five servers in one process)', () => {
     });
     return {
       url,
+      ports,
       get output() {
         return output;
       },
@@ -244,6 +253,53 @@ describe('npm start in production (all five servers in one process)', () => {
       expect(created.errors).toBeUndefined();
       const read = await gql(`{ endUser(id: "${created.data.createEndUser.id}") { firstName interactions(first: 1) { edges { cursor } } consents(first: 1) { edges { cursor } } crmLinks(first: 1) { edges { cursor } } } }`, admin);
       expect(read).toEqual({ data: { endUser: { firstName: 'Sam', interactions: { edges: [] }, consents: { edges: [] }, crmLinks: { edges: [] } } } });
+
+      // The Router coprocessor from the gateway's own files, in front of the same subgraphs, as Router calls it.
+      const coprocessorPort = await freePort();
+      const subgraphUrl = (name: string) => `http://127.0.0.1:${started.ports[SUBGRAPH_NAMES.indexOf(name as never) + 1]}/graphql`;
+      const coprocessor = spawn(process.execPath, [`--env-file=${path.join(envDir, 'common.env')}`, `--env-file=${path.join(envDir, 'gateway.env')}`, 'dist/gateway/coprocessor/index.js'], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          COPROCESSOR_PORT: String(coprocessorPort),
+          ACCESS_CACHE_TTL_MS: '0',
+          JWKS_URL: `http://127.0.0.1:${(jwks.address() as net.AddressInfo).port}/`,
+          TOKEN_ISSUER: 'https://idp.single.test/',
+          ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, subgraphUrl(name)])),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        const ready = await new Promise<string>((resolve) => {
+          let text = '';
+          const onData = (chunk: Buffer) => {
+            text += chunk.toString();
+            if (text.includes('coprocessor ready')) resolve(text);
+          };
+          coprocessor.stdout!.on('data', onData);
+          coprocessor.stderr!.on('data', onData);
+          coprocessor.once('exit', () => resolve(text));
+        });
+        expect(ready).toContain('coprocessor ready');
+        expect(ready).not.toContain('subgraphs not answering');
+        const secret = /^COPROCESSOR_SECRET=(.+)$/m.exec(fs.readFileSync(path.join(envDir, 'gateway.env'), 'utf8'))![1];
+        const endpoint = `http://127.0.0.1:${coprocessorPort}/coprocessor/${secret}`;
+        const post = async (payload: object) => (await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json() as Promise<any>;
+        const id = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+        const admitted = await post({ version: 1, stage: 'RouterRequest', control: 'continue', id, headers: { authorization: [`Bearer ${admin}`], 'x-forwarded-for': ['203.0.113.5'] }, method: 'POST' });
+        expect(admitted.control).toBe('continue');
+        const body = {
+          query: 'query P__identity__0($representations:[_Any!]!){_entities(representations:$representations){...on EndUser{firstName}}}',
+          variables: { representations: [{ __typename: 'EndUser', id: created.data.createEndUser.id }] },
+        };
+        const signed = await post({ version: 1, stage: 'SubgraphRequest', control: 'continue', id, subgraphRequestId: 'd00d', headers: {}, body, context: admitted.context, serviceName: 'identity', uri: subgraphUrl('identity'), method: 'POST' });
+        expect(signed.control).toBe('continue');
+        const headers = Object.fromEntries(Object.entries(signed.headers as Record<string, string[]>).map(([name, values]) => [name, values.join(', ')]));
+        const answer = await (await fetch(subgraphUrl('identity'), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+        expect(answer).toEqual({ data: { _entities: [{ firstName: 'Sam' }] } });
+      } finally {
+        coprocessor.kill('SIGTERM');
+      }
     } finally {
       await started.stop();
       jwks.close();
