@@ -14,7 +14,7 @@ export interface CoprocessorConfig {
 }
 
 const headerName = z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, 'must be an HTTP header name');
-const SECRET_HINT = `${SECRETS_HINT} (deploy/env/gateway.env), and give the Router the same value (deploy/router/router.yaml)`;
+const SECRET_HINT = `${SECRETS_HINT} (deploy/env/coprocessor.env), and give the Router the same value (deploy/router/router.yaml)`;
 
 /** The gateway's environment plus the coprocessor's own settings; every problem reported at once. */
 export function loadCoprocessorConfig(env: Env = process.env): CoprocessorConfig {

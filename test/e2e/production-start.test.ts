@@ -53,24 +53,27 @@ describe('npm run secrets', () => {
   it('writes one owner-only file per process with every secret, the outside values left empty, and prints no secret', () => {
     expect(first.code).toBe(0);
     const files = fs.readdirSync(envDir).filter((file) => file.endsWith('.env')).sort();
-    expect(files).toEqual(['common.env', 'compose.env', 'consent.env', 'crm.env', 'demo-crm.env', 'demo-seed.env', 'gateway.env', 'identity.env', 'interactions.env', 'mariadb.env', 'single-process.env']);
+    expect(files).toEqual(['common.env', 'compose.env', 'consent.env', 'coprocessor.env', 'crm.env', 'demo-crm.env', 'demo-seed.env', 'gateway.env', 'identity.env', 'interactions.env', 'mariadb.env', 'single-process.env']);
     for (const file of files) expect(fs.statSync(path.join(envDir, file)).mode & 0o077).toBe(0);
     expect(read('common.env')).toEqual({ NODE_ENV: 'production', DATABASE_URL: '', REDIS_URL: '' });
     const gateway = read('gateway.env');
     expect(gateway).toMatchObject({ JWKS_URL: '', TOKEN_ISSUER: '' });
     expect(Buffer.from(gateway.CONTEXT_SIGNING_SECRET, 'base64url')).toHaveLength(32);
     expect(JSON.parse(Buffer.from(gateway.CLIENT_TOKEN_PRIVATE_KEY, 'base64url').toString())).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
-    expect(Buffer.from(gateway.COPROCESSOR_SECRET, 'base64url')).toHaveLength(32);
-    // The Router coprocessor starts from the gateway's files once the outside values are in.
+    // The Router coprocessor: its own secret, which the gateway is not given; it starts from the three files once the outside values are in.
+    const coprocessor = read('coprocessor.env');
+    expect(Object.keys(coprocessor)).toEqual(['COPROCESSOR_SECRET']);
+    expect(Buffer.from(coprocessor.COPROCESSOR_SECRET, 'base64url')).toHaveLength(32);
+    expect(gateway.COPROCESSOR_SECRET).toBeUndefined();
     const outside = { REDIS_URL: 'redis://127.0.0.1:6379', JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', TOKEN_ISSUER: 'https://idp.example.com/' };
-    expect(loadCoprocessorConfig({ ...read('common.env'), ...gateway, ...outside }).secret).toBe(gateway.COPROCESSOR_SECRET);
+    expect(loadCoprocessorConfig({ ...read('common.env'), ...gateway, ...coprocessor, ...outside }).secret).toBe(coprocessor.COPROCESSOR_SECRET);
     const keys = SUBGRAPH_NAMES.map((name) => read(`${name}.env`));
     // Each subgraph its own context key and master key; service keys only for its own links.
     expect(new Set(keys.map((k) => k.CONTEXT_KEY)).size).toBe(4);
     expect(new Set(keys.map((k) => k.MASTER_KEYS)).size).toBe(4);
     expect(keys[3].SERVICE_KEYS.split(',').map((entry) => entry.split(':')[0])).toEqual(['crm>consent', 'crm>identity', 'identity>crm']);
     const printed = first.stdout + first.stderr;
-    for (const value of [gateway.CONTEXT_SIGNING_SECRET, gateway.CLIENT_TOKEN_PRIVATE_KEY, gateway.COPROCESSOR_SECRET, ...keys.flatMap((k) => [k.CONTEXT_KEY, k.MASTER_KEYS.split(':')[1]]), read('mariadb.env').MARIADB_PASSWORD]) {
+    for (const value of [gateway.CONTEXT_SIGNING_SECRET, gateway.CLIENT_TOKEN_PRIVATE_KEY, read('coprocessor.env').COPROCESSOR_SECRET, ...keys.flatMap((k) => [k.CONTEXT_KEY, k.MASTER_KEYS.split(':')[1]]), read('mariadb.env').MARIADB_PASSWORD]) {
       expect(printed).not.toContain(value);
     }
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWKS_URL', 'TOKEN_ISSUER']) expect(printed).toContain(`${key}=`);
@@ -254,10 +257,10 @@ describe('npm start in production (all five servers in one process)', () => {
       const read = await gql(`{ endUser(id: "${created.data.createEndUser.id}") { firstName interactions(first: 1) { edges { cursor } } consents(first: 1) { edges { cursor } } crmLinks(first: 1) { edges { cursor } } } }`, admin);
       expect(read).toEqual({ data: { endUser: { firstName: 'Sam', interactions: { edges: [] }, consents: { edges: [] }, crmLinks: { edges: [] } } } });
 
-      // The Router coprocessor from the gateway's own files, in front of the same subgraphs, as Router calls it.
+      // The Router coprocessor from the generated files, in front of the same subgraphs, as Router calls it.
       const coprocessorPort = await freePort();
       const subgraphUrl = (name: string) => `http://127.0.0.1:${started.ports[SUBGRAPH_NAMES.indexOf(name as never) + 1]}/graphql`;
-      const coprocessor = spawn(process.execPath, [`--env-file=${path.join(envDir, 'common.env')}`, `--env-file=${path.join(envDir, 'gateway.env')}`, 'dist/gateway/coprocessor/index.js'], {
+      const coprocessor = spawn(process.execPath, [`--env-file=${path.join(envDir, 'common.env')}`, `--env-file=${path.join(envDir, 'gateway.env')}`, `--env-file=${path.join(envDir, 'coprocessor.env')}`, 'dist/gateway/coprocessor/index.js'], {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
@@ -282,7 +285,7 @@ describe('npm start in production (all five servers in one process)', () => {
         });
         expect(ready).toContain('coprocessor ready');
         expect(ready).not.toContain('subgraphs not answering');
-        const secret = /^COPROCESSOR_SECRET=(.+)$/m.exec(fs.readFileSync(path.join(envDir, 'gateway.env'), 'utf8'))![1];
+        const secret = /^COPROCESSOR_SECRET=(.+)$/m.exec(fs.readFileSync(path.join(envDir, 'coprocessor.env'), 'utf8'))![1];
         const endpoint = `http://127.0.0.1:${coprocessorPort}/coprocessor/${secret}`;
         const post = async (payload: object) => (await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json() as Promise<any>;
         const id = 'c0ffee00c0ffee00c0ffee00c0ffee00';
