@@ -57,6 +57,11 @@ export async function secretFiles(options: { demo: boolean }): Promise<Record<st
       ['TOKEN_ISSUER', ''],
       ['TOKEN_AUDIENCE', 'cx-gateway'],
     ]),
+    'coprocessor.env': envFile(
+      'The Apollo Router coprocessor (node dist/gateway/coprocessor/index.js), after common.env and gateway.env',
+      [['COPROCESSOR_SECRET', b64(randomBytes(32))]],
+      ['Give the Router the same value (deploy/router/router.yaml reads COPROCESSOR_SECRET); the gateway does not need it.'],
+    ),
     ...Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => [
         `${name}.env`,
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `Wrote ${Object.keys(files).map((file) => `${shown}/${file}`).join(', ')}${args.includes('--demo') ? `, ${shown}/demo/crm-fake.{crt,key}` : ''} (owner-only).`,
-      'Generated: CONTEXT_SIGNING_SECRET, CLIENT_TOKEN_PRIVATE_KEY (gateway), CONTEXT_KEY, SERVICE_KEYS, MASTER_KEYS (each subgraph its own), the compose MariaDB passwords.',
+      'Generated: CONTEXT_SIGNING_SECRET, CLIENT_TOKEN_PRIVATE_KEY (gateway), COPROCESSOR_SECRET (Router coprocessor), CONTEXT_KEY, SERVICE_KEYS, MASTER_KEYS (each subgraph its own), the compose MariaDB passwords.',
       'Fill in from outside (left empty, so a process refuses to start without them):',
       ...OUTSIDE.map(({ file, key, what }) => `  ${shown}/${file}  ${key}=  ${what}`),
       'Back up MASTER_KEYS apart from the data: without them stored data keys cannot be unwrapped.',
