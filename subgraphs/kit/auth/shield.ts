@@ -59,6 +59,7 @@ export function dependsOnContextOnly(candidate: ShieldRule): boolean {
   return false;
 }
 
+const later = async (answer: () => unknown) => answer();
 const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | null)?.then === 'function';
 
 /** Rule.resolve's reading of a rule function's result. */
@@ -125,14 +126,16 @@ function contextualField(fieldRule: ShieldRule, options: Options): IMiddlewareFu
   };
   // Resolver errors pass through as shield passes them (allowExternalErrors), or become the fallback error.
   const passesErrors = options.debug || options.allowExternalErrors;
+  // Refusals and errors stay asynchronous, as shield's are: graphql-js stops completing a list or an
+  // object at a synchronous error of a non-null field, which would drop later errors from the response.
   const settle = (decision: Decision, resolve: (...a: unknown[]) => unknown, parent: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => {
-    if (decision === false) return fallback(null, parent, args, ctx, info);
-    if (decision !== true) return decision;
+    if (decision === false) return later(() => fallback(null, parent, args, ctx, info));
+    if (decision !== true) return Promise.resolve(decision);
     try {
       const result = resolve(parent, args, ctx, info);
       return passesErrors || !isPromise(result) ? result : result.then(undefined, (error) => failed(error, parent, args, ctx, info));
     } catch (error) {
-      return failed(error, parent, args, ctx, info);
+      return later(() => failed(error, parent, args, ctx, info));
     }
   };
   // Typed as returning a promise; an allowed field answers what its resolver answers, synchronously if it is.
@@ -143,7 +146,7 @@ function contextualField(fieldRule: ShieldRule, options: Options): IMiddlewareFu
     try {
       decision = decide(fieldRule, parent, args, ctx, info, options);
     } catch (error) {
-      return failed(error, parent, args, ctx, info);
+      return later(() => failed(error, parent, args, ctx, info));
     }
     if (!isPromise(decision)) return settle(decision, resolve, parent, args, ctx, info);
     return decision.then(
