@@ -110,12 +110,23 @@ const quantiles = (values: number[]): Quantiles => {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
 };
 
-/** Self time of a CPU profile by layer (package or project directory), in percent of the samples. */
-function layers(profile: { nodes: { id: number; callFrame: { url: string; functionName: string } }[]; samples: number[] }): [string, number][] {
+interface Profile {
+  nodes: { id: number; callFrame: { url: string; functionName: string } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Self time of a CPU profile by layer (package, project file, or V8's own: GC, microtasks), in CPU
+ * ms per request. Idle time, and the inspector's own dispatch that a profile taken in-process shows
+ * while the thread waits, are left out.
+ */
+function layers(profile: Profile, requests: number): [string, number][] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals = new Map<string, number>();
-  for (const sample of profile.samples) {
+  profile.samples.forEach((sample, i) => {
     const { url, functionName } = byId.get(sample)!.callFrame;
+    if (functionName === '(idle)' || functionName === '(program)' || (!url && functionName === 'dispatch')) return;
     let layer: string;
     const inModules = url.lastIndexOf('node_modules/');
     if (inModules >= 0) {
@@ -128,10 +139,9 @@ function layers(profile: { nodes: { id: number; callFrame: { url: string; functi
     } else {
       layer = url ? 'other' : `(${functionName.replace(/[()]/g, '') || 'native'})`;
     }
-    totals.set(layer, (totals.get(layer) ?? 0) + 1);
-  }
-  const count = profile.samples.length || 1;
-  return [...totals].map(([layer, n]) => [layer, (n / count) * 100] as [string, number]).sort((a, b) => b[1] - a[1]);
+    totals.set(layer, (totals.get(layer) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000 / requests);
+  });
+  return [...totals].sort((a, b) => b[1] - a[1]);
 }
 
 async function main(): Promise<void> {
@@ -253,19 +263,23 @@ async function main(): Promise<void> {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    const profiled = requests * 2;
     for (const cell of CELLS.filter((c) => c.rows === 100)) {
       const breakdown: Record<string, [string, number][]> = {};
       for (const mode of ['signed', 'bypassed'] as const) {
         await session.post('Profiler.start');
-        await run(cell, mode, requests * 2);
+        await run(cell, mode, profiled);
         const { profile } = await session.post('Profiler.stop');
         fs.writeFileSync(path.join(process.cwd(), `subgraph-lists-${cell.subgraph}-${cell.name.includes('+') ? 'pii' : 'list'}-${mode}.cpuprofile`), JSON.stringify(profile));
-        breakdown[mode] = layers(profile as never);
+        breakdown[mode] = layers(profile as unknown as Profile, profiled);
       }
-      process.stdout.write(`\nCPU profile, ${cell.name} (self time by layer, % of samples):\n`);
+      const total = (rows: [string, number][]) => rows.reduce((sum, [, ms]) => sum + ms, 0);
+      process.stdout.write(`\nCPU profile, ${cell.name}: self time by layer, CPU ms per request (secured ${total(breakdown.signed).toFixed(2)}, bypassed ${total(breakdown.bypassed).toFixed(2)})\n`);
       const off = new Map(breakdown.bypassed);
-      for (const [layer, share] of breakdown.signed.slice(0, 14)) {
-        process.stdout.write(`  ${layer.padEnd(48)} secured ${share.toFixed(1).padStart(5)}%   bypassed ${(off.get(layer) ?? 0).toFixed(1).padStart(5)}%\n`);
+      const on = new Map(breakdown.signed);
+      const names = [...new Set([...breakdown.signed.slice(0, 12), ...breakdown.bypassed.slice(0, 12)].map(([layer]) => layer))];
+      for (const layer of names.sort((a, b) => (on.get(b) ?? 0) - (on.get(a) ?? 0))) {
+        process.stdout.write(`  ${layer.padEnd(52)} secured ${(on.get(layer) ?? 0).toFixed(3).padStart(7)}   bypassed ${(off.get(layer) ?? 0).toFixed(3).padStart(7)}\n`);
       }
     }
     session.disconnect();

@@ -107,7 +107,7 @@ describe('shield on lists', () => {
             Query: strip(queryRules),
             Item: strip({ ...fields, '*': wildcard }),
             ...(detailRule ? { Detail: detailRule } : {}),
-          } as IRules;
+          } as unknown as IRules;
           const options = { fallbackRule: deny, allowExternalErrors, fallbackError: 'Not allowed' } as never;
           const query = '{ items(n: 7) { id owner secret detail { note } } item { id secret } }';
           const expected = await run(schemaWith(tree, false, options, NULLABLE_SDL), query, { flags, user });
