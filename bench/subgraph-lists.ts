@@ -9,8 +9,8 @@ import { seedDemoData, type DataSources, type Keyrings } from '../scripts/seed';
 import { subgraphs } from '../subgraphs';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
-import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
-import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import { loadDevKeys } from '../platform/dev-keys';
+import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../platform/contracts/signed-context';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/kit/config';
 import { openDataSource } from '../subgraphs/kit/data-source';
 import { createSubgraphServer, openKeyring, type SubgraphServer } from '../subgraphs/kit/server';
@@ -260,6 +260,9 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 
   if (profiling) {
+    // Outside the repository: one profile per cell and stack, for a closer look (Chrome DevTools).
+    const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-lists-profiles-'));
+    process.stdout.write(`\nCPU profiles written to ${profileDir}\n`);
     const session = new Session();
     session.connect();
     await session.post('Profiler.enable');
@@ -275,7 +278,7 @@ async function main(): Promise<void> {
           const { profile } = await session.post('Profiler.stop');
           if (k === 0) {
             const file = `subgraph-lists-${cell.subgraph}-${cell.name.includes('+') ? 'pii' : 'list'}-${mode}.cpuprofile`;
-            fs.writeFileSync(path.join(process.cwd(), file), JSON.stringify(profile));
+            fs.writeFileSync(path.join(profileDir, file), JSON.stringify(profile));
           }
           addLayers(profile as unknown as Profile, totals[mode]);
         }

@@ -3,7 +3,7 @@ import { buildSchema, graphql, type GraphQLFieldResolver, type GraphQLSchema } f
 import { applyMiddleware } from 'graphql-middleware';
 import { and, allow, chain, deny, not, or, race, rule, shield as graphqlShield, type IRules } from 'graphql-shield';
 import { can, isTenantMember, shieldOptions } from '../../subgraphs/kit/auth/rules';
-import type { RequestClaims } from '../../subgraphs/kit/auth/signed-context';
+import type { RequestClaims } from '../../platform/contracts/signed-context';
 import { dependsOnContextOnly, shield } from '../../subgraphs/kit/auth/shield';
 import { SubgraphContext } from '../../subgraphs/kit/context';
 
