@@ -1,4 +1,4 @@
-import { shield } from 'graphql-shield';
+import { shield } from '../kit/auth/shield';
 import { allow, can, fromSubgraph, isGatewayService, isPlatformOperator, isTenantMember, isWidget, or, shieldOptions } from '../kit/auth/rules';
 
 const readsConsent = can('consent:read');

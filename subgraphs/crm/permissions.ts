@@ -1,4 +1,4 @@
-import { shield } from 'graphql-shield';
+import { shield } from '../kit/auth/shield';
 import { allow, and, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../kit/auth/rules';
 
 const readsCrm = can('crm:read');

@@ -1,4 +1,4 @@
-import { shield } from 'graphql-shield';
+import { shield } from '../kit/auth/shield';
 import { allow, and, can, fromSubgraph, isAuthenticated, isGatewayService, isPlatformOperator, isTenantMember, or, shieldOptions } from '../kit/auth/rules';
 
 const tenantAdmin = can('tenant:admin');

@@ -1,4 +1,4 @@
-import { shield } from 'graphql-shield';
+import { shield } from '../kit/auth/shield';
 import { allow, can, fromSubgraph, isGatewayService, isTenantMember, shieldOptions } from '../kit/auth/rules';
 
 const readsTranscripts = can('transcripts:read');
