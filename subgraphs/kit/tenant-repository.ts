@@ -10,13 +10,13 @@ import {
   type FindOptionsOrder,
   type FindOptionsWhere,
   type Repository,
-  type SelectQueryBuilder,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId, type TenantOwnedEntity } from './tenant-entity';
 import { toPage, type Page, type PageRequest } from './pagination';
+import { TenantScopedQueryBuilder, TenantScopeError } from './scoped-query-builder';
 
-export class TenantScopeError extends Error {}
+export { TenantScopeError };
 
 /**
  * The only way to a tenant-owned table: every query is filtered by the tenantId given at
@@ -170,11 +170,12 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     return result.affected ?? 0;
   }
 
-  /** A query builder already restricted to this tenant; add conditions with `andWhere`. */
-  queryBuilder(alias: string): SelectQueryBuilder<T> {
-    return this.repository
-      .createQueryBuilder(alias)
-      .where(`${alias}.tenantId = :scopeTenantId`, { scopeTenantId: this.tenantId });
+  /**
+   * A read-only query builder restricted to this tenant: `where`, `orWhere` and Brackets refine
+   * within the tenant, never beyond it (see TenantScopedQueryBuilder).
+   */
+  queryBuilder(alias: string): TenantScopedQueryBuilder<T> {
+    return new TenantScopedQueryBuilder<T>(this.repository.createQueryBuilder(alias), undefined, this.tenantId);
   }
 
   private assertOwned(entity: T): void {
