@@ -1,19 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   In,
-  MoreThan,
   type DataSource,
   type DeepPartial,
   type EntityManager,
   type EntityTarget,
   type FindManyOptions,
-  type FindOptionsOrder,
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId, type TenantOwnedEntity } from './tenant-entity';
-import { toPage, type Page, type PageRequest } from './pagination';
+import { keysetPage, toPage, type Page, type PageRequest } from './pagination';
 import { TenantScopedQueryBuilder, TenantScopeError } from './scoped-query-builder';
 
 export { TenantScopeError };
@@ -56,14 +54,8 @@ export class TenantRepository<T extends TenantOwnedEntity> {
   }
 
   /** Keyset page in id order (ids are time-ordered); fetches one extra row to know if more follow. */
-  async page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
-    const filter = request.afterId ? ({ ...where, id: MoreThan(request.afterId) } as FindOptionsWhere<T>) : where;
-    const rows = await this.repository.find({
-      where: this.scoped(filter),
-      order: { id: 'ASC' } as FindOptionsOrder<T>,
-      take: request.first + 1,
-    });
-    return toPage(rows, request);
+  page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
+    return keysetPage((options) => this.repository.find({ ...options, where: this.scoped(options.where as FindOptionsWhere<T>) }), where, request);
   }
 
   /**

@@ -10,6 +10,7 @@ import { Tenant } from '../entities/tenant.entity';
 import type { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
 import { AuditService } from './audit.service';
 import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedField } from './end-user-codec';
+import { PlatformTables } from '../../kit/platform-tables';
 
 const COUNTRY = /^[A-Z]{2}$/;
 
@@ -110,7 +111,7 @@ export class EndUserService {
       throw badInput('externalRef', 'is already used by another end-user; use upsertEndUser to update it');
     }
     // Stamped from the tenant, so region-pinned storage can route the record.
-    const tenant = await this.ctx.dataSource.getRepository(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
+    const tenant = await PlatformTables.of(this.ctx.dataSource).repo(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
     const row = this.repo.create({ dataRegion: tenant.region });
     const codec = await this.codec(row);
     const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);

@@ -22,6 +22,7 @@ import type { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureIn
 import { AuditService } from './audit.service';
 import { ENCRYPTED_FIELDS, EndUserCodec, SENSITIVE_FIELDS } from './end-user-codec';
 import { EndUserService, validateEndUserFields } from './end-user.service';
+import { AcrossTenants } from '../../kit/platform-tables';
 
 export const DEFAULT_DUE_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -455,8 +456,8 @@ function processingInformation() {
 
 /** Due retries across every tenant, oldest first (the worker then acts within each request's tenant). */
 export async function dueRequests(dataSource: DataSource, now = new Date(), limit = 50): Promise<{ id: string; tenantId: string }[]> {
-  // Unscoped on purpose: the worker serves every tenant; each request is then run in its own tenant's scope.
-  const tasks = await dataSource.getRepository(PrivacyTask).find({
+  // Across tenants on purpose: the worker serves every tenant; each request is then run in its own tenant's scope.
+  const tasks = await AcrossTenants.of(dataSource).find(PrivacyTask, {
     where: { status: In([PrivacyTaskStatus.FAILED, PrivacyTaskStatus.PENDING]), nextAttemptAt: LessThanOrEqual(now) },
     order: { nextAttemptAt: 'ASC' },
     take: limit,

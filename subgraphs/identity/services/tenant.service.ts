@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
-import { MoreThan, type DataSource, type Repository } from 'typeorm';
-import { pageRequest, toPage, type Page } from '../../kit/pagination';
+import type { DataSource } from 'typeorm';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { PlatformTables, type PlatformRepository } from '../../kit/platform-tables';
 import { addressAllowed } from '../../kit/auth/rules';
 import { badInput, conflict, notFound } from '../../kit/errors';
 import { newId } from '../../kit/tenant-entity';
@@ -57,14 +58,14 @@ export function normaliseOrigins(origins: string[]): string[] {
 
 /** Tenants are platform-level records: no tenant scope applies, callers are checked by shield. */
 export class TenantService {
-  private readonly tenants: Repository<Tenant>;
+  private readonly tenants: PlatformRepository<Tenant>;
 
   constructor(dataSource: DataSource) {
-    this.tenants = dataSource.getRepository(Tenant);
+    this.tenants = PlatformTables.of(dataSource).repo(Tenant);
   }
 
   async create(input: CreateTenantInput): Promise<Tenant> {
-    if (await this.tenants.exists({ where: { slug: input.slug } })) {
+    if (await this.tenants.exists({ slug: input.slug })) {
       throw conflict(`A tenant with slug "${input.slug}" already exists`);
     }
     const tenant = this.tenants.create({
@@ -77,14 +78,8 @@ export class TenantService {
     return this.tenants.save(tenant);
   }
 
-  async list(first?: number | null, after?: string | null): Promise<Page<Tenant>> {
-    const request = pageRequest(first, after);
-    const rows = await this.tenants.find({
-      where: request.afterId ? { id: MoreThan(request.afterId) } : {},
-      order: { id: 'ASC' },
-      take: request.first + 1,
-    });
-    return toPage(rows, request);
+  list(first?: number | null, after?: string | null): Promise<Page<Tenant>> {
+    return this.tenants.page({}, pageRequest(first, after));
   }
 
   async get(id: string): Promise<Tenant> {
