@@ -118,7 +118,7 @@ export class EndUserService {
     // The record and its audit entry are written together or not at all.
     return this.ctx.scope.transaction(async (scope) => {
       const saved = await scope.repo(EndUser).save(row);
-      await new AuditService(this.ctx).append(AuditAction.CREATE, saved.id, fields, scope);
+      await new AuditService(this.ctx).append(scope, AuditAction.CREATE, saved.id, fields);
       return saved;
     });
   }
@@ -167,7 +167,7 @@ export class EndUserService {
       if (fields.length === 0) return row;
       // Written back under the lock taken above; a row erased meanwhile is not inserted again.
       if (!(await repo.saveExisting(row))) throw notFound('End-user');
-      await new AuditService(this.ctx).append(AuditAction.UPDATE, id, fields, scope);
+      await new AuditService(this.ctx).append(scope, AuditAction.UPDATE, id, fields);
       return (await repo.findById(id)) ?? row;
     });
   }

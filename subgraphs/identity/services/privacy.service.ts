@@ -149,7 +149,7 @@ export class PrivacyService {
           tasks.create({ requestId: row.id, target, status: PrivacyTaskStatus.PENDING, attempts: 0, lastError: null, nextAttemptAt: new Date(now.getTime() + TAKEOVER_MS), doneAt: null }),
         ),
       );
-      await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], scope, row.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], row.id);
       return row;
     });
     return this.run(request.id);
@@ -206,7 +206,7 @@ export class PrivacyService {
         { status: request.status, completedAt: request.completedAt, detailsEncrypted: null },
       );
       if (changed === 0) return;
-      await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], scope, request.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], request.id);
     });
   }
 
@@ -264,7 +264,7 @@ export class PrivacyService {
       if (!row) throw notFound('End-user');
       if (row.processingRestricted === restricted) return;
       if ((await scope.repo(EndUser).update({ id: endUserId }, { processingRestricted: restricted })) === 0) throw notFound('End-user');
-      await new AuditService(this.ctx).append(restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], scope, reference);
+      await new AuditService(this.ctx).append(scope, restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], reference);
     });
   }
 
@@ -299,7 +299,7 @@ export class PrivacyService {
         await scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity).update({ endUserId }, { endUserId: null });
       }
       request.endUserId = null;
-      await new AuditService(this.ctx).append(AuditAction.ERASED, null, [], scope, request.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.ERASED, null, [], request.id);
     });
     // Again, in case a write racing this erasure made the person a new key meanwhile.
     await this.ctx.subjectKeys.destroy([endUserId]);
@@ -355,8 +355,9 @@ export class PrivacyService {
       this.exportFrom('consent', endUserId),
       this.exportFrom('crm', endUserId),
     ]);
-    // A sensitive read like any other (whole values), recorded before anything is handed out.
-    await new AuditService(this.ctx).appendMany([
+    // A sensitive read like any other (whole values), recorded before anything is handed out; no
+    // change goes with it, so the entries are a write of their own in the request's scope.
+    await new AuditService(this.ctx).appendMany(this.scope, [
       { action: AuditAction.ACCESS_EXPORTED, endUserId, fields: ['identity', 'interactions', 'consent', 'crm'], reference: request.id },
       { action: AuditAction.READ_SENSITIVE, endUserId, fields: [...SENSITIVE_FIELDS], reference: request.id },
     ]);
@@ -392,7 +393,7 @@ export class PrivacyService {
           releasedBy: null,
         }),
       );
-      await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], scope, hold.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], hold.id);
       return hold;
     });
   }
@@ -407,7 +408,7 @@ export class PrivacyService {
       if ((await holds.update({ id, releasedAt: IsNull() }, { releasedAt: hold.releasedAt, releasedBy: hold.releasedBy })) === 0) {
         throw conflict('This legal hold was already released');
       }
-      await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], scope, hold.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], hold.id);
       return hold;
     });
   }
@@ -434,7 +435,7 @@ export class PrivacyService {
           recordedBy: this.actor,
         }),
       );
-      await new AuditService(this.ctx).append(AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, scope, disclosure.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, disclosure.id);
       return disclosure;
     });
   }
