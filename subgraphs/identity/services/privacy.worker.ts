@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SubgraphContext } from '../../kit/context';
+import { errorFacts } from '../../kit/error-facts';
 import { PlatformTables } from '../../kit/platform-tables';
 import type { SubgraphWorker, WorkerDeps } from '../../kit/server';
 import { Tenant } from '../entities/tenant.entity';
@@ -50,7 +51,8 @@ export const privacyWorker: SubgraphWorker = {
     if (interval === 0) return null;
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      running = running.then(() => retryDuePrivacyRequests(deps)).catch(() => undefined);
+      // A round that fails (the database out, say) is logged and the next one tries again.
+      running = running.then(() => retryDuePrivacyRequests(deps)).catch((error: unknown) => deps.logger.error({ error: errorFacts(error) }, 'privacy retry round failed'));
     }, interval);
     timer.unref();
     return {
