@@ -5,7 +5,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import { CrmCredentialsInput, CrmRectificationInput } from '../../subgraphs/crm/inputs/crm.input';
 import { EndUserFieldsInput } from '../../subgraphs/identity/inputs/end-user.input';
 import { InviteOperatorInput } from '../../subgraphs/identity/inputs/principal.input';
-import { createErrorFormatter } from '../../subgraphs/kit/errors';
+import { createErrorFormatter } from '../../platform/errors';
 
 /** What a client sees for an input, as the subgraphs' formatter answers it. */
 async function answer<T extends object>(input: T) {

@@ -74,7 +74,7 @@ interface Finding {
 function sourceProgram(): ts.Program {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, ROOT);
-  const files = parsed.fileNames.filter((file) => /^(gateway|subgraphs|scripts)\//.test(path.relative(ROOT, file).split(path.sep).join('/')));
+  const files = parsed.fileNames.filter((file) => /^(gateway|platform|subgraphs|scripts)\//.test(path.relative(ROOT, file).split(path.sep).join('/')));
   return ts.createProgram(files, { ...parsed.options, noEmit: true });
 }
 

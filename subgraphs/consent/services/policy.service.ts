@@ -1,5 +1,5 @@
 import { LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
-import { badInput, conflict } from '../../kit/errors';
+import { badInput, conflict } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { PlatformTables, type PlatformRepository } from '../../kit/platform-tables';
 import { newId } from '../../kit/tenant-entity';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { conflict } from '../../kit/errors';
+import { conflict } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { PlatformTables } from '../../kit/platform-tables';
 import { newId } from '../../kit/tenant-entity';
