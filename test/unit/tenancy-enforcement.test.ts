@@ -13,7 +13,7 @@ import { testEnvironment } from '../helpers/environment';
 /**
  * Tenancy is structural: tenant-owned tables are reached through TenantScope / TenantRepository,
  * platform tables through PlatformTables, and a sweep across tenants through AcrossTenants, whose
- * callers are named below. The source of the gateway, the subgraphs and the scripts is read with
+ * callers are named below. The source of the gateway, platform/, the subgraphs and the scripts is read with
  * the type checker (so an alias or a renamed import is no way round), and the entities are read
  * from the data sources' TypeORM metadata and from the schema those data sources create.
  */
@@ -29,7 +29,7 @@ const RAW_ACCESS_FILES: Record<string, string> = {
   'subgraphs/kit/crypto/key-store.ts': 'builds and opens the key stores; their migration',
   'subgraphs/kit/readiness.ts': 'SELECT 1 and pending migrations, no table read',
   'subgraphs/kit/database-deadlines.ts': 'query deadlines on the driver',
-  'subgraphs/kit/telemetry/metrics.ts': 'connection-pool gauges',
+  'platform/telemetry/metrics.ts': 'connection-pool gauges',
   'scripts/migrations.ts': 'schema diff and migration run for migration generation and checks',
 };
 
