@@ -19,6 +19,7 @@ import { RecipientRole } from '../subgraphs/kit/recipient-role';
 import { CrmLink, CrmLinkMethod } from '../subgraphs/crm/entities/crm-link.entity';
 import { sealCredentials } from '../subgraphs/crm/services/credentials';
 import { FAKE_CREDENTIALS } from './crm-fake/fake-crm';
+import { PlatformTables } from '../subgraphs/kit/platform-tables';
 
 export const DEMO_TENANTS = [
   { slug: 'acme', name: 'Acme Corporation', deployment: Deployment.PUBLIC_CLOUD, region: 'us-east-1' },
@@ -56,7 +57,7 @@ export type Keyrings = Record<SubgraphName, Keyring>;
  * connections point at the fake CRM at `crmFakeUrl` (config's `crm.fakeUrl`).
  */
 export async function seedDemoData(sources: DataSources, keyrings: Keyrings, endUsersPerTenant = 50, crmFakeUrl = 'http://127.0.0.1:4010'): Promise<boolean> {
-  const tenants = sources.identity.getRepository(Tenant);
+  const tenants = PlatformTables.of(sources.identity).repo(Tenant);
   if ((await tenants.count()) > 0) return false;
   for (const [index, demo] of DEMO_TENANTS.entries()) {
     const next = random(index + 1);

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { DomainError, refusesRequest, unauthenticated } from '../../platform/errors';
 import type { PrincipalKind } from '../../platform/contracts/signed-context';
 
@@ -47,7 +48,7 @@ interface Issuer {
 export class AccessTokenVerifier {
   private readonly issuers = new Map<string, Issuer>();
   /** Tokens already verified, until they expire: a signature check per request is the costliest step. */
-  private readonly verified = new Map<string, { identity: TokenIdentity; expiresAt: number }>();
+  private readonly verified = new LRUCache<string, { identity: TokenIdentity; expiresAt: number }>({ max: 10_000 });
 
   constructor(
     private readonly audience: string,
@@ -72,13 +73,11 @@ export class AccessTokenVerifier {
   async verify(token: string): Promise<TokenIdentity> {
     const now = Date.now();
     const hit = this.verified.get(token);
-    if (hit) {
-      if (hit.expiresAt > now) return hit.identity;
-      this.verified.delete(token);
-    }
+    // The token's own expiry, to the millisecond, whatever the cache's clock says.
+    if (hit && hit.expiresAt > now) return hit.identity;
     const { identity, expiresAt } = await this.verifyUncached(token);
-    this.verified.set(token, { identity, expiresAt: Math.min(expiresAt, now + 300_000) });
-    if (this.verified.size > 10_000) this.verified.delete(this.verified.keys().next().value!);
+    const keptUntil = Math.min(expiresAt, now + 300_000);
+    if (keptUntil > now) this.verified.set(token, { identity, expiresAt: keptUntil }, { ttl: keptUntil - now });
     return identity;
   }
 

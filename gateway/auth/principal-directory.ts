@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../../platform/contracts/signed-context';
 import {
   CLIENT_CREDENTIALS_PATH,
@@ -18,7 +19,6 @@ import { DomainError, refusesRequest } from '../../platform/errors';
 const identityUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity service could not be reached'));
 
 interface Entry<T> {
-  expires: number;
   /** The version read before the answer was asked for: a change committed meanwhile bumps past it. */
   version: string;
   value: T;
@@ -33,8 +33,8 @@ interface Entry<T> {
  * and no Redis) nothing is reused and every request asks identity.
  */
 export class PrincipalDirectory {
-  private readonly cache = new Map<string, Entry<PrincipalAccess>>();
-  private readonly widgets = new Map<string, Entry<WidgetAccess>>();
+  private readonly cache: LRUCache<string, Entry<PrincipalAccess>>;
+  private readonly widgets: LRUCache<string, Entry<WidgetAccess>>;
   private readonly baseUrl: string;
 
   constructor(
@@ -45,12 +45,16 @@ export class PrincipalDirectory {
     private readonly timeoutMs = 3_000,
   ) {
     this.baseUrl = identityGraphqlUrl.replace(/\/graphql\/?$/, '') + IDENTITY_LOOKUPS_PREFIX;
+    // With a TTL of 0 nothing is kept (see cached), so the caches' own TTL need not be set.
+    const ttl = Math.max(ttlMs, 0);
+    this.cache = new LRUCache({ max: 50_000, ttl });
+    this.widgets = new LRUCache({ max: 10_000, ttl });
   }
 
   async lookup(tenant: string, kind: string, subject: string, requestId: string): Promise<PrincipalAccess> {
     const key = JSON.stringify([tenant, kind, subject]);
     const versions = this.ttlMs > 0 ? await this.events.versions(tenant) : null;
-    return this.cached(this.cache, key, versions?.tenant, 50_000, () =>
+    return this.cached(this.cache, key, versions?.tenant, () =>
       this.call(PRINCIPAL_PATH, { tenant, kind, subject }, requestId).then(({ channel, ...value }) => ({ value, channel })),
     );
   }
@@ -58,7 +62,7 @@ export class PrincipalDirectory {
   /** Cached like principals, at the version of every tenant (the key's tenant is known only from the answer). */
   async widget(key: string, requestId: string): Promise<WidgetAccess> {
     const versions = this.ttlMs > 0 ? await this.events.versions(null) : null;
-    return this.cached(this.widgets, key, versions?.all, 10_000, () =>
+    return this.cached(this.widgets, key, versions?.all, () =>
       this.call(WIDGET_KEY_PATH, { key }, requestId).then(({ widget, channel }) => ({ value: widget, channel })),
     );
   }
@@ -74,17 +78,13 @@ export class PrincipalDirectory {
   }
 
   /** `version` undefined: versions cannot be read, or caching is off; the answer is not kept. */
-  private async cached<T>(map: Map<string, Entry<T>>, key: string, version: string | undefined, max: number, ask: () => Promise<{ value: T } & Announced>): Promise<T> {
-    const now = Date.now();
-    const hit = map.get(key);
-    if (version !== undefined && hit && hit.version === version && hit.expires > now) return hit.value;
+  private async cached<T>(cache: LRUCache<string, Entry<T>>, key: string, version: string | undefined, ask: () => Promise<{ value: T } & Announced>): Promise<T> {
+    const hit = cache.get(key);
+    if (version !== undefined && hit && hit.version === version) return hit.value;
     const { value, channel } = await ask();
     // Kept only once identity has said it bumps versions where this gateway reads them; until
     // then no request shares another's answer.
-    if (version !== undefined && channel === this.events.channel) {
-      map.set(key, { expires: now + this.ttlMs, version, value });
-      if (map.size > max) map.delete(map.keys().next().value!);
-    }
+    if (version !== undefined && channel === this.events.channel) cache.set(key, { version, value });
     return value;
   }
 

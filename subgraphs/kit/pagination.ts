@@ -1,5 +1,6 @@
 import { ArgsType, Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
+import { MoreThan, type FindManyOptions, type FindOptionsOrder, type FindOptionsWhere } from 'typeorm';
 import { badInput } from '../../platform/errors';
 import { CURSOR_PREFIX, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE } from '../../platform/contracts/pages';
 
@@ -59,6 +60,20 @@ export function toPage<T extends { id: string }>(rows: T[], request: PageRequest
     edges,
     pageInfo: { hasNextPage: rows.length > request.first, endCursor: edges.at(-1)?.cursor ?? null },
   };
+}
+
+/**
+ * A keyset page in id order (ids are time-ordered): rows after the cursor's id, one more than
+ * asked for to know whether more follow. `find` is the table's (already scoped, if it is a
+ * tenant's) find.
+ */
+export async function keysetPage<T extends { id: string }>(
+  find: (options: FindManyOptions<T>) => Promise<T[]>,
+  where: FindOptionsWhere<T>,
+  request: PageRequest,
+): Promise<Page<T>> {
+  const filter = (request.afterId ? { ...where, id: MoreThan(request.afterId) } : where) as FindOptionsWhere<T>;
+  return toPage(await find({ where: filter, order: { id: 'ASC' } as FindOptionsOrder<T>, take: request.first + 1 }), request);
 }
 
 /** Declares `<Name>Edge` and `<Name>Connection` for a node type; call once per type. */

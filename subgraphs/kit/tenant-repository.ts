@@ -1,22 +1,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   In,
-  MoreThan,
   type DataSource,
   type DeepPartial,
   type EntityManager,
   type EntityTarget,
   type FindManyOptions,
-  type FindOptionsOrder,
   type FindOptionsWhere,
   type Repository,
-  type SelectQueryBuilder,
 } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId, type TenantOwnedEntity } from './tenant-entity';
-import { toPage, type Page, type PageRequest } from './pagination';
+import { keysetPage, toPage, type Page, type PageRequest } from './pagination';
+import { TenantScopedQueryBuilder, TenantScopeError } from './scoped-query-builder';
 
-export class TenantScopeError extends Error {}
+export { TenantScopeError };
 
 /**
  * The only way to a tenant-owned table: every query is filtered by the tenantId given at
@@ -56,14 +54,8 @@ export class TenantRepository<T extends TenantOwnedEntity> {
   }
 
   /** Keyset page in id order (ids are time-ordered); fetches one extra row to know if more follow. */
-  async page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
-    const filter = request.afterId ? ({ ...where, id: MoreThan(request.afterId) } as FindOptionsWhere<T>) : where;
-    const rows = await this.repository.find({
-      where: this.scoped(filter),
-      order: { id: 'ASC' } as FindOptionsOrder<T>,
-      take: request.first + 1,
-    });
-    return toPage(rows, request);
+  page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
+    return keysetPage((options) => this.repository.find({ ...options, where: this.scoped(options.where as FindOptionsWhere<T>) }), where, request);
   }
 
   /**
@@ -170,11 +162,12 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     return result.affected ?? 0;
   }
 
-  /** A query builder already restricted to this tenant; add conditions with `andWhere`. */
-  queryBuilder(alias: string): SelectQueryBuilder<T> {
-    return this.repository
-      .createQueryBuilder(alias)
-      .where(`${alias}.tenantId = :scopeTenantId`, { scopeTenantId: this.tenantId });
+  /**
+   * A read-only query builder restricted to this tenant: `where`, `orWhere` and Brackets refine
+   * within the tenant, never beyond it (see TenantScopedQueryBuilder).
+   */
+  queryBuilder(alias: string): TenantScopedQueryBuilder<T> {
+    return new TenantScopedQueryBuilder<T>(this.repository.createQueryBuilder(alias), undefined, this.tenantId);
   }
 
   private assertOwned(entity: T): void {

@@ -57,6 +57,16 @@ describe('the gateway’s principal directory', () => {
     expect(identity.asked()).toBe(2);
   });
 
+  it('forgets an answer after the TTL, unchanged version or not', async () => {
+    const { identity, lookup } = await setup({ ttlMs: 40 });
+    await lookup();
+    await lookup();
+    expect(identity.asked()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await lookup();
+    expect(identity.asked()).toBe(2);
+  });
+
   it('does not keep an answer fetched while a change committed: the version is read before asking', async () => {
     let revoked = false;
     const { identity, lookup } = await setup({

@@ -1,11 +1,13 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
+import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
+import { PlatformTables } from '../../subgraphs/kit/platform-tables';
 import { TenantRepository, TenantScope, TenantScopeError } from '../../subgraphs/kit/tenant-repository';
 
 describe('tenant-scoped repository', () => {
   let dataSource: DataSource;
   beforeAll(async () => {
-    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [EndUser], synchronize: true });
+    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [EndUser, Tenant], synchronize: true });
     await dataSource.initialize();
   });
   afterAll(() => dataSource.destroy());
@@ -13,6 +15,11 @@ describe('tenant-scoped repository', () => {
   it('refuses to exist without a tenant', () => {
     expect(() => new TenantRepository(dataSource.getRepository(EndUser), '')).toThrow(TenantScopeError);
     expect(() => TenantScope.of(dataSource, undefined as unknown as string)).toThrow(TenantScopeError);
+  });
+
+  it('the platform-table door refuses a tenant-owned table', () => {
+    expect(() => PlatformTables.of(dataSource).repo(EndUser as never)).toThrow(TenantScopeError);
+    expect(PlatformTables.of(dataSource).repo(Tenant)).toBeDefined();
   });
 
   it('updates and lock-reads only its own tenant’s rows, and never brings a deleted row back', async () => {

@@ -1,6 +1,7 @@
-import { LessThanOrEqual, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
+import { LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
 import { badInput, conflict } from '../../../platform/errors';
-import { pageRequest, toPage, type Page } from '../../kit/pagination';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { PlatformTables, type PlatformRepository } from '../../kit/platform-tables';
 import { newId } from '../../kit/tenant-entity';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { PlatformPolicyVersion, PolicyVersion, type PolicyVersionFields } from '../entities/policy-version.entity';
@@ -82,21 +83,19 @@ export class PolicyService {
 
 /** The platform's policy: platform-level rows, published by platform operators, read by everyone signed in. */
 export class PlatformPolicyService {
-  private readonly versions: Repository<PlatformPolicyVersion>;
+  private readonly versions: PlatformRepository<PlatformPolicyVersion>;
 
   constructor(dataSource: DataSource) {
-    this.versions = dataSource.getRepository(PlatformPolicyVersion);
+    this.versions = PlatformTables.of(dataSource).repo(PlatformPolicyVersion);
   }
 
-  async list(first?: number | null, after?: string | null): Promise<Page<PlatformPolicyVersion>> {
-    const request = pageRequest(first, after);
-    const where: FindOptionsWhere<PlatformPolicyVersion> = request.afterId ? { id: MoreThan(request.afterId) } : {};
-    return toPage(await this.versions.find({ where, order: { id: 'ASC' }, take: request.first + 1 }), request);
+  list(first?: number | null, after?: string | null): Promise<Page<PlatformPolicyVersion>> {
+    return this.versions.page({}, pageRequest(first, after));
   }
 
   async publish(input: PublishPolicyInput, now = new Date()): Promise<PlatformPolicyVersion> {
     const dates = checkNotice(input, now);
-    if (await this.versions.exists({ where: { version: input.version } })) throw conflict(`Policy version "${input.version}" already exists`);
+    if (await this.versions.exists({ version: input.version })) throw conflict(`Policy version "${input.version}" already exists`);
     return this.versions.save(
       this.versions.create({ id: newId(), version: input.version, summary: input.summary, material: input.material, ...dates }),
     );

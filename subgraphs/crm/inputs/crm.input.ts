@@ -1,5 +1,6 @@
 import { Directive, Field, ID, InputType } from 'type-graphql';
-import { IsEmail, IsOptional, Length, Matches } from 'class-validator';
+import { IsOptional, Length } from 'class-validator';
+import { IsEmailAddress, IsE164Phone } from '../../kit/contact-validators';
 import { RecipientRole } from '../../kit/recipient-role';
 import { CrmProvider } from '../entities/crm-connection.entity';
 import type { CrmRectification } from '../../../platform/contracts/operations/crm';
@@ -13,7 +14,7 @@ export class CrmCredentialsInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsEmail({}, { message: 'must be an email address' })
+  @IsEmailAddress()
   email?: string | null;
 
   @Field(() => String, { nullable: true })
@@ -101,11 +102,11 @@ export class CrmRectificationInput implements CrmRectification {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsEmail({}, { message: 'must be an email address' })
+  @IsEmailAddress()
   email?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number such as +14155550123' })
+  @IsE164Phone()
   phone?: string | null;
 }

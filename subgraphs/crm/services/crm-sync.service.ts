@@ -1,4 +1,5 @@
 import { In } from 'typeorm';
+import { errorFacts } from '../../kit/error-facts';
 import type { SubgraphContext } from '../../kit/context';
 import { conflict, DomainError, notFound } from '../../../platform/errors';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
@@ -285,6 +286,7 @@ export class CrmSyncService {
         }
         done.push(link);
       } catch (error) {
+        if (!(error instanceof DomainError)) this.unexpected('erasure', connection, error);
         failure ??= error instanceof DomainError ? error : unavailable(connection!, 'the record could not be deleted');
       }
     }
@@ -292,6 +294,11 @@ export class CrmSyncService {
     if (failure) throw new DomainError('UNAVAILABLE', `${failure.message}; retry to finish the erasure`);
     if ((await this.ctx.scope.repo(CrmLink).count({ endUserId })) > 0) throw conflict('Links of the end-user remain; retry the erasure');
     return removed;
+  }
+
+  /** A failure that is no CRM or domain error (a bug, a database fault): the client still sees UNAVAILABLE. */
+  private unexpected(work: string, connection: CrmConnection | undefined, error: unknown): void {
+    this.ctx.logger.error({ requestId: this.ctx.requestId, connectionId: connection?.id, provider: connection?.provider, error: errorFacts(error) }, `CRM ${work} failed unexpectedly`);
   }
 
   /** Rectification: the corrected fields go to every linked record; returns how many were updated. */
@@ -310,6 +317,7 @@ export class CrmSyncService {
         updated += 1;
       } catch (error) {
         if (error instanceof DomainError && error.code === 'NOT_FOUND') continue;
+        if (!(error instanceof DomainError)) this.unexpected('rectification', connection, error);
         failure ??= error instanceof DomainError ? error : unavailable(connection, 'the record could not be updated');
       } finally {
         this.runtime.forget(this.tenantId, connection.id, link.externalId);

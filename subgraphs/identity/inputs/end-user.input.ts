@@ -1,5 +1,6 @@
 import { Field, InputType } from 'type-graphql';
-import { IsEmail, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
+import { IsOptional, Length, Matches, ValidateNested } from 'class-validator';
+import { IsEmailAddress, IsE164Phone } from '../../kit/contact-validators';
 import { Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/end-user.entity';
 
 /** Fields shared by create and update; update treats every field as optional (partial). */
@@ -22,12 +23,12 @@ export class EndUserFieldsInput {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @IsEmail({}, { message: 'must be a valid email address' })
+  @IsEmailAddress()
   email?: string | null;
 
   @Field(() => String, { nullable: true, description: 'E.164, e.g. +14155550123.' })
   @IsOptional()
-  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'must be in E.164 format, e.g. +14155550123' })
+  @IsE164Phone()
   phone?: string | null;
 
   @Field(() => PostalAddress, { nullable: true })

@@ -1,4 +1,5 @@
-import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length } from 'class-validator';
+import { IsEmailAddress } from '../../kit/contact-validators';
 import { Field, InputType } from 'type-graphql';
 import { OperatorRole } from '../entities/operator.entity';
 
@@ -9,7 +10,7 @@ export class InviteOperatorInput {
   subject: string;
 
   @Field()
-  @IsEmail({}, { message: 'must be a valid email address' })
+  @IsEmailAddress()
   email: string;
 
   @Field(() => String, { nullable: true })

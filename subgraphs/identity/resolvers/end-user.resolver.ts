@@ -5,7 +5,7 @@ import { AuditEvent } from '../entities/audit-event.entity';
 import { EndUser, Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/end-user.entity';
 import { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
 import { AuditService, noteSensitiveRead } from '../services/audit.service';
-import { EndUserCodec, type EncryptedField, type EncryptedFields } from '../services/end-user-codec';
+import { EndUserCodec, isSensitiveField, type EncryptedField, type EncryptedFields } from '../services/end-user-codec';
 import { EndUserService } from '../services/end-user.service';
 import { maskSsn } from '../services/pii';
 import { endUserLoader } from './end-user.reference';
@@ -30,16 +30,22 @@ async function decrypt<F extends EncryptedField>(ctx: SubgraphContext, endUser: 
   return (await endUserCodec(ctx, endUser)).read(endUser, field);
 }
 
-/** Whole with `pii:read`, otherwise masked by `mask` (null by default); every read is audited. */
-async function sensitive<F extends EncryptedField>(
+/**
+ * An end-user's field as the caller may see it. A field of SENSITIVE_FIELDS is whole with
+ * `pii:read`, otherwise masked by `mask` (null by default), and every read of it is audited; any
+ * other field is returned whole.
+ */
+export async function endUserField<F extends EncryptedField>(
   ctx: SubgraphContext,
   endUser: EndUser,
   field: F,
   mask: (value: NonNullable<EncryptedFields[F]>) => EncryptedFields[F] | null = () => null,
+  read: (ctx: SubgraphContext, endUser: EndUser, field: F) => Promise<EncryptedFields[F] | null> = decrypt,
 ): Promise<EncryptedFields[F] | null> {
+  if (!isSensitiveField(field)) return read(ctx, endUser, field);
   const whole = ctx.can('pii:read');
   noteSensitiveRead(ctx, endUser.id, field, !whole);
-  const value = await decrypt(ctx, endUser, field);
+  const value = await read(ctx, endUser, field);
   if (value === null) return null;
   return whole ? value : mask(value as NonNullable<EncryptedFields[F]>);
 }
@@ -96,53 +102,53 @@ export class EndUserResolver {
 
   @FieldResolver(() => String, { nullable: true })
   firstName(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return decrypt(ctx, endUser, 'firstName');
+    return endUserField(ctx, endUser, 'firstName');
   }
 
   @FieldResolver(() => String, { nullable: true })
   lastName(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return decrypt(ctx, endUser, 'lastName');
+    return endUserField(ctx, endUser, 'lastName');
   }
 
   @FieldResolver(() => String, { nullable: true })
   email(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return decrypt(ctx, endUser, 'email');
+    return endUserField(ctx, endUser, 'email');
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'E.164, e.g. +14155550123.' })
   phone(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return decrypt(ctx, endUser, 'phone');
+    return endUserField(ctx, endUser, 'phone');
   }
 
   @FieldResolver(() => PostalAddress, { nullable: true })
   address(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return decrypt(ctx, endUser, 'address');
+    return endUserField(ctx, endUser, 'address');
   }
 
-  // Sensitive: whole with `pii:read`, otherwise masked (SSN) or null — never plaintext.
+  // Sensitive (SENSITIVE_FIELDS): whole with `pii:read`, otherwise masked (SSN) or null — never plaintext.
 
   @FieldResolver(() => String, { nullable: true, description: 'Masked as ***-**-1234 without the pii:read permission.' })
   ssn(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return sensitive(ctx, endUser, 'ssn', maskSsn);
+    return endUserField(ctx, endUser, 'ssn', maskSsn);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'ISO date, YYYY-MM-DD; null without the pii:read permission.' })
   dateOfBirth(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return sensitive(ctx, endUser, 'dateOfBirth');
+    return endUserField(ctx, endUser, 'dateOfBirth');
   }
 
   @FieldResolver(() => Gender, { nullable: true, description: 'Null without the pii:read permission.' })
   gender(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return sensitive(ctx, endUser, 'gender');
+    return endUserField(ctx, endUser, 'gender');
   }
 
   @FieldResolver(() => MaritalStatus, { nullable: true, description: 'Null without the pii:read permission.' })
   maritalStatus(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return sensitive(ctx, endUser, 'maritalStatus');
+    return endUserField(ctx, endUser, 'maritalStatus');
   }
 
   @FieldResolver(() => Geolocation, { nullable: true, description: 'Null without the pii:read permission.' })
   geolocation(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
-    return sensitive(ctx, endUser, 'geolocation');
+    return endUserField(ctx, endUser, 'geolocation');
   }
 }

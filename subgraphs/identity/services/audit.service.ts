@@ -10,15 +10,15 @@ import { EndUser } from '../entities/end-user.entity';
 export class AuditService {
   constructor(private readonly ctx: SubgraphContext) {}
 
-  /** Pass the scope of a transaction to make the entry part of the change it records. */
-  async append(action: AuditAction, endUserId: string | null, fields: string[], scope: TenantScope = this.ctx.scope, reference: string | null = null): Promise<void> {
-    await this.appendMany([{ action, endUserId, fields, reference }], scope);
+  /**
+   * Appends an entry in `scope`: the transaction of the change it records, so both are written or
+   * neither (there is no default: an entry written beside its transaction outlives a rollback).
+   */
+  async append(scope: TenantScope, action: AuditAction, endUserId: string | null, fields: string[], reference: string | null = null): Promise<void> {
+    await this.appendMany(scope, [{ action, endUserId, fields, reference }]);
   }
 
-  async appendMany(
-    entries: { action: AuditAction; endUserId: string | null; fields: string[]; reference?: string | null }[],
-    scope: TenantScope = this.ctx.scope,
-  ): Promise<void> {
+  async appendMany(scope: TenantScope, entries: { action: AuditAction; endUserId: string | null; fields: string[]; reference?: string | null }[]): Promise<void> {
     if (entries.length === 0) return;
     const { principal, clientIp, requestId } = this.ctx.claims;
     const named = [...new Set(entries.map((entry) => entry.endUserId).filter((id): id is string => !!id))];
@@ -71,7 +71,8 @@ export const sensitiveReadAudit: ApolloServerPlugin<SubgraphContext> = {
           ...(masked.size ? [{ action: AuditAction.READ_SENSITIVE_MASKED, endUserId, fields: [...masked] }] : []),
         ]);
         try {
-          await new AuditService(contextValue).appendMany(entries);
+          // Reads change nothing: their entries are a write of their own, in the request's scope.
+          await new AuditService(contextValue).appendMany(contextValue.scope, entries);
         } catch (error) {
           contextValue.logger.error({ err: error, requestId: contextValue.requestId }, 'audit write failed');
         }

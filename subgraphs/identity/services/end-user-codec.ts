@@ -20,7 +20,9 @@ export const ENCRYPTED_FIELDS: EncryptedField[] = [
   'firstName', 'lastName', 'email', 'phone', 'address', 'gender', 'dateOfBirth', 'ssn', 'maritalStatus', 'geolocation',
 ];
 /** The fields that need `pii:read` to be seen whole; every read of them is audited. */
-export const SENSITIVE_FIELDS: EncryptedField[] = ['ssn', 'dateOfBirth', 'gender', 'maritalStatus', 'geolocation'];
+export const SENSITIVE_FIELDS = ['ssn', 'dateOfBirth', 'gender', 'maritalStatus', 'geolocation'] as const satisfies readonly EncryptedField[];
+export type SensitiveField = (typeof SENSITIVE_FIELDS)[number];
+export const isSensitiveField = (field: EncryptedField): field is SensitiveField => (SENSITIVE_FIELDS as readonly EncryptedField[]).includes(field);
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 

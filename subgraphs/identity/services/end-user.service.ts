@@ -10,6 +10,7 @@ import { Tenant } from '../entities/tenant.entity';
 import type { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
 import { AuditService } from './audit.service';
 import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedField } from './end-user-codec';
+import { PlatformTables } from '../../kit/platform-tables';
 
 const COUNTRY = /^[A-Z]{2}$/;
 
@@ -110,14 +111,14 @@ export class EndUserService {
       throw badInput('externalRef', 'is already used by another end-user; use upsertEndUser to update it');
     }
     // Stamped from the tenant, so region-pinned storage can route the record.
-    const tenant = await this.ctx.dataSource.getRepository(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
+    const tenant = await PlatformTables.of(this.ctx.dataSource).repo(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
     const row = this.repo.create({ dataRegion: tenant.region });
     const codec = await this.codec(row);
     const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);
     // The record and its audit entry are written together or not at all.
     return this.ctx.scope.transaction(async (scope) => {
       const saved = await scope.repo(EndUser).save(row);
-      await new AuditService(this.ctx).append(AuditAction.CREATE, saved.id, fields, scope);
+      await new AuditService(this.ctx).append(scope, AuditAction.CREATE, saved.id, fields);
       return saved;
     });
   }
@@ -166,7 +167,7 @@ export class EndUserService {
       if (fields.length === 0) return row;
       // Written back under the lock taken above; a row erased meanwhile is not inserted again.
       if (!(await repo.saveExisting(row))) throw notFound('End-user');
-      await new AuditService(this.ctx).append(AuditAction.UPDATE, id, fields, scope);
+      await new AuditService(this.ctx).append(scope, AuditAction.UPDATE, id, fields);
       return (await repo.findById(id)) ?? row;
     });
   }

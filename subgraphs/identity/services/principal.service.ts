@@ -11,6 +11,7 @@ import { Operator, PrincipalStatus, type OperatorRole } from '../entities/operat
 import { Tenant, TenantStatus } from '../entities/tenant.entity';
 import type { CreateApiClientInput, InviteOperatorInput } from '../inputs/principal.input';
 import type { PrincipalAccess, VerifiedClient } from '../../../platform/contracts/identity-lookups';
+import { AcrossTenants, PlatformTables } from '../../kit/platform-tables';
 
 const scrypt = promisify(scryptCallback) as (secret: string, salt: Buffer, length: number) => Promise<Buffer>;
 
@@ -127,7 +128,7 @@ export class PrincipalDirectory {
   constructor(private readonly dataSource: DataSource) {}
 
   async resolve(slug: string, kind: string, subject: string): Promise<PrincipalAccess> {
-    const tenant = await this.dataSource.getRepository(Tenant).findOneBy({ slug });
+    const tenant = await PlatformTables.of(this.dataSource).repo(Tenant).findOneBy({ slug });
     if (!tenant) return { tenant: null, principal: { status: 'UNREGISTERED' } };
     const access = { id: tenant.id, slug: tenant.slug, status: tenant.status, accessPolicy: tenant.accessPolicy };
     const scope = TenantScope.of(this.dataSource, tenant.id);
@@ -147,12 +148,12 @@ export class PrincipalDirectory {
   /** Client-credentials check for the token endpoint; null for any failure, said the same way. */
   async verifyClient(clientId: string, clientSecret: string): Promise<VerifiedClient> {
     // Looked up across tenants by its globally unique client id, before any tenant is known.
-    const client = await this.dataSource.getRepository(ApiClient).findOneBy({ clientId });
+    const client = await AcrossTenants.of(this.dataSource).findOneBy(ApiClient, { clientId });
     const matches = client ? await secretMatches(clientSecret, client.secretHash) : await hashSecret(clientSecret).then(() => false);
     if (!client || !matches || client.status !== PrincipalStatus.ACTIVE) return null;
-    const tenant = await this.dataSource.getRepository(Tenant).findOneBy({ id: client.tenantId });
+    const tenant = await PlatformTables.of(this.dataSource).repo(Tenant).findOneBy({ id: client.tenantId });
     if (!tenant || tenant.status !== TenantStatus.ACTIVE) return null;
-    await this.dataSource.getRepository(ApiClient).update({ id: client.id, tenantId: client.tenantId }, { lastUsedAt: new Date() });
+    await TenantScope.of(this.dataSource, client.tenantId).repo(ApiClient).update({ id: client.id }, { lastUsedAt: new Date() });
     return { tenantSlug: tenant.slug, clientId: client.clientId, scopes: apiClientScopes(client.scopes) };
   }
 }

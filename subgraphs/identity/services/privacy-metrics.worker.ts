@@ -1,4 +1,5 @@
 import { In, LessThan } from 'typeorm';
+import { AcrossTenants } from '../../kit/platform-tables';
 import type { SubgraphWorker } from '../../kit/server';
 import { observePrivacyRequests } from '../../../platform/telemetry/metrics';
 import { PrivacyRequest, PrivacyRequestStatus } from '../entities/privacy-request.entity';
@@ -7,11 +8,11 @@ import { PrivacyRequest, PrivacyRequestStatus } from '../entities/privacy-reques
 export const privacyMetrics: SubgraphWorker = {
   name: 'privacy-metrics',
   start({ dataSource }) {
-    const requests = dataSource.getRepository(PrivacyRequest);
+    const requests = AcrossTenants.of(dataSource);
     const open = { status: In([PrivacyRequestStatus.IN_PROGRESS]) };
-    // Unscoped on purpose: two counts across all tenants; no row, id or tenant leaves the query.
+    // Across tenants on purpose: two counts over all tenants; no row, id or tenant leaves the query.
     const stop = observePrivacyRequests(async () => {
-      const [total, overdue] = await Promise.all([requests.count({ where: open }), requests.count({ where: { ...open, dueAt: LessThan(new Date()) } })]);
+      const [total, overdue] = await Promise.all([requests.count(PrivacyRequest, open), requests.count(PrivacyRequest, { ...open, dueAt: LessThan(new Date()) })]);
       return { open: total, overdue };
     });
     return { stop: async () => void stop() };

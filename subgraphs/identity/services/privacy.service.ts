@@ -26,6 +26,7 @@ import { PRIVACY_ERASE_CRM, PRIVACY_EXPORT_CRM, PRIVACY_RECTIFY_CRM, RECTIFIABLE
 import { PRIVACY_ERASE_INTERACTIONS, PRIVACY_EXPORT_INTERACTIONS } from '../../../platform/contracts/operations/interactions';
 import { ENCRYPTED_FIELDS, EndUserCodec, SENSITIVE_FIELDS } from './end-user-codec';
 import { EndUserService, validateEndUserFields } from './end-user.service';
+import { AcrossTenants } from '../../kit/platform-tables';
 
 export const DEFAULT_DUE_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -152,7 +153,7 @@ export class PrivacyService {
           tasks.create({ requestId: row.id, target, status: PrivacyTaskStatus.PENDING, attempts: 0, lastError: null, nextAttemptAt: new Date(now.getTime() + TAKEOVER_MS), doneAt: null }),
         ),
       );
-      await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], scope, row.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], row.id);
       return row;
     });
     return this.run(request.id);
@@ -209,7 +210,7 @@ export class PrivacyService {
         { status: request.status, completedAt: request.completedAt, detailsEncrypted: null },
       );
       if (changed === 0) return;
-      await new AuditService(this.ctx).append(AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], scope, request.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], request.id);
     });
   }
 
@@ -263,7 +264,7 @@ export class PrivacyService {
       if (!row) throw notFound('End-user');
       if (row.processingRestricted === restricted) return;
       if ((await scope.repo(EndUser).update({ id: endUserId }, { processingRestricted: restricted })) === 0) throw notFound('End-user');
-      await new AuditService(this.ctx).append(restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], scope, reference);
+      await new AuditService(this.ctx).append(scope, restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], reference);
     });
   }
 
@@ -298,7 +299,7 @@ export class PrivacyService {
         await scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity).update({ endUserId }, { endUserId: null });
       }
       request.endUserId = null;
-      await new AuditService(this.ctx).append(AuditAction.ERASED, null, [], scope, request.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.ERASED, null, [], request.id);
     });
     // Again, in case a write racing this erasure made the person a new key meanwhile.
     await this.ctx.subjectKeys.destroy([endUserId]);
@@ -353,8 +354,9 @@ export class PrivacyService {
       this.exportFrom('consent', endUserId),
       this.exportFrom('crm', endUserId),
     ]);
-    // A sensitive read like any other (whole values), recorded before anything is handed out.
-    await new AuditService(this.ctx).appendMany([
+    // A sensitive read like any other (whole values), recorded before anything is handed out; no
+    // change goes with it, so the entries are a write of their own in the request's scope.
+    await new AuditService(this.ctx).appendMany(this.scope, [
       { action: AuditAction.ACCESS_EXPORTED, endUserId, fields: ['identity', 'interactions', 'consent', 'crm'], reference: request.id },
       { action: AuditAction.READ_SENSITIVE, endUserId, fields: [...SENSITIVE_FIELDS], reference: request.id },
     ]);
@@ -390,7 +392,7 @@ export class PrivacyService {
           releasedBy: null,
         }),
       );
-      await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], scope, hold.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], hold.id);
       return hold;
     });
   }
@@ -405,7 +407,7 @@ export class PrivacyService {
       if ((await holds.update({ id, releasedAt: IsNull() }, { releasedAt: hold.releasedAt, releasedBy: hold.releasedBy })) === 0) {
         throw conflict('This legal hold was already released');
       }
-      await new AuditService(this.ctx).append(AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], scope, hold.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], hold.id);
       return hold;
     });
   }
@@ -432,7 +434,7 @@ export class PrivacyService {
           recordedBy: this.actor,
         }),
       );
-      await new AuditService(this.ctx).append(AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, scope, disclosure.id);
+      await new AuditService(this.ctx).append(scope, AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, disclosure.id);
       return disclosure;
     });
   }
@@ -454,8 +456,8 @@ function processingInformation() {
 
 /** Due retries across every tenant, oldest first (the worker then acts within each request's tenant). */
 export async function dueRequests(dataSource: DataSource, now = new Date(), limit = 50): Promise<{ id: string; tenantId: string }[]> {
-  // Unscoped on purpose: the worker serves every tenant; each request is then run in its own tenant's scope.
-  const tasks = await dataSource.getRepository(PrivacyTask).find({
+  // Across tenants on purpose: the worker serves every tenant; each request is then run in its own tenant's scope.
+  const tasks = await AcrossTenants.of(dataSource).find(PrivacyTask, {
     where: { status: In([PrivacyTaskStatus.FAILED, PrivacyTaskStatus.PENDING]), nextAttemptAt: LessThanOrEqual(now) },
     order: { nextAttemptAt: 'ASC' },
     take: limit,

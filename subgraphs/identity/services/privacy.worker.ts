@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SubgraphContext } from '../../kit/context';
+import { errorFacts } from '../../kit/error-facts';
+import { PlatformTables } from '../../kit/platform-tables';
 import type { SubgraphWorker, WorkerDeps } from '../../kit/server';
 import { Tenant } from '../entities/tenant.entity';
 import { claimDueRequest, dueRequests, PrivacyService } from './privacy.service';
@@ -14,7 +16,7 @@ export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()
   for (const { id, tenantId } of due) {
     if (!(await claimDueRequest(deps.dataSource, id, now))) continue;
     ran += 1;
-    const tenant = await deps.dataSource.getRepository(Tenant).findOneBy({ id: tenantId });
+    const tenant = await PlatformTables.of(deps.dataSource).repo(Tenant).findOneBy({ id: tenantId });
     if (!tenant) continue;
     // The worker acts for the tenant that owns the request, as a service of its own, from nowhere.
     const ctx = new SubgraphContext(
@@ -49,7 +51,8 @@ export const privacyWorker: SubgraphWorker = {
     if (interval === 0) return null;
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      running = running.then(() => retryDuePrivacyRequests(deps)).catch(() => undefined);
+      // A round that fails (the database out, say) is logged and the next one tries again.
+      running = running.then(() => retryDuePrivacyRequests(deps)).catch((error: unknown) => deps.logger.error({ error: errorFacts(error) }, 'privacy retry round failed'));
     }, interval);
     timer.unref();
     return {

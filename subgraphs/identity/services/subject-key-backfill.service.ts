@@ -1,5 +1,7 @@
 import { MoreThan, type DataSource } from 'typeorm';
 import type { Keyring } from '../../kit/crypto/keyring';
+import { AcrossTenants } from '../../kit/platform-tables';
+import { TenantScope } from '../../kit/tenant-repository';
 import { EndUser } from '../entities/end-user.entity';
 import { ENCRYPTED_FIELDS, EndUserCodec } from './end-user-codec';
 
@@ -14,7 +16,7 @@ export async function backfillEndUserKeys(dataSource: DataSource, keyring: Keyri
   let after = '';
   for (;;) {
     // A platform task over every tenant; each row is then rewritten through its own tenant's scope.
-    const rows = await dataSource.getRepository(EndUser).find({ where: { id: MoreThan(after) }, order: { id: 'ASC' }, take: BATCH });
+    const rows = await AcrossTenants.of(dataSource).find(EndUser, { where: { id: MoreThan(after) }, order: { id: 'ASC' }, take: BATCH });
     if (rows.length === 0) return rewritten;
     after = rows.at(-1)!.id;
     for (const row of rows) {
@@ -25,9 +27,8 @@ export async function backfillEndUserKeys(dataSource: DataSource, keyring: Keyri
       const columns = Object.fromEntries(
         [...ENCRYPTED_FIELDS.map((field) => `${field}Encrypted`), 'legacyFirstName', 'legacyLastName', 'emailIndex', 'phoneIndex'].map((column) => [column, (row as unknown as Record<string, unknown>)[column]]),
       );
-      // UPDATE, never save(): a row erased meanwhile stays erased. Scoped by its tenantId in the WHERE.
-      const result = await dataSource.getRepository(EndUser).update({ id: row.id, tenantId: row.tenantId }, columns);
-      rewritten += result.affected ?? 0;
+      // UPDATE, never save(): a row erased meanwhile stays erased.
+      rewritten += await TenantScope.of(dataSource, row.tenantId).repo(EndUser).update({ id: row.id }, columns);
     }
   }
 }

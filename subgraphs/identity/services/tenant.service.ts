@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { MoreThan, type DataSource, type Repository } from 'typeorm';
-import { pageRequest, toPage, type Page } from '../../kit/pagination';
+import type { DataSource } from 'typeorm';
+import { pageRequest, type Page } from '../../kit/pagination';
+import { PlatformTables, type PlatformRepository } from '../../kit/platform-tables';
 import { addressAllowed, normaliseCidrs } from '../../../platform/addresses';
 import { badInput, conflict, notFound } from '../../../platform/errors';
 import { newId } from '../../kit/tenant-entity';
@@ -34,14 +35,14 @@ export function normaliseOrigins(origins: string[]): string[] {
 
 /** Tenants are platform-level records: no tenant scope applies, callers are checked by shield. */
 export class TenantService {
-  private readonly tenants: Repository<Tenant>;
+  private readonly tenants: PlatformRepository<Tenant>;
 
   constructor(dataSource: DataSource) {
-    this.tenants = dataSource.getRepository(Tenant);
+    this.tenants = PlatformTables.of(dataSource).repo(Tenant);
   }
 
   async create(input: CreateTenantInput): Promise<Tenant> {
-    if (await this.tenants.exists({ where: { slug: input.slug } })) {
+    if (await this.tenants.exists({ slug: input.slug })) {
       throw conflict(`A tenant with slug "${input.slug}" already exists`);
     }
     const tenant = this.tenants.create({
@@ -54,14 +55,8 @@ export class TenantService {
     return this.tenants.save(tenant);
   }
 
-  async list(first?: number | null, after?: string | null): Promise<Page<Tenant>> {
-    const request = pageRequest(first, after);
-    const rows = await this.tenants.find({
-      where: request.afterId ? { id: MoreThan(request.afterId) } : {},
-      order: { id: 'ASC' },
-      take: request.first + 1,
-    });
-    return toPage(rows, request);
+  list(first?: number | null, after?: string | null): Promise<Page<Tenant>> {
+    return this.tenants.page({}, pageRequest(first, after));
   }
 
   async get(id: string): Promise<Tenant> {

@@ -4,6 +4,7 @@ import { TenantScope } from '../../kit/tenant-repository';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import { InteractionSettingsService } from './interaction-settings.service';
+import { AcrossTenants } from '../../kit/platform-tables';
 
 const BATCH = 500;
 
@@ -27,13 +28,9 @@ export class RetentionService {
 
   async purgeAll(now = new Date()): Promise<PurgeResult[]> {
     // A platform job spans tenants by design; each tenant's deletion below goes through its own scope.
-    const tenants = await this.dataSource
-      .getRepository(Interaction)
-      .createQueryBuilder('i')
-      .select('DISTINCT i.tenantId', 'tenantId')
-      .getRawMany<{ tenantId: string }>();
+    const tenants = await AcrossTenants.of(this.dataSource).tenantsOf(Interaction);
     const results: PurgeResult[] = [];
-    for (const { tenantId } of tenants) results.push(await this.purgeTenant(TenantScope.of(this.dataSource, tenantId), now));
+    for (const tenantId of tenants) results.push(await this.purgeTenant(TenantScope.of(this.dataSource, tenantId), now));
     return results;
   }
 

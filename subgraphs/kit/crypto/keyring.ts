@@ -6,6 +6,7 @@ import { FieldCipher } from './field-cipher';
 import type { MasterKeyProvider } from './master-keys';
 import { SubjectKeys } from './subject-keys';
 import { DataKeyPurpose, TenantDataKey } from './tenant-data-key.entity';
+import { AcrossTenants } from '../platform-tables';
 
 /** How long an unwrapped person's key is reused in memory; erasure drops it at once in this process. */
 export const SUBJECT_KEY_CACHE_TTL_MS = 60_000;
@@ -81,11 +82,11 @@ export class Keyring {
   /** Rewraps every data key not under the current master key; rows of data are not touched. */
   async rotate(): Promise<number> {
     // Across tenants on purpose: rotation is a platform task over the key table alone.
-    const repository = this.dataSource.getRepository(TenantDataKey);
-    const stale = await repository.find({ where: { masterKeyId: Not(this.masterKeys.currentKeyId) } });
+    const keys = AcrossTenants.of(this.dataSource);
+    const stale = await keys.find(TenantDataKey, { where: { masterKeyId: Not(this.masterKeys.currentKeyId) } });
     for (const row of stale) {
       const { keyId, wrapped } = await this.masterKeys.wrap(await this.masterKeys.unwrap(row.masterKeyId, row.wrappedKey));
-      await repository.update({ id: row.id, tenantId: row.tenantId }, { masterKeyId: keyId, wrappedKey: wrapped });
+      await keys.scope(row.tenantId).repo(TenantDataKey).update({ id: row.id }, { masterKeyId: keyId, wrappedKey: wrapped });
     }
     this.ciphers.clear();
     this.secrets.clear();
