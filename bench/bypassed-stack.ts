@@ -18,18 +18,18 @@ import { SignedContextDataSource, type GatewayContext } from '../gateway/signed-
 import { createSubgraphFetcher, FETCH_TIMEOUT_HEADER } from '../gateway/subgraph-fetcher';
 import { widgetOperations } from '../gateway/widget';
 import { subgraphs } from '../subgraphs';
-import { LocalAccessEvents } from '../subgraphs/kit/access-events';
-import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../subgraphs/kit/access-log';
-import { ContextSigner, ServiceContextSigner, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import { LocalAccessEvents } from '../platform/access-events';
+import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../platform/access-log';
+import { ContextSigner, ServiceContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/kit/config';
 import { SubgraphContext } from '../subgraphs/kit/context';
 import type { Keyring } from '../subgraphs/kit/crypto/keyring';
-import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../subgraphs/kit/deadline';
-import { createErrorFormatter } from '../subgraphs/kit/errors';
-import { jsonErrors, jsonNotFound } from '../subgraphs/kit/http-errors';
+import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../platform/deadline';
+import { createErrorFormatter } from '../platform/errors';
+import { jsonErrors, jsonNotFound } from '../platform/http-errors';
 import { inputFieldNames } from '../subgraphs/kit/input-field.plugin';
 import { ServiceClient } from '../subgraphs/kit/service-client';
-import { observeDataSource, requestMetrics } from '../subgraphs/kit/telemetry/metrics';
+import { observeDataSource, requestMetrics } from '../platform/telemetry/metrics';
 
 /**
  * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost

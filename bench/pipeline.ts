@@ -8,7 +8,7 @@ import { loadGatewayConfig } from '../gateway/config';
 import { assertTokenLimit, budgetKey, priceOperation, queryLimits, RateLimits } from '../gateway/limits';
 import { operationCost } from '../gateway/query-cost';
 import { widgetOperations } from '../gateway/widget';
-import { ContextSigner, requestDigest, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import { ContextSigner, requestDigest, type RequestClaims } from '../platform/contracts/signed-context';
 import { FEDERATED } from './run';
 
 /**

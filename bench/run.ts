@@ -5,7 +5,7 @@ import { drive } from './load';
 import { cpuMs, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
-import { ContextSigner, decodeSecret, requestDigest } from '../subgraphs/kit/auth/signed-context';
+import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
 
 /**
  * `npm run bench`: the secured stack, its twin without access control, a vanilla @apollo/gateway

@@ -5,7 +5,7 @@ import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/t
 import { loadGatewayConfig } from '../../gateway/config';
 import { SignedContextDataSource } from '../../gateway/signed-data-source';
 import { createSubgraphFetcher } from '../../gateway/subgraph-fetcher';
-import { ContextSigner } from '../../subgraphs/kit/auth/signed-context';
+import { ContextSigner } from '../../platform/contracts/signed-context';
 
 /** A subgraph stand-in: answers `{ data: { ok: true } }` after `delayMs`, or drops the connection for requests `drop` says so. */
 async function fakeSubgraph(options: { delayMs?: number; drop?: (n: number) => boolean } = {}) {
