@@ -26,6 +26,7 @@ import { SubgraphContext } from '../subgraphs/kit/context';
 import type { Keyring } from '../subgraphs/kit/crypto/keyring';
 import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../platform/deadline';
 import { createErrorFormatter } from '../platform/errors';
+import { closeRedisClient, createRedisClient } from '../platform/redis';
 import { jsonErrors, jsonNotFound } from '../platform/http-errors';
 import { inputFieldNames } from '../subgraphs/kit/input-field.plugin';
 import { ServiceClient } from '../subgraphs/kit/service-client';
@@ -132,7 +133,9 @@ class PlainClaimsDataSource extends SignedContextDataSource {
  * gateway/server.ts.
  */
 export async function startTwinGateway(config: GatewayConfig, urls: Record<SubgraphName, string>, claims: RequestClaims) {
-  const limits = new RateLimits(config);
+  // Budgets where the secured gateway keeps them: in Redis when the stack runs with it.
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'gateway-twin', commandTimeoutMs: config.deadlines.redisMs }) : undefined;
+  const limits = new RateLimits(config, redis);
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
   const unused = new ContextSigner(randomBytes(32));
@@ -196,6 +199,7 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
       await apollo.stop();
       await new Promise((resolve) => server.close(resolve));
       await fetcher.close();
+      await closeRedisClient(redis);
     },
   };
 }

@@ -311,6 +311,9 @@ function report(
     `Run ${startedAt.toISOString()}: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${stack.ready.database}; ` +
       `load average (1 min) ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the run; the run took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min.`,
     `${stack.pinning}.`,
+    stack.redis
+      ? 'Redis (REDIS_URL): the secured gateway caches access answers and every stack keeps its budgets there, as deployed at scale.'
+      : 'No Redis (REDIS_URL unset): the secured gateway, in a process of its own, asks identity for the principal on every request, as a deployment without a shared store does.',
     `${config.durationSeconds} s measured per scenario and round after ${config.warmupSeconds} s unmeasured, medians of ${config.rounds} interleaved rounds after a warm-up round of ` +
       `${config.warmupRoundSeconds} s per scenario; ${config.connections} connections unless said; ${config.endUsersPerTenant} end-users per demo tenant; ` +
       `${stack.ready.bulk.endUsers} in the bulk tenant (seeded in ${stack.ready.bulk.seedSeconds.toFixed(0)} s).` +

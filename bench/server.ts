@@ -27,6 +27,9 @@ export interface ServerStart {
   /** Seeds a fresh database first; otherwise `env` names the seeded one. */
   seed: boolean;
   env?: Record<string, string>;
+  /** The seed's size, as the runner was told it (its flags are not this process's). */
+  endUsersPerTenant?: number;
+  lookupEndUsers?: number;
 }
 
 /** The seeding process's answer; its shape is also what older checkouts answer, for baselines. */
@@ -60,6 +63,7 @@ function benchDatabaseUrl(databaseUrl: string): string {
 async function main(start: ServerStart): Promise<void> {
   const bench = loadBenchConfig();
   const names = start.subgraphs ?? [...SUBGRAPH_NAMES];
+  const lookupEndUsers = start.lookupEndUsers ?? bench.lookupEndUsers;
   let root: string | undefined;
   let env: Record<string, string>;
   if (start.seed) {
@@ -70,6 +74,8 @@ async function main(start: ServerStart): Promise<void> {
       RATE_LIMIT_REQUESTS: '1000000000', RATE_LIMIT_COST: '1000000000000',
     };
     if (bench.databaseUrl) env.DATABASE_URL = benchDatabaseUrl(bench.databaseUrl);
+    // As deployed at scale: access answers cached at the gateway, versions and replay guard shared.
+    if (bench.redisUrl) Object.assign(env, { REDIS_URL: bench.redisUrl, REDIS_PREFIX: `bench${process.pid}:` });
   } else {
     env = start.env!;
   }
@@ -85,9 +91,9 @@ async function main(start: ServerStart): Promise<void> {
   }
   let bulkSeedSeconds = 0;
   if (start.seed) {
-    await seedDemoData(sources, keyrings, bench.endUsersPerTenant);
+    await seedDemoData(sources, keyrings, start.endUsersPerTenant ?? bench.endUsersPerTenant);
     const seededAt = Date.now();
-    if (bench.lookupEndUsers > 0) await seedBulkTenant(sources.identity, keyrings.identity, bench.lookupEndUsers);
+    if (lookupEndUsers > 0) await seedBulkTenant(sources.identity, keyrings.identity, lookupEndUsers);
     bulkSeedSeconds = (Date.now() - seededAt) / 1000;
   }
 
@@ -122,7 +128,7 @@ async function main(start: ServerStart): Promise<void> {
       secure: { subgraphs: urls },
       bypassed: { subgraphs: {} },
       token,
-      bulk: { token: bulkToken, endUsers: bench.lookupEndUsers, seedSeconds: bulkSeedSeconds },
+      bulk: { token: bulkToken, endUsers: lookupEndUsers, seedSeconds: bulkSeedSeconds },
       endUserIds: endUsers.map((e) => e.id),
       database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
       // The bench stack's throw-away development secret, so the runner can call subgraphs directly.

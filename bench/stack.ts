@@ -22,6 +22,8 @@ export interface Stack {
   processes: Map<string, BenchProcess>;
   /** How the processes are pinned, checked with taskset; for the output. */
   pinning: string;
+  /** Whether the secured stack shares state in Redis (access answers cached at the gateway). */
+  redis: boolean;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,14 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     if (config.pinning) pinSelf(config.pinning.load);
     const seeding = start(seedRole, path.join(own, 'server.js'), { execArgv: profiled(seedRole) });
     const ready = await reply<Ready>(seeding, 'ready', {
-      start: { stack: 'secure', seed: true, subgraphs: options.profile ? ['identity'] : [...ALL] } satisfies ServerStart,
+      start: {
+        stack: 'secure',
+        seed: true,
+        subgraphs: options.profile ? ['identity'] : [...ALL],
+        endUsersPerTenant: config.endUsersPerTenant,
+        // A profile needs no caller-id tenant.
+        lookupEndUsers: options.profile ? 0 : config.lookupEndUsers,
+      } satisfies ServerStart,
     });
     const subgraphUrls = { ...ready.secure.subgraphs };
     const waits: Promise<unknown>[] = [];
@@ -78,7 +87,11 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
       const env = { ...config.childEnv, BENCH_LOOKUP_END_USERS: '0', BENCH_END_USERS: String(config.endUsersPerTenant) };
       const server = start('subgraphs-baseline', path.join(tree, 'dist/bench/server.js'), { execArgv: profiled('subgraphs-baseline'), env, cwd: tree });
       // Older checkouts answer unprompted; newer ones wait for this message.
-      waits.push(reply<Ready>(server, 'ready', { start: { stack: 'secure', seed: true } satisfies ServerStart }).then((answer) => (baselineReady = answer)));
+      waits.push(
+        reply<Ready>(server, 'ready', { start: { stack: 'secure', seed: true, endUsersPerTenant: config.endUsersPerTenant, lookupEndUsers: 0 } satisfies ServerStart }).then(
+          (answer) => (baselineReady = answer),
+        ),
+      );
     }
     await Promise.all(waits);
 
@@ -106,7 +119,7 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
         path.resolve(config.baseline!),
       );
     }
-    return { ready: { ...ready, secure: { subgraphs: subgraphUrls } }, gateways, bypassedSubgraphs, baselineReady, processes, pinning: describePinning(config, processes), close };
+    return { ready: { ...ready, secure: { subgraphs: subgraphUrls } }, gateways, bypassedSubgraphs, baselineReady, processes, pinning: describePinning(config, processes), redis: Boolean(ready.env.REDIS_URL), close };
   } catch (error) {
     await close();
     throw error;
