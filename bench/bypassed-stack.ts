@@ -1,26 +1,44 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import cors from 'cors';
 import express from 'express';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
+import type { GatewayConfig } from '../gateway/config';
+import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retryAfterOf } from '../gateway/limits';
+import { outageStatus } from '../gateway/outage-status';
+import { SignedContextDataSource, type GatewayContext } from '../gateway/signed-data-source';
+import { createSubgraphFetcher, FETCH_TIMEOUT_HEADER } from '../gateway/subgraph-fetcher';
+import { widgetOperations } from '../gateway/widget';
 import { subgraphs } from '../subgraphs';
 import { LocalAccessEvents } from '../platform/access-events';
-import { ServiceContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
-import { ServiceClient } from '../subgraphs/kit/service-client';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
+import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../platform/access-log';
+import { ContextSigner, ServiceContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
+import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/kit/config';
 import { SubgraphContext } from '../subgraphs/kit/context';
 import type { Keyring } from '../subgraphs/kit/crypto/keyring';
+import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../platform/deadline';
+import { createErrorFormatter } from '../platform/errors';
+import { closeRedisClient, createRedisClient } from '../platform/redis';
+import { jsonErrors, jsonNotFound } from '../platform/http-errors';
+import { inputFieldNames } from '../subgraphs/kit/input-field.plugin';
+import { ServiceClient } from '../subgraphs/kit/service-client';
+import { observeDataSource, requestMetrics } from '../platform/telemetry/metrics';
 
 /**
  * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost
- * only: no token check, no principal lookup, no allowlist, no signed contexts, no shield. Data
- * protection (encryption, audit) stays. The tenant is fixed and passed in plain JSON. Lives under
- * bench/ and is never part of the product.
+ * only: no token check, no principal lookup, no allowlist, no signed contexts, no shield. Everything
+ * else stays as the product assembles it: query limits (depth, aliases, directives, tokens), the
+ * cost budget and rate limits, CORS, deadlines, the pooled fetcher, error formatting, access logs and
+ * metrics, and data protection (encryption, audit). The tenant is fixed and passed in plain JSON.
+ * Lives under bench/ and is never part of the product.
  */
 const HEADER = 'x-bench-claims';
 const silent = pino({ level: 'silent' });
@@ -31,31 +49,63 @@ async function listen(app: express.Express): Promise<{ server: http.Server; url:
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
 
-/** The four subgraphs without shield or signed contexts; they take the claims from a plain header. */
-export async function startBypassedSubgraphs(dataSources: Record<SubgraphName, DataSource>, keyrings: Record<SubgraphName, Keyring>) {
+/** The subgraphs without shield or signed contexts; they take the claims from a plain header. */
+export async function startBypassedSubgraphs(
+  names: readonly SubgraphName[],
+  dataSources: Record<SubgraphName, DataSource>,
+  keyrings: Record<SubgraphName, Keyring>,
+  config: SubgraphConfig,
+) {
   const events = new LocalAccessEvents();
   const closers: (() => Promise<unknown>)[] = [];
   const urls = {} as Record<SubgraphName, string>;
-  for (const name of SUBGRAPH_NAMES) {
+  const requestMs = config.deadlines?.requestMs ?? 10_000;
+  for (const name of names.length ? names : SUBGRAPH_NAMES) {
     // No service links in the twin: the benchmarked operations make no service calls.
     const noServices = new ServiceClient(new ServiceContextSigner(name, new Map()), urls, silent);
+    observeDataSource(name, dataSources[name]);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
-      // The subgraph's own plugins (identity's read audit) stay: they are not access control.
-      plugins: [ApolloServerPluginInlineTraceDisabled(), ...(subgraphs[name].plugins ?? [])],
+      stopOnTerminationSignals: false,
+      introspection: !config.production,
+      includeStacktraceInErrorResponses: false,
+      formatError: createErrorFormatter(silent),
+      // The secured subgraph's plugins but the denial log; its own (identity's read audit) stay.
+      plugins: [
+        requestMetrics(name),
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
+        accessLogPlugin,
+        inputFieldNames(),
+        ...(subgraphs[name].plugins ?? []),
+      ],
     });
     await apollo.start();
     const app = express();
+    app.disable('x-powered-by');
+    app.use(accessLog(silent));
     app.use(
       '/graphql',
       express.json({ limit: '2mb' }),
+      deadlineMiddleware(requestMs),
       expressMiddleware(apollo, {
-        context: async ({ req }) => new SubgraphContext(JSON.parse(req.header(HEADER)!), dataSources[name], silent, events, keyrings[name], noServices),
+        context: async ({ req, res }) => {
+          const claims = JSON.parse(req.header(HEADER)!) as RequestClaims;
+          Object.assign(accessEntry(res), { requestId: claims.requestId, tenant: claims.tenant?.slug ?? null, tenantId: claims.tenant?.id ?? null, principal: claims.principal.kind });
+          const context = new SubgraphContext(claims, dataSources[name], silent, events, keyrings[name], noServices, config);
+          bindAccessEntry(context, res);
+          return context;
+        },
       }),
     );
+    app.use(jsonNotFound());
+    app.use(jsonErrors(silent));
     const { server, url } = await listen(app);
     urls[name] = url;
-    closers.push(() => apollo.stop(), () => new Promise((resolve) => server.close(resolve)));
+    closers.push(async () => {
+      await apollo.stop();
+      await new Promise((resolve) => server.close(resolve));
+    });
   }
   return {
     subgraphUrls: urls,
@@ -63,8 +113,102 @@ export async function startBypassedSubgraphs(dataSources: Record<SubgraphName, D
   };
 }
 
-/** A gateway that sends the fixed claims in plain JSON: no token, no lookup, no allowlist, no signing. */
-export async function startBypassedGateway(urls: Record<SubgraphName, string>, claims: RequestClaims, supergraphPath: string) {
+/** The product's data source (retry of reads on reset, outage answers, deadlines), sending plain claims instead of a signature. */
+class PlainClaimsDataSource extends SignedContextDataSource {
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.context : undefined;
+    const claims = incoming?.claims;
+    const headers = options.request.http?.headers;
+    if (claims) headers?.set(HEADER, JSON.stringify(claims));
+    headers?.set('x-request-id', claims?.requestId ?? randomUUID());
+    const remaining = incoming?.deadline ? Math.max(0, incoming.deadline - Date.now()) : 10_000;
+    headers?.set(FETCH_TIMEOUT_HEADER, String(remaining));
+    headers?.set(DEADLINE_HEADER, String(budgetForNextHop(remaining)));
+  }
+}
+
+/**
+ * The product's gateway pipeline without its access control: the claims are fixed (no token, no
+ * principal lookup, no allowlist, no signing); limits, budgets, CORS, deadlines and errors as in
+ * gateway/server.ts.
+ */
+export async function startTwinGateway(config: GatewayConfig, urls: Record<SubgraphName, string>, claims: RequestClaims) {
+  // Budgets where the secured gateway keeps them: in Redis when the stack runs with it.
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'gateway-twin', commandTimeoutMs: config.deadlines.redisMs }) : undefined;
+  const limits = new RateLimits(config, redis);
+  const armor = queryLimits(config);
+  const fetcher = createSubgraphFetcher(config.deadlines);
+  const unused = new ContextSigner(randomBytes(32));
+  const gateway = new ApolloGateway({
+    supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
+    buildService: ({ name, url }) =>
+      new PlainClaimsDataSource(name, urls[name as SubgraphName] ?? url!, unused, { fetcher: fetcher.fetcher, logger: silent, fetchTimeoutMs: config.deadlines.subgraphFetchMs }),
+    logger: silent,
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    stopOnTerminationSignals: false,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.production,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    formatError: createErrorFormatter(silent),
+    plugins: [
+      requestMetrics('gateway'),
+      ...armor.plugins,
+      costBudget(limits, config.limits.maxCost),
+      widgetOperations(),
+      outageStatus(),
+      accessLogPlugin,
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
+  app.use(accessLog(silent));
+  app.use(
+    '/graphql',
+    cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
+        const context: GatewayContext = { claims: { ...claims, requestId: requestIdOf(req) }, deadline: Date.now() + config.deadlines.requestMs };
+        try {
+          await limits.takeRequest(budgetKey(context));
+        } catch (error) {
+          const retryAfter = retryAfterOf(error);
+          if (retryAfter) res.setHeader('Retry-After', retryAfter);
+          throw error;
+        }
+        Object.assign(accessEntry(res), { requestId: context.claims.requestId, tenant: claims.tenant?.slug ?? null, tenantId: claims.tenant?.id ?? null, principal: claims.principal.kind });
+        bindAccessEntry(context, res);
+        return context;
+      },
+    }),
+  );
+  app.use(jsonNotFound());
+  app.use(jsonErrors(silent));
+  const { server, url } = await listen(app);
+  return {
+    gatewayUrl: url,
+    close: async () => {
+      await apollo.stop();
+      await new Promise((resolve) => server.close(resolve));
+      await fetcher.close();
+      await closeRedisClient(redis);
+    },
+  };
+}
+
+/**
+ * A vanilla `@apollo/gateway` with its default settings (default fetcher, no limits, no plugins)
+ * over the bypassed subgraphs: the reference a Node gateway can be held to.
+ */
+export async function startVanillaGateway(urls: Record<SubgraphName, string>, claims: RequestClaims, supergraphPath: string) {
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) =>

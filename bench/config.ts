@@ -1,21 +1,45 @@
+import os from 'node:os';
 import { ConfigError } from '../subgraphs/kit/config';
 
 export interface BenchConfig {
-  /** Seconds per scenario, after a short warm-up. */
+  /** A short run that checks every scenario works (BENCH_QUICK=1 or --quick); its figures mean nothing. */
+  quick: boolean;
+  /** Measured seconds per scenario and round (`npm run bench`). */
   durationSeconds: number;
+  /** The same setting for the live and scale-out benches, whose default is longer. */
+  otherBenchSeconds: number;
+  /** Unmeasured seconds of the same load right before each measurement (pools, JIT, caches). */
+  warmupSeconds: number;
+  /** Seconds per scenario of the whole warm-up round that runs before round 1 and is not counted. */
+  warmupRoundSeconds: number;
   connections: number;
-  /** Interleaved repetitions of every scenario; figures are medians. */
+  /** The federated query is also measured at these connection counts. */
+  connectionsSweep: number[];
+  /** Lists of this many end-users (with interactions, transcripts and `ssn`), security on and off. */
+  listSizes: number[];
+  /** Interleaved repetitions of every scenario; figures are medians, ratios carry their spread. */
   rounds: number;
   endUsersPerTenant: number;
-  /** End-users of the extra tenant `bulk`, for the caller-id lookup scenario (0 to skip). */
+  /**
+   * End-users of the extra tenant `bulk`, for the caller-id lookup scenario (0 to skip). Seeding
+   * costs milliseconds per end-user (each gets its own keys): 20,000 keeps a full run within 12 minutes.
+   */
   lookupEndUsers: number;
-  /** Runs the stack on MySQL/MariaDB (a database of its own, dropped afterwards) instead of SQLite. */
+  /** Runs the stack on MySQL/MariaDB (databases of its own, dropped afterwards) instead of SQLite. */
   databaseUrl?: string;
   redisUrl?: string;
   /** Only scenarios whose name contains this. */
   only?: string;
-  /** Extra Node flags for the server process, e.g. --cpu-prof. */
+  /** Extra Node flags for the server processes, e.g. --cpu-prof. */
   nodeOptions: string[];
+  /** A built checkout (its dist/bench) measured in the same run, interleaved: the "before" of a change. */
+  baseline?: string;
+  /** CPU list (taskset syntax) for the servers and for the load generator; none when pinning is off. */
+  pinning?: { servers: string; load: string };
+  /** Profile mode (bench/profile.js): seconds of federated load under --cpu-prof. */
+  profileSeconds: number;
+  /** The environment handed to a baseline's own bench processes (they read their settings from it). */
+  childEnv: Record<string, string | undefined>;
   /** The live bench: subscribers spread over interactions, and the append rate (per second). */
   live: { subscribers: number; interactions: number; rate: number };
 }
@@ -26,19 +50,58 @@ function positive(raw: string | undefined, fallback: number, key: string): numbe
   return value;
 }
 
-/** The benchmark's settings; the only place bench/ reads the environment. */
-export function loadBenchConfig(env: Record<string, string | undefined> = process.env): BenchConfig {
+function list(raw: string | undefined, fallback: number[], key: string): number[] {
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((item) => positive(item.trim(), 0, key));
+}
+
+/** `--name value` or `--name=value` among the arguments, else undefined; `--name` alone is "1". */
+function flag(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[i + 1] : '1';
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}
+
+const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/** Load generator on the last CPU, servers on the others (on one CPU there is nothing to split). */
+function pinning(env: Record<string, string | undefined>, cpus: number): BenchConfig['pinning'] {
+  if (env.BENCH_PIN === '0') return undefined;
+  const servers = env.BENCH_SERVER_CPUS || (cpus > 1 ? (cpus > 2 ? `0-${cpus - 2}` : '0') : undefined);
+  const load = env.BENCH_LOAD_CPUS || (cpus > 1 ? String(cpus - 1) : undefined);
+  if (!servers || !load) return undefined;
+  for (const [key, value] of [['BENCH_SERVER_CPUS', servers], ['BENCH_LOAD_CPUS', load]]) {
+    if (!CPU_LIST.test(value)) throw new ConfigError(`${key} must be a CPU list such as 0 or 0-2,4`);
+  }
+  return { servers, load };
+}
+
+/** The benchmark's settings; the only place bench/ reads the environment and the command line. */
+export function loadBenchConfig(env: Record<string, string | undefined> = process.env, argv: string[] = process.argv.slice(2)): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || flag(argv, 'quick') === '1';
   return {
-    durationSeconds: positive(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
+    quick,
+    durationSeconds: positive(env.BENCH_DURATION, quick ? 3 : 5, 'BENCH_DURATION'),
+    otherBenchSeconds: positive(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
+    warmupSeconds: positive(env.BENCH_WARMUP, 1, 'BENCH_WARMUP'),
+    warmupRoundSeconds: positive(env.BENCH_WARMUP_ROUND, quick ? 1 : 2, 'BENCH_WARMUP_ROUND'),
     connections: positive(env.BENCH_CONNECTIONS, 10, 'BENCH_CONNECTIONS'),
-    rounds: positive(env.BENCH_ROUNDS, 3, 'BENCH_ROUNDS'),
+    connectionsSweep: list(env.BENCH_CONNECTIONS_SWEEP, [1, 10, 50], 'BENCH_CONNECTIONS_SWEEP'),
+    listSizes: list(env.BENCH_LIST_SIZES, [5, 20, 50, 100], 'BENCH_LIST_SIZES'),
+    rounds: positive(env.BENCH_ROUNDS, quick ? 1 : 3, 'BENCH_ROUNDS'),
     endUsersPerTenant: positive(env.BENCH_END_USERS, 200, 'BENCH_END_USERS'),
-    lookupEndUsers: env.BENCH_LOOKUP_END_USERS === '0' ? 0 : positive(env.BENCH_LOOKUP_END_USERS, 100_000, 'BENCH_LOOKUP_END_USERS'),
+    lookupEndUsers: env.BENCH_LOOKUP_END_USERS === '0' ? 0 : positive(env.BENCH_LOOKUP_END_USERS, quick ? 2_000 : 20_000, 'BENCH_LOOKUP_END_USERS'),
     databaseUrl: env.DATABASE_URL || undefined,
     /** The scale-out bench's shared Redis. */
     redisUrl: env.REDIS_URL || undefined,
     only: env.BENCH_ONLY || undefined,
     nodeOptions: (env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+    baseline: flag(argv, 'baseline') ?? (env.BENCH_BASELINE || undefined),
+    pinning: pinning(env, os.cpus().length),
+    profileSeconds: positive(env.BENCH_PROFILE_SECONDS, quick ? 3 : 20, 'BENCH_PROFILE_SECONDS'),
+    childEnv: { ...env },
     live: {
       subscribers: positive(env.BENCH_LIVE_SUBSCRIBERS, 1000, 'BENCH_LIVE_SUBSCRIBERS'),
       interactions: positive(env.BENCH_LIVE_INTERACTIONS, 200, 'BENCH_LIVE_INTERACTIONS'),

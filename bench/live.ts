@@ -22,7 +22,7 @@ const bench = loadBenchConfig();
 const SUBSCRIBERS = bench.live.subscribers;
 const INTERACTIONS = bench.live.interactions;
 const RATE = bench.live.rate;
-const SECONDS = bench.durationSeconds;
+const SECONDS = bench.otherBenchSeconds;
 const CONCURRENCY = bench.connections;
 
 interface Setup {

@@ -1,50 +1,21 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import autocannon from 'autocannon';
 import { bulkPhone } from './bulk-tenant';
-import { loadBenchConfig } from './config';
-import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../platform/contracts/signed-context';
+import { loadBenchConfig, type BenchConfig } from './config';
+import { drive } from './load';
+import { cpuMs, rssMb } from './processes';
+import type { Ready } from './server';
+import { startStack, type Stack } from './stack';
+import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
 
-interface Ready {
-  env: Record<string, string>;
-  secure: { gateway: string; subgraphs: Record<string, string> };
-  bypassed: { gateway: string; subgraphs: Record<string, string> };
-  token: string;
-  bulk: { token: string; endUsers: number; seedSeconds: number };
-  endUserIds: string[];
-  database: string;
-  /** The bench stack's own development context secret, to call subgraphs directly as the gateway would. */
-  contextSecret: string;
-  /** The claims the gateway would send for the bench admin. */
-  claims: RequestClaims;
-}
+/**
+ * `npm run bench`: the secured stack, its twin without access control, a vanilla @apollo/gateway
+ * over the twin's subgraphs and, with --baseline, another built checkout, each server in a process
+ * of its own; every scenario in interleaved rounds after an unmeasured warm-up round. Throughput
+ * swings with the machine's load; the CPU milliseconds per request each process spent (from /proc)
+ * are the steadier figures, and the ratios carry their spread across rounds.
+ */
 
-interface Scenario {
-  name: string;
-  url: (ready: Ready) => string;
-  headers: (ready: Ready, body: string) => Record<string, string>;
-  /** A request body for the i-th request (ids rotate so no row is favoured). */
-  body: (ready: Ready, i: number) => string;
-  skip?: (ready: Ready) => boolean;
-  /** Runs once before the scenario's first measurement (creates what it writes into). */
-  prepare?: (ready: Ready) => Promise<void>;
-  /** Work items per request (transcript segments), to report items per second too. */
-  itemsPerRequest?: number;
-  /** How many rows the first answer must hold, when that matters (a lookup that finds nothing measures nothing). */
-  expectRows?: number;
-}
-
-interface Result {
-  scenario: string;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  rssMb: number;
-}
-
-const FEDERATED = `query Federated($id: ID!) {
+export const FEDERATED = `query Federated($id: ID!) {
   endUser(id: $id) {
     id firstName lastName email phone ssn
     interactions(first: 5) { edges { node { id channel startedAt transcript(first: 5) { edges { node { sequence text } } } } } }
@@ -53,31 +24,158 @@ const FEDERATED = `query Federated($id: ID!) {
   }
 }`;
 const SINGLE = 'query Single($id: ID!) { endUser(id: $id) { id firstName lastName email phone } }';
-
 const PHONE_LOOKUP = 'query CallerId($phone: String) { endUsers(first: 5, filter: { phone: $phone }) { edges { node { id firstName lastName email } } } }';
-
-const LIST = `query List {
-  endUsers(first: 50) { edges { node { id firstName lastName interactions(first: 5) { edges { node { id channel startedAt disposition } } } } } }
+const LIST = `query List($first: Int!) {
+  endUsers(first: $first) { edges { node { id firstName lastName ssn interactions(first: 5) { edges { node { id channel startedAt disposition transcript(first: 5) { edges { node { sequence text } } } } } } } } }
 }`;
-
 const ENTITIES = `query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on EndUser { id interactions(first: 5) { edges { node { id channel } } } } }
 }`;
-
 const APPEND = `mutation Append($interactionId: ID!, $segments: [TranscriptSegmentInput!]!) {
   appendTranscriptSegments(interactionId: $interactionId, segments: $segments) { appended duplicates }
 }`;
 /** Live chats written into at once, and segments per append: a chat sends a few lines at a time. */
 const CHATS = 50;
 const SEGMENTS_PER_APPEND = 20;
-const chatIds: string[] = [];
-let appendCount = 0;
 
-async function openChats(ready: Ready): Promise<void> {
+type StackName = 'secure' | 'twin' | 'vanilla' | 'baseline' | 'direct';
+
+interface Scenario {
+  id: string;
+  name: string;
+  stack: StackName;
+  connections: number;
+  url: (stack: Stack) => string;
+  headers: (ready: Ready, body: string) => Record<string, string>;
+  /** A request body for the i-th request (ids rotate so no row is favoured). */
+  body: (ready: Ready, i: number) => string;
+  /** Runs once before the scenario's first request (creates what it writes into). */
+  prepare?: (stack: Stack) => Promise<void>;
+  /** Work items per request (transcript segments), to report items per second too. */
+  itemsPerRequest?: number;
+  /** How many rows the first answer must hold, when that matters (a lookup that finds nothing measures nothing). */
+  expectRows?: number;
+  /** The processes whose CPU and memory the scenario is charged with. */
+  gatewayRole?: string;
+  subgraphRole: string;
+}
+
+interface RoundResult {
+  round: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  gatewayCpu?: number;
+  subgraphCpu: number;
+  gatewayRss?: number;
+  subgraphRss: number;
+}
+
+const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
+const plain = () => ({ 'content-type': 'application/json' });
+const byId = (query: string) => (ready: Ready, i: number) => JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
+
+const signers = new Map<string, ContextSigner>();
+/** A fresh context per request (each is accepted once), signed as the gateway signs it. */
+const direct = (subgraph: string) => (ready: Ready, body: string) => {
+  let signer = signers.get(ready.contextSecret);
+  if (!signer) signers.set(ready.contextSecret, (signer = new ContextSigner(decodeSecret(ready.contextSecret, 'bench context secret'))));
+  const { query, variables } = JSON.parse(body) as { query: string; variables?: unknown };
+  const claims = { ...ready.claims, requestId: `bench-${Math.random().toString(36).slice(2)}` };
+  return { 'content-type': 'application/json', 'x-cx-context': signer.sign(claims, subgraph, requestDigest(query, variables)) };
+};
+
+const ROLES: Record<StackName, { gatewayRole?: string; subgraphRole: string }> = {
+  secure: { gatewayRole: 'gateway', subgraphRole: 'subgraphs' },
+  twin: { gatewayRole: 'gateway-twin', subgraphRole: 'subgraphs-bypassed' },
+  vanilla: { gatewayRole: 'gateway-vanilla', subgraphRole: 'subgraphs-bypassed' },
+  baseline: { gatewayRole: 'gateway-baseline', subgraphRole: 'subgraphs-baseline' },
+  direct: { subgraphRole: 'subgraphs' },
+};
+const LABEL: Record<StackName, string> = {
+  secure: 'security on',
+  twin: 'security off (twin)',
+  vanilla: 'vanilla @apollo/gateway',
+  baseline: 'baseline checkout',
+  direct: 'direct to the subgraph',
+};
+const gatewayOf = (stack: StackName) => (s: Stack) => s.gateways[stack === 'direct' ? 'secure' : stack]!;
+
+function scenarios(config: BenchConfig, stack: Stack): Scenario[] {
+  const list: Scenario[] = [];
+  const add = (s: Omit<Scenario, 'gatewayRole' | 'subgraphRole' | 'connections'> & { connections?: number }) =>
+    list.push({ connections: config.connections, ...ROLES[s.stack], ...s });
+  const headersOf = (name: StackName) => (name === 'secure' || name === 'baseline' ? withToken : plain);
+  const stacks = (...names: StackName[]) => names.filter((n) => n === 'secure' || n === 'direct' || stack.gateways[n]);
+
+  for (const name of stacks('secure', 'twin', 'vanilla', 'baseline')) {
+    add({ id: `federated/${name}`, name: `federated end-user, ${LABEL[name]}`, stack: name, url: gatewayOf(name), headers: headersOf(name), body: byId(FEDERATED) });
+  }
+  for (const connections of config.connectionsSweep.filter((c) => c !== config.connections)) {
+    add({ id: `federated/secure@${connections}`, name: `federated end-user, security on, ${connections} connections`, stack: 'secure', connections, url: gatewayOf('secure'), headers: withToken, body: byId(FEDERATED) });
+  }
+  for (const name of stacks('secure', 'twin', 'vanilla', 'baseline')) {
+    add({ id: `single/${name}`, name: `single-subgraph lookup, ${LABEL[name]}`, stack: name, url: gatewayOf(name), headers: headersOf(name), body: byId(SINGLE) });
+  }
+  add({ id: 'single/direct', name: `single-subgraph lookup, ${LABEL.direct} (identity, signed context)`, stack: 'direct', url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE) });
+  for (const size of config.listSizes) {
+    for (const name of stacks('secure', 'twin')) {
+      add({
+        id: `list${size}/${name}`,
+        name: `list of ${size} end-users (ssn, interactions, transcripts), ${LABEL[name]}`,
+        stack: name,
+        url: gatewayOf(name),
+        headers: headersOf(name),
+        body: () => JSON.stringify({ query: LIST, variables: { first: size } }),
+        expectRows: size,
+      });
+    }
+  }
+  add({
+    id: 'entities/direct',
+    name: '_entities batch of 100, interactions direct',
+    stack: 'direct',
+    url: (s) => s.ready.secure.subgraphs.interactions,
+    headers: direct('interactions'),
+    body: (r, i) => {
+      const ids = Array.from({ length: 100 }, (_, k) => r.endUserIds[(i + k) % r.endUserIds.length]);
+      return JSON.stringify({ query: ENTITIES, variables: { representations: ids.map((id) => ({ __typename: 'EndUser', id })) } });
+    },
+  });
+  const chatIds: string[] = [];
+  let appendCount = 0;
+  add({
+    id: 'ingestion',
+    name: `transcript ingestion, ${SEGMENTS_PER_APPEND} segments per append, security on`,
+    stack: 'secure',
+    url: gatewayOf('secure'),
+    headers: withToken,
+    // A counter of its own, so every append gets fresh sequences whatever ran before.
+    body: () => append(chatIds, appendCount++),
+    prepare: (s) => openChats(s, chatIds),
+    itemsPerRequest: SEGMENTS_PER_APPEND,
+  });
+  if (stack.ready.bulk.endUsers > 0) {
+    add({
+      id: 'caller-id',
+      name: `caller-id phone lookup among ${stack.ready.bulk.endUsers} end-users, security on`,
+      stack: 'secure',
+      url: gatewayOf('secure'),
+      headers: (r) => ({ 'content-type': 'application/json', authorization: `Bearer ${r.bulk.token}` }),
+      // Spread over the whole tenant: 7919 is prime, so successive requests hit distant rows.
+      body: (r, i) => JSON.stringify({ query: PHONE_LOOKUP, variables: { phone: bulkPhone((i * 7919) % r.bulk.endUsers) } }),
+      expectRows: 1,
+    });
+  }
+  return list.filter((s) => !config.only || s.name.includes(config.only) || s.id.includes(config.only));
+}
+
+async function openChats(stack: Stack, chatIds: string[]): Promise<void> {
   for (let k = chatIds.length; k < CHATS; k++) {
-    const response = await fetch(ready.secure.gateway, {
+    const response = await fetch(stack.gateways.secure!, {
       method: 'POST',
-      headers: withToken(ready),
+      headers: withToken(stack.ready),
       body: JSON.stringify({ query: 'mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, queue: "bench" }) { id } }' }),
     });
     const body = (await response.json()) as { data?: { recordInteraction: { id: string } } };
@@ -87,7 +185,7 @@ async function openChats(ready: Ready): Promise<void> {
 }
 
 /** The i-th append: chats in turn, each getting the next segments in sequence; every tenth line carries a card number and an SSN. */
-function append(i: number): string {
+function append(chatIds: string[], i: number): string {
   const chat = i % CHATS;
   const base = Math.floor(i / CHATS) * SEGMENTS_PER_APPEND;
   const segments = Array.from({ length: SEGMENTS_PER_APPEND }, (_, k) => ({
@@ -100,186 +198,204 @@ function append(i: number): string {
   return JSON.stringify({ query: APPEND, variables: { interactionId: chatIds[chat], segments } });
 }
 
-const gql = (query: string) => (ready: Ready, i: number) =>
-  JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
-const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
-const plain = () => ({ 'content-type': 'application/json' });
-
-let signer: ContextSigner | undefined;
-/** A fresh context per request (each is accepted once), signed as the gateway signs it. */
-const direct = (subgraph: string) => (ready: Ready, body: string) => {
-  signer ??= new ContextSigner(decodeSecret(ready.contextSecret, 'bench context secret'));
-  const { query, variables } = JSON.parse(body) as { query: string; variables?: unknown };
-  const claims = { ...ready.claims, requestId: `bench-${Math.random().toString(36).slice(2)}` };
-  return { 'content-type': 'application/json', 'x-cx-context': signer.sign(claims, subgraph, requestDigest(query, variables)) };
-};
-
-/** Each pair runs the same operation through the secured gateway and through its bypassed twin. */
-const SCENARIOS: Scenario[] = [
-  { name: 'federated end-user, security on', url: (r) => r.secure.gateway, headers: withToken, body: gql(FEDERATED) },
-  { name: 'federated end-user, security off', url: (r) => r.bypassed.gateway, headers: plain, body: gql(FEDERATED) },
-  { name: 'single-subgraph lookup, security on', url: (r) => r.secure.gateway, headers: withToken, body: gql(SINGLE) },
-  { name: 'single-subgraph lookup, security off', url: (r) => r.bypassed.gateway, headers: plain, body: gql(SINGLE) },
-  { name: 'single-subgraph lookup, identity direct', url: (r) => r.secure.subgraphs.identity, headers: direct('identity'), body: gql(SINGLE) },
-  { name: 'list of 50 end-users with interactions', url: (r) => r.secure.gateway, headers: withToken, body: gql(LIST) },
-  {
-    name: '_entities batch of 100, interactions direct',
-    url: (r) => r.secure.subgraphs.interactions,
-    headers: direct('interactions'),
-    body: (r, i) => {
-      const ids = Array.from({ length: 100 }, (_, k) => r.endUserIds[(i + k) % r.endUserIds.length]);
-      return JSON.stringify({ query: ENTITIES, variables: { representations: ids.map((id) => ({ __typename: 'EndUser', id })) } });
-    },
-  },
-  {
-    name: `transcript ingestion, ${SEGMENTS_PER_APPEND} segments per append`,
-    url: (r) => r.secure.gateway,
-    headers: withToken,
-    // A counter of its own, so every append gets fresh sequences whatever ran before.
-    body: () => append(appendCount++),
-    prepare: openChats,
-    itemsPerRequest: SEGMENTS_PER_APPEND,
-  },
-  {
-    name: 'caller-id phone lookup in the bulk tenant',
-    url: (r) => r.secure.gateway,
-    headers: (r) => ({ 'content-type': 'application/json', authorization: `Bearer ${r.bulk.token}` }),
-    // Spread over the whole tenant: 7919 is prime, so successive requests hit distant rows.
-    body: (r, i) => JSON.stringify({ query: PHONE_LOOKUP, variables: { phone: bulkPhone((i * 7919) % r.bulk.endUsers) } }),
-    skip: (r) => r.bulk.endUsers === 0,
-    expectRows: 1,
-  },
-];
-
-function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (reply: Record<string, unknown>) => {
-      if (key in reply) {
-        child.off('message', listener);
-        resolve(reply[key] as T);
-      }
-    };
-    child.on('message', listener);
-    child.send(message);
-  });
-}
+const readyOf = (stack: Stack, scenario: Scenario) => (scenario.stack === 'baseline' ? stack.baselineReady! : stack.ready);
 
 /** Fails loudly if the operation does not answer cleanly, so no figure is measured on errors. */
-async function check(scenario: Scenario, ready: Ready): Promise<void> {
-  await scenario.prepare?.(ready);
+async function check(scenario: Scenario, stack: Stack): Promise<void> {
+  await scenario.prepare?.(stack);
+  const ready = readyOf(stack, scenario);
   const body0 = scenario.body(ready, 0);
-  const response = await fetch(scenario.url(ready), { method: 'POST', headers: scenario.headers(ready, body0), body: body0 });
+  const response = await fetch(scenario.url(stack), { method: 'POST', headers: scenario.headers(ready, body0), body: body0 });
   const body = (await response.json()) as { errors?: unknown; data?: { endUsers?: { edges: unknown[] } } };
   if (!response.ok || body.errors || !body.data) throw new Error(`${scenario.name}: ${JSON.stringify(body).slice(0, 300)}`);
   if (scenario.expectRows !== undefined && body.data.endUsers?.edges.length !== scenario.expectRows) {
-    throw new Error(`${scenario.name}: expected ${scenario.expectRows} rows`);
+    throw new Error(`${scenario.name}: expected ${scenario.expectRows} rows, got ${body.data.endUsers?.edges.length}`);
   }
 }
 
-async function measure(scenario: Scenario, ready: Ready, children: ChildProcess[], seconds: number, connections: number): Promise<Result> {
-  await check(scenario, ready);
-  let i = 0;
-  const run = (duration: number) =>
-    autocannon({
-      url: scenario.url(ready),
-      method: 'POST',
-      connections,
-      duration,
-      requests: [
-        {
-          setupRequest: (request) => {
-            const body = scenario.body(ready, i++);
-            return { ...request, body, headers: scenario.headers(ready, body) };
-          },
-        },
-      ],
-    });
-  await run(2);
-  const result = await run(seconds);
+const counters = new Map<string, { next: number }>();
+const load = (scenario: Scenario, stack: Stack, seconds: number) => {
+  const ready = readyOf(stack, scenario);
+  const counter = counters.get(scenario.id) ?? { next: 0 };
+  counters.set(scenario.id, counter);
+  return drive({ url: scenario.url(stack), connections: scenario.connections, seconds, body: (i) => scenario.body(ready, i), headers: (body) => scenario.headers(ready, body) }, counter);
+};
+
+async function measure(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
+  const warm = await load(scenario, stack, config.warmupSeconds);
+  const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole)! : undefined;
+  const subgraphs = stack.processes.get(scenario.subgraphRole)!;
+  const before = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid) };
+  const result = await load(scenario, stack, config.durationSeconds);
+  const after = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid) };
+  const errors = warm.errors + result.errors;
+  if (errors > 0) process.stderr.write(`  ${scenario.name}: ${errors} errors, first: ${result.firstError ?? warm.firstError}\n`);
+  // Too few answers in the window (a machine too busy for the duration): no CPU figure rather than a wrong one.
+  const answers = result.answers >= 10 ? result.answers : NaN;
   return {
-    scenario: scenario.name,
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
-    rssMb: Math.round((await Promise.all(children.map((child) => ask<number>(child, { memory: true }, 'memory')))).reduce((a, b) => a + b, 0) / 1024 / 1024),
+    round,
+    requestsPerSecond: result.requestsPerSecond,
+    p50: result.p50,
+    p99: result.p99,
+    errors,
+    gatewayCpu: gateway ? (after.gateway - before.gateway) / answers : undefined,
+    subgraphCpu: (after.subgraphs - before.subgraphs) / answers,
+    gatewayRss: gateway ? rssMb(gateway.pid) : undefined,
+    subgraphRss: rssMb(subgraphs.pid),
   };
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
 
 async function main(): Promise<void> {
   const config = loadBenchConfig();
-  const options = { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[], execArgv: config.nodeOptions };
-  const child = fork(path.join(__dirname, 'server.js'), [], options);
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as Ready));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  // The gateways in a process of their own, as deployed: gateway and subgraphs each get a core.
-  const gatewayChild = fork(path.join(__dirname, 'gateway.js'), [], options);
-  const gateways = await new Promise<{ secure: string; bypassed: string }>((resolve, reject) => {
-    gatewayChild.once('message', (message) => resolve((message as { gateways: { secure: string; bypassed: string } }).gateways));
-    gatewayChild.once('exit', (code) => reject(new Error(`bench gateway exited with ${code}`)));
-    gatewayChild.send({ env: ready.env, subgraphUrls: ready.secure.subgraphs, bypassedSubgraphUrls: ready.bypassed.subgraphs, claims: ready.claims });
-  });
-  ready.secure.gateway = gateways.secure;
-  ready.bypassed.gateway = gateways.bypassed;
-  const runs = new Map<string, Result[]>();
+  const startedAt = new Date();
+  const loads: number[] = [os.loadavg()[0]];
+  const stack = await startStack(config, { twin: true, vanilla: true, baseline: Boolean(config.baseline) });
+  const runs = new Map<string, RoundResult[]>();
+  const warmupErrors = { all: 0, own: 0 };
+  let list: Scenario[] = [];
   try {
+    list = scenarios(config, stack);
+    const perRound = list.length * (config.warmupSeconds + config.durationSeconds + 0.5);
+    process.stderr.write(
+      `${list.length} scenarios; about ${Math.ceil((list.length * (config.warmupRoundSeconds + 0.5) + config.rounds * perRound) / 60)} min of load; ${stack.pinning}\n`,
+    );
+    for (const scenario of list) await check(scenario, stack);
+    // A whole round, not counted, so round 1 is not the cold one (JIT, pools, caches, SQLite pages).
+    for (const scenario of list) {
+      const warm = await load(scenario, stack, config.warmupRoundSeconds);
+      warmupErrors.all += warm.errors;
+      if (scenario.stack !== 'vanilla' && scenario.stack !== 'baseline') warmupErrors.own += warm.errors;
+      if (warm.errors) process.stderr.write(`  warm-up, ${scenario.name}: ${warm.errors} errors, first: ${warm.firstError}\n`);
+    }
+    loads.push(os.loadavg()[0]);
     // Rounds interleave the scenarios, so a slow spell of the machine hits every scenario alike.
     for (let round = 1; round <= config.rounds; round++) {
-      for (const scenario of SCENARIOS.filter((s) => (!config.only || s.name.includes(config.only)) && !s.skip?.(ready))) {
-        const result = await measure(scenario, ready, [child, gatewayChild], config.durationSeconds, config.connections);
-        runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), result]);
-        process.stderr.write(`round ${round}, ${result.scenario}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms\n`);
+      for (const scenario of list) {
+        const result = await measure(scenario, stack, config, round);
+        runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), result]);
+        process.stderr.write(
+          `round ${round}, ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms, CPU ms/req gateway ${fixed(result.gatewayCpu, 2)} subgraphs ${fixed(result.subgraphCpu, 2)}\n`,
+        );
       }
+      loads.push(os.loadavg()[0]);
     }
   } finally {
-    gatewayChild.disconnect();
-    child.disconnect();
+    await stack.close();
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const results: Result[] = [...runs.entries()].map(([scenario, rs]) => ({
-    scenario,
-    requestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-    errors: rs.reduce((sum, r) => sum + r.errors, 0),
-    rssMb: Math.max(...rs.map((r) => r.rssMb)),
-  }));
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const lines = [
-    `Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${ready.database}; ` +
-      `${config.connections} connections, ${config.durationSeconds} s per scenario and round, medians of ${config.rounds} interleaved rounds, ` +
-      `${config.endUsersPerTenant} end-users per demo tenant; ${ready.bulk.endUsers} in the bulk tenant (seeded in ${ready.bulk.seedSeconds.toFixed(0)} s).`,
-    '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | server RSS MB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...results.map((r) => {
-      const items = SCENARIOS.find((s) => s.name === r.scenario)?.itemsPerRequest;
-      const rate = items ? `${r.requestsPerSecond.toFixed(0)} (${(r.requestsPerSecond * items).toFixed(0)} segments/s)` : r.requestsPerSecond.toFixed(0);
-      return `| ${r.scenario} | ${rate} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.rssMb} |`;
-    }),
-  ];
-  const pair = (prefix: string) => {
-    const on = results.find((r) => r.scenario === `${prefix}, security on`);
-    const off = results.find((r) => r.scenario === `${prefix}, security off`);
-    if (on && off) {
-      lines.push(`- ${prefix}: the security layer costs ${((1 - on.requestsPerSecond / off.requestsPerSecond) * 100).toFixed(1)}% throughput (p99 ${off.p99} → ${on.p99} ms)`);
-    }
-  };
-  lines.push('');
-  pair('federated end-user');
-  pair('single-subgraph lookup');
-  const viaGateway = results.find((r) => r.scenario === 'single-subgraph lookup, security on');
-  const direct = results.find((r) => r.scenario === 'single-subgraph lookup, identity direct');
-  if (viaGateway && direct) {
-    lines.push(`- single-subgraph lookup: through the gateway ${((viaGateway.requestsPerSecond / direct.requestsPerSecond) * 100).toFixed(0)}% of the direct subgraph's throughput (p99 ${direct.p99} → ${viaGateway.p99} ms)`);
-  }
+  const lines = report(config, stack, list, runs, { startedAt, loads, warmupErrors: warmupErrors.all });
   process.stdout.write(lines.join('\n') + '\n');
-  if (results.some((r) => r.errors > 0)) process.exitCode = 1;
+  // The references' own failures (vanilla's default fetcher racing keep-alive resets, an older
+  // checkout's) are reported in their rows; this checkout's decide the exit code.
+  const own = list.filter((s) => s.stack !== 'vanilla' && s.stack !== 'baseline').map((s) => s.id);
+  const errors = own.reduce((sum, id) => sum + (runs.get(id) ?? []).reduce((n, r) => n + r.errors, 0), 0);
+  if (errors > 0 || warmupErrors.own > 0) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack}\n`);
-  process.exit(1);
-});
+function report(
+  config: BenchConfig,
+  stack: Stack,
+  list: Scenario[],
+  runs: Map<string, RoundResult[]>,
+  { startedAt, loads, warmupErrors }: { startedAt: Date; loads: number[]; warmupErrors: number },
+): string[] {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    ...(config.quick ? ['QUICK MODE (BENCH_QUICK=1): a check that every scenario runs; its figures mean nothing.', ''] : []),
+    `Run ${startedAt.toISOString()}: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${stack.ready.database}; ` +
+      `load average (1 min) ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the run; the run took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min.`,
+    `${stack.pinning}.`,
+    stack.redis
+      ? 'Redis (REDIS_URL): the secured gateway caches access answers and every stack keeps its budgets there, as deployed at scale.'
+      : 'No Redis (REDIS_URL unset): the secured gateway, in a process of its own, asks identity for the principal on every request, as a deployment without a shared store does.',
+    `${config.durationSeconds} s measured per scenario and round after ${config.warmupSeconds} s unmeasured, medians of ${config.rounds} interleaved rounds after a warm-up round of ` +
+      `${config.warmupRoundSeconds} s per scenario; ${config.connections} connections unless said; ${config.endUsersPerTenant} end-users per demo tenant; ` +
+      `${stack.ready.bulk.endUsers} in the bulk tenant (seeded in ${stack.ready.bulk.seedSeconds.toFixed(0)} s).` +
+      (config.baseline ? ` Baseline: ${config.baseline}.` : ''),
+    'Every answer is checked: errors count non-200 answers, 200 answers carrying `errors`, socket errors and timeouts (warm-ups included). ' +
+      'CPU is user+system time of each process over the measured window (/proc/<pid>/stat) per answer.',
+    '',
+    '| scenario | conns | req/s | p50 ms | p99 ms | errors | gateway CPU ms/req | subgraphs CPU ms/req | gateway RSS MB | subgraphs RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const summary = (id: string) => {
+    const rs = runs.get(id);
+    if (!rs?.length) return undefined;
+    const gw = rs.map((r) => r.gatewayCpu).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return {
+      requestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
+      p50: median(rs.map((r) => r.p50)),
+      p99: median(rs.map((r) => r.p99)),
+      errors: rs.reduce((sum, r) => sum + r.errors, 0),
+      gatewayCpu: gw.length ? median(gw) : undefined,
+      subgraphCpu: median(rs.map((r) => r.subgraphCpu).filter(Number.isFinite)),
+      gatewayRss: rs[0].gatewayRss !== undefined ? Math.max(...rs.map((r) => r.gatewayRss ?? 0)) : undefined,
+      subgraphRss: Math.max(...rs.map((r) => r.subgraphRss)),
+    };
+  };
+  for (const scenario of list) {
+    const s = summary(scenario.id);
+    if (!s) continue;
+    const rate = scenario.itemsPerRequest
+      ? `${s.requestsPerSecond.toFixed(0)} (${(s.requestsPerSecond * scenario.itemsPerRequest).toFixed(0)} segments/s)`
+      : s.requestsPerSecond.toFixed(0);
+    lines.push(
+      `| ${scenario.name} | ${scenario.connections} | ${rate} | ${s.p50} | ${s.p99} | ${s.errors} | ${fixed(s.gatewayCpu, 2)} | ${fixed(s.subgraphCpu, 2)} | ${s.gatewayRss ?? '—'} | ${s.subgraphRss} |`,
+    );
+  }
+  if (warmupErrors) lines.push('', `Warm-up round: ${warmupErrors} errors.`);
+
+  /** A ratio computed per round (both scenarios of the same round), as median [min-max]. */
+  const spread = (a: string, b: string, f: (x: RoundResult, y: RoundResult) => number | undefined, digits = 2, unit = '') => {
+    const xs = runs.get(a) ?? [];
+    const ys = runs.get(b) ?? [];
+    const values = xs
+      .map((x) => {
+        const y = ys.find((r) => r.round === x.round);
+        return y ? f(x, y) : undefined;
+      })
+      .filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (!values.length) return undefined;
+    return `${median(values).toFixed(digits)}${unit} [${Math.min(...values).toFixed(digits)}, ${Math.max(...values).toFixed(digits)}]`;
+  };
+  const total = (r: RoundResult) => (r.gatewayCpu ?? 0) + r.subgraphCpu;
+  const throughputCost = (x: RoundResult, y: RoundResult) => (1 - x.requestsPerSecond / y.requestsPerSecond) * 100;
+  const cpuCost = (x: RoundResult, y: RoundResult) => (total(x) / total(y) - 1) * 100;
+  const ratios: string[] = [];
+  const push = (label: string, ...parts: (string | undefined)[]) => {
+    if (parts.every((p) => p !== undefined)) ratios.push(`- ${label}`.replace(/\{(\d)\}/g, (_, k: string) => parts[Number(k)]!));
+  };
+  const securityPairs = [['federated', 'federated end-user'], ['single', 'single-subgraph lookup'], ...config.listSizes.map((n) => [`list${n}`, `list of ${n}`])];
+  for (const [id, label] of securityPairs) {
+    push(`${label}: the security layer costs {0} throughput and {1} CPU per request (gateway + subgraphs)`, spread(`${id}/secure`, `${id}/twin`, throughputCost, 1, '%'), spread(`${id}/secure`, `${id}/twin`, cpuCost, 1, '%'));
+  }
+  for (const [id, label] of securityPairs.slice(0, 2)) {
+    push(`${label}: the gateway (security on) gets {0}× the vanilla @apollo/gateway's throughput, at {1}× its gateway CPU per request (its twin without access control: {2}×)`,
+      spread(`${id}/secure`, `${id}/vanilla`, (x, y) => x.requestsPerSecond / y.requestsPerSecond),
+      spread(`${id}/secure`, `${id}/vanilla`, (x, y) => (x.gatewayCpu ?? NaN) / (y.gatewayCpu ?? NaN)),
+      spread(`${id}/twin`, `${id}/vanilla`, (x, y) => (x.gatewayCpu ?? NaN) / (y.gatewayCpu ?? NaN)));
+  }
+  push('single-subgraph lookup: through the gateway {0}× the direct subgraph\'s throughput', spread('single/secure', 'single/direct', (x, y) => x.requestsPerSecond / y.requestsPerSecond));
+  for (const [id, label] of securityPairs.slice(0, 2)) {
+    push(`${label} at ${config.connections} connections, this checkout against the baseline: {0}× the throughput, {1}× the CPU per request (gateway {2}×, subgraphs {3}×)`,
+      spread(`${id}/secure`, `${id}/baseline`, (x, y) => x.requestsPerSecond / y.requestsPerSecond),
+      spread(`${id}/secure`, `${id}/baseline`, (x, y) => total(x) / total(y)),
+      spread(`${id}/secure`, `${id}/baseline`, (x, y) => (x.gatewayCpu ?? NaN) / (y.gatewayCpu ?? NaN)),
+      spread(`${id}/secure`, `${id}/baseline`, (x, y) => x.subgraphCpu / y.subgraphCpu));
+  }
+  if (ratios.length) lines.push('', `Ratios, median [min, max] of the per-round ratios over ${config.rounds} rounds:`, ...ratios);
+  return lines;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  });
+}

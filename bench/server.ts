@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { DataSource } from 'typeorm';
 import { loadGatewayConfig } from '../gateway/config';
 import { signDevToken } from '../gateway/auth/dev-issuer';
 import { seedDemoData, type DataSources, type Keyrings } from '../scripts/seed';
@@ -9,96 +10,157 @@ import { subgraphs } from '../subgraphs';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
 import { loadDevKeys } from '../platform/dev-keys';
-import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/kit/config';
+import type { RequestClaims } from '../platform/contracts/signed-context';
+import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
 import { openDataSource } from '../subgraphs/kit/data-source';
 import { createSubgraphServer, openKeyring, type SubgraphServer } from '../subgraphs/kit/server';
 import { startBypassedSubgraphs } from './bypassed-stack';
 import { seedBulkTenant } from './bulk-tenant';
 import { loadBenchConfig } from './config';
 
+/** What bench/run.ts asks of a subgraphs process. */
+export interface ServerStart {
+  /** Secured subgraphs, or their twins with access control taken out. */
+  stack: 'secure' | 'bypassed';
+  /** The subgraphs this process serves (all four by default). */
+  subgraphs?: SubgraphName[];
+  /** Seeds a fresh database first; otherwise `env` names the seeded one. */
+  seed: boolean;
+  env?: Record<string, string>;
+  /** The seed's size, as the runner was told it (its flags are not this process's). */
+  endUsersPerTenant?: number;
+  lookupEndUsers?: number;
+}
+
+/** The seeding process's answer; its shape is also what older checkouts answer, for baselines. */
+export interface Ready {
+  ready: true;
+  env: Record<string, string>;
+  secure: { subgraphs: Record<string, string> };
+  bypassed: { subgraphs: Record<string, string> };
+  token: string;
+  bulk: { token: string; endUsers: number; seedSeconds: number };
+  endUserIds: string[];
+  database: string;
+  /** The bench stack's own development context secret, to call subgraphs directly as the gateway would. */
+  contextSecret: string;
+  /** The claims the gateway would send for the bench admin. */
+  claims: RequestClaims;
+}
+
+/** The database prefix of this run, as the URL's path, so each subgraph gets `<prefix>_<subgraph>`. */
+function benchDatabaseUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/bench_${process.pid}`;
+  return url.toString();
+}
+
 /**
- * The subgraphs process (forked by bench/run.ts): the secured subgraphs and their bypassed twins
- * over the same seeded databases, so both stacks answer identical queries with identical data.
- * The gateways run in a process of their own (bench/gateway.ts).
+ * A subgraphs process (forked by bench/run.ts): the seeding one opens a fresh database, seeds it
+ * and serves the secured subgraphs; the others open the same database and serve what they are
+ * asked (the bypassed twins, or a part of the subgraphs so a profile sees one subgraph alone).
  */
-async function main(): Promise<void> {
+async function main(start: ServerStart): Promise<void> {
   const bench = loadBenchConfig();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-bench-'));
-  const env = {
-    NODE_ENV: 'development', DATA_DIR: path.join(root, 'data'), KEYS_DIR: path.join(root, 'keys'), LOG_LEVEL: 'silent', SEED: 'false',
-    // A load test must not run into the tenant budgets; the limiter still counts every request.
-    RATE_LIMIT_REQUESTS: '1000000000', RATE_LIMIT_COST: '1000000000000',
-  };
-  // A database of its own, on MySQL when DATABASE_URL is given.
-  if (bench.databaseUrl) Object.assign(env, { DATABASE_URL: bench.databaseUrl.replace(/\/[^/]*$/, '') + `/bench${process.pid}` });
+  const names = start.subgraphs ?? [...SUBGRAPH_NAMES];
+  const lookupEndUsers = start.lookupEndUsers ?? bench.lookupEndUsers;
+  let root: string | undefined;
+  let env: Record<string, string>;
+  if (start.seed) {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-bench-'));
+    env = {
+      NODE_ENV: 'development', DATA_DIR: path.join(root, 'data'), KEYS_DIR: path.join(root, 'keys'), LOG_LEVEL: 'silent', SEED: 'false',
+      // A load test must not run into the tenant budgets; the limiter still counts every request.
+      RATE_LIMIT_REQUESTS: '1000000000', RATE_LIMIT_COST: '1000000000000',
+    };
+    if (bench.databaseUrl) env.DATABASE_URL = benchDatabaseUrl(bench.databaseUrl);
+    // As deployed at scale: access answers cached at the gateway, versions and replay guard shared.
+    if (bench.redisUrl) Object.assign(env, { REDIS_URL: bench.redisUrl, REDIS_PREFIX: `bench${process.pid}:` });
+  } else {
+    env = start.env!;
+  }
   const subgraphConfig = loadSubgraphConfig(env);
   const gatewayConfig = loadGatewayConfig(env);
   const sources = {} as DataSources;
-  for (const name of SUBGRAPH_NAMES) {
+  const keyrings = {} as Keyrings;
+  // The seeding process needs every database; the others only those they serve.
+  for (const name of start.seed ? SUBGRAPH_NAMES : names) {
     const { entities, migrations } = subgraphs[name];
     sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: subgraphConfig.databaseUrl, dataDir: subgraphConfig.dataDir });
+    keyrings[name] = await openKeyring(subgraphs[name], sources[name], subgraphConfig);
   }
-  const keyrings = {} as Keyrings;
-  for (const name of SUBGRAPH_NAMES) keyrings[name] = await openKeyring(subgraphs[name], sources[name], subgraphConfig);
-  await seedDemoData(sources, keyrings, bench.endUsersPerTenant);
-  const seededAt = Date.now();
-  if (bench.lookupEndUsers > 0) await seedBulkTenant(sources.identity, keyrings.identity, bench.lookupEndUsers);
-  const bulkSeedSeconds = (Date.now() - seededAt) / 1000;
+  let bulkSeedSeconds = 0;
+  if (start.seed) {
+    await seedDemoData(sources, keyrings, start.endUsersPerTenant ?? bench.endUsersPerTenant);
+    const seededAt = Date.now();
+    if (lookupEndUsers > 0) await seedBulkTenant(sources.identity, keyrings.identity, lookupEndUsers);
+    bulkSeedSeconds = (Date.now() - seededAt) / 1000;
+  }
 
   const servers: SubgraphServer[] = [];
-  const subgraphUrls = {} as Record<string, string>;
-  for (const name of SUBGRAPH_NAMES) {
-    const server = await createSubgraphServer(subgraphs[name], { config: subgraphConfig, dataSource: sources[name] });
-    subgraphUrls[name] = (await server.listen(0)).url;
-    servers.push(server);
+  const urls = {} as Record<string, string>;
+  let closeBypassed: (() => Promise<unknown>) | undefined;
+  if (start.stack === 'secure') {
+    for (const name of names) {
+      const server = await createSubgraphServer(subgraphs[name], { config: subgraphConfig, dataSource: sources[name] });
+      urls[name] = (await server.listen(0)).url;
+      servers.push(server);
+    }
+  } else {
+    const bypassed = await startBypassedSubgraphs(names, sources as Record<SubgraphName, DataSource>, keyrings, subgraphConfig);
+    Object.assign(urls, bypassed.subgraphUrls);
+    closeBypassed = bypassed.close;
   }
 
-  const tenant = await sources.identity.getRepository(Tenant).findOneByOrFail({ slug: 'acme' });
-  const endUsers = await sources.identity.getRepository(EndUser).find({ where: { tenantId: tenant.id }, order: { id: 'ASC' } });
-  const devKeys = await loadDevKeys(subgraphConfig.keysDir);
-  const token = await signDevToken(devKeys.accessToken.privateJwk, {
-    issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-admin', tenant: 'acme', roles: ['admin'],
-  });
-  const claims = {
-    requestId: 'bench',
-    tenant: { id: tenant.id, slug: tenant.slug },
-    principal: { id: 'bench-admin', kind: 'operator' as const, roles: ['admin'], scopes: [] },
-    clientIp: '127.0.0.1',
-    accessPolicy: { mode: 'EVERYONE' as const, cidrs: [] },
-  };
-  const bypassed = await startBypassedSubgraphs(sources, keyrings);
-  const bulkToken = await signDevToken(devKeys.accessToken.privateJwk, {
-    issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-bulk-agent', tenant: 'bulk', roles: ['agent'],
-  });
-
-  process.send!({
-    ready: true,
-    env,
-    secure: { subgraphs: subgraphUrls },
-    bypassed: { subgraphs: bypassed.subgraphUrls },
-    token,
-    bulk: { token: bulkToken, endUsers: bench.lookupEndUsers, seedSeconds: bulkSeedSeconds },
-    endUserIds: endUsers.map((e) => e.id),
-    database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
-    // The bench stack's throw-away development secret, so the runner can call subgraphs directly.
-    contextSecret: devKeys.contextSecret,
-    claims,
-  });
-  process.on('message', (message: { memory?: boolean }) => {
-    if (message.memory) process.send!({ memory: process.memoryUsage().rss });
-  });
+  if (start.seed) {
+    const tenant = await sources.identity.getRepository(Tenant).findOneByOrFail({ slug: 'acme' });
+    const endUsers = await sources.identity.getRepository(EndUser).find({ where: { tenantId: tenant.id }, order: { id: 'ASC' } });
+    const devKeys = await loadDevKeys(subgraphConfig.keysDir);
+    const token = await signDevToken(devKeys.accessToken.privateJwk, {
+      issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-admin', tenant: 'acme', roles: ['admin'],
+    });
+    const bulkToken = await signDevToken(devKeys.accessToken.privateJwk, {
+      issuer: gatewayConfig.tokenIssuer, audience: gatewayConfig.tokenAudience, subject: 'bench-bulk-agent', tenant: 'bulk', roles: ['agent'],
+    });
+    const ready: Ready = {
+      ready: true,
+      env,
+      secure: { subgraphs: urls },
+      bypassed: { subgraphs: {} },
+      token,
+      bulk: { token: bulkToken, endUsers: lookupEndUsers, seedSeconds: bulkSeedSeconds },
+      endUserIds: endUsers.map((e) => e.id),
+      database: subgraphConfig.databaseUrl ? 'mysql' : 'sqlite',
+      // The bench stack's throw-away development secret, so the runner can call subgraphs directly.
+      contextSecret: devKeys.contextSecret,
+      claims: {
+        requestId: 'bench',
+        tenant: { id: tenant.id, slug: tenant.slug },
+        principal: { id: 'bench-admin', kind: 'operator', roles: ['admin'], scopes: [] },
+        clientIp: '127.0.0.1',
+        accessPolicy: { mode: 'EVERYONE', cidrs: [] },
+      },
+    };
+    process.send!(ready);
+  } else {
+    process.send!({ ready: true, subgraphUrls: urls });
+  }
   process.once('disconnect', async () => {
-    await bypassed.close();
+    await closeBypassed?.();
     await Promise.all(servers.map((s) => s.close()));
-    if (subgraphConfig.databaseUrl) await Promise.all(Object.values(sources).map((s) => s.dropDatabase()));
+    // The seeding process owns the database: it drops it after the others are gone.
+    if (start.seed && subgraphConfig.databaseUrl) await Promise.all(Object.values(sources).map((s) => s.dropDatabase()));
     await Promise.all(Object.values(sources).map((s) => s.destroy()));
     await Promise.all(Object.values(keyrings).map((k) => k.keyStore?.destroy()));
-    fs.rmSync(root, { recursive: true, force: true });
+    if (root) fs.rmSync(root, { recursive: true, force: true });
     process.exit(0);
   });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench server failed: ${(error as Error).stack}\n`);
-  process.exit(1);
+process.once('message', (message: { start?: ServerStart }) => {
+  if (!message.start) return;
+  main(message.start).catch((error: unknown) => {
+    process.stderr.write(`bench server failed: ${(error as Error).stack}\n`);
+    process.exit(1);
+  });
 });

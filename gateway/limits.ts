@@ -1,13 +1,14 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, visit, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DomainError, refusesRequest } from '../platform/errors';
 import { redisKey } from '../platform/redis';
 import type { GatewayConfig } from './config';
-import { introspectionLimitRule, operationCost } from './query-cost';
+import { coercedOperationCost, coerceVariables, introspectionLimitRule } from './query-cost';
 import type { GatewayContext } from './signed-data-source';
 
 /** Depth, aliases and directives: refused while validating, before any plan. */
@@ -30,28 +31,86 @@ export function queryLimits(config: GatewayConfig) {
   return { plugins: armor.plugins, validationRules: [...armor.validationRules, introspectionLimitRule] };
 }
 
+/**
+ * Query texts already found within a token limit, by limit and text. Counting tokens lexes the
+ * whole text (several times the cost of parsing it), and the answer depends on nothing else: a
+ * text seen before is not lexed again. Bounded by total size; only texts that passed are kept.
+ */
+const withinTokenLimit = new LRUCache<string, true>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (_value, key) => key.length + 16 });
+/** Longer texts are checked each time rather than crowd the cache. */
+const TOKEN_CACHE_MAX_TEXT = 64 * 1024;
+
 /** Refuses a query text with more tokens than allowed (400, GRAPHQL_PARSE_FAILED) before it is parsed. */
 export function assertTokenLimit(query: unknown, maxTokens: number): void {
   if (typeof query !== 'string') return;
+  const key = query.length <= TOKEN_CACHE_MAX_TEXT ? `${maxTokens}\n${query}` : undefined;
+  if (key !== undefined && withinTokenLimit.has(key)) return;
   try {
     new MaxTokensParserWLexer(query, { n: maxTokens }).parseDocument();
   } catch (error) {
     if (!(error instanceof GraphQLError) || !/Token limit/.test(error.message)) return; // GraphQL reports other syntax errors itself
     throw new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } } });
   }
+  if (key !== undefined) withinTokenLimit.set(key, true);
 }
 
-/** Costs of operations whose cost no variable can change (no variables at all), by document and operation. */
-const fixedCosts = new WeakMap<DocumentNode, Map<string, number>>();
+/**
+ * The variables a document's cost can depend on: those given to a `first` or `last` argument and
+ * to the `if` of @skip/@include, anywhere in it. Every other variable (an id, a filter) leaves the
+ * cost as it is, so one price serves every request that agrees on these.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: unknown) =>
+    visit(node as DocumentNode, {
+      Variable(variable) {
+        names.add(variable.name.value);
+      },
+    });
+  visit(document, {
+    VariableDefinition: () => false,
+    Field(field) {
+      for (const argument of field.arguments ?? []) if (argument.name.value === 'first' || argument.name.value === 'last') collect(argument.value);
+    },
+    Directive(directive) {
+      if (directive.name.value !== 'skip' && directive.name.value !== 'include') return;
+      for (const argument of directive.arguments ?? []) collect(argument.value);
+    },
+  });
+  return [...names].sort();
+}
+
+interface CostPlan {
+  variables: string[];
+  /** Prices by the values of those variables (the same document asked with other page sizes). */
+  prices: LRUCache<string, number>;
+}
+
+/**
+ * Per document (Apollo hands every request with the same text the same parsed document, from its
+ * own LRU of documents, renewed with the schema) and operation: the variables its price depends
+ * on, and the prices already computed (per schema too). Nothing in a price depends on who asks: the budget it is
+ * charged to is the caller's, per request.
+ */
+const costPlans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, CostPlan>>>();
 
 export function priceOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables?: Record<string, unknown>): number {
-  const key = operation.name?.value ?? '';
-  const cached = fixedCosts.get(document)?.get(key);
+  const name = operation.name?.value ?? '';
+  let bySchema = costPlans.get(schema);
+  if (!bySchema) costPlans.set(schema, (bySchema = new WeakMap()));
+  let plans = bySchema.get(document);
+  if (!plans) bySchema.set(document, (plans = new Map()));
+  let plan = plans.get(name);
+  if (!plan) plans.set(name, (plan = { variables: costVariables(document), prices: new LRUCache({ max: 64 }) }));
+  // Every request's variables are coerced (and refused when they do not fit), cached price or not.
+  const coerced = coerceVariables(schema, operation, variables ?? {});
+  // A variable left out ([]) and one given as null ([null]) are told apart.
+  const key = JSON.stringify(plan.variables.map((variable) => (variable in coerced ? [coerced[variable]] : [])));
+  const cached = plan.prices.get(key);
   if (cached !== undefined) return cached;
   const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
-  const cost = operationCost(schema, operation, fragments, variables ?? {});
-  // Apollo hands the same parsed document to every request with the same text.
-  if (!operation.variableDefinitions?.length) fixedCosts.set(document, (fixedCosts.get(document) ?? new Map()).set(key, cost));
+  const cost = coercedOperationCost(schema, operation, fragments, coerced);
+  plan.prices.set(key, cost);
   return cost;
 }
 

@@ -99,6 +99,30 @@ function badVariables(errors: readonly GraphQLError[]): GraphQLError {
 }
 
 /**
+ * The variables as GraphQL will coerce them (defaults applied), so no value the subgraph would
+ * refuse can price below the default; variables that do not fit their declarations are refused.
+ */
+export function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
+  if (coerced.errors) throw badVariables(coerced.errors);
+  return coerced.coerced;
+}
+
+/** The page-aware cost of the operation with already coerced variables. */
+export function coercedOperationCost(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: readonly FragmentDefinitionNode[],
+  coerced: Record<string, unknown>,
+): number {
+  const root =
+    operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  if (!root) return 1;
+  const walker = new CostWalker(schema, new Map(fragments.map((f) => [f.name.value, f])), coerced);
+  return walker.selectionCost(operation.selectionSet, root, new Set());
+}
+
+/**
  * The page-aware cost of the operation that will run, with its variables. Variables are coerced
  * as GraphQL will coerce them, so no value the subgraph would refuse can price below the default.
  */
@@ -108,13 +132,7 @@ export function operationCost(
   fragments: readonly FragmentDefinitionNode[],
   variables: Record<string, unknown> = {},
 ): number {
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
-  if (coerced.errors) throw badVariables(coerced.errors);
-  const root =
-    operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  if (!root) return 1;
-  const walker = new CostWalker(schema, new Map(fragments.map((f) => [f.name.value, f])), coerced.coerced);
-  return walker.selectionCost(operation.selectionSet, root, new Set());
+  return coercedOperationCost(schema, operation, fragments, coerceVariables(schema, operation, variables));
 }
 
 /** The standard introspection query (graphql-js, Apollo Sandbox) reaches depth 15 through its `ofType` chain. */

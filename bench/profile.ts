@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadBenchConfig } from './config';
+import { drive } from './load';
+import { cpuMs } from './processes';
+import { FEDERATED } from './run';
+import type { Ready } from './server';
+import { startStack } from './stack';
+
+/**
+ * `node dist/bench/profile.js [--baseline <built tree>]`: the federated end-user load at the bench's
+ * connections through the secured gateway with the gateway and the identity subgraph (in a process
+ * of its own) under --cpu-prof, then the same through the baseline's stack; prints each profile's
+ * layer breakdown, the share of busy (non-idle) time spent in each library or part of the code,
+ * counted over the load's window only (start-up and seeding left out).
+ */
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const FETCH_STACK = new Set(['make-fetch-happen', 'agent-base', 'minipass', 'minipass-fetch', 'minipass-pipeline', 'minipass-collect', 'minipass-flush', 'minipass-sized', 'http-cache-semantics', 'cacache', 'socks', 'socks-proxy-agent', 'http-proxy-agent', 'https-proxy-agent', 'agentkeepalive', 'ssri', 'promise-retry', 'retry', 'negotiator']);
+const EXPRESS = new Set(['express', 'body-parser', 'router', 'raw-body', 'finalhandler', 'send', 'on-finished', 'type-is', 'content-type', 'qs', 'iconv-lite', 'path-to-regexp', 'cors', 'vary', 'depd', 'media-typer', 'mime-types', 'accepts', 'parseurl', 'serve-static', 'cookie', 'statuses', 'http-errors']);
+
+/** The package a script belongs to (`@scope/name` or `name`), from its URL. */
+function packageOf(url: string): string | undefined {
+  const at = url.lastIndexOf('/node_modules/');
+  if (at < 0) return undefined;
+  const parts = url.slice(at + '/node_modules/'.length).split('/');
+  return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+/** The layer a frame's self time is charged to. */
+export function layerOf(functionName: string, url: string): string | undefined {
+  if (functionName === '(idle)') return undefined;
+  if (functionName === '(garbage collector)') return 'GC';
+  if (functionName === '(program)') return 'V8 (program: compiler, runtime)';
+  if (!url) return 'V8 builtins & native (JSON, RegExp, crypto…)';
+  const pkg = packageOf(url);
+  if (pkg) {
+    if (pkg === 'undici') return 'undici';
+    if (pkg === 'graphql') return 'graphql-js';
+    if (pkg.startsWith('@apollo/')) return '@apollo/*';
+    if (pkg === 'typeorm') return 'typeorm';
+    if (pkg === 'mysql2' || pkg === 'better-sqlite3') return 'mysql2 / better-sqlite3';
+    if (pkg === 'graphql-shield' || pkg === 'graphql-middleware') return 'graphql-shield + graphql-middleware';
+    if (pkg === 'type-graphql' || pkg === 'class-validator' || pkg === 'class-transformer') return 'type-graphql + class-validator';
+    if (FETCH_STACK.has(pkg)) return 'make-fetch-happen & co (agent-base, minipass…)';
+    if (EXPRESS.has(pkg)) return 'express & middleware';
+    if (pkg === 'node-fetch') return 'node-fetch (the Headers @apollo/gateway builds per fetch)';
+    if (pkg === 'pino' || pkg === 'pino-http' || pkg.startsWith('@opentelemetry/') || pkg === 'prom-client') return 'logging & telemetry (pino, prom-client, otel)';
+    if (pkg === 'jose') return 'jose';
+    if (pkg.startsWith('@escape.tech/')) return 'graphql-armor';
+    return `other packages`;
+  }
+  if (url.startsWith('node:')) {
+    const module = url.slice(5);
+    if (/^(_http_|http$|https$|internal\/http)/.test(module)) return 'node http';
+    if (/^(net$|stream$|_stream|internal\/streams|internal\/stream_base|internal\/net|internal\/dns)/.test(module)) return 'node net & streams';
+    return 'node (other internals)';
+  }
+  const dist = url.lastIndexOf('/dist/');
+  if (dist >= 0) {
+    const parts = url.slice(dist + 6).split('/');
+    return `project: ${parts[0] === 'subgraphs' ? `subgraphs/${parts[1]}` : parts[0]}`;
+  }
+  return 'other code';
+}
+
+export interface Breakdown {
+  busyMs: number;
+  layers: [string, number][];
+  packages: [string, number][];
+  windowed: boolean;
+}
+
+/** Self time per layer (and per package), over samples taken in [from, to] (µs, monotonic), or all if none fall in it. */
+export function breakdown(profile: CpuProfile, window?: { from: number; to: number }): Breakdown {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const tally = (inWindow: boolean) => {
+    const layers = new Map<string, number>();
+    const packages = new Map<string, number>();
+    let busy = 0;
+    let t = profile.startTime;
+    for (let i = 0; i < profile.samples.length; i++) {
+      t += profile.timeDeltas[i] ?? 0;
+      if (inWindow && window && (t < window.from || t > window.to)) continue;
+      const frame = frames.get(profile.samples[i])!;
+      // A sample stands for the time until the next one.
+      const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+      const layer = layerOf(frame.functionName, frame.url);
+      if (!layer) continue;
+      busy += ms;
+      layers.set(layer, (layers.get(layer) ?? 0) + ms);
+      // Node's own modules by name, so the "other internals" share says where it goes.
+      const pkg = packageOf(frame.url) ?? (frame.url.startsWith('node:') ? frame.url : layer.startsWith('project') ? layer : undefined);
+      if (pkg) packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
+    }
+    return { busy, layers, packages };
+  };
+  let result = tally(true);
+  const windowed = Boolean(window) && result.busy > 0;
+  if (!windowed) result = tally(false);
+  const sorted = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]);
+  return { busyMs: result.busy, layers: sorted(result.layers), packages: sorted(result.packages), windowed };
+}
+
+function table(title: string, b: Breakdown): string[] {
+  const share = (ms: number) => `${((ms / b.busyMs) * 100).toFixed(1)}%`;
+  return [
+    `### ${title}: ${(b.busyMs / 1000).toFixed(1)} s busy${b.windowed ? ' in the load window' : ' (whole profile: no sample matched the load window)'}`,
+    '',
+    '| layer | share of busy time |',
+    '| --- | ---: |',
+    ...b.layers.map(([layer, ms]) => `| ${layer} | ${share(ms)} |`),
+    '',
+    `Top packages: ${b.packages.slice(0, 12).map(([name, ms]) => `${name} ${share(ms)}`).join(', ')}`,
+    '',
+  ];
+}
+
+const now = () => Number(process.hrtime.bigint() / 1000n);
+
+async function main(): Promise<void> {
+  const config = loadBenchConfig();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-profile-'));
+  const stack = await startStack(config, { profile: { dir }, baseline: Boolean(config.baseline) });
+  const windows: Record<string, { from: number; to: number; requestsPerSecond: number; errors: number; cpu: Record<string, number> }> = {};
+  try {
+    const targets: [string, string, Ready, string[]][] = [['this checkout', stack.gateways.secure!, stack.ready, ['gateway', 'identity', 'subgraphs']]];
+    if (stack.gateways.baseline) targets.push(['baseline', stack.gateways.baseline, stack.baselineReady!, ['gateway-baseline', 'subgraphs-baseline']]);
+    for (const [label, url, ready, roles] of targets) {
+      const body = (i: number) => JSON.stringify({ query: FEDERATED, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
+      const headers = () => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
+      const counter = { next: 0 };
+      await drive({ url, connections: config.connections, seconds: config.warmupRoundSeconds, body, headers }, counter);
+      const before = Object.fromEntries(roles.map((role) => [role, cpuMs(stack.processes.get(role)!.pid)]));
+      const from = now();
+      const result = await drive({ url, connections: config.connections, seconds: config.profileSeconds, body, headers }, counter);
+      const to = now();
+      const cpu = Object.fromEntries(roles.map((role) => [role, (cpuMs(stack.processes.get(role)!.pid) - before[role]) / Math.max(1, result.answers)]));
+      windows[label] = { from, to, requestsPerSecond: result.requestsPerSecond, errors: result.errors, cpu };
+      process.stderr.write(`${label}: ${result.requestsPerSecond.toFixed(0)} req/s, ${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}\n`);
+    }
+  } finally {
+    // The profiles are written as the processes exit.
+    await stack.close();
+  }
+  const lines = [
+    `Profile ${new Date().toISOString()}: federated end-user, ${config.connections} connections, ${config.profileSeconds} s under --cpu-prof; ${stack.pinning}; load average ${os.loadavg()[0].toFixed(2)}.`,
+    '',
+  ];
+  for (const [label, w] of Object.entries(windows)) {
+    lines.push(`## ${label}: ${w.requestsPerSecond.toFixed(0)} req/s (profiled), ${w.errors} errors; CPU ms per request ${Object.entries(w.cpu).map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(', ')}`, '');
+    const files = label === 'baseline' ? ['gateway-baseline', 'subgraphs-baseline'] : ['gateway', 'identity'];
+    for (const name of files) {
+      const file = path.join(dir, `${name}.cpuprofile`);
+      if (!fs.existsSync(file)) {
+        lines.push(`(no profile written for ${name})`, '');
+        continue;
+      }
+      const title = name === 'subgraphs-baseline' ? 'baseline subgraphs (all four in one process, as that checkout runs them)' : name;
+      lines.push(...table(title, breakdown(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, w)));
+    }
+  }
+  lines.push(`Profiles kept in ${dir} (open them in Chrome DevTools).`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  });
+}

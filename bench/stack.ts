@@ -1,0 +1,133 @@
+import path from 'node:path';
+import type { BenchConfig } from './config';
+import type { GatewayKind, GatewayStart } from './gateway';
+import { affinityOf, pinSelf, reply, startProcess, stopProcess, type BenchProcess } from './processes';
+import type { Ready, ServerStart } from './server';
+
+export interface StackOptions {
+  /** Profile mode: identity alone in its process, and these processes run under --cpu-prof into `dir`. */
+  profile?: { dir: string };
+  /** Which reference stacks to start besides the secured one. */
+  twin?: boolean;
+  vanilla?: boolean;
+  baseline?: boolean;
+}
+
+export interface Stack {
+  ready: Ready;
+  gateways: Partial<Record<GatewayKind | 'baseline', string>>;
+  bypassedSubgraphs?: Record<string, string>;
+  baselineReady?: Ready;
+  /** By role: `gateway`, `gateway-twin`, `gateway-vanilla`, `gateway-baseline`, `subgraphs`, `subgraphs-bypassed`, `subgraphs-baseline`; in profile mode `identity` and `subgraphs` (the other three). */
+  processes: Map<string, BenchProcess>;
+  /** How the processes are pinned, checked with taskset; for the output. */
+  pinning: string;
+  /** Whether the secured stack shares state in Redis (access answers cached at the gateway). */
+  redis: boolean;
+  close(): Promise<void>;
+}
+
+const ALL = ['identity', 'interactions', 'consent', 'crm'] as const;
+
+/** Starts the bench's processes; the runner (this process) is pinned to the load generator's CPUs. */
+export async function startStack(config: BenchConfig, options: StackOptions = {}): Promise<Stack> {
+  const processes = new Map<string, BenchProcess>();
+  const cpus = config.pinning?.servers;
+  const own = path.join(__dirname);
+  const profiled = (name: string) =>
+    options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const start = (role: string, script: string, extra: { execArgv?: string[]; env?: Record<string, string | undefined>; cwd?: string } = {}) => {
+    const proc = startProcess(role, script, { cpus, execArgv: [...config.nodeOptions, ...(extra.execArgv ?? [])], env: extra.env, cwd: extra.cwd });
+    processes.set(role, proc);
+    return proc;
+  };
+  const seedRole = options.profile ? 'identity' : 'subgraphs';
+  // Gateways before subgraphs, and the seeding process (which drops a MySQL database) last.
+  const rank = (role: string) => (role.startsWith('gateway') ? 0 : role === seedRole ? 2 : 1);
+  const close = async () => {
+    const order = [...processes.keys()].sort((a, b) => rank(a) - rank(b));
+    for (const role of order) await stopProcess(processes.get(role)!);
+  };
+  try {
+    if (config.pinning) pinSelf(config.pinning.load);
+    const seeding = start(seedRole, path.join(own, 'server.js'), { execArgv: profiled(seedRole) });
+    const ready = await reply<Ready>(seeding, 'ready', {
+      start: {
+        stack: 'secure',
+        seed: true,
+        subgraphs: options.profile ? ['identity'] : [...ALL],
+        endUsersPerTenant: config.endUsersPerTenant,
+        // A profile needs no caller-id tenant.
+        lookupEndUsers: options.profile ? 0 : config.lookupEndUsers,
+      } satisfies ServerStart,
+    });
+    const subgraphUrls = { ...ready.secure.subgraphs };
+    const waits: Promise<unknown>[] = [];
+    if (options.profile) {
+      const rest = start('subgraphs', path.join(own, 'server.js'));
+      waits.push(
+        reply<{ subgraphUrls: Record<string, string> }>(rest, 'subgraphUrls', {
+          start: { stack: 'secure', seed: false, env: ready.env, subgraphs: ['interactions', 'consent', 'crm'] } satisfies ServerStart,
+        }).then((answer) => Object.assign(subgraphUrls, answer.subgraphUrls)),
+      );
+    }
+    let bypassedSubgraphs: Record<string, string> | undefined;
+    if (options.twin || options.vanilla) {
+      const bypassed = start('subgraphs-bypassed', path.join(own, 'server.js'));
+      waits.push(
+        reply<{ subgraphUrls: Record<string, string> }>(bypassed, 'subgraphUrls', {
+          start: { stack: 'bypassed', seed: false, env: ready.env } satisfies ServerStart,
+        }).then((answer) => (bypassedSubgraphs = answer.subgraphUrls)),
+      );
+    }
+    let baselineReady: Ready | undefined;
+    if (options.baseline && config.baseline) {
+      const tree = path.resolve(config.baseline);
+      // The baseline's own bench seeds its own database (same size, no bulk tenant) with its own code.
+      const env = { ...config.childEnv, BENCH_LOOKUP_END_USERS: '0', BENCH_END_USERS: String(config.endUsersPerTenant) };
+      const server = start('subgraphs-baseline', path.join(tree, 'dist/bench/server.js'), { execArgv: profiled('subgraphs-baseline'), env, cwd: tree });
+      // Older checkouts answer unprompted; newer ones wait for this message.
+      waits.push(
+        reply<Ready>(server, 'ready', { start: { stack: 'secure', seed: true, endUsersPerTenant: config.endUsersPerTenant, lookupEndUsers: 0 } satisfies ServerStart }).then(
+          (answer) => (baselineReady = answer),
+        ),
+      );
+    }
+    await Promise.all(waits);
+
+    const gateways: Stack['gateways'] = {};
+    const gateway = async (role: string, kind: GatewayKind, startMessage: GatewayStart, tree?: string) => {
+      const script = tree ? path.join(tree, 'dist/bench/gateway.js') : path.join(own, 'gateway.js');
+      const proc = start(role, script, { execArgv: profiled(role), cwd: tree, env: tree ? { ...config.childEnv } : undefined });
+      const answer = await reply<{ gateways: Record<string, string> }>(proc, 'gateways', startMessage);
+      return answer.gateways[kind];
+    };
+    const claims = ready.claims;
+    gateways.secure = await gateway('gateway', 'secure', { env: ready.env, subgraphUrls: subgraphUrls as never, bypassedSubgraphUrls: (bypassedSubgraphs ?? {}) as never, claims, kind: 'secure' });
+    if (options.twin && bypassedSubgraphs) {
+      gateways.twin = await gateway('gateway-twin', 'twin', { env: ready.env, subgraphUrls: {} as never, bypassedSubgraphUrls: bypassedSubgraphs as never, claims, kind: 'twin' });
+    }
+    if (options.vanilla && bypassedSubgraphs) {
+      gateways.vanilla = await gateway('gateway-vanilla', 'vanilla', { env: ready.env, subgraphUrls: {} as never, bypassedSubgraphUrls: bypassedSubgraphs as never, claims, kind: 'vanilla' });
+    }
+    if (baselineReady) {
+      const b = baselineReady;
+      gateways.baseline = await gateway(
+        'gateway-baseline',
+        'secure',
+        { env: b.env, subgraphUrls: b.secure.subgraphs as never, bypassedSubgraphUrls: b.bypassed.subgraphs as never, claims: b.claims, kind: 'secure' },
+        path.resolve(config.baseline!),
+      );
+    }
+    return { ready: { ...ready, secure: { subgraphs: subgraphUrls } }, gateways, bypassedSubgraphs, baselineReady, processes, pinning: describePinning(config, processes), redis: Boolean(ready.env.REDIS_URL), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function describePinning(config: BenchConfig, processes: Map<string, BenchProcess>): string {
+  if (!config.pinning) return 'not pinned (BENCH_PIN=0 or a single CPU): servers and load generator share every CPU';
+  const servers = [...new Set([...processes.values()].map((p) => affinityOf(p.pid)))].join(' / ');
+  return `servers pinned (taskset) to CPU ${servers}, load generator (autocannon, in the runner) to CPU ${affinityOf(process.pid)}`;
+}
