@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     secured[name] = (await server.listen(0)).url;
     servers.push(server);
   }
-  const bypassed = await startBypassedSubgraphs(sources, keyrings);
+  const bypassed = await startBypassedSubgraphs(['identity', 'interactions'], sources, keyrings, config);
   const tenant = await sources.identity.getRepository(Tenant).findOneByOrFail({ slug: 'acme' });
   const ids = (await sources.identity.getRepository(EndUser).find({ where: { tenantId: tenant.id }, order: { id: 'ASC' } })).map((row) => row.id);
   // A supervisor: profiles and transcripts, sensitive fields whole (so every ssn read is audited).
