@@ -46,7 +46,7 @@ export class SubjectKeys {
     }
     if (missing.length > 0) {
       const epoch = this.keyring.shredEpoch;
-      for (const row of await this.repo.find({ where: { subjectId: In(missing) } })) {
+      for (const row of await this.repo.findIn('subjectId', missing)) {
         const cipher = await this.subjectCipher(row);
         found.set(row.subjectId, cipher);
         // A destruction meanwhile may have been of this key: this request may finish with it, no later one.

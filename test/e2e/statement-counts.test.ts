@@ -1,0 +1,102 @@
+import type { DataSource } from 'typeorm';
+import { AuditAction, AuditEvent } from '../../subgraphs/identity/entities/audit-event.entity';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
+import { bearer, postGraphQL } from '../helpers/environment';
+import { seededStack, type SeededStack } from '../helpers/stack';
+import { StatementCounter } from '../helpers/statement-counter';
+
+type Store = SubgraphName | `${SubgraphName}-keys`;
+
+let world: SeededStack;
+let supervisor: string;
+let counter: StatementCounter<Store>;
+
+beforeAll(async () => {
+  world = await seededStack({ endUsersPerTenant: 100 });
+  supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'] });
+  const sources: Partial<Record<Store, DataSource>> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const server = world.stack.subgraphs[name];
+    sources[name] = server.dataSource;
+    if (server.keyring.keyStore) sources[`${name}-keys`] = server.keyring.keyStore;
+  }
+  counter = new StatementCounter(sources as Record<Store, DataSource>);
+}, 120_000);
+afterAll(async () => {
+  counter?.close();
+  await world?.close();
+});
+
+/** The bench's federated end-user query. */
+const FEDERATED = `query Federated($id: ID!) {
+  endUser(id: $id) {
+    id firstName lastName email phone ssn
+    interactions(first: 5) { edges { node { id channel startedAt transcript(first: 5) { edges { node { sequence text } } } } } }
+    consents(first: 5) { edges { node { purpose granted } } }
+    crmLinks(first: 5) { edges { node { externalId } } }
+  }
+}`;
+const SINGLE = 'query Single($id: ID!) { endUser(id: $id) { id firstName lastName email phone } }';
+const LIST = `query List($first: Int!) {
+  endUsers(first: $first) { edges { node {
+    id firstName lastName ssn
+    interactions(first: 5) { edges { node { id channel transcript(first: 5) { edges { node { sequence text } } } } } }
+  } } }
+}`;
+
+/** Statements per store for one request, after a warm-up run of the same request (steady state). */
+async function statementsFor(query: string, variables: Record<string, unknown>): Promise<{ counts: Record<Store, number>; data: any }> {
+  const warm = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(supervisor));
+  expect(warm.errors).toBeUndefined();
+  counter.reset();
+  const response = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(supervisor));
+  if (process.env.SHOW_STATEMENTS) console.log(counter.statements.map((s) => s.slice(0, 200)).join("\n"));
+  expect(response.errors).toBeUndefined();
+  return { counts: { ...counter.counts }, data: response.data };
+}
+
+const auditRows = (requestId?: string) =>
+  world.stack.subgraphs.identity.dataSource.getRepository(AuditEvent).count({ where: { tenantId: world.acme.id, action: AuditAction.READ_SENSITIVE, ...(requestId ? { requestId } : {}) } });
+
+describe('SQL statements per federated request', () => {
+  it('answers the federated end-user in at most 2 statements in identity and 2 in interactions, the audit entry written', async () => {
+    const id = world.acme.endUserIds[3];
+    const before = await auditRows();
+    const { counts, data } = await statementsFor(FEDERATED, { id });
+    expect(data.endUser.id).toBe(id);
+    expect(data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
+    const interactions = data.endUser.interactions.edges;
+    expect(interactions.length).toBeGreaterThan(0);
+    expect(interactions.some((edge: any) => edge.node.transcript.edges.length > 0)).toBe(true);
+    expect(counts.identity).toBeLessThanOrEqual(2);
+    expect(counts.interactions).toBeLessThanOrEqual(2);
+    // Per-person keys come from the cache once warm.
+    expect(counts['identity-keys']).toBe(0);
+    expect(counts['interactions-keys']).toBe(0);
+    // One sensitive-read entry per request (the warm-up's and this one's), on disk before the answer.
+    expect(await auditRows()).toBe(before + 2);
+    expect(counter.statements.filter((statement) => /^identity: INSERT/i.test(statement))).toHaveLength(1);
+  });
+
+  it('answers the single lookup in one identity statement and nothing elsewhere', async () => {
+    const { counts, data } = await statementsFor(SINGLE, { id: world.acme.endUserIds[4] });
+    expect(data.endUser.id).toBe(world.acme.endUserIds[4]);
+    expect(counts).toMatchObject({ identity: 1, interactions: 0, consent: 0, crm: 0, 'identity-keys': 0 });
+  });
+
+  it('runs as many statements for a list of 100 end-users, with transcripts and ssn, as for 5', async () => {
+    const perSize: Record<number, Record<Store, number>> = {};
+    for (const first of [5, 20, 50, 100]) {
+      const { counts, data } = await statementsFor(LIST, { first });
+      expect(data.endUsers.edges).toHaveLength(first);
+      expect(data.endUsers.edges.every((edge: any) => /^\d{3}-\d{2}-\d{4}$/.test(edge.node.ssn))).toBe(true);
+      expect(data.endUsers.edges.some((edge: any) => edge.node.interactions.edges.some((i: any) => i.node.transcript.edges.length > 0))).toBe(true);
+      expect(counts.identity).toBeLessThanOrEqual(2);
+      expect(counts.interactions).toBeLessThanOrEqual(2);
+      perSize[first] = counts;
+    }
+    expect(perSize[20]).toEqual(perSize[5]);
+    expect(perSize[50]).toEqual(perSize[5]);
+    expect(perSize[100]).toEqual(perSize[5]);
+  });
+});
