@@ -32,6 +32,20 @@ export interface AppendResult {
   redactions: number;
 }
 
+export interface TranscriptRequest {
+  first: number;
+  afterSequence?: number;
+}
+
+/** A transcript page's size and, from the cursor, the sequence it starts after. */
+export function transcriptRequest(first?: number | null, after?: string | null): TranscriptRequest {
+  const request = pageRequest(first, after);
+  if (request.afterId === undefined) return { first: request.first };
+  const afterSequence = Number(request.afterId);
+  if (!Number.isInteger(afterSequence)) throw badInput('after', 'is not a valid cursor');
+  return { first: request.first, afterSequence };
+}
+
 export class InteractionService {
   constructor(
     private readonly scope: TenantScope,
@@ -68,18 +82,24 @@ export class InteractionService {
 
   /** Transcript in sequence order, whatever order it arrived in; the cursor is the sequence number. */
   async transcript(interaction: Interaction, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
-    const interactionId = interaction.id;
-    const request = pageRequest(first, after);
-    const afterSequence = request.afterId === undefined ? 0 : Number(request.afterId);
-    if (!Number.isInteger(afterSequence)) throw badInput('after', 'is not a valid cursor');
-    const rows = await this.scope.repo(TranscriptSegment).find({
-      where: { interactionId, sequence: MoreThan(afterSequence) },
-      order: { sequence: 'ASC' },
-      take: request.first + 1,
+    return (await this.transcripts([interaction], transcriptRequest(first, after)))[0];
+  }
+
+  /** The same page of the transcript of each interaction, for all of them in one statement. */
+  async transcripts(interactions: readonly Interaction[], request: TranscriptRequest): Promise<Page<TranscriptSegment>[]> {
+    const rows = await this.scope.repo(TranscriptSegment).firstPerParent('interactionId', interactions.map((interaction) => interaction.id), {
+      orderBy: 'sequence',
+      after: request.afterSequence,
+      limit: request.first + 1,
     });
-    const nodes = await openSegments(this.keys, keySubjectOf(interaction), rows.slice(0, request.first));
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(String(node.sequence)), node }));
-    return { edges, pageInfo: { hasNextPage: rows.length > request.first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return Promise.all(
+      interactions.map(async (interaction) => {
+        const found = rows.get(interaction.id) ?? [];
+        const nodes = await openSegments(this.keys, keySubjectOf(interaction), found.slice(0, request.first));
+        const edges = nodes.map((node) => ({ cursor: encodeCursor(String(node.sequence)), node }));
+        return { edges, pageInfo: { hasNextPage: found.length > request.first, endCursor: edges.at(-1)?.cursor ?? null } };
+      }),
+    );
   }
 
   /**
