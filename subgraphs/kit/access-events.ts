@@ -15,7 +15,7 @@ export interface AccessVersions {
  * version it reads now. So a change holds from the next request at every gateway, with nothing
  * in flight to wait for (pub/sub delivery is asynchronous; this is not).
  */
-export interface AccessEvents {
+export interface AccessEvents extends KeyVersions {
   /**
    * Names the store the versions live in. A gateway caches an answer only when identity bumps
    * versions in the same store it reads them from (see PrincipalDirectory).
@@ -34,11 +34,32 @@ export interface AccessEvents {
   close(): Promise<void>;
 }
 
+/**
+ * Versions of each tenant's per-person keys, shared by every process that caches them: bumped
+ * around each key destruction (crypto-shredding), read once per request by a process before it
+ * reuses a cached key. A key cached at another version is not used.
+ */
+export interface KeyVersions {
+  /** null when it cannot be read: then no cached key may be used. */
+  keyVersion(tenantId: string): Promise<string | null>;
+  /** UNAVAILABLE when the bump could not be made (the destruction is then not carried out). */
+  bumpKeyVersion(tenantId: string): Promise<void>;
+}
+
 /** Within one process (`npm start`, tests): a counter per tenant, bumped synchronously. */
-export class LocalAccessEvents implements AccessEvents {
+export class LocalAccessEvents implements AccessEvents, KeyVersions {
   readonly channel = `local:${randomUUID()}`;
   private readonly counters = new Map<string, number>();
+  private readonly keyCounters = new Map<string, number>();
   private all = 0;
+
+  async keyVersion(tenantId: string): Promise<string> {
+    return String(this.keyCounters.get(tenantId) ?? 0);
+  }
+
+  async bumpKeyVersion(tenantId: string): Promise<void> {
+    this.keyCounters.set(tenantId, (this.keyCounters.get(tenantId) ?? 0) + 1);
+  }
 
   async assertReachable(): Promise<void> {}
 
@@ -59,10 +80,11 @@ export class LocalAccessEvents implements AccessEvents {
  * Keys live under the deployment's prefix; a read or bump that cannot be made at once (Redis
  * down) fails at once: the gateway then asks identity itself, and the change answers UNAVAILABLE.
  */
-export class RedisAccessEvents implements AccessEvents {
+export class RedisAccessEvents implements AccessEvents, KeyVersions {
   readonly channel: string;
   private readonly redis: Redis;
   private readonly versionKey: string;
+  private readonly keyVersionKey: string;
   /** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
   private readonly allKey: string;
 
@@ -71,6 +93,7 @@ export class RedisAccessEvents implements AccessEvents {
     this.channel = `redis:${prefix}`;
     this.versionKey = redisKey(prefix, 'access-version', '');
     this.allKey = `${this.versionKey}*`;
+    this.keyVersionKey = redisKey(prefix, 'key-version', '');
     // A bump lost to an outage after its change was saved is made as soon as Redis is back.
     this.redis.on('ready', () => void this.bumpPending());
   }
@@ -111,6 +134,24 @@ export class RedisAccessEvents implements AccessEvents {
       return { tenant: tenant ?? '0', all: all ?? '0' };
     } catch {
       return null;
+    }
+  }
+
+  async keyVersion(tenantId: string): Promise<string | null> {
+    try {
+      await firstConnection(this.redis);
+      return (await this.redis.get(this.keyVersionKey + tenantId)) ?? '0';
+    } catch {
+      return null;
+    }
+  }
+
+  async bumpKeyVersion(tenantId: string): Promise<void> {
+    try {
+      await firstConnection(this.redis);
+      await this.redis.incr(this.keyVersionKey + tenantId);
+    } catch {
+      throw new DomainError('UNAVAILABLE', 'Keys cannot be destroyed while the shared store is unreachable; nothing was destroyed, try again shortly');
     }
   }
 

@@ -18,6 +18,8 @@ const wrapContext = (tenantId: string, subjectId: string) => `subject_keys/${ten
  */
 export class SubjectKeys {
   private readonly loader: DataLoader<string, FieldCipher | null>;
+  /** The tenant's key version for this request, read once; null: no cached key may be used. */
+  private version?: Promise<string | null>;
 
   constructor(
     private readonly keyring: Keyring,
@@ -35,13 +37,21 @@ export class SubjectKeys {
     return `${this.tenantId}/${subjectId}`;
   }
 
+  private currentVersion(): Promise<string | null> {
+    this.version ??= this.keyring.keyVersions.keyVersion(this.tenantId).catch(() => null);
+    return this.version;
+  }
+
   private async load(ids: readonly string[]): Promise<(FieldCipher | null)[]> {
     const cache = this.keyring.subjectCache;
     const found = new Map<string, FieldCipher>();
     const missing: string[] = [];
+    // Read before the key store: a destruction bumps it before and after deleting, so a key read
+    // while one is in flight is cached at a version no later request reads.
+    const version = await this.currentVersion();
     for (const id of ids) {
-      const cached = cache.get(this.cacheKey(id));
-      if (cached) found.set(id, cached);
+      const cached = version === null ? undefined : cache.get(this.cacheKey(id));
+      if (cached && cached.version === version) found.set(id, cached.cipher);
       else missing.push(id);
     }
     if (missing.length > 0) {
@@ -50,7 +60,7 @@ export class SubjectKeys {
         const cipher = await this.subjectCipher(row);
         found.set(row.subjectId, cipher);
         // A destruction meanwhile may have been of this key: this request may finish with it, no later one.
-        if (this.keyring.shredEpoch === epoch) cache.set(this.cacheKey(row.subjectId), cipher);
+        if (this.keyring.shredEpoch === epoch && version !== null) cache.set(this.cacheKey(row.subjectId), { cipher, version });
       }
     }
     return ids.map((id) => found.get(id) ?? null);
@@ -82,7 +92,8 @@ export class SubjectKeys {
       if (!row) throw error;
     }
     const cipher = await this.subjectCipher(row);
-    this.keyring.subjectCache.set(this.cacheKey(subjectId), cipher);
+    const version = await this.currentVersion();
+    if (version !== null) this.keyring.subjectCache.set(this.cacheKey(subjectId), { cipher, version });
     this.loader.clear(subjectId).prime(subjectId, cipher);
     return cipher;
   }
@@ -108,18 +119,28 @@ export class SubjectKeys {
     throw new Error('unrecognised ciphertext');
   }
 
-  /** Crypto-shredding: deletes the subjects' keys from the key store and from every cache here. Idempotent. */
+  /**
+   * Crypto-shredding: deletes the subjects' keys from the key store and from every cache, this
+   * process's at once and every other's through the tenant's key version, bumped before and after
+   * the deletion. Nothing is deleted when the version cannot be bumped (UNAVAILABLE: retried). Idempotent.
+   */
   async destroy(subjectIds: readonly string[]): Promise<number> {
     this.keyring.shredEpoch++;
     let removed = 0;
-    for (let start = 0; start < subjectIds.length; start += CHUNK) {
-      const ids = subjectIds.slice(start, start + CHUNK);
-      removed += await this.repo.delete({ subjectId: In([...ids]) });
-    }
-    this.keyring.shredEpoch++;
-    for (const id of subjectIds) {
-      this.keyring.subjectCache.delete(this.cacheKey(id));
-      this.loader.clear(id);
+    try {
+      await this.keyring.keyVersions.bumpKeyVersion(this.tenantId);
+      for (let start = 0; start < subjectIds.length; start += CHUNK) {
+        const ids = subjectIds.slice(start, start + CHUNK);
+        removed += await this.repo.delete({ subjectId: In([...ids]) });
+      }
+      await this.keyring.keyVersions.bumpKeyVersion(this.tenantId);
+    } finally {
+      this.keyring.shredEpoch++;
+      for (const id of subjectIds) {
+        this.keyring.subjectCache.delete(this.cacheKey(id));
+        this.loader.clear(id);
+      }
+      this.version = undefined;
     }
     return removed;
   }
