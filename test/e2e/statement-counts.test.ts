@@ -12,7 +12,9 @@ let supervisor: string;
 let counter: StatementCounter<Store>;
 
 beforeAll(async () => {
-  world = await seededStack({ endUsersPerTenant: 100 });
+  // The gateway's access answers stay cached for the whole file: their refresh (a tenant and an
+  // operator lookup in identity, every few seconds) is not part of any one request.
+  world = await seededStack({ endUsersPerTenant: 100, env: { ACCESS_CACHE_TTL_MS: '60000' } });
   supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'] });
   const sources: Partial<Record<Store, DataSource>> = {};
   for (const name of SUBGRAPH_NAMES) {
@@ -50,7 +52,6 @@ async function statementsFor(query: string, variables: Record<string, unknown>):
   expect(warm.errors).toBeUndefined();
   counter.reset();
   const response = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(supervisor));
-  if (process.env.SHOW_STATEMENTS) console.log(counter.statements.map((s) => s.slice(0, 200)).join("\n"));
   expect(response.errors).toBeUndefined();
   return { counts: { ...counter.counts }, data: response.data };
 }
@@ -76,6 +77,27 @@ describe('SQL statements per federated request', () => {
     // One sensitive-read entry per request (the warm-up's and this one's), on disk before the answer.
     expect(await auditRows()).toBe(before + 2);
     expect(counter.statements.filter((statement) => /^identity: INSERT/i.test(statement))).toHaveLength(1);
+  });
+
+  it('withholds the answer when its sensitive-read audit entry cannot be written', async () => {
+    const identity = world.stack.subgraphs.identity.dataSource;
+    const id = world.acme.endUserIds[5];
+    await identity.query('ALTER TABLE audit_events RENAME TO audit_events_away');
+    try {
+      const refused = await postGraphQL(world.stack.gatewayUrl, FEDERATED, { id }, bearer(supervisor));
+      expect(refused.data?.endUser ?? null).toBeNull();
+      expect(JSON.stringify(refused)).not.toMatch(/\d{3}-\d{2}-\d{4}/);
+      expect(refused.errors?.map((error) => error.extensions?.code)).toContain('UNAVAILABLE');
+      // A read of nothing sensitive needs no entry, and still answers.
+      const plain = await postGraphQL(world.stack.gatewayUrl, SINGLE, { id }, bearer(supervisor));
+      expect(plain.errors).toBeUndefined();
+      expect(plain.data.endUser.id).toBe(id);
+    } finally {
+      await identity.query('ALTER TABLE audit_events_away RENAME TO audit_events');
+    }
+    const again = await postGraphQL(world.stack.gatewayUrl, FEDERATED, { id }, bearer(supervisor));
+    expect(again.errors).toBeUndefined();
+    expect(again.data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
   });
 
   it('answers the single lookup in one identity statement and nothing elsewhere', async () => {
