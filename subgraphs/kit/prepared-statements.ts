@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
-import { deadlinePassed, overDeadline } from './deadline';
+import { deadlinePassed, overDeadline } from '../../platform/deadline';
 
 /** A value a prepared statement binds. */
 export type SqlValue = string | number | boolean | null;

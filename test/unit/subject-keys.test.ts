@@ -11,7 +11,7 @@ import { SubjectKey } from '../../subgraphs/kit/crypto/subject-key.entity';
 import { TenantDataKey } from '../../subgraphs/kit/crypto/tenant-data-key.entity';
 import { newId } from '../../subgraphs/kit/tenant-entity';
 import { TenantRepository } from '../../subgraphs/kit/tenant-repository';
-import { LocalAccessEvents, type KeyVersions } from '../../subgraphs/kit/access-events';
+import { LocalAccessEvents, type KeyVersions } from '../../platform/access-events';
 import { StatementCounter } from '../helpers/statement-counter';
 
 let dir: string;

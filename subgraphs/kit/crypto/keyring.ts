@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Not, type DataSource } from 'typeorm';
-import { LocalAccessEvents, type KeyVersions } from '../access-events';
+import { LocalAccessEvents, type KeyVersions } from '../../../platform/access-events';
 import { TenantScope } from '../tenant-repository';
 import { FieldCipher } from './field-cipher';
 import type { MasterKeyProvider } from './master-keys';
