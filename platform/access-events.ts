@@ -15,7 +15,7 @@ export interface AccessVersions {
  * version it reads now. So a change holds from the next request at every gateway, with nothing
  * in flight to wait for (pub/sub delivery is asynchronous; this is not).
  */
-export interface AccessEvents extends KeyVersions {
+export interface AccessEvents extends TenantVersions {
   /**
    * Names the store the versions live in. A gateway caches an answer only when identity bumps
    * versions in the same store it reads them from (see PrincipalDirectory).
@@ -34,31 +34,35 @@ export interface AccessEvents extends KeyVersions {
   close(): Promise<void>;
 }
 
+/** What a tenant version covers: its per-person keys, or its settings (interactions: redaction, metrics). */
+export type TenantVersionKind = 'keys' | 'settings';
+
 /**
- * Versions of each tenant's per-person keys, shared by every process that caches them: bumped
- * around each key destruction (crypto-shredding), read once per request by a process before it
- * reuses a cached key. A key cached at another version is not used.
+ * Versions of what each tenant's processes cache, shared by every process that caches it: bumped
+ * with each change (around each key destruction, after each settings change), read once per
+ * request by a process before it reuses a cached value. A value cached at another version is not used.
  */
-export interface KeyVersions {
-  /** null when it cannot be read: then no cached key may be used. */
-  keyVersion(tenantId: string): Promise<string | null>;
-  /** UNAVAILABLE when the bump could not be made (the destruction is then not carried out). */
-  bumpKeyVersion(tenantId: string): Promise<void>;
+export interface TenantVersions {
+  /** null when it cannot be read: then nothing cached may be used. */
+  tenantVersion(kind: TenantVersionKind, tenantId: string): Promise<string | null>;
+  /** UNAVAILABLE when the bump could not be made. */
+  bumpTenantVersion(kind: TenantVersionKind, tenantId: string): Promise<void>;
 }
 
 /** Within one process (`npm start`, tests): a counter per tenant, bumped synchronously. */
-export class LocalAccessEvents implements AccessEvents, KeyVersions {
+export class LocalAccessEvents implements AccessEvents, TenantVersions {
   readonly channel = `local:${randomUUID()}`;
   private readonly counters = new Map<string, number>();
-  private readonly keyCounters = new Map<string, number>();
+  private readonly tenantCounters = new Map<string, number>();
   private all = 0;
 
-  async keyVersion(tenantId: string): Promise<string> {
-    return String(this.keyCounters.get(tenantId) ?? 0);
+  async tenantVersion(kind: TenantVersionKind, tenantId: string): Promise<string> {
+    return String(this.tenantCounters.get(`${kind}:${tenantId}`) ?? 0);
   }
 
-  async bumpKeyVersion(tenantId: string): Promise<void> {
-    this.keyCounters.set(tenantId, (this.keyCounters.get(tenantId) ?? 0) + 1);
+  async bumpTenantVersion(kind: TenantVersionKind, tenantId: string): Promise<void> {
+    const key = `${kind}:${tenantId}`;
+    this.tenantCounters.set(key, (this.tenantCounters.get(key) ?? 0) + 1);
   }
 
   async assertReachable(): Promise<void> {}
@@ -80,11 +84,11 @@ export class LocalAccessEvents implements AccessEvents, KeyVersions {
  * Keys live under the deployment's prefix; a read or bump that cannot be made at once (Redis
  * down) fails at once: the gateway then asks identity itself, and the change answers UNAVAILABLE.
  */
-export class RedisAccessEvents implements AccessEvents, KeyVersions {
+export class RedisAccessEvents implements AccessEvents, TenantVersions {
   readonly channel: string;
   private readonly redis: Redis;
   private readonly versionKey: string;
-  private readonly keyVersionKey: string;
+  private readonly prefix: string;
   /** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
   private readonly allKey: string;
 
@@ -93,7 +97,7 @@ export class RedisAccessEvents implements AccessEvents, KeyVersions {
     this.channel = `redis:${prefix}`;
     this.versionKey = redisKey(prefix, 'access-version', '');
     this.allKey = `${this.versionKey}*`;
-    this.keyVersionKey = redisKey(prefix, 'key-version', '');
+    this.prefix = prefix;
     // A bump lost to an outage after its change was saved is made as soon as Redis is back.
     this.redis.on('ready', () => void this.bumpPending());
   }
@@ -137,21 +141,25 @@ export class RedisAccessEvents implements AccessEvents, KeyVersions {
     }
   }
 
-  async keyVersion(tenantId: string): Promise<string | null> {
+  private tenantVersionKey(kind: TenantVersionKind, tenantId: string): string {
+    return redisKey(this.prefix, `${kind}-version`, tenantId);
+  }
+
+  async tenantVersion(kind: TenantVersionKind, tenantId: string): Promise<string | null> {
     try {
       await firstConnection(this.redis);
-      return (await this.redis.get(this.keyVersionKey + tenantId)) ?? '0';
+      return (await this.redis.get(this.tenantVersionKey(kind, tenantId))) ?? '0';
     } catch {
       return null;
     }
   }
 
-  async bumpKeyVersion(tenantId: string): Promise<void> {
+  async bumpTenantVersion(kind: TenantVersionKind, tenantId: string): Promise<void> {
     try {
       await firstConnection(this.redis);
-      await this.redis.incr(this.keyVersionKey + tenantId);
+      await this.redis.incr(this.tenantVersionKey(kind, tenantId));
     } catch {
-      throw new DomainError('UNAVAILABLE', 'Keys cannot be destroyed while the shared store is unreachable; nothing was destroyed, try again shortly');
+      throw new DomainError('UNAVAILABLE', 'The shared store is unreachable, so the change cannot be announced; try again shortly');
     }
   }
 

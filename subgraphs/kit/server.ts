@@ -14,7 +14,7 @@ import { loadDevKeys } from '../../platform/dev-keys';
 import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
 import { openDataSource } from './data-source';
-import { accessEvents, type AccessEvents, type KeyVersions } from '../../platform/access-events';
+import { accessEvents, type AccessEvents, type TenantVersions } from '../../platform/access-events';
 import type Redis from 'ioredis';
 import { RedisReplayStore } from './auth/replay-store';
 import { closeRedisClient, createRedisClient } from '../../platform/redis';
@@ -110,12 +110,12 @@ export async function openKeyring(
   module: Pick<SubgraphModule, 'name' | 'subjectKeys'>,
   dataSource: DataSource,
   config: SubgraphConfig,
-  keyVersions?: KeyVersions,
+  versions?: TenantVersions,
 ): Promise<Keyring> {
   const keyStore = module.subjectKeys
     ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir, deadlines: config.deadlines })
     : undefined;
-  return new Keyring(dataSource, await masterKeys(config), keyStore, keyVersions);
+  return new Keyring(dataSource, await masterKeys(config), keyStore, versions);
 }
 
 export class SubgraphServer {

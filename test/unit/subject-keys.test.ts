@@ -11,7 +11,7 @@ import { SubjectKey } from '../../subgraphs/kit/crypto/subject-key.entity';
 import { TenantDataKey } from '../../subgraphs/kit/crypto/tenant-data-key.entity';
 import { newId } from '../../subgraphs/kit/tenant-entity';
 import { TenantRepository } from '../../subgraphs/kit/tenant-repository';
-import { LocalAccessEvents, type KeyVersions } from '../../platform/access-events';
+import { LocalAccessEvents, type TenantVersions } from '../../platform/access-events';
 import { StatementCounter } from '../helpers/statement-counter';
 
 let dir: string;
@@ -208,7 +208,7 @@ describe('SubjectKeys', () => {
 describe('cached keys across processes', () => {
   /** Stands in for the deployment's shared store (Redis): one per test, shared by its "processes". */
   const shared = () => new LocalAccessEvents();
-  const processOn = (versions: KeyVersions) => new Keyring(data, master, keyStore, versions);
+  const processOn = (versions: TenantVersions) => new Keyring(data, master, keyStore, versions);
 
   it('never serves a key another process destroyed, though its own cache still holds it', async () => {
     const versions = shared();
@@ -277,7 +277,7 @@ describe('cached keys across processes', () => {
   });
 
   it('uses no cached key while the key version cannot be read', async () => {
-    const unreadable: KeyVersions = { keyVersion: async () => null, bumpKeyVersion: async () => undefined };
+    const unreadable: TenantVersions = { tenantVersion: async () => null, bumpTenantVersion: async () => undefined };
     const serving = processOn(unreadable);
     const subject = newId();
     const sealed = await keyring().subjects(TENANT_A).encrypt(subject, 'secret', 'ctx');
@@ -293,9 +293,9 @@ describe('cached keys across processes', () => {
   });
 
   it('destroys nothing when the key version cannot be bumped (the erasure is retried)', async () => {
-    const failing: KeyVersions = {
-      keyVersion: async () => '0',
-      bumpKeyVersion: async () => {
+    const failing: TenantVersions = {
+      tenantVersion: async () => '0',
+      bumpTenantVersion: async () => {
         throw new Error('store unreachable');
       },
     };

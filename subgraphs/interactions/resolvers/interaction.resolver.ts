@@ -48,7 +48,7 @@ export class InteractionResolver {
 
   @Mutation(() => Interaction, { description: 'Records an interaction, with its transcript so far.' })
   async recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx)).record(input);
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx), ctx.accessEvents).record(input);
     // After the commit: subscribers resolve these ids as themselves (see gateway/subscriptions).
     const live = new ActivityPublisher(ctx);
     await live.activity(interaction.id, 'STARTED');
@@ -66,7 +66,7 @@ export class InteractionResolver {
     @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
     @Ctx() ctx: SubgraphContext,
   ) {
-    const result = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).append(interactionId, segments);
+    const result = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx), ctx.accessEvents).append(interactionId, segments);
     await new ActivityPublisher(ctx).segmentsAppended(interactionId, result.appended);
     return result;
   }
@@ -77,7 +77,7 @@ export class InteractionResolver {
     @Arg('input', () => EndInteractionInput, { defaultValue: {} }) input: EndInteractionInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).end(id, input);
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx), ctx.accessEvents).end(id, input);
     await new ActivityPublisher(ctx).activity(id, 'ENDED');
     return interaction;
   }

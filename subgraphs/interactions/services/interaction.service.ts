@@ -7,6 +7,7 @@ import { checkIdentifier } from '../../kit/sensitive-numbers';
 import { unavailable } from '../../kit/service-client';
 import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
 import type { TenantScope } from '../../kit/tenant-repository';
+import type { TenantVersions } from '../../../platform/access-events';
 import { Direction, Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import {
@@ -55,6 +56,8 @@ export class InteractionService {
     private readonly gate?: ContactGate,
     /** Whether the end-user named may be written about (or seen); identity decides. */
     private readonly endUsers: EndUserCheck = noEndUserCheck,
+    /** The deployment's tenant versions: with them, the tenant's settings (redaction) are cached. */
+    private readonly versions?: TenantVersions,
   ) {}
 
   /** Interactions of a restricted person are not there for a caller who may not see that person. */
@@ -117,7 +120,7 @@ export class InteractionService {
     if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
     if (input.endUserId) await this.endUsers.writable([input.endUserId]);
     if (input.direction === Direction.OUTBOUND) await this.clearOutbound(input);
-    const redactor = await new InteractionSettingsService(this.scope).redactor();
+    const redactor = await new InteractionSettingsService(this.scope, this.versions).redactor();
     const redacted = redactInOrder(redactor, input.transcript);
     const disposition = input.disposition == null ? null : redactDisposition(redactor, input.disposition);
     return this.scope.transaction(async (scope) => {
@@ -167,7 +170,7 @@ export class InteractionService {
     }
     const batch = checkSegments(segments, 'segments', false);
     const target = await this.writable(interactionId);
-    const redactor = await new InteractionSettingsService(this.scope).redactor();
+    const redactor = await new InteractionSettingsService(this.scope, this.versions).redactor();
     try {
       return await this.scope.transaction(async (scope) => {
         await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
@@ -225,7 +228,7 @@ export class InteractionService {
   /** Changes the row in place (`UPDATE … WHERE`), so an interaction erased meanwhile stays gone. */
   async end(id: string, input: EndInteractionInput): Promise<Interaction> {
     const target = await this.writable(id);
-    const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope).redactor();
+    const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope, this.versions).redactor();
     return this.scope.transaction(async (scope) => {
       await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
       const repo = scope.repo(Interaction);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Not, type DataSource } from 'typeorm';
-import { LocalAccessEvents, type KeyVersions } from '../../../platform/access-events';
+import { LocalAccessEvents, type TenantVersions } from '../../../platform/access-events';
 import { TenantScope } from '../tenant-repository';
 import { FieldCipher } from './field-cipher';
 import type { MasterKeyProvider } from './master-keys';
@@ -10,7 +10,7 @@ import { DataKeyPurpose, TenantDataKey } from './tenant-data-key.entity';
 
 /**
  * How long an unwrapped person's key is reused in memory at most. Erasure drops it at once in this
- * process, and in every other through the tenant's key version (KeyVersions): the bound is a backstop.
+ * process, and in every other through the tenant's key version (TenantVersions): the bound is a backstop.
  */
 export const SUBJECT_KEY_CACHE_TTL_MS = 30_000;
 
@@ -41,7 +41,7 @@ export class Keyring {
      * The tenants' key versions, shared with every other process caching these keys (Redis when
      * scaled out); without one, this process's own.
      */
-    readonly keyVersions: KeyVersions = new LocalAccessEvents(),
+    readonly versions: TenantVersions = new LocalAccessEvents(),
   ) {}
 
   /** Per-person keys of one tenant; one instance per request batches its key-store reads. */

@@ -38,7 +38,7 @@ export class SubjectKeys {
   }
 
   private currentVersion(): Promise<string | null> {
-    this.version ??= this.keyring.keyVersions.keyVersion(this.tenantId).catch(() => null);
+    this.version ??= this.keyring.versions.tenantVersion('keys', this.tenantId).catch(() => null);
     return this.version;
   }
 
@@ -128,12 +128,12 @@ export class SubjectKeys {
     this.keyring.shredEpoch++;
     let removed = 0;
     try {
-      await this.keyring.keyVersions.bumpKeyVersion(this.tenantId);
+      await this.keyring.versions.bumpTenantVersion('keys', this.tenantId);
       for (let start = 0; start < subjectIds.length; start += CHUNK) {
         const ids = subjectIds.slice(start, start + CHUNK);
         removed += await this.repo.delete({ subjectId: In([...ids]) });
       }
-      await this.keyring.keyVersions.bumpKeyVersion(this.tenantId);
+      await this.keyring.versions.bumpTenantVersion('keys', this.tenantId);
     } finally {
       this.keyring.shredEpoch++;
       for (const id of subjectIds) {
