@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
@@ -47,6 +48,7 @@ interface MysqlDriverInternals {
 /** Prepared texts kept per SQLite database; IN lists are padded to powers of two, so shapes stay few. */
 const SQLITE_STATEMENTS = 500;
 const QUERY_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
+const tracer = trace.getTracer('cx-sqlite');
 
 class SqliteStatements implements StatementRunner {
   readonly mysql = false;
@@ -69,12 +71,21 @@ class SqliteStatements implements StatementRunner {
     // better-sqlite3 binds no booleans.
     const values = params.map((value) => (typeof value === 'boolean' ? Number(value) : value));
     this.dataSource.logger.logQuery(sql, values);
-    try {
-      return work(this.statement(sql), values);
-    } catch (error) {
-      this.dataSource.logger.logQueryError(error as Error, sql, values);
-      throw new QueryFailedError(sql, values, error as Error);
-    }
+    // better-sqlite3 has no OpenTelemetry instrumentation: one CLIENT span per statement, as for the
+    // ORM's (platform/telemetry/sqlite-spans.ts), with placeholders and never the parameters.
+    const operation = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
+    return tracer.startActiveSpan(operation, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'sqlite', 'db.operation.name': operation, 'db.query.text': sql } }, (span) => {
+      try {
+        return work(this.statement(sql), values);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.setAttribute('error.type', (error as Error)?.name ?? 'Error');
+        this.dataSource.logger.logQueryError(error as Error, sql, values);
+        throw new QueryFailedError(sql, values, error as Error);
+      } finally {
+        span.end();
+      }
+    });
   }
 
   async select(sql: string, params: readonly SqlValue[]): Promise<Record<string, unknown>[]> {
