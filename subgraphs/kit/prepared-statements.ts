@@ -53,13 +53,19 @@ const tracer = trace.getTracer('cx-sqlite');
 class SqliteStatements implements StatementRunner {
   readonly mysql = false;
   private readonly prepared = new Map<string, SqliteStatement>();
+  private database?: SqliteDatabase;
 
   constructor(private readonly dataSource: DataSource) {}
 
   private statement(sql: string): SqliteStatement {
+    const database = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+    // A data source opened again has a new connection: statements of the old one are not reused.
+    if (database !== this.database) {
+      this.prepared.clear();
+      this.database = database;
+    }
     let statement = this.prepared.get(sql);
     if (!statement) {
-      const database = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
       statement = database.prepare(sql);
       if (this.prepared.size >= SQLITE_STATEMENTS) this.prepared.delete(this.prepared.keys().next().value!);
       this.prepared.set(sql, statement);

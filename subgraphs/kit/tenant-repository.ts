@@ -82,10 +82,10 @@ export class TenantRepository<T extends TenantOwnedEntity> {
 
   /** A lookup by plain equalities (a blind index, a reference) is one prepared statement. */
   async findOne(where: FindOptionsWhere<T>): Promise<T | null> {
-    const condition = this.statements && this.conditions(where, 'row');
+    const condition = this.statements && this.conditions(where, 'e');
     if (!condition) return this.repository.findOne({ where: this.scoped(where) });
     const [row] = await this.select(
-      `SELECT ${selectList(this.repository.metadata, this.statements!, 'row')} FROM ${this.table} row WHERE ${condition.sql} LIMIT 1`,
+      `SELECT ${selectList(this.repository.metadata, this.statements!, 'e')} FROM ${this.table} e WHERE ${condition.sql} LIMIT 1`,
       condition.params,
     );
     return row ?? null;
@@ -106,7 +106,7 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     if (!this.statements) return this.repository.find({ where: this.scoped({ [column]: In([...values]) } as FindOptionsWhere<T>) });
     const wanted = padded([...new Set(values)]);
     return this.select(
-      `SELECT ${selectList(this.repository.metadata, this.statements, 'row')} FROM ${this.table} row WHERE row.${this.column('tenantId')} = ? AND row.${this.column(column)} IN (${placeholders(wanted.length)})`,
+      `SELECT ${selectList(this.repository.metadata, this.statements, 'e')} FROM ${this.table} e WHERE e.${this.column('tenantId')} = ? AND e.${this.column(column)} IN (${placeholders(wanted.length)})`,
       [this.tenantId, ...wanted],
     );
   }
@@ -117,11 +117,11 @@ export class TenantRepository<T extends TenantOwnedEntity> {
 
   /** Keyset page in id order (ids are time-ordered); fetches one extra row to know if more follow. */
   async page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
-    const condition = this.statements && this.conditions(where, 'row');
+    const condition = this.statements && this.conditions(where, 'e');
     if (condition) {
-      const after = request.afterId ? ` AND row.${this.column('id')} > ?` : '';
+      const after = request.afterId ? ` AND e.${this.column('id')} > ?` : '';
       const rows = await this.select(
-        `SELECT ${selectList(this.repository.metadata, this.statements!, 'row')} FROM ${this.table} row WHERE ${condition.sql}${after} ORDER BY row.${this.column('id')} LIMIT ${request.first + 1}`,
+        `SELECT ${selectList(this.repository.metadata, this.statements!, 'e')} FROM ${this.table} e WHERE ${condition.sql}${after} ORDER BY e.${this.column('id')} LIMIT ${request.first + 1}`,
         request.afterId ? [...condition.params, request.afterId] : condition.params,
       );
       return toPage(rows, request);
