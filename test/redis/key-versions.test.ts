@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { RedisAccessEvents } from '../../platform/access-events';
 import { Keyring } from '../../subgraphs/kit/crypto/keyring';
@@ -28,6 +29,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(events.map((channel) => channel.close()));
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
   await data?.destroy();
   await keyStore?.destroy();
   fs.rmSync(dir, { recursive: true, force: true });
