@@ -204,7 +204,7 @@ export function hydrate<T>(dataSource: DataSource, metadata: EntityMetadata, row
   const driver = dataSource.driver;
   const columns: ColumnMetadata[] = metadata.columns;
   return rows.map((row) => {
-    const entity = metadata.create() as T;
+    const entity = metadata.create(undefined, { fromDeserializer: true }) as T;
     for (const column of columns) column.setEntityValue(entity as object, driver.prepareHydratedValue(row[column.databaseName], column));
     return entity;
   });
