@@ -121,8 +121,9 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     if (condition) {
       const after = request.afterId ? ` AND e.${this.column('id')} > ?` : '';
       const rows = await this.select(
-        `SELECT ${selectList(this.repository.metadata, this.statements!, 'e')} FROM ${this.table} e WHERE ${condition.sql}${after} ORDER BY e.${this.column('id')} LIMIT ${request.first + 1}`,
-        request.afterId ? [...condition.params, request.afterId] : condition.params,
+        // The size is bound, not written in: one prepared text serves every page size.
+        `SELECT ${selectList(this.repository.metadata, this.statements!, 'e')} FROM ${this.table} e WHERE ${condition.sql}${after} ORDER BY e.${this.column('id')} LIMIT ?`,
+        [...condition.params, ...(request.afterId ? [request.afterId] : []), request.first + 1],
       );
       return toPage(rows, request);
     }
