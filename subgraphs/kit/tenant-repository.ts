@@ -101,7 +101,9 @@ export class TenantRepository<T extends TenantOwnedEntity> {
   }
 
   /** Rows whose `column` is one of `values` (ids, subject ids), in one prepared statement. */
-  findIn(column: keyof T & string, values: readonly string[]): Promise<T[]> {
+  findIn(column: keyof T & string, asked: readonly string[]): Promise<T[]> {
+    // Only strings are looked up: an undefined id matches nothing (it never widens the lookup).
+    const values = asked.filter((value) => typeof value === 'string');
     if (values.length === 0) return Promise.resolve([]);
     if (!this.statements) return this.repository.find({ where: this.scoped({ [column]: In([...values]) } as FindOptionsWhere<T>) });
     const wanted = padded([...new Set(values)]);

@@ -46,6 +46,8 @@ describe('prepared tenant-scoped lookups', () => {
   it('never answers with another tenant’s rows, whatever ids, values or parents it is given', async () => {
     const b = TenantScope.of(dataSource, B).repo(EndUser);
     expect(await b.findById(ids[A][0])).toBeNull();
+    expect(await b.findById(undefined as unknown as string)).toBeNull();
+    expect(await b.findByIds([null, undefined] as unknown as string[])).toEqual([]);
     expect((await b.findByIds([...ids[A], ids[B][0]])).map((row) => row.id)).toEqual([ids[B][0]]);
     expect((await b.findIn('legacyFirstName', [`${A}-1`, `${B}-1`])).map((row) => row.legacyFirstName)).toEqual([`${B}-1`]);
     expect((await b.findOne({ legacyFirstName: `${A}-2` }))).toBeNull();
