@@ -15,7 +15,7 @@ export interface AccessVersions {
  * version it reads now. So a change holds from the next request at every gateway, with nothing
  * in flight to wait for (pub/sub delivery is asynchronous; this is not).
  */
-export interface AccessEvents {
+export interface AccessEvents extends TenantVersions {
   /**
    * Names the store the versions live in. A gateway caches an answer only when identity bumps
    * versions in the same store it reads them from (see PrincipalDirectory).
@@ -34,11 +34,36 @@ export interface AccessEvents {
   close(): Promise<void>;
 }
 
+/** What a tenant version covers: its per-person keys, or its settings (interactions: redaction, metrics). */
+export type TenantVersionKind = 'keys' | 'settings';
+
+/**
+ * Versions of what each tenant's processes cache, shared by every process that caches it: bumped
+ * with each change (around each key destruction, after each settings change), read once per
+ * request by a process before it reuses a cached value. A value cached at another version is not used.
+ */
+export interface TenantVersions {
+  /** null when it cannot be read: then nothing cached may be used. */
+  tenantVersion(kind: TenantVersionKind, tenantId: string): Promise<string | null>;
+  /** UNAVAILABLE when the bump could not be made. */
+  bumpTenantVersion(kind: TenantVersionKind, tenantId: string): Promise<void>;
+}
+
 /** Within one process (`npm start`, tests): a counter per tenant, bumped synchronously. */
-export class LocalAccessEvents implements AccessEvents {
+export class LocalAccessEvents implements AccessEvents, TenantVersions {
   readonly channel = `local:${randomUUID()}`;
   private readonly counters = new Map<string, number>();
+  private readonly tenantCounters = new Map<string, number>();
   private all = 0;
+
+  async tenantVersion(kind: TenantVersionKind, tenantId: string): Promise<string> {
+    return String(this.tenantCounters.get(`${kind}:${tenantId}`) ?? 0);
+  }
+
+  async bumpTenantVersion(kind: TenantVersionKind, tenantId: string): Promise<void> {
+    const key = `${kind}:${tenantId}`;
+    this.tenantCounters.set(key, (this.tenantCounters.get(key) ?? 0) + 1);
+  }
 
   async assertReachable(): Promise<void> {}
 
@@ -59,10 +84,11 @@ export class LocalAccessEvents implements AccessEvents {
  * Keys live under the deployment's prefix; a read or bump that cannot be made at once (Redis
  * down) fails at once: the gateway then asks identity itself, and the change answers UNAVAILABLE.
  */
-export class RedisAccessEvents implements AccessEvents {
+export class RedisAccessEvents implements AccessEvents, TenantVersions {
   readonly channel: string;
   private readonly redis: Redis;
   private readonly versionKey: string;
+  private readonly prefix: string;
   /** Bumped with every tenant's version: widget keys are looked up before their tenant is known. */
   private readonly allKey: string;
 
@@ -71,6 +97,7 @@ export class RedisAccessEvents implements AccessEvents {
     this.channel = `redis:${prefix}`;
     this.versionKey = redisKey(prefix, 'access-version', '');
     this.allKey = `${this.versionKey}*`;
+    this.prefix = prefix;
     // A bump lost to an outage after its change was saved is made as soon as Redis is back.
     this.redis.on('ready', () => void this.bumpPending());
   }
@@ -111,6 +138,28 @@ export class RedisAccessEvents implements AccessEvents {
       return { tenant: tenant ?? '0', all: all ?? '0' };
     } catch {
       return null;
+    }
+  }
+
+  private tenantVersionKey(kind: TenantVersionKind, tenantId: string): string {
+    return redisKey(this.prefix, `${kind}-version`, tenantId);
+  }
+
+  async tenantVersion(kind: TenantVersionKind, tenantId: string): Promise<string | null> {
+    try {
+      await firstConnection(this.redis);
+      return (await this.redis.get(this.tenantVersionKey(kind, tenantId))) ?? '0';
+    } catch {
+      return null;
+    }
+  }
+
+  async bumpTenantVersion(kind: TenantVersionKind, tenantId: string): Promise<void> {
+    try {
+      await firstConnection(this.redis);
+      await this.redis.incr(this.tenantVersionKey(kind, tenantId));
+    } catch {
+      throw new DomainError('UNAVAILABLE', 'The shared store is unreachable, so the change cannot be announced; try again shortly');
     }
   }
 

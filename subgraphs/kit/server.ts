@@ -14,7 +14,7 @@ import { loadDevKeys } from '../../platform/dev-keys';
 import type { SubgraphConfig, SubgraphName } from './config';
 import { SubgraphContext } from './context';
 import { openDataSource } from './data-source';
-import { accessEvents, type AccessEvents } from '../../platform/access-events';
+import { accessEvents, type AccessEvents, type TenantVersions } from '../../platform/access-events';
 import type Redis from 'ioredis';
 import { RedisReplayStore } from './auth/replay-store';
 import { closeRedisClient, createRedisClient } from '../../platform/redis';
@@ -108,11 +108,16 @@ export async function serviceKeys(config: SubgraphConfig, name: SubgraphName): P
 }
 
 /** The subgraph's keyring over its data source, with its key store opened when it keeps per-person keys. */
-export async function openKeyring(module: Pick<SubgraphModule, 'name' | 'subjectKeys'>, dataSource: DataSource, config: SubgraphConfig): Promise<Keyring> {
+export async function openKeyring(
+  module: Pick<SubgraphModule, 'name' | 'subjectKeys'>,
+  dataSource: DataSource,
+  config: SubgraphConfig,
+  versions?: TenantVersions,
+): Promise<Keyring> {
   const keyStore = module.subjectKeys
     ? await openKeyStore({ subgraph: module.name, databaseUrl: config.databaseUrl, dataDir: config.dataDir, deadlines: config.deadlines })
     : undefined;
-  return new Keyring(dataSource, await masterKeys(config), keyStore);
+  return new Keyring(dataSource, await masterKeys(config), keyStore, versions);
 }
 
 export class SubgraphServer {
@@ -204,7 +209,8 @@ export async function createSubgraphServer(
   const ownedEvents = options.accessEvents ? undefined : config.redisUrl ? accessEvents(config.redisUrl, config.redisPrefix) : undefined;
   const events = options.accessEvents ?? ownedEvents ?? accessEvents();
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
-  const keyring = await openKeyring(module, dataSource, config);
+  // Key versions live where access versions do: every process of the deployment sees a destruction.
+  const keyring = await openKeyring(module, dataSource, config, events);
 
   const app = express();
   app.disable('x-powered-by');

@@ -12,6 +12,7 @@ import {
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { newId, type TenantOwnedEntity } from './tenant-entity';
 import { keysetPage, toPage, type Page, type PageRequest } from './pagination';
+import { hydrate, padded, placeholders, selectList, statementRunner, type SqlValue, type StatementRunner } from './prepared-statements';
 import { TenantScopedQueryBuilder, TenantScopeError } from './scoped-query-builder';
 
 export { TenantScopeError };
@@ -28,6 +29,47 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     if (!tenantId) throw new TenantScopeError('A tenant-scoped repository needs a tenantId');
   }
 
+  /**
+   * Prepared statements for the hot reads, outside a transaction (inside one, reads go through the
+   * ORM on the transaction's connection). Every text built below starts its WHERE with the tenant.
+   */
+  private get statements(): StatementRunner | null {
+    return this.repository.manager.queryRunner ? null : statementRunner(this.repository.manager.connection);
+  }
+
+  private get table(): string {
+    return this.statements!.quote(this.repository.metadata.tableName);
+  }
+
+  private column(property: string): string {
+    const column = this.repository.metadata.findColumnWithPropertyPath(property);
+    if (!column) throw new TenantScopeError(`No column ${property}`);
+    return this.statements!.quote(column.databaseName);
+  }
+
+  /**
+   * `alias.tenantId = ? AND alias.col = ? …` for a where of plain equalities (strings, numbers,
+   * booleans, null); undefined for anything else (operators), which the ORM then handles.
+   */
+  private conditions(where: FindOptionsWhere<T>, alias: string): { sql: string; params: SqlValue[] } | undefined {
+    const parts = [`${alias}.${this.column('tenantId')} = ?`];
+    const params: SqlValue[] = [this.tenantId];
+    for (const [property, value] of Object.entries(where)) {
+      if (property === 'tenantId') continue;
+      if (value === null) parts.push(`${alias}.${this.column(property)} IS NULL`);
+      else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        parts.push(`${alias}.${this.column(property)} = ?`);
+        params.push(value);
+      } else return undefined;
+    }
+    return { sql: parts.join(' AND '), params };
+  }
+
+  private async select(sql: string, params: SqlValue[]): Promise<T[]> {
+    const rows = await this.statements!.select(sql, params);
+    return hydrate<T>(this.repository.manager.connection, this.repository.metadata, rows);
+  }
+
   private scoped(where: FindOptionsWhere<T> = {}): FindOptionsWhere<T> {
     return { ...where, tenantId: this.tenantId } as FindOptionsWhere<T>;
   }
@@ -36,17 +78,37 @@ export class TenantRepository<T extends TenantOwnedEntity> {
     return this.repository.find({ ...options, where: this.scoped(options.where) });
   }
 
-  findOne(where: FindOptionsWhere<T>): Promise<T | null> {
-    return this.repository.findOne({ where: this.scoped(where) });
+  /** A lookup by plain equalities (a blind index, a reference) is one prepared statement. */
+  async findOne(where: FindOptionsWhere<T>): Promise<T | null> {
+    const condition = this.statements && this.conditions(where, 'e');
+    if (!condition) return this.repository.findOne({ where: this.scoped(where) });
+    const [row] = await this.select(
+      `SELECT ${selectList(this.repository.metadata, this.statements!, 'e')} FROM ${this.table} e WHERE ${condition.sql} LIMIT 1`,
+      condition.params,
+    );
+    return row ?? null;
   }
 
-  findById(id: string): Promise<T | null> {
-    return this.findOne({ id } as FindOptionsWhere<T>);
+  async findById(id: string): Promise<T | null> {
+    return (await this.findByIds([id]))[0] ?? null;
   }
 
+  /** One prepared statement for any number of ids (the IN list padded, so its shapes stay few). */
   findByIds(ids: readonly string[]): Promise<T[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.repository.find({ where: this.scoped({ id: In([...ids]) } as FindOptionsWhere<T>) });
+    return this.findIn('id' as keyof T & string, ids);
+  }
+
+  /** Rows whose `column` is one of `values` (ids, subject ids), in one prepared statement. */
+  findIn(column: keyof T & string, asked: readonly string[]): Promise<T[]> {
+    // Only strings are looked up: an undefined id matches nothing (it never widens the lookup).
+    const values = asked.filter((value) => typeof value === 'string');
+    if (values.length === 0) return Promise.resolve([]);
+    if (!this.statements) return this.repository.find({ where: this.scoped({ [column]: In([...values]) } as FindOptionsWhere<T>) });
+    const wanted = padded([...new Set(values)]);
+    return this.select(
+      `SELECT ${selectList(this.repository.metadata, this.statements, 'e')} FROM ${this.table} e WHERE e.${this.column('tenantId')} = ? AND e.${this.column(column)} IN (${placeholders(wanted.length)})`,
+      [this.tenantId, ...wanted],
+    );
   }
 
   count(where: FindOptionsWhere<T> = {}): Promise<number> {
@@ -54,7 +116,17 @@ export class TenantRepository<T extends TenantOwnedEntity> {
   }
 
   /** Keyset page in id order (ids are time-ordered); fetches one extra row to know if more follow. */
-  page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
+  async page(where: FindOptionsWhere<T>, request: PageRequest): Promise<Page<T>> {
+    const condition = this.statements && this.conditions(where, 'e');
+    if (condition) {
+      const after = request.afterId ? ` AND e.${this.column('id')} > ?` : '';
+      const rows = await this.select(
+        // The size is bound, not written in: one prepared text serves every page size.
+        `SELECT ${selectList(this.repository.metadata, this.statements!, 'e')} FROM ${this.table} e WHERE ${condition.sql}${after} ORDER BY e.${this.column('id')} LIMIT ?`,
+        [...condition.params, ...(request.afterId ? [request.afterId] : []), request.first + 1],
+      );
+      return toPage(rows, request);
+    }
     return keysetPage((options) => this.repository.find({ ...options, where: this.scoped(options.where as FindOptionsWhere<T>) }), where, request);
   }
 
@@ -64,28 +136,85 @@ export class TenantRepository<T extends TenantOwnedEntity> {
    * first `first + 1`. Parents with no children get an empty page.
    */
   async pagePerParent(column: keyof T & string, parentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<T>>> {
+    const rows = await this.firstPerParent(column, parentIds, { orderBy: 'id' as keyof T & string, after: request.afterId, limit: request.first + 1 });
     const pages = new Map<string, Page<T>>();
-    if (parentIds.length === 0) return pages;
-    const ranked = this.queryBuilder('ranked')
-      .select('ranked.id', 'id')
-      .addSelect(`ROW_NUMBER() OVER (PARTITION BY ranked.${column} ORDER BY ranked.id)`, 'pagePosition')
-      .andWhere(`ranked.${column} IN (:...parentIds)`, { parentIds: [...parentIds] });
-    if (request.afterId) ranked.andWhere('ranked.id > :afterId', { afterId: request.afterId });
-    // Scoped twice over: the numbered rows come from the tenant-scoped builder, and so do the outer ones.
-    const rows = await this.queryBuilder('child')
-      .andWhere(`child.id IN (SELECT page.id FROM (${ranked.getQuery()}) page WHERE page.pagePosition <= :pageLimit)`)
-      .setParameters({ ...ranked.getParameters(), scopeTenantId: this.tenantId, pageLimit: request.first + 1 })
-      .orderBy('child.id', 'ASC')
-      .getMany();
-    const byParent = new Map<string, T[]>();
-    for (const row of rows) {
-      const parent = String(row[column]);
-      const list = byParent.get(parent) ?? [];
-      list.push(row);
-      byParent.set(parent, list);
-    }
-    for (const parentId of parentIds) pages.set(parentId, toPage(byParent.get(parentId) ?? [], request));
+    for (const parentId of parentIds) pages.set(parentId, toPage(rows.get(parentId) ?? [], request));
     return pages;
+  }
+
+  /**
+   * Each parent's first `limit` children in `orderBy` order (after `after`, when given), for all
+   * the parents in one prepared statement. Every parent asked has an entry, empty when childless.
+   */
+  async firstPerParent(
+    column: keyof T & string,
+    parentIds: readonly string[],
+    options: { orderBy: keyof T & string; after?: string | number; limit: number },
+  ): Promise<Map<string, T[]>> {
+    const byParent = new Map<string, T[]>(parentIds.map((id) => [id, []]));
+    if (parentIds.length === 0) return byParent;
+    if (!Number.isInteger(options.limit) || options.limit < 1) throw new TenantScopeError('A page needs a positive limit');
+    let rows: T[];
+    if (this.statements) {
+      const wanted = padded([...new Set(parentIds)]);
+      const parent = this.column(column);
+      const order = this.column(options.orderBy);
+      const after = options.after === undefined ? '' : ` AND child.${order} > ?`;
+      const list = selectList(this.repository.metadata, this.statements, 'ranked');
+      rows = await this.select(
+        `SELECT ${list} FROM (SELECT child.*, ROW_NUMBER() OVER (PARTITION BY child.${parent} ORDER BY child.${order}) AS pagePosition FROM ${this.table} child ` +
+          `WHERE child.${this.column('tenantId')} = ? AND child.${parent} IN (${placeholders(wanted.length)})${after}) ranked ` +
+          `WHERE ranked.pagePosition <= ? ORDER BY ranked.${order}`,
+        [this.tenantId, ...wanted, ...(options.after === undefined ? [] : [options.after]), options.limit],
+      );
+    } else {
+      // In a transaction, on its connection: the tenant-scoped builder, the window function as above.
+      const ranked = this.queryBuilder('ranked')
+        .select('ranked.id', 'id')
+        .addSelect(`ROW_NUMBER() OVER (PARTITION BY ranked.${column} ORDER BY ranked.${options.orderBy})`, 'pagePosition')
+        .andWhere(`ranked.${column} IN (:...parentIds)`, { parentIds: [...parentIds] });
+      if (options.after !== undefined) ranked.andWhere(`ranked.${options.orderBy} > :after`, { after: options.after });
+      // Scoped twice over: the numbered rows come from the tenant-scoped builder, and so do the outer ones.
+      rows = await this.queryBuilder('child')
+        .andWhere(`child.id IN (SELECT page.id FROM (${ranked.getQuery()}) page WHERE page.pagePosition <= :pageLimit)`)
+        .setParameters({ ...ranked.getParameters(), scopeTenantId: this.tenantId, pageLimit: options.limit })
+        .orderBy(`child.${options.orderBy}`, 'ASC')
+        .getMany();
+    }
+    for (const row of rows) byParent.get(String(row[column]))?.push(row);
+    return byParent;
+  }
+
+  /**
+   * Inserts rows in one statement. `reference` keeps its value only where it names a row of
+   * `parent` in this tenant, and is null otherwise: on MySQL/MariaDB the INSERT … SELECT reads that
+   * row with a shared lock, so a deletion of it in flight is either waited for (and the value is
+   * null) or waits for this insert to commit (and then sees the new row).
+   */
+  async insertReferencing(entities: T[], reference: keyof T & string, parent: EntityTarget<TenantOwnedEntity>): Promise<void> {
+    entities.forEach((entity) => this.assertOwned(entity));
+    if (entities.length === 0) return;
+    const statements = this.statements;
+    if (!statements) throw new TenantScopeError('insertReferencing runs on its own, outside a transaction');
+    const metadata = this.repository.metadata;
+    const driver = this.repository.manager.connection.driver;
+    const parentMetadata = this.repository.manager.connection.getMetadata(parent);
+    const parentTable = statements.quote(parentMetadata.tableName);
+    const columns = metadata.columns.filter((column) => !column.isCreateDate && !column.isUpdateDate && !column.isVirtual);
+    const referenced = `(SELECT parent.${statements.quote('id')} FROM ${parentTable} parent WHERE parent.${statements.quote('tenantId')} = ? AND parent.${statements.quote('id')} = ?)`;
+    const row = columns.map((column) => (column.propertyName === reference ? referenced : '?')).join(', ');
+    const params: SqlValue[] = [];
+    for (const entity of entities) {
+      for (const column of columns) {
+        const value = driver.preparePersistentValue(column.getEntityValue(entity), column) as SqlValue | undefined;
+        if (column.propertyName === reference) params.push(this.tenantId, value ?? null);
+        else params.push(value ?? null);
+      }
+    }
+    const sql =
+      `INSERT INTO ${this.table} (${columns.map((column) => statements.quote(column.databaseName)).join(', ')}) ` +
+      entities.map(() => `SELECT ${row}`).join(' UNION ALL ');
+    await this.write(() => statements.execute(sql, params));
   }
 
   create(data: DeepPartial<T>): T {
@@ -182,6 +311,11 @@ export class TenantScope {
     readonly tenantId: string,
   ) {
     if (!tenantId) throw new TenantScopeError('A tenant scope needs a tenantId');
+  }
+
+  /** Whether repositories of this scope run on a transaction's connection. */
+  get inTransaction(): boolean {
+    return Boolean(this.manager.queryRunner);
   }
 
   static of(dataSource: DataSource, tenantId: string): TenantScope {

@@ -94,7 +94,7 @@ describe('the gateway’s principal directory', () => {
 
   it('reuses nothing when the versions cannot be read', async () => {
     const local = new LocalAccessEvents();
-    const unreadable: AccessEvents = { channel: local.channel, assertReachable: async () => undefined, publish: (slug) => local.publish(slug), versions: async (): Promise<AccessVersions | null> => null, close: async () => undefined };
+    const unreadable: AccessEvents = { channel: local.channel, assertReachable: async () => undefined, publish: (slug) => local.publish(slug), versions: async (): Promise<AccessVersions | null> => null, tenantVersion: async () => null, bumpTenantVersion: async () => undefined, close: async () => undefined };
     const { identity, lookup } = await setup({ events: unreadable });
     await lookup();
     await lookup();
@@ -104,7 +104,7 @@ describe('the gateway’s principal directory', () => {
   it('with ACCESS_CACHE_TTL_MS=0 asks every time and reads no versions', async () => {
     const local = new LocalAccessEvents();
     const versions = jest.fn(local.versions.bind(local));
-    const { identity, lookup } = await setup({ ttlMs: 0, events: { channel: local.channel, assertReachable: async () => undefined, publish: (slug) => local.publish(slug), versions, close: async () => undefined } });
+    const { identity, lookup } = await setup({ ttlMs: 0, events: { channel: local.channel, assertReachable: async () => undefined, publish: (slug) => local.publish(slug), versions, tenantVersion: async () => null, bumpTenantVersion: async () => undefined, close: async () => undefined } });
     await lookup();
     await lookup();
     expect(identity.asked()).toBe(2);

@@ -10,6 +10,9 @@ import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
 import { SubjectKey } from '../../subgraphs/kit/crypto/subject-key.entity';
 import { TenantDataKey } from '../../subgraphs/kit/crypto/tenant-data-key.entity';
 import { newId } from '../../subgraphs/kit/tenant-entity';
+import { TenantRepository } from '../../subgraphs/kit/tenant-repository';
+import { LocalAccessEvents, type TenantVersions } from '../../platform/access-events';
+import { StatementCounter } from '../helpers/statement-counter';
 
 let dir: string;
 let data: DataSource;
@@ -98,17 +101,17 @@ describe('SubjectKeys', () => {
     const writer = keyring();
     for (const subject of subjects) await writer.subjects(TENANT_A).cipherForWrite(subject);
     const reader = keyring();
-    const find = jest.spyOn(keyStore.manager.getRepository(SubjectKey), 'find');
+    const counter = new StatementCounter({ keys: keyStore });
     try {
       const request = reader.subjects(TENANT_A);
       // Every field of every person, asked for at once, as resolvers do.
       const ciphers = await Promise.all(subjects.flatMap((subject) => [request.cipher(subject), request.cipher(subject), request.cipher(subject)]));
       expect(ciphers.every((cipher) => cipher !== null)).toBe(true);
-      expect(find).toHaveBeenCalledTimes(1);
+      expect(counter.counts.keys).toBe(1);
       await Promise.all(subjects.map((subject) => reader.subjects(TENANT_A).cipher(subject)));
-      expect(find).toHaveBeenCalledTimes(1);
+      expect(counter.counts.keys).toBe(1);
     } finally {
-      find.mockRestore();
+      counter.close();
     }
   });
 
@@ -136,12 +139,11 @@ describe('SubjectKeys', () => {
     const subject = newId();
     const process = keyring();
     await keyring().subjects(TENANT_A).cipherForWrite(subject);
-    const repository = keyStore.manager.getRepository(SubjectKey);
-    const original = repository.find.bind(repository);
+    const original = TenantRepository.prototype.findIn;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const find = jest.spyOn(repository, 'find').mockImplementationOnce(async (options) => {
-      const rows = await original(options);
+    const find = jest.spyOn(TenantRepository.prototype, 'findIn').mockImplementationOnce(async function (this: TenantRepository<any>, column, values) {
+      const rows = await original.call(this, column, values);
       await gate;
       return rows;
     });
@@ -202,3 +204,105 @@ describe('SubjectKeys', () => {
     expect(leftovers).toEqual([]);
   });
 });
+
+describe('cached keys across processes', () => {
+  /** Stands in for the deployment's shared store (Redis): one per test, shared by its "processes". */
+  const shared = () => new LocalAccessEvents();
+  const processOn = (versions: TenantVersions) => new Keyring(data, master, keyStore, versions);
+
+  it('never serves a key another process destroyed, though its own cache still holds it', async () => {
+    const versions = shared();
+    const [erasing, serving] = [processOn(versions), processOn(versions)];
+    const subject = newId();
+    const sealed = await erasing.subjects(TENANT_A).encrypt(subject, 'erase me', 'ctx');
+    expect(await serving.subjects(TENANT_A).decrypt(subject, sealed, 'ctx')).toBe('erase me');
+    const counter = new StatementCounter({ keys: keyStore });
+    try {
+      // Warm: served from the cache, no key-store read.
+      expect(await serving.subjects(TENANT_A).decrypt(subject, sealed, 'ctx')).toBe('erase me');
+      expect(counter.counts.keys).toBe(0);
+      await erasing.subjects(TENANT_A).destroy([subject]);
+      // Nothing told the serving process; its cache still has the key, at a version now stale.
+      expect(serving.subjectCache.has(`${TENANT_A}/${subject}`)).toBe(true);
+      expect(await serving.subjects(TENANT_A).decrypt(subject, sealed, 'ctx')).toBeNull();
+      expect(await serving.subjects(TENANT_A).cipher(subject)).toBeNull();
+    } finally {
+      counter.close();
+    }
+  });
+
+  it('keeps other people’s cached keys usable after one destruction, once re-read', async () => {
+    const versions = shared();
+    const [erasing, serving] = [processOn(versions), processOn(versions)];
+    const [gone, kept] = [newId(), newId()];
+    await erasing.subjects(TENANT_A).cipherForWrite(gone);
+    const sealed = await erasing.subjects(TENANT_A).encrypt(kept, 'keep me', 'ctx');
+    await serving.subjects(TENANT_A).decrypt(kept, sealed, 'ctx');
+    await erasing.subjects(TENANT_A).destroy([gone]);
+    expect(await serving.subjects(TENANT_A).decrypt(kept, sealed, 'ctx')).toBe('keep me');
+    // Re-cached at the new version: the next request reads no key store.
+    const counter = new StatementCounter({ keys: keyStore });
+    try {
+      expect(await serving.subjects(TENANT_A).decrypt(kept, sealed, 'ctx')).toBe('keep me');
+      expect(counter.counts.keys).toBe(0);
+    } finally {
+      counter.close();
+    }
+  });
+
+  it('a read in another process racing the destruction caches the key at a version no later request reads', async () => {
+    const versions = shared();
+    const [erasing, serving] = [processOn(versions), processOn(versions)];
+    const subject = newId();
+    await erasing.subjects(TENANT_A).cipherForWrite(subject);
+    const original = TenantRepository.prototype.findIn;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const find = jest.spyOn(TenantRepository.prototype, 'findIn').mockImplementationOnce(async function (this: TenantRepository<any>, column, values) {
+      const rows = await original.call(this, column, values);
+      await gate;
+      return rows;
+    });
+    try {
+      const reading = serving.subjects(TENANT_A).cipher(subject);
+      await new Promise((resolve) => setImmediate(resolve));
+      await erasing.subjects(TENANT_A).destroy([subject]);
+      release();
+      // The request that read it before the deletion may finish with it; no later one.
+      expect(await reading).not.toBeNull();
+      expect(await serving.subjects(TENANT_A).cipher(subject)).toBeNull();
+    } finally {
+      find.mockRestore();
+    }
+  });
+
+  it('uses no cached key while the key version cannot be read', async () => {
+    const unreadable: TenantVersions = { tenantVersion: async () => null, bumpTenantVersion: async () => undefined };
+    const serving = processOn(unreadable);
+    const subject = newId();
+    const sealed = await keyring().subjects(TENANT_A).encrypt(subject, 'secret', 'ctx');
+    const counter = new StatementCounter({ keys: keyStore });
+    try {
+      expect(await serving.subjects(TENANT_A).decrypt(subject, sealed, 'ctx')).toBe('secret');
+      expect(await serving.subjects(TENANT_A).decrypt(subject, sealed, 'ctx')).toBe('secret');
+      expect(counter.counts.keys).toBe(2);
+      expect(serving.subjectCache.has(`${TENANT_A}/${subject}`)).toBe(false);
+    } finally {
+      counter.close();
+    }
+  });
+
+  it('destroys nothing when the key version cannot be bumped (the erasure is retried)', async () => {
+    const failing: TenantVersions = {
+      tenantVersion: async () => '0',
+      bumpTenantVersion: async () => {
+        throw new Error('store unreachable');
+      },
+    };
+    const subject = newId();
+    await keyring().subjects(TENANT_A).cipherForWrite(subject);
+    await expect(processOn(failing).subjects(TENANT_A).destroy([subject])).rejects.toThrow('store unreachable');
+    expect(await keyRows().countBy({ subjectId: subject })).toBe(1);
+  });
+});
+

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { SubgraphContext } from '../../kit/context';
 import { pageRequest, type Page } from '../../kit/pagination';
-import type { TenantScope } from '../../kit/tenant-repository';
+import type { TenantRepository, TenantScope } from '../../kit/tenant-repository';
 import { In } from 'typeorm';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { EndUser } from '../entities/end-user.entity';
@@ -21,25 +21,30 @@ export class AuditService {
   async appendMany(scope: TenantScope, entries: { action: AuditAction; endUserId: string | null; fields: string[]; reference?: string | null }[]): Promise<void> {
     if (entries.length === 0) return;
     const { principal, clientIp, requestId } = this.ctx.claims;
+    const build = (events: TenantRepository<AuditEvent>, entry: (typeof entries)[number], endUserId: string | null) =>
+      events.create({
+        ...entry,
+        endUserId,
+        reference: entry.reference ?? null,
+        fields: [...entry.fields].sort(),
+        actor: `${principal.kind}:${principal.id}`,
+        clientIp,
+        requestId,
+      });
+    if (!scope.inTransaction) {
+      // On its own: one INSERT … SELECT, which keeps an entry's person only if their profile is
+      // still there, reading it under a shared lock against an erasure in flight.
+      const events = scope.repo(AuditEvent);
+      await events.insertReferencing(entries.map((entry) => build(events, entry, entry.endUserId)), 'endUserId', EndUser);
+      return;
+    }
     const named = [...new Set(entries.map((entry) => entry.endUserId).filter((id): id is string => !!id))];
     await scope.transaction(async (inner) => {
       // An entry keeps its facts but not the id of a person erased meanwhile (the rows are locked
       // against an erasure until this commits).
       const present = new Set(named.length ? (await inner.repo(EndUser).findLocked({ id: In(named) }, { shared: true })).map((row) => row.id) : []);
       const events = inner.repo(AuditEvent);
-      await events.saveMany(
-        entries.map((entry) =>
-          events.create({
-            ...entry,
-            endUserId: entry.endUserId && present.has(entry.endUserId) ? entry.endUserId : null,
-            reference: entry.reference ?? null,
-            fields: [...entry.fields].sort(),
-            actor: `${principal.kind}:${principal.id}`,
-            clientIp,
-            requestId,
-          }),
-        ),
-      );
+      await events.saveMany(entries.map((entry) => build(events, entry, entry.endUserId && present.has(entry.endUserId) ? entry.endUserId : null)));
     });
   }
 
@@ -48,7 +53,7 @@ export class AuditService {
   }
 }
 
-/** Sensitive-field reads of one request, recorded together when the response is sent. */
+/** Sensitive-field reads of one request, recorded together before the response is sent. */
 const reads = new WeakMap<SubgraphContext, Map<string, { whole: Set<string>; masked: Set<string> }>>();
 
 export function noteSensitiveRead(ctx: SubgraphContext, endUserId: string, field: string, masked: boolean): void {
@@ -62,7 +67,7 @@ export function noteSensitiveRead(ctx: SubgraphContext, endUserId: string, field
 export const sensitiveReadAudit: ApolloServerPlugin<SubgraphContext> = {
   async requestDidStart() {
     return {
-      async willSendResponse({ contextValue }) {
+      async willSendResponse({ contextValue, response }) {
         const perRequest = reads.get(contextValue);
         if (!perRequest) return;
         reads.delete(contextValue);
@@ -74,7 +79,13 @@ export const sensitiveReadAudit: ApolloServerPlugin<SubgraphContext> = {
           // Reads change nothing: their entries are a write of their own, in the request's scope.
           await new AuditService(contextValue).appendMany(contextValue.scope, entries);
         } catch (error) {
-          contextValue.logger.error({ err: error, requestId: contextValue.requestId }, 'audit write failed');
+          // No record of the read, no answer: the data read is withheld, and the request fails.
+          // The code alone: the statement's parameters name people and addresses.
+          const { code, driverError } = (error ?? {}) as { code?: string; driverError?: { code?: string } };
+          contextValue.logger.error({ code: driverError?.code ?? code, requestId: contextValue.requestId }, 'audit write failed');
+          if (response.body.kind === 'single') {
+            response.body.singleResult = { errors: [{ message: 'The read could not be recorded in the audit trail; nothing was returned', extensions: { code: 'UNAVAILABLE' } }] };
+          }
         }
       },
     };

@@ -8,7 +8,7 @@ import { InteractionSettingsService } from '../services/interaction-settings.ser
 export class InteractionSettingsResolver {
   @Query(() => InteractionSettings, { description: 'Metrics group size, transcript retention and redaction patterns (tenant admins).' })
   interactionSettings(@Ctx() ctx: SubgraphContext): Promise<InteractionSettings> {
-    return new InteractionSettingsService(ctx.scope).get();
+    return new InteractionSettingsService(ctx.scope, ctx.accessEvents).get();
   }
 
   @Mutation(() => InteractionSettings, { description: 'Partial update (tenant admins).' })
@@ -16,6 +16,6 @@ export class InteractionSettingsResolver {
     @Arg('input') input: UpdateInteractionSettingsInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<InteractionSettings> {
-    return new InteractionSettingsService(ctx.scope).update(input);
+    return new InteractionSettingsService(ctx.scope, ctx.accessEvents).update(input);
   }
 }

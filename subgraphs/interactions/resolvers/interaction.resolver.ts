@@ -1,11 +1,11 @@
 import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '../../kit/context';
-import { connectionType, PageArgs } from '../../kit/pagination';
+import { connectionType, PageArgs, type Page } from '../../kit/pagination';
 import { Interaction } from '../entities/interaction.entity';
 import { Redactions, TranscriptSegment } from '../entities/transcript-segment.entity';
 import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } from '../inputs/record-interaction.input';
 import { ConsentContactGate } from '../services/contact-gate';
-import { InteractionService } from '../services/interaction.service';
+import { InteractionService, transcriptRequest } from '../services/interaction.service';
 import { interactionLoader } from './interaction.reference';
 import { ActivityPublisher } from '../services/activity-publisher';
 import { identityEndUserCheck } from '../../kit/end-user-guard';
@@ -48,7 +48,7 @@ export class InteractionResolver {
 
   @Mutation(() => Interaction, { description: 'Records an interaction, with its transcript so far.' })
   async recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx)).record(input);
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx), ctx.accessEvents).record(input);
     // After the commit: subscribers resolve these ids as themselves (see gateway/subscriptions).
     const live = new ActivityPublisher(ctx);
     await live.activity(interaction.id, 'STARTED');
@@ -66,7 +66,7 @@ export class InteractionResolver {
     @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
     @Ctx() ctx: SubgraphContext,
   ) {
-    const result = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).append(interactionId, segments);
+    const result = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx), ctx.accessEvents).append(interactionId, segments);
     await new ActivityPublisher(ctx).segmentsAppended(interactionId, result.appended);
     return result;
   }
@@ -77,7 +77,7 @@ export class InteractionResolver {
     @Arg('input', () => EndInteractionInput, { defaultValue: {} }) input: EndInteractionInput,
     @Ctx() ctx: SubgraphContext,
   ): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).end(id, input);
+    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx), ctx.accessEvents).end(id, input);
     await new ActivityPublisher(ctx).activity(id, 'ENDED');
     return interaction;
   }
@@ -91,7 +91,12 @@ export class InteractionResolver {
 
   @FieldResolver(() => TranscriptSegmentConnection)
   transcript(@Root() interaction: Interaction, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new InteractionService(ctx.scope, ctx.subjectKeys).transcript(interaction, first, after);
+    // Siblings asking for the same page share one statement: a list of interactions costs one query.
+    const request = transcriptRequest(first, after);
+    const loader = ctx.loader<Interaction, Page<TranscriptSegment>>(`TranscriptSegment.interactionId:${request.first}:${request.afterSequence ?? ''}`, (interactions) =>
+      new InteractionService(ctx.scope, ctx.subjectKeys).transcripts(interactions, request),
+    );
+    return loader.load(interaction);
   }
 }
 

@@ -1,4 +1,6 @@
-import { badInput } from '../../../platform/errors';
+import type { TenantVersions } from '../../../platform/access-events';
+import { DomainError, badInput } from '../../../platform/errors';
+import { VersionedTenantCache } from '../../kit/tenant-cache';
 import type { TenantScope } from '../../kit/tenant-repository';
 import {
   DEFAULT_MIN_GROUP_SIZE,
@@ -12,11 +14,36 @@ import type { UpdateInteractionSettingsInput } from '../inputs/interaction-setti
 import { MAX_PATTERNS, PATTERN_NAME, patternProblem, Redactor } from './redaction';
 import { isUniqueViolation } from './unique-violation';
 
+/** How long a process reuses a tenant's settings at most; a change reaches every process at once through its version. */
+export const SETTINGS_CACHE_TTL_MS = 30_000;
+
+/** One cache per process (per shared version store), for every request of every tenant. */
+const caches = new WeakMap<TenantVersions, VersionedTenantCache<InteractionSettings>>();
+
+function settingsCache(versions: TenantVersions): VersionedTenantCache<InteractionSettings> {
+  let cache = caches.get(versions);
+  if (!cache) caches.set(versions, (cache = new VersionedTenantCache(versions, 'settings', SETTINGS_CACHE_TTL_MS)));
+  return cache;
+}
+
+/** A copy, so no caller changes what the cache holds. */
+const copyOf = (settings: InteractionSettings): InteractionSettings =>
+  Object.assign(new InteractionSettings(), settings, { redactionPatterns: settings.redactionPatterns.map((pattern) => ({ ...pattern })) });
+
 export class InteractionSettingsService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    /** The tenant versions shared by the deployment's processes: with them, settings are cached. */
+    private readonly versions?: TenantVersions,
+  ) {}
 
   /** The tenant's settings, or the defaults when it has saved none. */
   async get(): Promise<InteractionSettings> {
+    if (!this.versions || this.scope.inTransaction) return this.load();
+    return copyOf(await settingsCache(this.versions).get(this.scope.tenantId, () => this.load()));
+  }
+
+  private async load(): Promise<InteractionSettings> {
     const repo = this.scope.repo(InteractionSettings);
     return (
       (await repo.findOne({})) ??
@@ -31,8 +58,9 @@ export class InteractionSettingsService {
   /** Partial: omitted fields are kept; a pattern list replaces the old one. */
   async update(input: UpdateInteractionSettingsInput, retried = false): Promise<InteractionSettings> {
     const changes = validate(input);
+    let saved: InteractionSettings;
     try {
-      return await this.scope.transaction(async (scope) => {
+      saved = await this.scope.transaction(async (scope) => {
         const repo = scope.repo(InteractionSettings);
         const settings = (await repo.findOne({})) ?? (await new InteractionSettingsService(scope).get());
         Object.assign(settings, changes);
@@ -43,6 +71,13 @@ export class InteractionSettingsService {
       if (!retried && isUniqueViolation(error)) return this.update(input, true);
       throw error;
     }
+    // Every process reads the new settings from its next request (a new redaction pattern applies to the next segment).
+    if (this.versions) {
+      await settingsCache(this.versions).changed(this.scope.tenantId).catch(() => {
+        throw new DomainError('UNAVAILABLE', 'The settings were saved but could not be announced to every instance; repeat the change');
+      });
+    }
+    return saved;
   }
 }
 

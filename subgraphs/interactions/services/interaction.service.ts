@@ -7,6 +7,7 @@ import { checkIdentifier } from '../../kit/sensitive-numbers';
 import { unavailable } from '../../kit/service-client';
 import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
 import type { TenantScope } from '../../kit/tenant-repository';
+import type { TenantVersions } from '../../../platform/access-events';
 import { Direction, Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import {
@@ -32,6 +33,20 @@ export interface AppendResult {
   redactions: number;
 }
 
+export interface TranscriptRequest {
+  first: number;
+  afterSequence?: number;
+}
+
+/** A transcript page's size and, from the cursor, the sequence it starts after. */
+export function transcriptRequest(first?: number | null, after?: string | null): TranscriptRequest {
+  const request = pageRequest(first, after);
+  if (request.afterId === undefined) return { first: request.first };
+  const afterSequence = Number(request.afterId);
+  if (!Number.isInteger(afterSequence)) throw badInput('after', 'is not a valid cursor');
+  return { first: request.first, afterSequence };
+}
+
 export class InteractionService {
   constructor(
     private readonly scope: TenantScope,
@@ -41,6 +56,8 @@ export class InteractionService {
     private readonly gate?: ContactGate,
     /** Whether the end-user named may be written about (or seen); identity decides. */
     private readonly endUsers: EndUserCheck = noEndUserCheck,
+    /** The deployment's tenant versions: with them, the tenant's settings (redaction) are cached. */
+    private readonly versions?: TenantVersions,
   ) {}
 
   /** Interactions of a restricted person are not there for a caller who may not see that person. */
@@ -68,18 +85,24 @@ export class InteractionService {
 
   /** Transcript in sequence order, whatever order it arrived in; the cursor is the sequence number. */
   async transcript(interaction: Interaction, first?: number | null, after?: string | null): Promise<Page<TranscriptSegment>> {
-    const interactionId = interaction.id;
-    const request = pageRequest(first, after);
-    const afterSequence = request.afterId === undefined ? 0 : Number(request.afterId);
-    if (!Number.isInteger(afterSequence)) throw badInput('after', 'is not a valid cursor');
-    const rows = await this.scope.repo(TranscriptSegment).find({
-      where: { interactionId, sequence: MoreThan(afterSequence) },
-      order: { sequence: 'ASC' },
-      take: request.first + 1,
+    return (await this.transcripts([interaction], transcriptRequest(first, after)))[0];
+  }
+
+  /** The same page of the transcript of each interaction, for all of them in one statement. */
+  async transcripts(interactions: readonly Interaction[], request: TranscriptRequest): Promise<Page<TranscriptSegment>[]> {
+    const rows = await this.scope.repo(TranscriptSegment).firstPerParent('interactionId', interactions.map((interaction) => interaction.id), {
+      orderBy: 'sequence',
+      after: request.afterSequence,
+      limit: request.first + 1,
     });
-    const nodes = await openSegments(this.keys, keySubjectOf(interaction), rows.slice(0, request.first));
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(String(node.sequence)), node }));
-    return { edges, pageInfo: { hasNextPage: rows.length > request.first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return Promise.all(
+      interactions.map(async (interaction) => {
+        const found = rows.get(interaction.id) ?? [];
+        const nodes = await openSegments(this.keys, keySubjectOf(interaction), found.slice(0, request.first));
+        const edges = nodes.map((node) => ({ cursor: encodeCursor(String(node.sequence)), node }));
+        return { edges, pageInfo: { hasNextPage: found.length > request.first, endCursor: edges.at(-1)?.cursor ?? null } };
+      }),
+    );
   }
 
   /**
@@ -97,7 +120,7 @@ export class InteractionService {
     if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
     if (input.endUserId) await this.endUsers.writable([input.endUserId]);
     if (input.direction === Direction.OUTBOUND) await this.clearOutbound(input);
-    const redactor = await new InteractionSettingsService(this.scope).redactor();
+    const redactor = await new InteractionSettingsService(this.scope, this.versions).redactor();
     const redacted = redactInOrder(redactor, input.transcript);
     const disposition = input.disposition == null ? null : redactDisposition(redactor, input.disposition);
     return this.scope.transaction(async (scope) => {
@@ -147,7 +170,7 @@ export class InteractionService {
     }
     const batch = checkSegments(segments, 'segments', false);
     const target = await this.writable(interactionId);
-    const redactor = await new InteractionSettingsService(this.scope).redactor();
+    const redactor = await new InteractionSettingsService(this.scope, this.versions).redactor();
     try {
       return await this.scope.transaction(async (scope) => {
         await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
@@ -205,7 +228,7 @@ export class InteractionService {
   /** Changes the row in place (`UPDATE … WHERE`), so an interaction erased meanwhile stays gone. */
   async end(id: string, input: EndInteractionInput): Promise<Interaction> {
     const target = await this.writable(id);
-    const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope).redactor();
+    const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope, this.versions).redactor();
     return this.scope.transaction(async (scope) => {
       await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
       const repo = scope.repo(Interaction);

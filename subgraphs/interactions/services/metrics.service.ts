@@ -111,7 +111,7 @@ export class MetricsService {
     await this.ensureReleased(days, key);
     const cells = await this.cells(days, key);
 
-    const { minGroupSize } = await new InteractionSettingsService(this.scope).get();
+    const { minGroupSize } = await new InteractionSettingsService(this.scope, this.keyring.versions).get();
     const sums = new Map<string, { identity: CellIdentity; figures: Figures; cells: number }>();
     for (const { identity, figures } of cells) {
       const group = {

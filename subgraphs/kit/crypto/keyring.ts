@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Not, type DataSource } from 'typeorm';
+import { LocalAccessEvents, type TenantVersions } from '../../../platform/access-events';
 import { TenantScope } from '../tenant-repository';
 import { FieldCipher } from './field-cipher';
 import type { MasterKeyProvider } from './master-keys';
-import { SubjectKeys } from './subject-keys';
+import { SubjectKeys, type CachedSubjectKey } from './subject-keys';
 import { DataKeyPurpose, TenantDataKey } from './tenant-data-key.entity';
 import { AcrossTenants } from '../platform-tables';
 
-/** How long an unwrapped person's key is reused in memory; erasure drops it at once in this process. */
-export const SUBJECT_KEY_CACHE_TTL_MS = 60_000;
+/**
+ * How long an unwrapped person's key is reused in memory at most. Erasure drops it at once in this
+ * process, and in every other through the tenant's key version (TenantVersions): the bound is a backstop.
+ */
+export const SUBJECT_KEY_CACHE_TTL_MS = 30_000;
 
 /**
  * Hands out each tenant's field cipher: data keys are created on first use, stored wrapped, and
@@ -19,7 +23,7 @@ export class Keyring {
   private readonly ciphers = new Map<string, Promise<FieldCipher>>();
   private readonly secrets = new Map<string, Promise<Buffer>>();
   /** Unwrapped per-person ciphers by `tenantId/subjectId`, shared by every request of the process. */
-  readonly subjectCache = new LRUCache<string, FieldCipher>({ max: 20_000, ttl: SUBJECT_KEY_CACHE_TTL_MS });
+  readonly subjectCache = new LRUCache<string, CachedSubjectKey>({ max: 20_000, ttl: SUBJECT_KEY_CACHE_TTL_MS });
   /** Bumped by every key destruction, so a read that raced one does not put the key back in the cache. */
   shredEpoch = 0;
 
@@ -28,6 +32,11 @@ export class Keyring {
     private readonly masterKeys: MasterKeyProvider,
     /** Where per-person keys live: a database apart from `dataSource`, so copies of the data hold none. */
     readonly keyStore?: DataSource,
+    /**
+     * The tenants' key versions, shared with every other process caching these keys (Redis when
+     * scaled out); without one, this process's own.
+     */
+    readonly versions: TenantVersions = new LocalAccessEvents(),
   ) {}
 
   /** Per-person keys of one tenant; one instance per request batches its key-store reads. */

@@ -4,6 +4,7 @@ import { In, type DataSource } from 'typeorm';
 import { TenantScope } from '../tenant-repository';
 import { ciphertextVersion, FieldCipher, SUBJECT_KEY_VERSION, TENANT_KEY_VERSION } from './field-cipher';
 import type { LRUCache } from 'lru-cache';
+import type { TenantVersions } from '../../../platform/access-events';
 import { SubjectKey } from './subject-key.entity';
 
 const CHUNK = 500;
@@ -17,14 +18,24 @@ const wrapContext = (tenantId: string, subjectId: string) => `subject_keys/${ten
  * key-store query for a page of people) and cached briefly across requests.
  */
 /** What subject keys need of the keyring that makes them (kept apart so the two files do not import each other). */
+/** A cached person's cipher, with the tenant's key version it was read at. */
+export interface CachedSubjectKey {
+  cipher: FieldCipher;
+  version: string;
+}
+
 export interface SubjectKeyring {
-  readonly subjectCache: LRUCache<string, FieldCipher>;
+  readonly subjectCache: LRUCache<string, CachedSubjectKey>;
+  /** The tenants' key versions, shared with every other process caching these keys. */
+  readonly versions: TenantVersions;
   shredEpoch: number;
   cipherFor(tenantId: string): Promise<FieldCipher>;
 }
 
 export class SubjectKeys {
   private readonly loader: DataLoader<string, FieldCipher | null>;
+  /** The tenant's key version for this request, read once; null: no cached key may be used. */
+  private version?: Promise<string | null>;
 
   constructor(
     private readonly keyring: SubjectKeyring,
@@ -42,22 +53,30 @@ export class SubjectKeys {
     return `${this.tenantId}/${subjectId}`;
   }
 
+  private currentVersion(): Promise<string | null> {
+    this.version ??= this.keyring.versions.tenantVersion('keys', this.tenantId).catch(() => null);
+    return this.version;
+  }
+
   private async load(ids: readonly string[]): Promise<(FieldCipher | null)[]> {
     const cache = this.keyring.subjectCache;
     const found = new Map<string, FieldCipher>();
     const missing: string[] = [];
+    // Read before the key store: a destruction bumps it before and after deleting, so a key read
+    // while one is in flight is cached at a version no later request reads.
+    const version = await this.currentVersion();
     for (const id of ids) {
-      const cached = cache.get(this.cacheKey(id));
-      if (cached) found.set(id, cached);
+      const cached = version === null ? undefined : cache.get(this.cacheKey(id));
+      if (cached && cached.version === version) found.set(id, cached.cipher);
       else missing.push(id);
     }
     if (missing.length > 0) {
       const epoch = this.keyring.shredEpoch;
-      for (const row of await this.repo.find({ where: { subjectId: In(missing) } })) {
+      for (const row of await this.repo.findIn('subjectId', missing)) {
         const cipher = await this.subjectCipher(row);
         found.set(row.subjectId, cipher);
         // A destruction meanwhile may have been of this key: this request may finish with it, no later one.
-        if (this.keyring.shredEpoch === epoch) cache.set(this.cacheKey(row.subjectId), cipher);
+        if (this.keyring.shredEpoch === epoch && version !== null) cache.set(this.cacheKey(row.subjectId), { cipher, version });
       }
     }
     return ids.map((id) => found.get(id) ?? null);
@@ -89,7 +108,8 @@ export class SubjectKeys {
       if (!row) throw error;
     }
     const cipher = await this.subjectCipher(row);
-    this.keyring.subjectCache.set(this.cacheKey(subjectId), cipher);
+    const version = await this.currentVersion();
+    if (version !== null) this.keyring.subjectCache.set(this.cacheKey(subjectId), { cipher, version });
     this.loader.clear(subjectId).prime(subjectId, cipher);
     return cipher;
   }
@@ -115,18 +135,28 @@ export class SubjectKeys {
     throw new Error('unrecognised ciphertext');
   }
 
-  /** Crypto-shredding: deletes the subjects' keys from the key store and from every cache here. Idempotent. */
+  /**
+   * Crypto-shredding: deletes the subjects' keys from the key store and from every cache, this
+   * process's at once and every other's through the tenant's key version, bumped before and after
+   * the deletion. Nothing is deleted when the version cannot be bumped (UNAVAILABLE: retried). Idempotent.
+   */
   async destroy(subjectIds: readonly string[]): Promise<number> {
     this.keyring.shredEpoch++;
     let removed = 0;
-    for (let start = 0; start < subjectIds.length; start += CHUNK) {
-      const ids = subjectIds.slice(start, start + CHUNK);
-      removed += await this.repo.delete({ subjectId: In([...ids]) });
-    }
-    this.keyring.shredEpoch++;
-    for (const id of subjectIds) {
-      this.keyring.subjectCache.delete(this.cacheKey(id));
-      this.loader.clear(id);
+    try {
+      await this.keyring.versions.bumpTenantVersion('keys', this.tenantId);
+      for (let start = 0; start < subjectIds.length; start += CHUNK) {
+        const ids = subjectIds.slice(start, start + CHUNK);
+        removed += await this.repo.delete({ subjectId: In([...ids]) });
+      }
+      await this.keyring.versions.bumpTenantVersion('keys', this.tenantId);
+    } finally {
+      this.keyring.shredEpoch++;
+      for (const id of subjectIds) {
+        this.keyring.subjectCache.delete(this.cacheKey(id));
+        this.loader.clear(id);
+      }
+      this.version = undefined;
     }
     return removed;
   }
