@@ -44,6 +44,8 @@ export interface SubgraphHarness {
   claims(caller: Caller): RequestClaims;
   /** A client for one caller: each call gets a freshly signed, verified context for its body. */
   as(caller: Caller): Client;
+  /** Also serves HTTP on a free port (for a subgraph that another one calls over its link); its URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -52,27 +54,31 @@ export interface HarnessOptions {
   serviceUrls?: Partial<Record<SubgraphName, string>>;
   /** Environment overrides for the subgraph's configuration. */
   env?: Record<string, string>;
+  /** Another harness's world (keys, directories), so subgraphs in one test trust each other's links. */
+  world?: TestEnvironment;
   accessEvents?: AccessEvents;
 }
 
 let requests = 0;
 
 /**
- * One subgraph in this process over an in-memory SQLite database, built by the same factory as in
+ * One subgraph in this process over an in-memory SQLite database (its own MySQL one with DATABASE_URL), built by the same factory as in
  * production (schema, shield, error formatter, plugins), called through `executeOperation` with a
  * context signed by the gateway's key (or a service link's) and verified as the HTTP door does.
  */
 export async function subgraphHarness(name: SubgraphName, options: HarnessOptions = {}): Promise<SubgraphHarness> {
   const module = subgraphs[name];
-  const env = await testEnvironment(options.env);
+  const env = options.world ?? (await testEnvironment(options.env));
   const config = env.subgraphConfig;
-  const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: module.entities, synchronize: true });
-  await dataSource.initialize();
+  // With DATABASE_URL the suite runs on MySQL/MariaDB: the server opens (and migrates) its own database.
+  const memory = env.databaseUrl ? undefined : new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: module.entities, synchronize: true });
+  await memory?.initialize();
   const logger = pino({ level: 'silent' });
   const events = options.accessEvents ?? accessEvents();
   const unreachable = 'http://127.0.0.1:9/graphql';
   const urls = { identity: unreachable, interactions: unreachable, consent: unreachable, crm: unreachable, ...options.serviceUrls };
-  const server = await createSubgraphServer(module, { config: { ...config, urls }, dataSource, logger, accessEvents: events });
+  const server = await createSubgraphServer(module, { config: { ...config, urls }, dataSource: memory, logger, accessEvents: events });
+  const { dataSource } = server;
 
   const secret = decodeSecret(env.keys.contextSecret, 'context secret');
   const gatewaySigner = new ContextSigner(secret);
@@ -114,10 +120,11 @@ export async function subgraphHarness(name: SubgraphName, options: HarnessOption
     env,
     claims,
     as: (caller) => client((query, variables) => execute(caller, query, variables)),
+    listen: async () => (await server.listen(0)).url,
     async close() {
       await server.close();
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await env.cleanup();
+      if (memory?.isInitialized) await memory.destroy();
+      if (!options.world) await env.cleanup();
     },
   };
 }
