@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-fund --no-audit
 COPY tsconfig.json tsconfig.build.json ./
+COPY platform platform
 COPY gateway gateway
 COPY subgraphs subgraphs
 COPY scripts scripts

@@ -9,8 +9,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
-import { LocalAccessEvents } from '../subgraphs/kit/access-events';
-import { ServiceContextSigner, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import { LocalAccessEvents } from '../platform/access-events';
+import { ServiceContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
 import { ServiceClient } from '../subgraphs/kit/service-client';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
 import { SubgraphContext } from '../subgraphs/kit/context';

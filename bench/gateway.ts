@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
 import { createGatewayServer } from '../gateway/server';
-import type { RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import type { RequestClaims } from '../platform/contracts/signed-context';
 import type { SubgraphName } from '../subgraphs/kit/config';
 import { startBypassedGateway } from './bypassed-stack';
 

@@ -8,7 +8,7 @@ import { loadGatewayConfig } from '../gateway/config';
 import { signDevToken } from '../gateway/auth/dev-issuer';
 import { startStack } from '../scripts/stack';
 import { loadBenchConfig } from './config';
-import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { loadDevKeys } from '../platform/dev-keys';
 import { loadSubgraphConfig } from '../subgraphs/kit/config';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig } from './config';
-import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
+import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../platform/contracts/signed-context';
 
 interface Ready {
   env: Record<string, string>;

@@ -9,7 +9,7 @@ import { startStack } from '../scripts/stack';
 import { freePorts, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../scripts/topology';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
-import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { loadDevKeys } from '../platform/dev-keys';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/kit/config';
 import { loadBenchConfig } from './config';
 

@@ -8,7 +8,7 @@ import { seedDemoData, type DataSources, type Keyrings } from '../scripts/seed';
 import { subgraphs } from '../subgraphs';
 import { EndUser } from '../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../subgraphs/identity/entities/tenant.entity';
-import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { loadDevKeys } from '../platform/dev-keys';
 import { loadSubgraphConfig, SUBGRAPH_NAMES } from '../subgraphs/kit/config';
 import { openDataSource } from '../subgraphs/kit/data-source';
 import { createSubgraphServer, openKeyring, type SubgraphServer } from '../subgraphs/kit/server';

@@ -1,6 +1,6 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import type Redis from 'ioredis';
-import { firstConnection, redisKey } from '../subgraphs/kit/redis';
+import { firstConnection, redisKey } from '../platform/redis';
 
 /** How long a registered persisted query is kept when Apollo gives no TTL. */
 const DEFAULT_TTL_SECONDS = 3_600;

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { LiveSettings } from './subscriptions/live-access';
 import { z } from 'zod';
-import { DEFAULT_PORTS, redisPrefix, SECRETS_HINT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
-import { count, int, list, port, problem, readConfig, required, schemas, setting, type Env } from '../subgraphs/kit/env';
-import { lifecycleSettings, type LifecycleSettings } from '../subgraphs/kit/lifecycle';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
+import { redisPrefix } from '../platform/redis';
+import { count, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../platform/env';
+import { lifecycleSettings, type LifecycleSettings } from '../platform/lifecycle';
 
 export interface GatewayConfig {
   production: boolean;

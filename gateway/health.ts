@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from '../subgraphs/kit/lifecycle';
+import type { ReadinessCheck } from '../platform/lifecycle';
 
 /**
  * The gateway is ready when its supergraph is loaded (Apollo has started over it before this is

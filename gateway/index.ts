@@ -1,11 +1,11 @@
-import '../subgraphs/kit/telemetry/register';
+import '../platform/telemetry/register';
 import 'reflect-metadata';
 import { loadGatewayConfig } from './config';
 import { createGatewayServer } from './server';
 import { checkSubgraphKeys, keysRefusedMessage } from './subgraph-keys-check';
-import { createLogger } from '../subgraphs/kit/logger';
-import { onTerminationSignals, shutdownBound } from '../subgraphs/kit/lifecycle';
-import { configOrExit } from '../subgraphs/kit/env';
+import { createLogger } from '../platform/logger';
+import { onTerminationSignals, shutdownBound } from '../platform/lifecycle';
+import { configOrExit } from '../platform/env';
 
 /** Runs the gateway alone, against subgraphs at IDENTITY_URL, INTERACTIONS_URL, CONSENT_URL, CRM_URL. */
 const config = configOrExit(() => loadGatewayConfig(), 'gateway');

@@ -4,8 +4,8 @@ import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, typ
 import type { ApolloServerPlugin } from '@apollo/server';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { DomainError, refusesRequest } from '../subgraphs/kit/errors';
-import { redisKey } from '../subgraphs/kit/redis';
+import { DomainError, refusesRequest } from '../platform/errors';
+import { redisKey } from '../platform/redis';
 import type { GatewayConfig } from './config';
 import { introspectionLimitRule, operationCost } from './query-cost';
 import type { GatewayContext } from './signed-data-source';

@@ -1,9 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { addressAllowed } from '../subgraphs/kit/auth/rules';
-import { DomainError } from '../subgraphs/kit/errors';
-import { requestIdOf } from '../subgraphs/kit/access-log';
-import { canonicalAddress } from './auth/client-address';
+import { DomainError } from '../platform/errors';
+import { requestIdOf } from '../platform/access-log';
+import { addressAllowed, canonicalAddress } from '../platform/addresses';
 import type { GatewayDeps } from './server';
 
 function credentials(req: Request): { clientId?: string; clientSecret?: string } {

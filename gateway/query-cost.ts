@@ -23,7 +23,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { getArgumentValues, getDirectiveValues, getVariableValues } from 'graphql/execution/values';
-import { DEFAULT_PAGE_SIZE } from '../subgraphs/kit/pagination';
+import { DEFAULT_PAGE_SIZE } from '../platform/contracts/pages';
 
 /**
  * The size a page argument asks for. Only a positive integer can lower the price below the default:

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { observeSubgraphFetch } from '../subgraphs/kit/telemetry/metrics';
-import { injectTraceContext } from '../subgraphs/kit/telemetry/tracing';
+import { observeSubgraphFetch } from '../platform/telemetry/metrics';
+import { injectTraceContext } from '../platform/telemetry/tracing';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Logger } from 'pino';
-import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner, type RequestClaims } from '../subgraphs/kit/auth/signed-context';
-import { budgetForNextHop, DEADLINE_HEADER } from '../subgraphs/kit/deadline';
+import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
+import { budgetForNextHop, DEADLINE_HEADER } from '../platform/deadline';
 import { FETCH_TIMEOUT_HEADER } from './subgraph-fetcher';
 import { isConnectionReset, isSubgraphOutage, operationOf, unavailableErrors } from './subgraph-outage';
 

@@ -1,6 +1,6 @@
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, Headers } from 'undici';
-import { parseBudget } from '../subgraphs/kit/deadline';
+import { parseBudget } from '../platform/deadline';
 import type { GatewayDeadlines } from './config';
 
 export interface SubgraphFetcher {

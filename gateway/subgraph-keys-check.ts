@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../subgraphs/kit/auth/signed-context';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
+import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../platform/contracts/signed-context';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 
 export interface SubgraphKeysCheck {
   /** Answered 401 to a context this gateway signed: its CONTEXT_KEY is not derived from this gateway's secret. */

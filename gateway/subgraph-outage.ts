@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { isDependencyFailure } from '../subgraphs/kit/dependency-errors';
+import { isDependencyFailure } from '../platform/dependency-errors';
 import { SubgraphTimeout } from './subgraph-fetcher';
 
 /** Whether a failed subgraph fetch is an outage (down, hung, overloaded, garbled), not a refusal or a bug. */

@@ -3,9 +3,9 @@ import type express from 'express';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
-import { DomainError, forbidden, refusesRequest, unauthenticated } from '../subgraphs/kit/errors';
-import { requestIdOf } from '../subgraphs/kit/access-log';
-import { canonicalAddress } from './auth/client-address';
+import { DomainError, forbidden, refusesRequest, unauthenticated } from '../platform/errors';
+import { requestIdOf } from '../platform/access-log';
+import { canonicalAddress } from '../platform/addresses';
 import type { GatewayDeps } from './server';
 import type { GatewayContext } from './signed-data-source';
 

@@ -2,7 +2,7 @@ import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { subgraphs } from '../subgraphs';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
+import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 
 
 export interface Composition {

@@ -1,7 +1,7 @@
-import { contextKeyFor, decodeSecret } from '../subgraphs/kit/auth/signed-context';
+import { contextKeyFor, decodeSecret } from '../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/kit/config';
 import { loadContextSigningSecret } from '../gateway/config';
-import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { loadDevKeys } from '../platform/dev-keys';
 import { formatServiceKeys } from '../subgraphs/kit/service-client';
 
 const USAGE = `usage: npm run -s context-key -- <${SUBGRAPH_NAMES.join('|')}> [--links] [--dev]`;

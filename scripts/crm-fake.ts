@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { loadSubgraphConfig } from '../subgraphs/kit/config';
-import { configOrExit } from '../subgraphs/kit/env';
+import { configOrExit } from '../platform/env';
 import { FAKE_PROVIDERS, startFakeCrm } from './crm-fake/fake-crm';
 
 /** `npm run crm:fake`: the local HubSpot, Salesforce and Zendesk stand-ins (port CRM_FAKE_PORT, default 4010). */

@@ -9,7 +9,7 @@ const { execFileSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const stamp = path.join(root, 'dist', '.tsbuildinfo');
-const sources = ['gateway', 'subgraphs', 'scripts', 'bench'];
+const sources = ['platform', 'gateway', 'subgraphs', 'scripts', 'bench'];
 const settings = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 function newestUnder(dir) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import { contextKeyFor } from '../subgraphs/kit/auth/signed-context';
+import { contextKeyFor } from '../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES } from '../subgraphs/kit/config';
 import { LocalMasterKeys } from '../subgraphs/kit/crypto/master-keys';
 import { formatServiceKeys } from '../subgraphs/kit/service-client';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { subgraphs } from '../subgraphs';
 import { loadSubgraphConfig, SUBGRAPH_NAMES, TOOL } from '../subgraphs/kit/config';
-import { configOrExit } from '../subgraphs/kit/env';
+import { configOrExit } from '../platform/env';
 import { openDataSource } from '../subgraphs/kit/data-source';
 import { openKeyring } from '../subgraphs/kit/server';
 import { seedDemoData, type DataSources, type Keyrings } from './seed';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { createGatewayServer, type GatewayServer } from '../gateway/server';
 import type { GatewayConfig } from '../gateway/config';
 import { subgraphs } from '../subgraphs';
-import { contextKeyFor, decodeSecret } from '../subgraphs/kit/auth/signed-context';
+import { contextKeyFor, decodeSecret } from '../platform/contracts/signed-context';
 import { ConfigError, defaultSubgraphUrl, sharedProcessKeysRefused, SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/kit/config';
 import { formatServiceKeys } from '../subgraphs/kit/service-client';
 import { createSubgraphServer, type SubgraphServer } from '../subgraphs/kit/server';

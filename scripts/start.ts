@@ -1,10 +1,10 @@
-import '../subgraphs/kit/telemetry/register';
+import '../platform/telemetry/register';
 import 'reflect-metadata';
 import { loadGatewayConfig } from '../gateway/config';
 import { loadSubgraphConfig, SHARED_PROCESS } from '../subgraphs/kit/config';
-import { configOrExit, readConfig } from '../subgraphs/kit/env';
-import { createLogger } from '../subgraphs/kit/logger';
-import { onTerminationSignals, shutdownBound } from '../subgraphs/kit/lifecycle';
+import { configOrExit, readConfig } from '../platform/env';
+import { createLogger } from '../platform/logger';
+import { onTerminationSignals, shutdownBound } from '../platform/lifecycle';
 import { checkSubgraphKeys, keysRefusedMessage } from '../gateway/subgraph-keys-check';
 import { startStack } from './stack';
 

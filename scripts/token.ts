@@ -1,5 +1,5 @@
 import { signDevToken } from '../gateway/auth/dev-issuer';
-import { loadDevKeys } from '../subgraphs/kit/auth/dev-keys';
+import { loadDevKeys } from '../platform/dev-keys';
 import { loadGatewayConfig } from '../gateway/config';
 
 const USAGE = `usage: npm run -s token -- --tenant <slug> --roles <r1,r2> [--sub <id>] [--scopes <s1,s2>] [--ttl <seconds>]

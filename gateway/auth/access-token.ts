@@ -1,6 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
-import { refusesRequest, unauthenticated } from '../../subgraphs/kit/errors';
-import type { PrincipalKind } from '../../subgraphs/kit/auth/signed-context';
+import { refusesRequest, unauthenticated } from '../../platform/errors';
+import type { PrincipalKind } from '../../platform/contracts/signed-context';
 
 /** Who an access token says the caller is; the gateway then checks this against the tenant's records. */
 export interface TokenIdentity {

@@ -1,38 +1,20 @@
-import { CONTEXT_HEADER, requestDigest, serviceClaims, type AccessPolicyClaims, type ContextSigner } from '../../subgraphs/kit/auth/signed-context';
-import type { AccessEvents } from '../../subgraphs/kit/access-events';
-import { DomainError, refusesRequest } from '../../subgraphs/kit/errors';
+import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../../platform/contracts/signed-context';
+import {
+  CLIENT_CREDENTIALS_PATH,
+  IDENTITY_LOOKUPS_PREFIX,
+  PRINCIPAL_PATH,
+  WIDGET_KEY_PATH,
+  type Announced,
+  type IdentityLookupPath,
+  type IdentityLookups,
+  type PrincipalAccess,
+  type WidgetAccess,
+} from '../../platform/contracts/identity-lookups';
+import type { AccessEvents } from '../../platform/access-events';
+import { DomainError, refusesRequest } from '../../platform/errors';
 
 /** Identity not answering refuses the request as an outage (503), never as a bug. */
 const identityUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity service could not be reached'));
-
-export interface TenantRecord {
-  id: string;
-  slug: string;
-  status: 'ACTIVE' | 'DISABLED';
-  accessPolicy: AccessPolicyClaims;
-}
-
-export type PrincipalState =
-  | { status: 'ACTIVE'; roles: string[]; scopes: string[] }
-  | { status: 'REVOKED' }
-  | { status: 'UNREGISTERED' };
-
-export interface PrincipalAccess {
-  tenant: TenantRecord | null;
-  principal: PrincipalState;
-}
-
-/** A chat-widget key's tenant and the origins allowed to use it; null for an unknown key. */
-export type WidgetAccess = { tenant: TenantRecord; origins: string[] } | null;
-
-const PRINCIPAL_PATH = '/principal';
-const CLIENT_CREDENTIALS_PATH = '/client-credentials';
-const WIDGET_KEY_PATH = '/widget-key';
-
-/** Identity names the store it bumps access versions in with each answer. */
-interface Announced {
-  channel?: string;
-}
 
 interface Entry<T> {
   expires: number;
@@ -61,14 +43,14 @@ export class PrincipalDirectory {
     private readonly events: AccessEvents,
     private readonly timeoutMs = 3_000,
   ) {
-    this.baseUrl = identityGraphqlUrl.replace(/\/graphql\/?$/, '') + '/internal';
+    this.baseUrl = identityGraphqlUrl.replace(/\/graphql\/?$/, '') + IDENTITY_LOOKUPS_PREFIX;
   }
 
   async lookup(tenant: string, kind: string, subject: string, requestId: string): Promise<PrincipalAccess> {
     const key = JSON.stringify([tenant, kind, subject]);
     const versions = this.ttlMs > 0 ? await this.events.versions(tenant) : null;
     return this.cached(this.cache, key, versions?.tenant, 50_000, () =>
-      this.call<PrincipalAccess & Announced>(PRINCIPAL_PATH, { tenant, kind, subject }, requestId).then(({ channel, ...value }) => ({ value, channel })),
+      this.call(PRINCIPAL_PATH, { tenant, kind, subject }, requestId).then(({ channel, ...value }) => ({ value, channel })),
     );
   }
 
@@ -76,16 +58,12 @@ export class PrincipalDirectory {
   async widget(key: string, requestId: string): Promise<WidgetAccess> {
     const versions = this.ttlMs > 0 ? await this.events.versions(null) : null;
     return this.cached(this.widgets, key, versions?.all, 10_000, () =>
-      this.call<{ widget: WidgetAccess } & Announced>(WIDGET_KEY_PATH, { key }, requestId).then(({ widget, channel }) => ({ value: widget, channel })),
+      this.call(WIDGET_KEY_PATH, { key }, requestId).then(({ widget, channel }) => ({ value: widget, channel })),
     );
   }
 
   async verifyClient(clientId: string, clientSecret: string, requestId: string) {
-    const { client } = await this.call<{ client: { tenantSlug: string; clientId: string; scopes: string[] } | null }>(
-      CLIENT_CREDENTIALS_PATH,
-      { clientId, clientSecret },
-      requestId,
-    );
+    const { client } = await this.call(CLIENT_CREDENTIALS_PATH, { clientId, clientSecret }, requestId);
     return client;
   }
 
@@ -109,7 +87,7 @@ export class PrincipalDirectory {
     return value;
   }
 
-  private async call<T>(path: string, body: Record<string, string>, requestId: string): Promise<T> {
+  private async call<P extends IdentityLookupPath>(path: P, body: IdentityLookups[P]['request'], requestId: string): Promise<IdentityLookups[P]['answer']> {
     const token = await this.signer.sign(serviceClaims(requestId), 'identity', requestDigest(path, body));
     let response: Response;
     try {
@@ -125,7 +103,7 @@ export class PrincipalDirectory {
     }
     if (!response.ok) throw new Error(`identity ${path} answered HTTP ${response.status}`);
     try {
-      return (await response.json()) as T;
+      return (await response.json()) as IdentityLookups[P]['answer'];
     } catch {
       throw identityUnavailable();
     }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { addressAllowed } from '../../subgraphs/kit/auth/rules';
-import type { RequestClaims } from '../../subgraphs/kit/auth/signed-context';
-import { DomainError } from '../../subgraphs/kit/errors';
+import { addressAllowed } from '../../platform/addresses';
+import type { RequestClaims } from '../../platform/contracts/signed-context';
+import { DomainError } from '../../platform/errors';
 import { budgetKey } from '../limits';
 import type { GatewayDeps } from '../server';
 import type { GatewayContext } from '../signed-data-source';

@@ -17,8 +17,8 @@ import {
 import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { liveEvents, type LiveEvents } from '../../subgraphs/kit/live-events';
-import { canonicalAddress } from '../auth/client-address';
+import { liveEvents, type LiveEvents } from '../../platform/live-events';
+import { canonicalAddress } from '../../platform/addresses';
 import type { GatewayConfig } from '../config';
 import { assertTokenLimit } from '../limits';
 import type { GatewayDeps } from '../server';

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { encodeCursor } from '../../subgraphs/kit/pagination';
-import type { LiveEvent, LiveEvents } from '../../subgraphs/kit/live-events';
+import { encodeCursor } from '../../platform/contracts/pages';
+import type { LiveEvent, LiveEvents } from '../../platform/live-events';
 import type { GatewayContext } from '../signed-data-source';
 import { CLOSE, LiveRefusal, type CloseReason, type LiveSession } from './live-access';
 import { QUEUE_ALIAS, SEQUENCE_ALIAS, type RemoteQuery } from './remote-query';

@@ -1,4 +1,4 @@
-import '../kit/telemetry/register';
+import '../../platform/telemetry/register';
 import { runSubgraph } from '../kit/main';
 import { identitySubgraph } from './schema';
 

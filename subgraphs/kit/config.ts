@@ -1,14 +1,11 @@
 import path from 'node:path';
-import { DEFAULT_REDIS_PREFIX, validRedisPrefix } from './redis';
-import { lifecycleSettings, type LifecycleSettings } from './lifecycle';
+import { redisPrefix } from '../../platform/redis';
+import { lifecycleSettings, type LifecycleSettings } from '../../platform/lifecycle';
 import { z } from 'zod';
-import { bool, int, list, port, problem, readConfig, required, schemas, setting, type Env } from './env';
-import { SERVICE_LINKS } from './service-client';
+import { bool, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../../platform/env';
+import { DEFAULT_PORTS, SERVICE_LINKS, SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
 
-export const SUBGRAPH_NAMES = ['identity', 'interactions', 'consent', 'crm'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
-
-export const DEFAULT_PORTS: Record<SubgraphName, number> = { identity: 4001, interactions: 4002, consent: 4003, crm: 4004 };
+export { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
 
 export interface SubgraphConfig {
   production: boolean;
@@ -98,18 +95,7 @@ export interface CrmSettings {
   fakeTls?: { certFile: string; keyFile: string };
 }
 
-export { bool, ConfigError, count, int, port, type Env } from './env';
-
-/** How a missing or bad secret is produced, named in the error. */
-export const SECRETS_HINT = 'run `npm run secrets` and start with the generated deploy/env files';
-
-/** `REDIS_PREFIX`: one deployment's namespace in a shared Redis. */
-export function redisPrefix(env: Env): string {
-  const value = env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX;
-  if (validRedisPrefix(value)) return value;
-  problem('REDIS_PREFIX must be 1-40 letters, digits or _.-{} followed by ":" (e.g. cx-prod:)');
-  return DEFAULT_REDIS_PREFIX;
-}
+export { bool, ConfigError, count, int, port, type Env } from '../../platform/env';
 
 /** Where a subgraph listening on `host:port` is reached when no `<NAME>_URL` says otherwise. */
 export function defaultSubgraphUrl(host: string, listenPort: number): string {
@@ -239,35 +225,3 @@ function fakeTls(env: Env): { certFile: string; keyFile: string } | undefined {
   }
   return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
-
-// --- Telemetry (traces and metrics): every process, the gateway included. ---
-export interface TelemetryConfig {
-  /** Where spans go: OTEL_TRACES_EXPORTER=otlp (or console); unset or `none` means no tracing. */
-  traces: 'otlp' | 'console' | null;
-  /** OTEL_SERVICE_NAME, or null to name the service after the process (cx-gateway, cx-identity, …, cx-stack). */
-  serviceName: string | null;
-  /** The Prometheus endpoint's port (METRICS_PORT; 0: any free port); null: no endpoint. */
-  metricsPort: number | null;
-  metricsHost: string;
-  /** METRICS_TENANT_LABELS=on adds the tenant slug to request metrics (mind the cardinality). */
-  metricsTenantLabels: boolean;
-  /** Distinct operation names kept as label values; later ones count as `other`. */
-  metricsMaxOperations: number;
-}
-
-export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
-  return readConfig(() => {
-    const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name && name !== 'none');
-    if (exporters.some((name) => name !== 'otlp' && name !== 'console')) problem('OTEL_TRACES_EXPORTER must be otlp, console or none');
-    const disabled = bool(env, 'OTEL_SDK_DISABLED', false);
-    return {
-      traces: disabled || exporters.length === 0 ? null : exporters.includes('otlp') ? 'otlp' : 'console',
-      serviceName: env.OTEL_SERVICE_NAME || null,
-      metricsPort: env.METRICS_PORT === undefined || env.METRICS_PORT === '' || env.METRICS_PORT === 'off' ? null : port(env, 'METRICS_PORT', 0),
-      metricsHost: env.METRICS_HOST || '127.0.0.1',
-      metricsTenantLabels: bool(env, 'METRICS_TENANT_LABELS', false),
-      metricsMaxOperations: int(env, 'METRICS_MAX_OPERATIONS', 100, 1, 1_000),
-    };
-  });
-}
-// --- end telemetry ---

@@ -1,18 +1,19 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { RequestClaims } from './auth/signed-context';
-import type { AccessEvents } from './access-events';
+import type { RequestClaims } from '../../platform/contracts/signed-context';
+import type { AccessEvents } from '../../platform/access-events';
 import type { Keyring } from './crypto/keyring';
 import type { SubjectKeys } from './crypto/subject-keys';
 import { effectiveScopes, type Scope } from './auth/roles';
-import { forbidden } from './errors';
+import { forbidden } from '../../platform/errors';
 import type { EntityTarget } from 'typeorm';
 import { TenantScope } from './tenant-repository';
 import { pageRequest, type Page } from './pagination';
 import type { TenantOwnedEntity } from './tenant-entity';
 import type { ServiceClient } from './service-client';
-import type { SubgraphConfig, SubgraphName } from './config';
+import type { SubgraphConfig } from './config';
+import type { ServiceOperation } from '../../platform/contracts/service-operation';
 
 /** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
 export class SubgraphContext {
@@ -35,10 +36,10 @@ export class SubgraphContext {
     readonly config?: SubgraphConfig,
   ) {}
 
-  /** Asks another subgraph, for this request's tenant; fails with UNAVAILABLE (fail closed). */
-  callService<T>(callee: SubgraphName, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  /** Asks another subgraph one of the service-link operations, for this request's tenant; fails with UNAVAILABLE (fail closed). */
+  callService<Variables, Answer>(operation: ServiceOperation<Variables, Answer>, variables: Variables): Promise<Answer> {
     const { requestId, tenant, clientIp } = this.claims;
-    return this.services.request<T>(callee, query, variables, { requestId, tenant, clientIp });
+    return this.services.request<Answer>(operation.callee, operation.document, variables as Record<string, unknown>, { requestId, tenant, clientIp });
   }
 
   get requestId(): string {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { deadlinePassed, overDeadline, remainingMs } from './deadline';
+import { deadlinePassed, overDeadline, remainingMs } from '../../platform/deadline';
 
 export interface DatabaseDeadlines {
   queryMs: number;

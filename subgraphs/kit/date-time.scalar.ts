@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { badInput } from './errors';
+import { badInput } from '../../platform/errors';
 
 /** What MySQL/MariaDB DATETIME(3) holds, and so what every subgraph accepts. */
 export const EARLIEST_INSTANT = new Date('1000-01-01T00:00:00.000Z');

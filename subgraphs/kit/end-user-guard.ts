@@ -1,14 +1,14 @@
 import { In } from 'typeorm';
 import type { SubgraphContext } from './context';
-import { DomainError, forbidden, notFound } from './errors';
+import { DomainError, forbidden, notFound } from '../../platform/errors';
 import { ErasedEndUser, erasedEndUserHash } from './erased-end-user.entity';
 import type { TenantScope } from './tenant-repository';
 import { unavailable } from './service-client';
+import { END_USER_STATES } from '../../platform/contracts/operations/identity';
 
 /** How identity sees an end-user of the caller's tenant; null: missing, erased or being erased. */
 export type EndUserState = 'ACTIVE' | 'RESTRICTED';
 
-export const END_USER_STATES_QUERY = 'query EndUserStates($ids: [ID!]!) { endUserStates(ids: $ids) { id restricted } }';
 
 const plausibleId = (id: string) => typeof id === 'string' && id.length > 0 && id.length <= 36;
 
@@ -20,7 +20,7 @@ export function endUserStates(ctx: SubgraphContext) {
   return ctx.loader<string, EndUserState | null>('EndUser.state', async (ids) => {
     const asked = [...new Set(ids.filter(plausibleId))];
     if (asked.length === 0) return ids.map(() => null);
-    const data = await ctx.callService<{ endUserStates?: { id: string; restricted: boolean }[] | null }>('identity', END_USER_STATES_QUERY, { ids: asked });
+    const data = await ctx.callService(END_USER_STATES, { ids: asked });
     if (!Array.isArray(data.endUserStates)) throw unavailable('identity');
     const states = new Map(data.endUserStates.map((row) => [row.id, row.restricted ? 'RESTRICTED' : 'ACTIVE'] as const));
     return ids.map((id) => states.get(id) ?? null);

@@ -1,7 +1,7 @@
 import { loadSubgraphConfig } from './config';
-import { configOrExit } from './env';
-import { createLogger } from './logger';
-import { onTerminationSignals, shutdownBound } from './lifecycle';
+import { configOrExit } from '../../platform/env';
+import { createLogger } from '../../platform/logger';
+import { onTerminationSignals, shutdownBound } from '../../platform/lifecycle';
 import { createSubgraphServer, type SubgraphModule } from './server';
 
 /** Entry point for running one subgraph alone: `node dist/subgraphs/<name>/index.js`. */

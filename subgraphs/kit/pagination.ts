@@ -1,9 +1,9 @@
 import { ArgsType, Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
-import { badInput } from './errors';
+import { badInput } from '../../platform/errors';
+import { CURSOR_PREFIX, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE } from '../../platform/contracts/pages';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+export { DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE };
 
 @Directive('@shareable')
 @ObjectType({ description: 'Relay-style page information.' })
@@ -37,12 +37,6 @@ export interface Page<T> {
 export interface PageRequest {
   first: number;
   afterId?: string;
-}
-
-const CURSOR_PREFIX = 'c1:';
-
-export function encodeCursor(id: string): string {
-  return Buffer.from(CURSOR_PREFIX + id, 'utf8').toString('base64url');
 }
 
 /** Validates `first` and decodes `after`, naming the argument at fault. */

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { MigrationExecutor } from 'typeorm';
-import type { ReadinessCheck } from './lifecycle';
+import type { ReadinessCheck } from '../../platform/lifecycle';
 
 /** A subgraph is ready when its database answers and (on MySQL) every migration it ships is applied. */
 export function subgraphReadiness(dataSource: DataSource, hasMigrations: boolean): ReadinessCheck {

@@ -1,4 +1,4 @@
-import { badInput } from './errors';
+import { badInput } from '../../platform/errors';
 
 /**
  * Finds SSNs and payment card numbers however they are disguised: text is first normalised (NFKC,

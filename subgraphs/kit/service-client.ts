@@ -7,25 +7,10 @@ import {
   serviceLinkKey,
   ServiceContextSigner,
   type RequestClaims,
-} from './auth/signed-context';
-import type { SubgraphName } from './config';
-import { DomainError } from './errors';
-import { budgetForNextHop, DEADLINE_HEADER, remainingMs } from './deadline';
-
-/**
- * Which subgraph may call which (caller, callee). A callee accepts a service context only over one
- * of these links, and its shield decides what each caller may do.
- */
-export const SERVICE_LINKS: readonly (readonly [SubgraphName, SubgraphName])[] = [
-  ['interactions', 'consent'],
-  ['interactions', 'identity'],
-  ['consent', 'identity'],
-  ['crm', 'consent'],
-  ['crm', 'identity'],
-  ['identity', 'interactions'],
-  ['identity', 'consent'],
-  ['identity', 'crm'],
-];
+} from '../../platform/contracts/signed-context';
+import { SERVICE_LINKS, type SubgraphName } from '../../platform/contracts/service-links';
+import { DomainError } from '../../platform/errors';
+import { budgetForNextHop, DEADLINE_HEADER, remainingMs } from '../../platform/deadline';
 
 export interface ServiceLinkKeys {
   /** Keys for calls this subgraph makes, by callee. */

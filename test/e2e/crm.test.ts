@@ -8,7 +8,7 @@ import {
   requestDigest,
   serviceLinkKey,
   ServiceContextSigner,
-} from '../../subgraphs/kit/auth/signed-context';
+} from '../../platform/contracts/signed-context';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { startFakeSharingGate, type FakeSharingGate } from '../helpers/consent-stand-in';
 import { captureLogs } from '../helpers/log-capture';

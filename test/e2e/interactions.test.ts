@@ -5,8 +5,8 @@ import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcr
 import { RetentionService } from '../../subgraphs/interactions/services/retention.service';
 import { keySubjectOf, openSegments } from '../../subgraphs/interactions/services/transcript-cipher';
 import { ciphertextVersion, SUBJECT_KEY_VERSION } from '../../subgraphs/kit/crypto/field-cipher';
-import { decodeSecret, serviceLinkKey, ServiceContextSigner } from '../../subgraphs/kit/auth/signed-context';
-import { createLogger } from '../../subgraphs/kit/logger';
+import { decodeSecret, serviceLinkKey, ServiceContextSigner } from '../../platform/contracts/signed-context';
+import { createLogger } from '../../platform/logger';
 import { deriveServiceKeys, ServiceClient } from '../../subgraphs/kit/service-client';
 import { normalise } from '../../subgraphs/kit/sensitive-numbers';
 import { newId } from '../../subgraphs/kit/tenant-entity';

@@ -1,4 +1,4 @@
-import { liveEvents } from '../../subgraphs/kit/live-events';
+import { liveEvents } from '../../platform/live-events';
 import { bearer, postGraphQL } from '../helpers/environment';
 import { LiveClient } from '../helpers/live-client';
 import { seededStack, type SeededStack } from '../helpers/stack';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
-import { CONTEXT_HEADER, requestDigest } from '../../subgraphs/kit/auth/signed-context';
+import { CONTEXT_HEADER, requestDigest } from '../../platform/contracts/signed-context';
 import { bearer, memberClaims, postGraphQL, testEnvironment, type TestEnvironment } from '../helpers/environment';
 import { accepts, buildTree, canListen, freePorts, heldPost, spawnProcess, until, type HeldRequest, type ServerProcess } from '../helpers/server-processes';
 

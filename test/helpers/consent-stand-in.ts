@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DevKeys } from '../../subgraphs/kit/auth/dev-keys';
-import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/kit/auth/signed-context';
+import type { DevKeys } from '../../platform/dev-keys';
+import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest, type RequestClaims } from '../../platform/contracts/signed-context';
 import { deriveServiceKeys } from '../../subgraphs/kit/service-client';
 
 type Variables = Record<string, unknown>;

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { loadGatewayConfig, type GatewayConfig } from '../../gateway/config';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
-import { loadDevKeys, type DevKeys } from '../../subgraphs/kit/auth/dev-keys';
-import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../subgraphs/kit/auth/signed-context';
+import { loadDevKeys, type DevKeys } from '../../platform/dev-keys';
+import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../platform/contracts/signed-context';
 import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 

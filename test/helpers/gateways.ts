@@ -1,5 +1,5 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
-import type { AccessEvents } from '../../subgraphs/kit/access-events';
+import type { AccessEvents } from '../../platform/access-events';
 import type { SeededStack } from './stack';
 
 /** Another gateway instance in this process, reading access versions from `events`. */

@@ -1,5 +1,5 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startTracing } from '../../subgraphs/kit/telemetry/tracing';
+import { startTracing } from '../../platform/telemetry/tracing';
 import { patchJestRegistry } from './jest-instrumentation';
 
 /**

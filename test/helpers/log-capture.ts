@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { createLogger } from '../../subgraphs/kit/logger';
+import { createLogger } from '../../platform/logger';
 
 /** Loggers that keep every line in memory, to assert what was (and was not) logged. */
 export function captureLogs() {

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { decodeSecret, requestDigest, ServiceContextSigner } from '../../subgraphs/kit/auth/signed-context';
+import { decodeSecret, requestDigest, ServiceContextSigner } from '../../platform/contracts/signed-context';
 import type { SubgraphName } from '../../subgraphs/kit/config';
 import { deriveServiceKeys, ServiceClient } from '../../subgraphs/kit/service-client';
 import { postGraphQL, type GraphQLResponse } from './environment';

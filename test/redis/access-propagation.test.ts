@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { RedisAccessEvents } from '../../subgraphs/kit/access-events';
+import { RedisAccessEvents } from '../../platform/access-events';
 import { propagationTests, type PropagationWorld } from '../helpers/access-scenarios';
 import { buildGateway, spawnGateway, type GatewayProcess } from '../helpers/gateway-process';
 import { seededStack, type SeededStack } from '../helpers/stack';

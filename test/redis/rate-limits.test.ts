@@ -1,4 +1,4 @@
-import { RedisAccessEvents } from '../../subgraphs/kit/access-events';
+import { RedisAccessEvents } from '../../platform/access-events';
 import { bearer, postGraphQL } from '../helpers/environment';
 import { secondGateway } from '../helpers/gateways';
 import { seededStack } from '../helpers/stack';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { RedisAccessEvents } from '../../subgraphs/kit/access-events';
-import { requestDigest } from '../../subgraphs/kit/auth/signed-context';
+import { RedisAccessEvents } from '../../platform/access-events';
+import { requestDigest } from '../../platform/contracts/signed-context';
 import { Operator } from '../../subgraphs/identity/entities/operator.entity';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';

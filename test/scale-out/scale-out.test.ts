@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { requestDigest } from '../../subgraphs/kit/auth/signed-context';
+import { requestDigest } from '../../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';

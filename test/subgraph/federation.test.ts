@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, print, type DefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { randomBytes } from 'node:crypto';
-import { ContextSigner, requestDigest, serviceClaims } from '../../subgraphs/kit/auth/signed-context';
+import { ContextSigner, requestDigest, serviceClaims } from '../../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { bearer, callSubgraph, codes, memberClaims, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';

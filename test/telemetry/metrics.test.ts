@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus } from '../../subgraphs/identity/entities/privacy-request.entity';
-import { ConfigError, loadTelemetryConfig } from '../../subgraphs/kit/config';
-import { configureMetrics } from '../../subgraphs/kit/telemetry/metrics';
-import { startMetricsServer, type MetricsServer } from '../../subgraphs/kit/telemetry/metrics-server';
+import { ConfigError } from '../../platform/env';
+import { loadTelemetryConfig } from '../../platform/telemetry/config';
+import { configureMetrics } from '../../platform/telemetry/metrics';
+import { startMetricsServer, type MetricsServer } from '../../platform/telemetry/metrics-server';
 import { bearer, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 

@@ -1,6 +1,4 @@
-import { canonicalAddress } from '../../gateway/auth/client-address';
-import { addressAllowed } from '../../subgraphs/kit/auth/rules';
-import { normaliseCidrs } from '../../subgraphs/identity/services/tenant.service';
+import { addressAllowed, canonicalAddress, normaliseCidrs } from '../../platform/addresses';
 
 const allowlist = (cidrs: string[]) => ({ mode: 'ALLOWLIST' as const, cidrs });
 

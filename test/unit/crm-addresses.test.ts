@@ -10,7 +10,7 @@ import { checkBaseUrl, crmOrigin, hostAllowed, parseBaseUrl } from '../../subgra
 import { CrmError } from '../../subgraphs/crm/services/connectors/crm-connector';
 import { openCredentials, sealCredentials } from '../../subgraphs/crm/services/credentials';
 import { CrmRuntime } from '../../subgraphs/crm/services/crm-runtime';
-import { isPublicAddress } from '../../subgraphs/crm/services/public-address';
+import { isPublicAddress } from '../../platform/addresses';
 import { startRecordingListener, type RecordingListener } from '../helpers/recording-listener';
 
 const ipv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');

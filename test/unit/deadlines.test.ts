@@ -8,8 +8,8 @@ import { startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { CrmConnection, CrmConnectionStatus, CrmProvider } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmRuntime } from '../../subgraphs/crm/services/crm-runtime';
 import { loadSubgraphConfig } from '../../subgraphs/kit/config';
-import { budgetForNextHop, DEADLINE_HEADER, parseBudget, remainingMs, runWithDeadline } from '../../subgraphs/kit/deadline';
-import { isDependencyFailure } from '../../subgraphs/kit/dependency-errors';
+import { budgetForNextHop, DEADLINE_HEADER, parseBudget, remainingMs, runWithDeadline } from '../../platform/deadline';
+import { isDependencyFailure } from '../../platform/dependency-errors';
 import { RecipientRole } from '../../subgraphs/kit/recipient-role';
 
 describe('the deadline a request carries', () => {

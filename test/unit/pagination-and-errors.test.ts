@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import pino from 'pino';
 import { encodeCursor, pageRequest, toPage } from '../../subgraphs/kit/pagination';
-import { badInput, createErrorFormatter, notFound } from '../../subgraphs/kit/errors';
+import { badInput, createErrorFormatter, notFound } from '../../platform/errors';
 
 describe('pagination', () => {
   it('defaults, bounds and decodes cursors, naming the argument at fault', () => {

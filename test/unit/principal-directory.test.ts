@@ -2,8 +2,8 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { PrincipalDirectory } from '../../gateway/auth/principal-directory';
-import { LocalAccessEvents, type AccessEvents, type AccessVersions } from '../../subgraphs/kit/access-events';
-import { ContextSigner } from '../../subgraphs/kit/auth/signed-context';
+import { LocalAccessEvents, type AccessEvents, type AccessVersions } from '../../platform/access-events';
+import { ContextSigner } from '../../platform/contracts/signed-context';
 
 /** A stand-in for identity's /internal routes: counts questions, answers with a channel, may act while answering. */
 async function fakeIdentity(answer: { channel: string; status?: () => string; during?: () => Promise<void> }) {

@@ -1,6 +1,6 @@
 import { loadGatewayConfig } from '../../gateway/config';
 import { ConfigError, loadSubgraphConfig } from '../../subgraphs/kit/config';
-import { redisKey } from '../../subgraphs/kit/redis';
+import { redisKey } from '../../platform/redis';
 
 describe('REDIS_PREFIX', () => {
   const load = (REDIS_PREFIX?: string) => [loadGatewayConfig({ NODE_ENV: 'test', REDIS_PREFIX }).redisPrefix, loadSubgraphConfig({ NODE_ENV: 'test', REDIS_PREFIX }).redisPrefix];

@@ -7,9 +7,9 @@ import {
   requestDigest,
   ServiceContextSigner,
   type RequestClaims,
-} from '../../subgraphs/kit/auth/signed-context';
+} from '../../platform/contracts/signed-context';
 import { deriveServiceKeys, formatServiceKeys, parseServiceKeys } from '../../subgraphs/kit/service-client';
-import { DomainError } from '../../subgraphs/kit/errors';
+import { DomainError } from '../../platform/errors';
 
 const claims: RequestClaims = {
   requestId: 'r1',

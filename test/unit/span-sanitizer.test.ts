@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { sanitizeSpan } from '../../subgraphs/kit/telemetry/span-sanitizer';
+import { sanitizeSpan } from '../../platform/telemetry/span-sanitizer';
 
 const span = (kind: SpanKind, attributes: Attributes, extra: Partial<ReadableSpan> = {}): ReadableSpan =>
   ({

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Channel } from '../../kit/channel';
 import type { SubgraphContext } from '../../kit/context';
-import { badInput } from '../../kit/errors';
+import { badInput } from '../../../platform/errors';
 import { connectionType, PageArgs } from '../../kit/pagination';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut } from '../entities/contact-opt-out.entity';

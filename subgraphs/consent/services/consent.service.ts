@@ -1,4 +1,4 @@
-import { badInput, conflict, forbidden, notFound } from '../../kit/errors';
+import { badInput, conflict, forbidden, notFound } from '../../../platform/errors';
 import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
 import { pageRequest, type Page } from '../../kit/pagination';
 import type { TenantScope } from '../../kit/tenant-repository';

@@ -1,5 +1,5 @@
 import { LessThanOrEqual, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
-import { badInput, conflict } from '../../kit/errors';
+import { badInput, conflict } from '../../../platform/errors';
 import { pageRequest, toPage, type Page } from '../../kit/pagination';
 import { newId } from '../../kit/tenant-entity';
 import type { TenantScope } from '../../kit/tenant-repository';

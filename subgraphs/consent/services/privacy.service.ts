@@ -1,7 +1,7 @@
 import { In } from 'typeorm';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { recordErasure } from '../../kit/end-user-guard';
-import { conflict } from '../../kit/errors';
+import { conflict } from '../../../platform/errors';
 import { ConsentRecord } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
 import { CookieConsent, VisitorLink } from '../entities/cookie-consent.entity';

@@ -1,5 +1,5 @@
 import type { SubgraphContext } from '../../kit/context';
-import { parseAddress } from '../../kit/auth/rules';
+import { parseAddress } from '../../../platform/addresses';
 import { redactToFit } from '../../kit/sensitive-numbers';
 
 /** Proof text is free text: SSNs and card numbers in it (a form's URL, a forged user agent) are redacted. */

@@ -1,5 +1,5 @@
 import { MoreThan, type DataSource, type FindOptionsWhere, type ObjectLiteral, type Repository } from 'typeorm';
-import { conflict } from '../../kit/errors';
+import { conflict } from '../../../platform/errors';
 import { pageRequest, toPage, type Page } from '../../kit/pagination';
 import { newId } from '../../kit/tenant-entity';
 import { SubProcessor, SubProcessorNotice } from '../entities/sub-processor.entity';

@@ -1,10 +1,10 @@
 import { In } from 'typeorm';
-import { badInput, notFound } from '../../kit/errors';
+import { badInput, notFound } from '../../../platform/errors';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { CookieConsent, VisitorLink } from '../entities/cookie-consent.entity';
 import { VISITOR_ID, VISITOR_ID_MESSAGE, type RecordCookieConsentInput } from '../inputs/widget.input';
 import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
-import { DomainError } from '../../kit/errors';
+import { DomainError } from '../../../platform/errors';
 import { assertNotRestricted, checkEndUserId } from './consent.service';
 import { PolicyService } from './policy.service';
 import { proofText, type Proof } from './proof';

@@ -1,8 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CrmSettings } from '../../kit/config';
-import { badInput } from '../../kit/errors';
-import { isPublicAddress } from './public-address';
+import { badInput } from '../../../platform/errors';
+import { isPublicAddress } from '../../../platform/addresses';
 
 export interface BaseUrlPolicy {
   production: boolean;

@@ -1,5 +1,5 @@
 import type { FieldCipher } from '../../kit/crypto/field-cipher';
-import { badInput } from '../../kit/errors';
+import { badInput } from '../../../platform/errors';
 import { CrmProvider, type CrmConnection } from '../entities/crm-connection.entity';
 import type { CrmCredentialsInput } from '../inputs/crm.input';
 import { crmOrigin } from './base-url';

@@ -13,7 +13,7 @@ import { CrmHttp, type CrmTarget } from './connectors/crm-http';
 import { HubSpotConnector } from './connectors/hubspot.connector';
 import { SalesforceConnector } from './connectors/salesforce.connector';
 import { ZendeskConnector } from './connectors/zendesk.connector';
-import { observeBreakers } from '../../kit/telemetry/metrics';
+import { observeBreakers } from '../../../platform/telemetry/metrics';
 
 export interface CrmCredentials {
   accessToken?: string;

@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import type { SubgraphContext } from '../../kit/context';
-import { conflict, DomainError, notFound } from '../../kit/errors';
+import { conflict, DomainError, notFound } from '../../../platform/errors';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CrmRectificationInput } from '../inputs/crm.input';

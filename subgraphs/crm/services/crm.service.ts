@@ -1,5 +1,5 @@
 import type { SubgraphContext } from '../../kit/context';
-import { badInput, conflict, notFound } from '../../kit/errors';
+import { badInput, conflict, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { checkIdentifier } from '../../kit/sensitive-numbers';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';

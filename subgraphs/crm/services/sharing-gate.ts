@@ -1,27 +1,22 @@
 import type { SubgraphContext } from '../../kit/context';
-import { DomainError, notFound } from '../../kit/errors';
+import { DomainError, notFound } from '../../../platform/errors';
 import type { RecipientRole } from '../../kit/recipient-role';
 
-export type SharingRefusal = 'NO_OPT_IN' | 'RENEWAL_NEEDED' | 'RESTRICTED';
+import { SHARING_DECISION, type SharingDecision, type SharingRefusal } from '../../../platform/contracts/operations/consent';
 
-export interface SharingDecision {
-  allowed: boolean;
-  reason: SharingRefusal | null;
-}
+export type { SharingDecision, SharingRefusal };
 
 /** Whether an end-user's data may go to a recipient of this role; asked before every push or lookup. */
 export interface SharingGate {
   decide(endUserId: string, recipient: RecipientRole): Promise<SharingDecision>;
 }
 
-const DECISION = 'query SharingDecision($endUserId: ID!, $recipient: RecipientRole!) { sharingDecision(endUserId: $endUserId, recipient: $recipient) { allowed reason } }';
-
 /** The consent subgraph's gate; unreachable means UNAVAILABLE (fail closed, nothing shared). */
 export class ConsentSharingGate implements SharingGate {
   constructor(private readonly ctx: SubgraphContext) {}
 
   async decide(endUserId: string, recipient: RecipientRole): Promise<SharingDecision> {
-    const data = await this.ctx.callService<{ sharingDecision: SharingDecision }>('consent', DECISION, { endUserId, recipient });
+    const data = await this.ctx.callService(SHARING_DECISION, { endUserId, recipient });
     return data.sharingDecision;
   }
 }

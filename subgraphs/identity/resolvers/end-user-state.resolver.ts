@@ -1,6 +1,6 @@
 import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import type { SubgraphContext } from '../../kit/context';
-import { badInput } from '../../kit/errors';
+import { badInput } from '../../../platform/errors';
 import { EndUserService } from '../services/end-user.service';
 
 /** The most ids one call may ask about (a request's writes and reads of one subgraph, batched). */

@@ -1,14 +1,18 @@
-import { isDependencyFailure } from '../../kit/dependency-errors';
+import { isDependencyFailure } from '../../../platform/dependency-errors';
 import type { Request, Response, Router } from 'express';
-import { CONTEXT_HEADER, requestDigest } from '../../kit/auth/signed-context';
-import { DomainError } from '../../kit/errors';
+import { CONTEXT_HEADER, requestDigest } from '../../../platform/contracts/signed-context';
+import { DomainError } from '../../../platform/errors';
 import type { RouteDeps } from '../../kit/server';
 import { PrincipalDirectory } from '../services/principal.service';
 import { TenantService } from '../services/tenant.service';
 
-export const PRINCIPAL_PATH = '/principal';
-export const CLIENT_CREDENTIALS_PATH = '/client-credentials';
-export const WIDGET_KEY_PATH = '/widget-key';
+import {
+  CLIENT_CREDENTIALS_PATH,
+  PRINCIPAL_PATH,
+  WIDGET_KEY_PATH,
+  type IdentityLookupPath,
+  type IdentityLookups,
+} from '../../../platform/contracts/identity-lookups';
 
 /**
  * Questions only the gateway may ask, outside the public graph: each needs the gateway's own
@@ -17,7 +21,8 @@ export const WIDGET_KEY_PATH = '/widget-key';
 export function internalRoutes(router: Router, { dataSource, verifier, logger, accessEvents }: RouteDeps): void {
   const directory = new PrincipalDirectory(dataSource);
   const tenants = new TenantService(dataSource);
-  const route = (path: string, answer: (body: Record<string, unknown>) => Promise<unknown>) =>
+  // The body is untrusted: each answer reads its fields through `text`.
+  const route = <P extends IdentityLookupPath>(path: P, answer: (body: Partial<Record<keyof IdentityLookups[P]['request'], unknown>>) => Promise<IdentityLookups[P]['answer']>) =>
     router.post(path, async (req: Request, res: Response) => {
       try {
         const claims = await verifier.verify(req.header(CONTEXT_HEADER), requestDigest(path, req.body));
@@ -25,7 +30,7 @@ export function internalRoutes(router: Router, { dataSource, verifier, logger, a
           res.status(403).json({ error: 'FORBIDDEN' });
           return;
         }
-        res.json(await answer((req.body ?? {}) as Record<string, unknown>));
+        res.json(await answer((req.body ?? {}) as Partial<Record<keyof IdentityLookups[P]['request'], unknown>>));
       } catch (error) {
         if (error instanceof DomainError) {
           res.status(error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'UNAVAILABLE' ? 503 : 400).json({ error: error.code });

@@ -1,6 +1,6 @@
 import type { FindOptionsWhere } from 'typeorm';
 import type { SubgraphContext } from '../../kit/context';
-import { badInput, forbidden, notFound } from '../../kit/errors';
+import { badInput, forbidden, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { refuseSensitiveNumbers } from '../../kit/sensitive-numbers';
 import { AuditAction } from '../entities/audit-event.entity';

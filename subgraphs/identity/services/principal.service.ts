@@ -2,15 +2,15 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:cry
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, apiClientScopes, isScope } from '../../kit/auth/roles';
-import type { AccessEvents } from '../../kit/access-events';
-import { badInput, conflict, notFound } from '../../kit/errors';
+import type { AccessEvents } from '../../../platform/access-events';
+import { badInput, conflict, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { TenantScope } from '../../kit/tenant-repository';
 import { ApiClient } from '../entities/api-client.entity';
 import { Operator, PrincipalStatus, type OperatorRole } from '../entities/operator.entity';
 import { Tenant, TenantStatus } from '../entities/tenant.entity';
 import type { CreateApiClientInput, InviteOperatorInput } from '../inputs/principal.input';
-import type { TenantAccess } from './tenant.service';
+import type { PrincipalAccess, VerifiedClient } from '../../../platform/contracts/identity-lookups';
 
 const scrypt = promisify(scryptCallback) as (secret: string, salt: Buffer, length: number) => Promise<Buffer>;
 
@@ -122,16 +122,6 @@ export class PrincipalService {
   }
 }
 
-export type PrincipalState =
-  | { status: 'ACTIVE'; roles: string[]; scopes: string[] }
-  | { status: 'REVOKED' }
-  | { status: 'UNREGISTERED' };
-
-export interface PrincipalAccess {
-  tenant: TenantAccess | null;
-  principal: PrincipalState;
-}
-
 /** The gateway's per-request questions: is this tenant live, and may this principal act for it? */
 export class PrincipalDirectory {
   constructor(private readonly dataSource: DataSource) {}
@@ -155,7 +145,7 @@ export class PrincipalDirectory {
   }
 
   /** Client-credentials check for the token endpoint; null for any failure, said the same way. */
-  async verifyClient(clientId: string, clientSecret: string): Promise<{ tenantSlug: string; clientId: string; scopes: string[] } | null> {
+  async verifyClient(clientId: string, clientSecret: string): Promise<VerifiedClient> {
     // Looked up across tenants by its globally unique client id, before any tenant is known.
     const client = await this.dataSource.getRepository(ApiClient).findOneBy({ clientId });
     const matches = client ? await secretMatches(clientSecret, client.secretHash) : await hashSecret(clientSecret).then(() => false);

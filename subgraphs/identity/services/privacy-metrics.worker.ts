@@ -1,6 +1,6 @@
 import { In, LessThan } from 'typeorm';
 import type { SubgraphWorker } from '../../kit/server';
-import { observePrivacyRequests } from '../../kit/telemetry/metrics';
+import { observePrivacyRequests } from '../../../platform/telemetry/metrics';
 import { PrivacyRequest, PrivacyRequestStatus } from '../entities/privacy-request.entity';
 
 /** Publishes open and overdue privacy requests to the metrics endpoint, counted when it is scraped. */

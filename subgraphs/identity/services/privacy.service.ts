@@ -1,7 +1,7 @@
 import { In, IsNull, LessThanOrEqual, type DataSource } from 'typeorm';
 import type { SubgraphContext } from '../../kit/context';
 import type { SubgraphName } from '../../kit/config';
-import { badInput, conflict, DomainError, notFound } from '../../kit/errors';
+import { badInput, conflict, DomainError, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { redactToFit } from '../../kit/sensitive-numbers';
 import { crossTenantTransaction, type TenantScope } from '../../kit/tenant-repository';
@@ -20,6 +20,10 @@ import {
 import type { UpdateEndUserInput } from '../inputs/end-user.input';
 import type { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureInput } from '../inputs/privacy.input';
 import { AuditService } from './audit.service';
+import type { ServiceOperation } from '../../../platform/contracts/service-operation';
+import { PRIVACY_ERASE_CONSENT, PRIVACY_EXPORT_CONSENT, RECORD_OBJECTION, SET_PROCESSING_RESTRICTION } from '../../../platform/contracts/operations/consent';
+import { PRIVACY_ERASE_CRM, PRIVACY_EXPORT_CRM, PRIVACY_RECTIFY_CRM, RECTIFIABLE_IN_CRM } from '../../../platform/contracts/operations/crm';
+import { PRIVACY_ERASE_INTERACTIONS, PRIVACY_EXPORT_INTERACTIONS } from '../../../platform/contracts/operations/interactions';
 import { ENCRYPTED_FIELDS, EndUserCodec, SENSITIVE_FIELDS } from './end-user-codec';
 import { EndUserService, validateEndUserFields } from './end-user.service';
 
@@ -40,21 +44,21 @@ export const PRIVACY_TARGETS: Record<PrivacyRequestKind, SubgraphName[]> = {
   [PrivacyRequestKind.OBJECTION]: ['consent'],
 };
 
-const EXPORT_FIELD: Partial<Record<SubgraphName, string>> = {
-  interactions: 'privacyExportInteractions',
-  consent: 'privacyExportConsent',
-  crm: 'privacyExportCrm',
+type OtherStore = Exclude<SubgraphName, 'identity'>;
+const EXPORTS: Record<OtherStore, ServiceOperation<{ id: string }, { document: string }>> = {
+  interactions: PRIVACY_EXPORT_INTERACTIONS,
+  consent: PRIVACY_EXPORT_CONSENT,
+  crm: PRIVACY_EXPORT_CRM,
 };
-const ERASE_FIELD: Partial<Record<SubgraphName, string>> = {
-  interactions: 'privacyEraseInteractions',
-  consent: 'privacyEraseConsent',
-  crm: 'privacyEraseCrm',
+const ERASURES: Record<OtherStore, ServiceOperation<{ id: string }, { erased: number }>> = {
+  interactions: PRIVACY_ERASE_INTERACTIONS,
+  consent: PRIVACY_ERASE_CONSENT,
+  crm: PRIVACY_ERASE_CRM,
 };
 
 /** Failed targets are retried after 30 s, 1 min, 2 min… up to an hour. */
 export const retryDelayMs = (attempts: number) => Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 
-const RECTIFIABLE_IN_CRM = ['firstName', 'lastName', 'email', 'phone'] as const;
 
 /** Why a target failed, in words that carry no personal data. */
 function failureOf(error: unknown): string {
@@ -209,10 +213,6 @@ export class PrivacyService {
     });
   }
 
-  private call<T>(target: SubgraphName, query: string, variables: Record<string, unknown>): Promise<T> {
-    return this.ctx.callService<T>(target, query, variables);
-  }
-
   /** One target's part of a request; throws to have it retried. Every part is idempotent. */
   private async carryOut(request: PrivacyRequest, target: SubgraphName): Promise<void> {
     const endUserId = request.endUserId;
@@ -231,21 +231,21 @@ export class PrivacyService {
         }
         const forCrm = Object.fromEntries(RECTIFIABLE_IN_CRM.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
         if (Object.keys(forCrm).length > 0) {
-          await this.call(target, 'mutation($id: ID!, $input: CrmRectificationInput!) { privacyRectifyCrm(endUserId: $id, input: $input) }', { id: endUserId, input: forCrm });
+          await this.ctx.callService(PRIVACY_RECTIFY_CRM, { id: endUserId, input: forCrm });
         }
         return;
       }
       case PrivacyRequestKind.ERASURE:
         if ((await this.activeHolds(endUserId)).length > 0) throw conflict('A legal hold was placed: erasure is suspended until it is released');
         if (target === 'identity') await this.eraseIdentity(request);
-        else await this.call(target, `mutation($id: ID!) { ${ERASE_FIELD[target]}(endUserId: $id) }`, { id: endUserId });
+        else await this.ctx.callService(ERASURES[target], { id: endUserId });
         return;
       case PrivacyRequestKind.RESTRICTION:
         if (target === 'identity') await this.setRestricted(endUserId, true, request.id);
-        else await this.call(target, 'mutation($id: ID!) { setProcessingRestriction(endUserId: $id, restricted: true) }', { id: endUserId });
+        else await this.ctx.callService(SET_PROCESSING_RESTRICTION, { id: endUserId, restricted: true });
         return;
       case PrivacyRequestKind.OBJECTION:
-        await this.call(target, 'mutation($id: ID!) { recordObjection(endUserId: $id) }', { id: endUserId });
+        await this.ctx.callService(RECORD_OBJECTION, { id: endUserId });
         return;
     }
   }
@@ -271,7 +271,7 @@ export class PrivacyService {
   async liftRestriction(endUserId: string): Promise<EndUser> {
     const row = await this.endUser(endUserId);
     if (!row.processingRestricted) throw conflict('Processing of this end-user is not restricted');
-    await this.call('consent', 'mutation($id: ID!) { setProcessingRestriction(endUserId: $id, restricted: false) }', { id: endUserId });
+    await this.ctx.callService(SET_PROCESSING_RESTRICTION, { id: endUserId, restricted: false });
     await this.setRestricted(endUserId, false, null);
     return this.endUser(endUserId);
   }
@@ -305,10 +305,9 @@ export class PrivacyService {
     await compactAfterErasure(this.ctx.dataSource);
   }
 
-  private async exportFrom(target: SubgraphName, endUserId: string): Promise<unknown> {
-    const field = EXPORT_FIELD[target]!;
-    const data = await this.call<Record<string, string>>(target, `query($id: ID!) { ${field}(endUserId: $id) }`, { id: endUserId });
-    return JSON.parse(data[field]);
+  private async exportFrom(target: OtherStore, endUserId: string): Promise<unknown> {
+    const data = await this.ctx.callService(EXPORTS[target], { id: endUserId });
+    return JSON.parse(data.document);
   }
 
   private async exportIdentity(endUserId: string): Promise<Record<string, unknown>> {

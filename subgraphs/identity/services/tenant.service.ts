@@ -1,37 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import { MoreThan, type DataSource, type Repository } from 'typeorm';
 import { pageRequest, toPage, type Page } from '../../kit/pagination';
-import { addressAllowed } from '../../kit/auth/rules';
-import { badInput, conflict, notFound } from '../../kit/errors';
+import { addressAllowed, normaliseCidrs } from '../../../platform/addresses';
+import { badInput, conflict, notFound } from '../../../platform/errors';
 import { newId } from '../../kit/tenant-entity';
 import { AccessMode, Tenant, TenantStatus } from '../entities/tenant.entity';
-import type { AccessEvents } from '../../kit/access-events';
+import type { AccessEvents } from '../../../platform/access-events';
 import type { CreateTenantInput } from '../inputs/create-tenant.input';
 import type { AccessPolicyInput } from '../inputs/access-policy.input';
-
-/** What the gateway needs to admit a request for a tenant. */
-export interface TenantAccess {
-  id: string;
-  slug: string;
-  status: TenantStatus;
-  accessPolicy: { mode: AccessMode; cidrs: string[] };
-}
-
-/** Normalises CIDRs (IPv4-mapped IPv6 ranges become IPv4) and names the first bad one. */
-export function normaliseCidrs(cidrs: string[]): string[] {
-  return cidrs.map((cidr, index) => {
-    try {
-      const [address, bits] = ipaddr.parseCIDR(cidr.trim());
-      if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-        return `${(address as ipaddr.IPv6).toIPv4Address().toString()}/${bits - 96}`;
-      }
-      return `${address.toString()}/${bits}`;
-    } catch {
-      throw badInput(`cidrs[${index}]`, 'is not a valid IPv4 or IPv6 CIDR');
-    }
-  });
-}
+import type { WidgetAccess } from '../../../platform/contracts/identity-lookups';
 
 /** Exact origins, as browsers send them: https (http only for localhost), no path; names the first bad one. */
 export function normaliseOrigins(origins: string[]): string[] {
@@ -136,7 +113,7 @@ export class TenantService {
   }
 
   /** The gateway's question for a widget request: whose key is this, and where may it be used? */
-  async widgetAccess(key: string): Promise<{ tenant: TenantAccess; origins: string[] } | null> {
+  async widgetAccess(key: string): Promise<WidgetAccess> {
     if (!key) return null;
     const tenant = await this.tenants.findOneBy({ widgetKey: key });
     if (!tenant) return null;

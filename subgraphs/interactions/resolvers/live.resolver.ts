@@ -1,5 +1,5 @@
 import { Arg, Field, ID, Int, ObjectType, registerEnumType, Resolver, Subscription, type PubSub } from 'type-graphql';
-import { DomainError } from '../../kit/errors';
+import { DomainError } from '../../../platform/errors';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { SubgraphContext } from '../../kit/context';
-import { liveEvents, type LiveEvent, type LiveEvents } from '../../kit/live-events';
+import { liveEvents, type LiveEvent, type LiveEvents } from '../../../platform/live-events';
 import type { SubgraphWorker } from '../../kit/server';
 
 /** The channel each interactions server publishes on, opened and closed with the server. */

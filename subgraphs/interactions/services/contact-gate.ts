@@ -2,20 +2,14 @@ import type { SubgraphContext } from '../../kit/context';
 import { unavailable } from '../../kit/service-client';
 import type { Channel } from '../../kit/channel';
 
-export type ContactRefusal = 'OPTED_OUT' | 'RESTRICTED';
+import { CONTACT_DECISION, type ContactDecision, type ContactRefusal } from '../../../platform/contracts/operations/consent';
 
-export interface ContactDecision {
-  allowed: boolean;
-  reason: ContactRefusal | null;
-}
+export type { ContactDecision, ContactRefusal };
 
 /** Whether the tenant may contact an end-user on a channel; asked before any outbound interaction. */
 export interface ContactGate {
   decide(endUserId: string, channel: Channel): Promise<ContactDecision>;
 }
-
-export const CONTACT_DECISION_QUERY =
-  'query ContactDecision($endUserId: ID!, $channel: Channel!) { contactDecision(endUserId: $endUserId, channel: $channel) { allowed reason } }';
 
 /**
  * Asks the consent subgraph over the interactions>consent service link, for the request's tenant.
@@ -25,11 +19,9 @@ export class ConsentContactGate implements ContactGate {
   constructor(private readonly ctx: SubgraphContext) {}
 
   async decide(endUserId: string, channel: Channel): Promise<ContactDecision> {
-    const data = await this.ctx.callService<{ contactDecision?: Partial<ContactDecision> | null }>('consent', CONTACT_DECISION_QUERY, {
-      endUserId,
-      channel,
-    });
-    const decision = data.contactDecision;
+    const data = await this.ctx.callService(CONTACT_DECISION, { endUserId, channel });
+    // Read defensively all the same: a reply that does not hold a decision allows nothing.
+    const decision = data.contactDecision as Partial<ContactDecision> | null | undefined;
     if (!decision || typeof decision.allowed !== 'boolean') {
       this.ctx.logger.warn({ requestId: this.ctx.requestId }, 'unreadable contact decision');
       throw unavailable('consent');

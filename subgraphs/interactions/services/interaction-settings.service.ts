@@ -1,4 +1,4 @@
-import { badInput } from '../../kit/errors';
+import { badInput } from '../../../platform/errors';
 import type { TenantScope } from '../../kit/tenant-repository';
 import {
   DEFAULT_MIN_GROUP_SIZE,

@@ -1,7 +1,7 @@
 import { In, LessThan, MoreThan } from 'typeorm';
 import type { FieldCipher } from '../../kit/crypto/field-cipher';
 import type { SubjectKeys } from '../../kit/crypto/subject-keys';
-import { badInput, conflict, DomainError, forbidden, notFound } from '../../kit/errors';
+import { badInput, conflict, DomainError, forbidden, notFound } from '../../../platform/errors';
 import { encodeCursor, pageRequest, type Page } from '../../kit/pagination';
 import { checkIdentifier } from '../../kit/sensitive-numbers';
 import { unavailable } from '../../kit/service-client';

@@ -1,5 +1,5 @@
 import { Between } from 'typeorm';
-import { badInput } from '../../kit/errors';
+import { badInput } from '../../../platform/errors';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { Channel } from '../../kit/channel';
 import type { Keyring } from '../../kit/crypto/keyring';

@@ -2,7 +2,7 @@ import { In } from 'typeorm';
 import type { SubjectKeys } from '../../kit/crypto/subject-keys';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { recordErasure } from '../../kit/end-user-guard';
-import { conflict } from '../../kit/errors';
+import { conflict } from '../../../platform/errors';
 import { Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import { keySubjectOf, openSegments } from './transcript-cipher';

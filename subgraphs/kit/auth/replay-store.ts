@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
-import { firstConnection, redisKey } from '../redis';
-import type { SharedReplayStore } from './signed-context';
+import { firstConnection, redisKey } from '../../../platform/redis';
+import type { SharedReplayStore } from '../../../platform/contracts/signed-context';
 
 /**
  * Context ids in Redis, one key per id (`<prefix>ctx-seen:<audience>:<jti>`), set only if absent

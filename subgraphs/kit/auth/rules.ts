@@ -1,39 +1,12 @@
-import ipaddr from 'ipaddr.js';
 import { rule, and, or, allow, deny } from 'graphql-shield';
 import type { GraphQLResolveInfo } from 'graphql';
-import { DomainError, forbidden, ipNotAllowed, unauthenticated } from '../errors';
+import { DomainError, forbidden, ipNotAllowed, unauthenticated } from '../../../platform/errors';
 import type { SubgraphContext } from '../context';
-import type { AccessPolicyClaims } from './signed-context';
+import { addressAllowed } from '../../../platform/addresses';
 import type { Scope } from './roles';
 import { markRefusal } from './denial-log';
 
 export { allow, deny, and, or };
-
-/** Parses an address the way every check compares it: IPv4-mapped IPv6 becomes IPv4. */
-export function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  try {
-    return ipaddr.process(address.trim());
-  } catch {
-    return null;
-  }
-}
-
-export function addressAllowed(address: string, policy: AccessPolicyClaims | null): boolean {
-  if (!policy || policy.mode === 'EVERYONE') return true;
-  const parsed = parseAddress(address);
-  if (!parsed) return false;
-  return policy.cidrs.some((cidr) => {
-    try {
-      const [range, bits] = ipaddr.parseCIDR(cidr);
-      const network = range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress()
-        ? [(range as ipaddr.IPv6).toIPv4Address(), Math.max(0, bits - 96)] as const
-        : [range, bits] as const;
-      return network[0].kind() === parsed.kind() && parsed.match(network[0] as never, network[1]);
-    } catch {
-      return false;
-    }
-  });
-}
 
 /**
  * Marks a rule's refusal; it is logged only if it reaches the caller (see denialLog): shield also

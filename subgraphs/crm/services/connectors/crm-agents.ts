@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, Socket, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { isPublicAddress } from '../public-address';
+import { isPublicAddress } from '../../../../platform/addresses';
 
 /** A connection attempt refused because the address is not public; nothing was sent. */
 export class AddressRefusedError extends Error {

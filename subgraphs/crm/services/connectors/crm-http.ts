@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type CircuitBreaker from 'opossum';
-import { remainingMs } from '../../../kit/deadline';
+import { remainingMs } from '../../../../platform/deadline';
 import { AddressRefusedError } from './crm-agents';
 import { CrmError } from './crm-connector';
 

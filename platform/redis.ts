@@ -1,4 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
+import { problem, type Env } from './env';
 
 /** Default deployment prefix of every Redis key and channel (`REDIS_PREFIX`). */
 export const DEFAULT_REDIS_PREFIX = 'cx:';
@@ -78,4 +79,12 @@ export async function closeRedisClient(client: Redis | undefined): Promise<void>
   if (!client) return;
   if (client.status === 'ready') await client.quit().catch(() => undefined);
   client.disconnect();
+}
+
+/** `REDIS_PREFIX`: one deployment's namespace in a shared Redis. */
+export function redisPrefix(env: Env): string {
+  const value = env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX;
+  if (validRedisPrefix(value)) return value;
+  problem('REDIS_PREFIX must be 1-40 letters, digits or _.-{} followed by ":" (e.g. cx-prod:)');
+  return DEFAULT_REDIS_PREFIX;
 }

@@ -142,3 +142,6 @@ export function configOrExit<T>(load: () => T, what: string): T {
     process.exit(1);
   }
 }
+
+/** How a missing or bad secret is produced, named in the error. */
+export const SECRETS_HINT = 'run `npm run secrets` and start with the generated deploy/env files';

@@ -4,7 +4,7 @@
  * as they load. Tracing is off unless OTEL_TRACES_EXPORTER says where spans go; the metrics
  * endpoint is off unless METRICS_PORT is set.
  */
-import { loadTelemetryConfig } from '../config';
+import { loadTelemetryConfig } from './config';
 import { startTracing, type Tracing } from './tracing';
 
 const config = loadTelemetryConfig();

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import client from 'prom-client';
 import type { DataSource } from 'typeorm';
-import type { TelemetryConfig } from '../config';
+import type { TelemetryConfig } from './config';
 import { inSpan } from './tracing';
 
 /**

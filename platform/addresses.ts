@@ -1,0 +1,94 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import type { AccessPolicyClaims } from './contracts/signed-context';
+import { badInput } from './errors';
+
+// Every rule about IP addresses and CIDR ranges, for every process: client addresses at the
+// gateway, tenant allowlists (stored by identity, enforced at the gateway and in every subgraph),
+// consent proofs, and where the crm subgraph may connect.
+
+/** IPv6 global unicast. Everything outside it (::/8 with every IPv4-embedding form, NAT64, ULA, link- and site-local, multicast) is refused. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+/**
+ * The one rule for where the crm subgraph may connect: an ordinary public unicast address, given
+ * in its plain textual form. IPv4 must be `unicast` in ipaddr.js's table (loopback, private, CGNAT,
+ * link-local, documentation, benchmarking, multicast, reserved and the like are not). IPv6 must be
+ * global unicast and `unicast` too, which leaves out 6to4, Teredo, 2001::/23, documentation and
+ * segment routing; an embedded IPv4 address is never unwrapped, so no IPv6 spelling of an IPv4
+ * address gets through. Odd IPv4 spellings (0x7f.1, 2130706433, 127.1, 0177.0.0.1) and zone ids
+ * are not addresses here: URLs and resolvers hand over the plain form.
+ */
+export function isPublicAddress(address: string | undefined | null): boolean {
+  if (!address || address.includes('%')) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  try {
+    const parsed = ipaddr.parse(address);
+    if (family === 4) return parsed.kind() === 'ipv4' && parsed.range() === 'unicast';
+    return parsed.kind() === 'ipv6' && parsed.match(GLOBAL_UNICAST_V6) && parsed.range() === 'unicast';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The canonical text of a client address: IPv4-mapped IPv6 (`::ffff:a.b.c.d`) becomes IPv4, so
+ * one allowlist entry matches however the socket reports it.
+ */
+export function canonicalAddress(address: string | undefined): string {
+  if (!address) return '0.0.0.0';
+  try {
+    return ipaddr.process(address).toString();
+  } catch {
+    return '0.0.0.0';
+  }
+}
+
+/** Parses an address the way every check compares it: IPv4-mapped IPv6 becomes IPv4. */
+export function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  try {
+    return ipaddr.process(address.trim());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A CIDR as network and prefix length, an IPv4-mapped IPv6 range (`::ffff:10.0.0.0/104`) as the
+ * IPv4 range it covers, so it compares with addresses parsed by `parseAddress`. Throws on a bad CIDR.
+ */
+function parseRange(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const [range, bits] = ipaddr.parseCIDR(cidr);
+  if (range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return [(range as ipaddr.IPv6).toIPv4Address(), Math.max(0, bits - 96)];
+  }
+  return [range, bits];
+}
+
+/** Whether a tenant's access policy admits a client address; an unparsable address or range admits nothing. */
+export function addressAllowed(address: string, policy: AccessPolicyClaims | null): boolean {
+  if (!policy || policy.mode === 'EVERYONE') return true;
+  const parsed = parseAddress(address);
+  if (!parsed) return false;
+  return policy.cidrs.some((cidr) => {
+    try {
+      const [network, bits] = parseRange(cidr);
+      return network.kind() === parsed.kind() && parsed.match(network as never, bits);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Normalises CIDRs as stored in an access policy (IPv4-mapped IPv6 ranges become IPv4) and names the first bad one. */
+export function normaliseCidrs(cidrs: string[]): string[] {
+  return cidrs.map((cidr, index) => {
+    try {
+      const [network, bits] = parseRange(cidr.trim());
+      return `${network.toString()}/${bits}`;
+    } catch {
+      throw badInput(`cidrs[${index}]`, 'is not a valid IPv4 or IPv6 CIDR');
+    }
+  });
+}
