@@ -8,7 +8,7 @@ import { run } from './gateway-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-const TREE_SOURCES = ['gateway', 'subgraphs', 'scripts'];
+const TREE_SOURCES = ['platform', 'gateway', 'subgraphs', 'scripts'];
 const TREE_SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 /** A digest of everything a build of the tree depends on: the sources, the settings, the compiler. */

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { subgraphs } from '../../subgraphs';
-import { accessEvents, type AccessEvents } from '../../subgraphs/kit/access-events';
+import { accessEvents, type AccessEvents } from '../../platform/access-events';
 import {
   ContextSigner,
   contextKeyFor,
@@ -12,7 +12,7 @@ import {
   type AccessPolicyClaims,
   type PrincipalKind,
   type RequestClaims,
-} from '../../subgraphs/kit/auth/signed-context';
+} from '../../platform/contracts/signed-context';
 import type { SubgraphName } from '../../subgraphs/kit/config';
 import { SubgraphContext } from '../../subgraphs/kit/context';
 import { createSubgraphServer, type SubgraphServer } from '../../subgraphs/kit/server';

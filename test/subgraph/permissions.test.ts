@@ -1,10 +1,10 @@
 import { isIntrospectionType, isObjectType, type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import pino from 'pino';
 import { subgraphs } from '../../subgraphs';
-import { accessEvents } from '../../subgraphs/kit/access-events';
+import { accessEvents } from '../../platform/access-events';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { SubgraphContext } from '../../subgraphs/kit/context';
-import { DomainError } from '../../subgraphs/kit/errors';
+import { DomainError } from '../../platform/errors';
 import { consent } from './permissions/consent';
 import { crm } from './permissions/crm';
 import { identity } from './permissions/identity';

@@ -1,4 +1,4 @@
-import type { RequestClaims } from '../../../subgraphs/kit/auth/signed-context';
+import type { RequestClaims } from '../../../platform/contracts/signed-context';
 
 /**
  * Everyone a shield rule may be asked about. Who holds what is written out here by hand, not
