@@ -12,20 +12,21 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { loadDevKeys } from '../platform/dev-keys';
-import { ContextSigner, decodeSecret, type RequestClaims } from '../platform/contracts/signed-context';
+import { ContextSigner, decodeSecret } from '../platform/contracts/signed-context';
 import { accessEvents, type AccessEvents } from '../platform/access-events';
-import { createErrorFormatter, DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../platform/errors';
+import { createErrorFormatter } from '../platform/errors';
 import { jsonErrors, jsonNotFound, oauthShape } from '../platform/http-errors';
 import { createLogger } from '../platform/logger';
 import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../platform/access-log';
 import { Lifecycle } from '../platform/lifecycle';
 import { gatewayReadiness } from './health';
 import { mountGraphiql } from './graphiql';
-import { AccessTokenVerifier, ClientTokenIssuer, type TokenIdentity } from './auth/access-token';
-import { addressAllowed, canonicalAddress } from '../platform/addresses';
+import { AccessTokenVerifier, ClientTokenIssuer } from './auth/access-token';
+import { createAdmission } from './admission';
+import { canonicalAddress } from '../platform/addresses';
 import { PrincipalDirectory } from './auth/principal-directory';
 import { oauthTokenRoute } from './oauth';
-import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retryAfterOf } from './limits';
+import { assertTokenLimit, costBudget, queryLimits, RateLimits, retryAfterOf } from './limits';
 import type Redis from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../platform/redis';
 import { RedisPersistedQueryCache } from './apq-cache';
@@ -54,7 +55,8 @@ export interface GatewayDeps {
 
 const parseJwk = (json: string) => JSON.parse(json) as JWK;
 
-async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: Redis): Promise<GatewayDeps> {
+/** The gateway's keys, token verifier, principal directory and budgets (the Router coprocessor builds the same). */
+export async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: Redis): Promise<GatewayDeps> {
   // Production supplies every key (config refuses to start otherwise); development generates them.
   const needsDevKeys = !config.contextSigningSecret || !config.clientTokenPrivateKey || !config.jwksUrl;
   const dev = needsDevKeys ? await loadDevKeys(config.keysDir) : undefined;
@@ -80,82 +82,16 @@ async function createDeps(config: GatewayConfig, events: AccessEvents, redis?: R
   };
 }
 
-function bearer(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return match ? match[1] : null;
-}
-
-const anonymous = (requestId: string, clientIp: string): GatewayContext => ({
-  claims: {
-    requestId,
-    tenant: null,
-    principal: { id: 'anonymous', kind: 'anonymous', roles: [], scopes: [] },
-    clientIp,
-    accessPolicy: null,
-  },
-});
-
-/** Authenticates the caller and admits or refuses the request before any planning happens. */
-export function createContextBuilder({ tokens, directory, limits }: GatewayDeps, logger: Logger, { production }: { production: boolean }) {
-  const deny = (error: DomainError, details: Record<string, unknown>) => {
-    logger.warn({ ...details, reason: error.message, code: error.code }, 'request denied');
-    return refusesRequest(error);
-  };
-  const admitted = async (context: GatewayContext): Promise<GatewayContext> => {
-    try {
-      await limits.takeRequest(budgetKey(context));
-    } catch (error) {
-      const { requestId, tenant, principal, clientIp } = context.claims;
-      if (error instanceof DomainError) throw deny(error, { requestId, ip: clientIp, tenant: tenant?.slug ?? null, principal: `${principal.kind}:${principal.id}` });
-      throw error;
-    }
-    return context;
-  };
-  return async (req: express.Request): Promise<GatewayContext> => {
-    const requestId = requestIdOf(req);
-    const clientIp = canonicalAddress(req.ip ?? req.socket.remoteAddress);
-    const operation = (req.body as { operationName?: string } | undefined)?.operationName ?? null;
-    const token = bearer(req.header('authorization'));
-    if (!token) {
-      // In production no operation is open to anonymous callers: refusing them before validation
-      // means an unknown field and a refused one answer alike, so the schema cannot be mapped.
-      if (production) throw deny(unauthenticated(), { requestId, ip: clientIp, operation });
-      return admitted(anonymous(requestId, clientIp));
-    }
-
-    let identity: TokenIdentity;
-    try {
-      identity = await tokens.verify(token);
-    } catch (error) {
-      throw deny(error as DomainError, { requestId, ip: clientIp, operation });
-    }
-    const principalClaims = { id: identity.subject, kind: identity.kind, roles: identity.roles, scopes: identity.scopes };
-    if (identity.kind === 'platform') {
-      return admitted({ claims: { requestId, tenant: null, principal: principalClaims, clientIp, accessPolicy: null } });
-    }
-
-    const who = { requestId, ip: clientIp, operation, tenant: identity.tenantSlug, principal: `${identity.kind}:${identity.subject}` };
-    const { tenant, principal } = await directory.lookup(identity.tenantSlug!, identity.kind, identity.subject, requestId);
-    if (!tenant || tenant.status !== 'ACTIVE') throw deny(unauthenticated('Unknown or disabled tenant'), who);
-    if (!addressAllowed(clientIp, tenant.accessPolicy)) throw deny(ipNotAllowed(), who);
-    if (principal.status === 'REVOKED') throw deny(forbidden('Access to this tenant has been revoked'), who);
-    if (identity.kind === 'api_client' && principal.status !== 'ACTIVE') {
-      throw deny(unauthenticated('Unknown API client'), who);
-    }
-    // A registered operator's roles are the tenant admin's grant, not the token's claim.
-    if (principal.status === 'ACTIVE') {
-      principalClaims.roles = principal.roles;
-      principalClaims.scopes = principal.scopes;
-    }
-    const claims: RequestClaims = {
-      requestId,
-      tenant: { id: tenant.id, slug: tenant.slug },
-      principal: principalClaims,
-      clientIp,
-      accessPolicy: tenant.accessPolicy,
-    };
-    return admitted({ claims });
-  };
+/** The gateway's admission (see admission.ts) over an Express request. */
+export function createContextBuilder(deps: GatewayDeps, logger: Logger, options: { production: boolean }) {
+  const admit = createAdmission(deps, logger, options);
+  return (req: express.Request): Promise<GatewayContext> =>
+    admit({
+      requestId: requestIdOf(req),
+      clientIp: canonicalAddress(req.ip ?? req.socket.remoteAddress),
+      authorization: req.header('authorization'),
+      operation: (req.body as { operationName?: string } | undefined)?.operationName ?? null,
+    });
 }
 
 export class GatewayServer {

@@ -92,3 +92,44 @@ export function normaliseCidrs(cidrs: string[]): string[] {
     }
   });
 }
+
+/** TRUST_PROXY's named ranges, as Express (proxy-addr) reads them. */
+const NAMED_RANGES: Record<string, string[]> = {
+  loopback: ['127.0.0.1/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+
+export type AddressRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** TRUST_PROXY entries (addresses, CIDRs, named ranges) as ranges; an entry that parses as none trusts nothing. */
+export function trustedRanges(entries: string[]): AddressRange[] {
+  const ranges: AddressRange[] = [];
+  for (const entry of entries.flatMap((value) => NAMED_RANGES[value.toLowerCase()] ?? [value])) {
+    try {
+      ranges.push(parseRange(entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`));
+    } catch {
+      // Not an address.
+    }
+  }
+  return ranges;
+}
+
+/**
+ * The client address from a forwarding header relayed by a hop that adds none of its own (Apollo
+ * Router), read as Express reads X-Forwarded-For behind TRUST_PROXY: from the right, skipping the
+ * proxies named there, the first hop not trusted is the client; all trusted, the left-most. The
+ * right-most entry is the one the proxy in front of the relaying hop appended, so that hop must be
+ * reachable through that proxy alone. Null when the header is missing or a hop on the way does not
+ * parse: the address is unknown.
+ */
+export function forwardedClientAddress(values: string[] | undefined, ranges: AddressRange[]): string | null {
+  const hops = (values ?? []).flatMap((value) => value.split(',')).map((hop) => hop.trim()).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const address = parseAddress(hops[i]);
+    if (!address) return null;
+    const trusted = ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range as never, bits));
+    if (i === 0 || !trusted) return address.toString();
+  }
+  return null;
+}

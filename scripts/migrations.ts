@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { subgraphs } from '../subgraphs';
 import type { SubgraphName } from '../subgraphs/kit/config';
 import { openKeyStore } from '../subgraphs/kit/crypto/key-store';
-import { buildDataSource, ensureMysqlDatabase } from '../subgraphs/kit/data-source';
+import { buildDataSource, ensureMysqlDatabase, runMigrationsExclusively } from '../subgraphs/kit/data-source';
 
 /** SQL that would bring the database to the entities; empty when migrations and entities agree. */
 export async function pendingSchemaChanges(dataSource: DataSource): Promise<{ up: string[]; down: string[] }> {
@@ -28,7 +28,7 @@ export async function migratedDataSource(name: SubgraphName, databaseUrl: string
     dataDir: '',
   });
   await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  await runMigrationsExclusively(dataSource);
   return dataSource;
 }
 

@@ -32,20 +32,13 @@ function envFile(title: string, entries: [string, string][], notes: string[] = [
 }
 
 /**
- * `npm run secrets`: a complete production environment, one file per process under deploy/env/,
+ * The files `npm run secrets` writes, by name: a complete production environment, one file per process,
  * every secret generated: the gateway's context master secret and client-token key, each
  * subgraph's own CONTEXT_KEY and SERVICE_KEYS (derived from it, as the gateway derives them), and
  * each subgraph's own MASTER_KEYS. What must come from outside is left empty, so a process started
  * without it refuses, naming it. Secrets go to the files only, unless --print.
  */
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const unknown = args.filter((arg, i) => !['--force', '--demo', '--print', '--out'].includes(arg) && args[i - 1] !== '--out');
-  if (unknown.length) throw new Error(`${USAGE}\nunknown: ${unknown.join(' ')}`);
-  const outIndex = args.indexOf('--out');
-  const dir = path.resolve(outIndex >= 0 ? args[outIndex + 1] ?? '' : 'deploy/env');
-  const force = args.includes('--force');
-
+export async function secretFiles(options: { demo: boolean }): Promise<Record<string, string>> {
   const master = randomBytes(32);
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const clientJwk = { ...(await exportJWK(privateKey)), alg: 'ES256', kid: `cx-client-${randomBytes(6).toString('hex')}`, use: 'sig' };
@@ -64,6 +57,11 @@ async function main(): Promise<void> {
       ['TOKEN_ISSUER', ''],
       ['TOKEN_AUDIENCE', 'cx-gateway'],
     ]),
+    'coprocessor.env': envFile(
+      'The Apollo Router coprocessor (node dist/gateway/coprocessor/index.js), after common.env and gateway.env',
+      [['COPROCESSOR_SECRET', b64(randomBytes(32))]],
+      ['Give the Router the same value (deploy/router/router.yaml reads COPROCESSOR_SECRET); the gateway does not need it.'],
+    ),
     ...Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => [
         `${name}.env`,
@@ -93,7 +91,7 @@ async function main(): Promise<void> {
       ['MARIADB_USER', 'cx'],
       ['MARIADB_PASSWORD', databasePassword],
     ]),
-    'demo-crm.env': args.includes('--demo')
+    'demo-crm.env': options.demo
       ? envFile('docker-compose.yml --profile demo: the crm subgraph trusts the fake CRM (https, its own certificate)', [
           ['CRM_ALLOWED_HOSTS', 'crm-fake:4010'],
           ['NODE_EXTRA_CA_CERTS', '/app/deploy/env/demo/crm-fake.crt'],
@@ -105,6 +103,18 @@ async function main(): Promise<void> {
       ...SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_MASTER_KEYS`, masterKeys[name]] as [string, string]),
     ]),
   };
+  return files;
+}
+
+/** `npm run secrets`: those files under --out (deploy/env by default), owner-only, never over existing ones unless --force. */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((arg, i) => !['--force', '--demo', '--print', '--out'].includes(arg) && args[i - 1] !== '--out');
+  if (unknown.length) throw new Error(`${USAGE}\nunknown: ${unknown.join(' ')}`);
+  const outIndex = args.indexOf('--out');
+  const dir = path.resolve(outIndex >= 0 ? args[outIndex + 1] ?? '' : 'deploy/env');
+  const force = args.includes('--force');
+  const files = await secretFiles({ demo: args.includes('--demo') });
 
   const existing = Object.keys(files).filter((file) => fs.existsSync(path.join(dir, file)));
   if (existing.length && !force) {
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `Wrote ${Object.keys(files).map((file) => `${shown}/${file}`).join(', ')}${args.includes('--demo') ? `, ${shown}/demo/crm-fake.{crt,key}` : ''} (owner-only).`,
-      'Generated: CONTEXT_SIGNING_SECRET, CLIENT_TOKEN_PRIVATE_KEY (gateway), CONTEXT_KEY, SERVICE_KEYS, MASTER_KEYS (each subgraph its own), the compose MariaDB passwords.',
+      'Generated: CONTEXT_SIGNING_SECRET, CLIENT_TOKEN_PRIVATE_KEY (gateway), COPROCESSOR_SECRET (Router coprocessor), CONTEXT_KEY, SERVICE_KEYS, MASTER_KEYS (each subgraph its own), the compose MariaDB passwords.',
       'Fill in from outside (left empty, so a process refuses to start without them):',
       ...OUTSIDE.map(({ file, key, what }) => `  ${shown}/${file}  ${key}=  ${what}`),
       'Back up MASTER_KEYS apart from the data: without them stored data keys cannot be unwrapped.',
@@ -137,7 +147,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+// Run as a script; imported (the Kubernetes manifests' test), it only lends `secretFiles`.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -127,6 +127,14 @@ export class ContextSigner {
     }
     return signContext(key, CONTEXT_ISSUER, claims, audience, digest);
   }
+
+  /**
+   * A key for another use of the master secret, under its own HKDF salt: it can never equal a
+   * subgraph's context key or a link key, and every process holding the secret derives the same.
+   */
+  derivedKey(purpose: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.masterSecret, 'cx-derived-v1', purpose, 32));
+  }
 }
 
 /** Remembers each context id until it expires, so a context is accepted once by this process. */

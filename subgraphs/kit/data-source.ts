@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -100,9 +101,36 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
   const flavor = settings.databaseUrl ? await ensureMysqlDatabase(settings.databaseUrl, settings.subgraph) : undefined;
   const dataSource = buildDataSource({ ...settings, flavor });
   await dataSource.initialize();
-  if (settings.databaseUrl) await dataSource.runMigrations({ transaction: 'each' });
+  if (settings.databaseUrl) await runMigrationsExclusively(dataSource);
   applyDatabaseDeadlines(dataSource, settings.deadlines ?? DEFAULT_DEADLINES);
   return dataSource;
+}
+
+/** How long an instance waits for another one's migrations before giving up. */
+export const MIGRATION_LOCK_WAIT_S = 120;
+
+/**
+ * Runs the pending migrations (MySQL) holding a named lock of the database (GET_LOCK), so that
+ * instances starting together (replicas on an empty database) never run one migration twice: the
+ * others wait for the lock, then find nothing pending. The lock goes with its connection, should
+ * the process die.
+ */
+export async function runMigrationsExclusively(dataSource: DataSource, waitSeconds = MIGRATION_LOCK_WAIT_S): Promise<void> {
+  const database = String(dataSource.options.database);
+  // Lock names are at most 64 characters.
+  const lock = `cx-migrate:${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
+  const runner = dataSource.createQueryRunner();
+  try {
+    const [{ locked }] = (await runner.query('SELECT GET_LOCK(?, ?) AS locked', [lock, waitSeconds])) as { locked: number | string | null }[];
+    if (Number(locked) !== 1) throw new Error(`migrations of ${database}: another instance held the migration lock for ${waitSeconds} s`);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [lock]);
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 /**

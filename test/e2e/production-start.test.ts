@@ -6,6 +6,7 @@ import path from 'node:path';
 import { generateKeyPair, exportJWK } from 'jose';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
+import { loadCoprocessorConfig } from '../../gateway/coprocessor/config';
 
 /**
  * The commands of README's Production section that need no database: `npm run secrets`, the
@@ -52,20 +53,27 @@ describe('npm run secrets', () => {
   it('writes one owner-only file per process with every secret, the outside values left empty, and prints no secret', () => {
     expect(first.code).toBe(0);
     const files = fs.readdirSync(envDir).filter((file) => file.endsWith('.env')).sort();
-    expect(files).toEqual(['common.env', 'compose.env', 'consent.env', 'crm.env', 'demo-crm.env', 'demo-seed.env', 'gateway.env', 'identity.env', 'interactions.env', 'mariadb.env', 'single-process.env']);
+    expect(files).toEqual(['common.env', 'compose.env', 'consent.env', 'coprocessor.env', 'crm.env', 'demo-crm.env', 'demo-seed.env', 'gateway.env', 'identity.env', 'interactions.env', 'mariadb.env', 'single-process.env']);
     for (const file of files) expect(fs.statSync(path.join(envDir, file)).mode & 0o077).toBe(0);
     expect(read('common.env')).toEqual({ NODE_ENV: 'production', DATABASE_URL: '', REDIS_URL: '' });
     const gateway = read('gateway.env');
     expect(gateway).toMatchObject({ JWKS_URL: '', TOKEN_ISSUER: '' });
     expect(Buffer.from(gateway.CONTEXT_SIGNING_SECRET, 'base64url')).toHaveLength(32);
     expect(JSON.parse(Buffer.from(gateway.CLIENT_TOKEN_PRIVATE_KEY, 'base64url').toString())).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    // The Router coprocessor: its own secret, which the gateway is not given; it starts from the three files once the outside values are in.
+    const coprocessor = read('coprocessor.env');
+    expect(Object.keys(coprocessor)).toEqual(['COPROCESSOR_SECRET']);
+    expect(Buffer.from(coprocessor.COPROCESSOR_SECRET, 'base64url')).toHaveLength(32);
+    expect(gateway.COPROCESSOR_SECRET).toBeUndefined();
+    const outside = { REDIS_URL: 'redis://127.0.0.1:6379', JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', TOKEN_ISSUER: 'https://idp.example.com/' };
+    expect(loadCoprocessorConfig({ ...read('common.env'), ...gateway, ...coprocessor, ...outside }).secret).toBe(coprocessor.COPROCESSOR_SECRET);
     const keys = SUBGRAPH_NAMES.map((name) => read(`${name}.env`));
     // Each subgraph its own context key and master key; service keys only for its own links.
     expect(new Set(keys.map((k) => k.CONTEXT_KEY)).size).toBe(4);
     expect(new Set(keys.map((k) => k.MASTER_KEYS)).size).toBe(4);
     expect(keys[3].SERVICE_KEYS.split(',').map((entry) => entry.split(':')[0])).toEqual(['crm>consent', 'crm>identity', 'identity>crm']);
     const printed = first.stdout + first.stderr;
-    for (const value of [gateway.CONTEXT_SIGNING_SECRET, gateway.CLIENT_TOKEN_PRIVATE_KEY, ...keys.flatMap((k) => [k.CONTEXT_KEY, k.MASTER_KEYS.split(':')[1]]), read('mariadb.env').MARIADB_PASSWORD]) {
+    for (const value of [gateway.CONTEXT_SIGNING_SECRET, gateway.CLIENT_TOKEN_PRIVATE_KEY, read('coprocessor.env').COPROCESSOR_SECRET, ...keys.flatMap((k) => [k.CONTEXT_KEY, k.MASTER_KEYS.split(':')[1]]), read('mariadb.env').MARIADB_PASSWORD]) {
       expect(printed).not.toContain(value);
     }
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWKS_URL', 'TOKEN_ISSUER']) expect(printed).toContain(`${key}=`);
@@ -106,6 +114,14 @@ describe('a subgraph or gateway alone in production', () => {
     expect(code).toBe(1);
     for (const key of ['JWKS_URL', 'TOKEN_ISSUER', 'CONTEXT_SIGNING_SECRET', 'CLIENT_TOKEN_PRIVATE_KEY']) expect(stderr).toContain(`${key} is required in production`);
     expect(stderr).toContain('REDIS_URL');
+    expect(stdout).not.toContain('ready');
+  });
+
+  it('the Router coprocessor refuses at once, listing the gateway’s missing values and its own', async () => {
+    const { code, stderr, stdout } = await run(process.execPath, ['dist/gateway/coprocessor/index.js'], { PATH: process.env.PATH ?? '', NODE_ENV: 'production', COPROCESSOR_PORT: '0' });
+    expect(code).toBe(1);
+    for (const key of ['JWKS_URL', 'TOKEN_ISSUER', 'CONTEXT_SIGNING_SECRET', 'CLIENT_TOKEN_PRIVATE_KEY', 'COPROCESSOR_SECRET']) expect(stderr).toContain(`${key} is required in production`);
+    expect(stderr).toContain('coprocessor refused to start');
     expect(stdout).not.toContain('ready');
   });
 
@@ -165,7 +181,7 @@ describe('the gateway’s start-up key check', () => {
 });
 
 describe('npm start in production (all five servers in one process)', () => {
-  async function startOne(extra: Record<string, string>): Promise<{ url?: string; output: string; code: number | null; stop(): Promise<void> }> {
+  async function startOne(extra: Record<string, string>): Promise<{ url?: string; ports: number[]; output: string; code: number | null; stop(): Promise<void> }> {
     const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
     const env = {
       PATH: process.env.PATH ?? '',
@@ -190,6 +206,7 @@ describe('npm start in production (all five servers in one process)', () => {
     });
     return {
       url,
+      ports,
       get output() {
         return output;
       },
@@ -239,6 +256,53 @@ describe('npm start in production (all five servers in one process)', () => {
       expect(created.errors).toBeUndefined();
       const read = await gql(`{ endUser(id: "${created.data.createEndUser.id}") { firstName interactions(first: 1) { edges { cursor } } consents(first: 1) { edges { cursor } } crmLinks(first: 1) { edges { cursor } } } }`, admin);
       expect(read).toEqual({ data: { endUser: { firstName: 'Sam', interactions: { edges: [] }, consents: { edges: [] }, crmLinks: { edges: [] } } } });
+
+      // The Router coprocessor from the generated files, in front of the same subgraphs, as Router calls it.
+      const coprocessorPort = await freePort();
+      const subgraphUrl = (name: string) => `http://127.0.0.1:${started.ports[SUBGRAPH_NAMES.indexOf(name as never) + 1]}/graphql`;
+      const coprocessor = spawn(process.execPath, [`--env-file=${path.join(envDir, 'common.env')}`, `--env-file=${path.join(envDir, 'gateway.env')}`, `--env-file=${path.join(envDir, 'coprocessor.env')}`, 'dist/gateway/coprocessor/index.js'], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          COPROCESSOR_PORT: String(coprocessorPort),
+          ACCESS_CACHE_TTL_MS: '0',
+          JWKS_URL: `http://127.0.0.1:${(jwks.address() as net.AddressInfo).port}/`,
+          TOKEN_ISSUER: 'https://idp.single.test/',
+          ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, subgraphUrl(name)])),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        const ready = await new Promise<string>((resolve) => {
+          let text = '';
+          const onData = (chunk: Buffer) => {
+            text += chunk.toString();
+            if (text.includes('coprocessor ready')) resolve(text);
+          };
+          coprocessor.stdout!.on('data', onData);
+          coprocessor.stderr!.on('data', onData);
+          coprocessor.once('exit', () => resolve(text));
+        });
+        expect(ready).toContain('coprocessor ready');
+        expect(ready).not.toContain('subgraphs not answering');
+        const secret = /^COPROCESSOR_SECRET=(.+)$/m.exec(fs.readFileSync(path.join(envDir, 'coprocessor.env'), 'utf8'))![1];
+        const endpoint = `http://127.0.0.1:${coprocessorPort}/coprocessor/${secret}`;
+        const post = async (payload: object) => (await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json() as Promise<any>;
+        const id = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+        const admitted = await post({ version: 1, stage: 'RouterRequest', control: 'continue', id, headers: { authorization: [`Bearer ${admin}`], 'x-forwarded-for': ['203.0.113.5'] }, method: 'POST' });
+        expect(admitted.control).toBe('continue');
+        const body = {
+          query: 'query P__identity__0($representations:[_Any!]!){_entities(representations:$representations){...on EndUser{firstName}}}',
+          variables: { representations: [{ __typename: 'EndUser', id: created.data.createEndUser.id }] },
+        };
+        const signed = await post({ version: 1, stage: 'SubgraphRequest', control: 'continue', id, subgraphRequestId: 'd00d', headers: {}, body, context: admitted.context, serviceName: 'identity', uri: subgraphUrl('identity'), method: 'POST' });
+        expect(signed.control).toBe('continue');
+        const headers = Object.fromEntries(Object.entries(signed.headers as Record<string, string[]>).map(([name, values]) => [name, values.join(', ')]));
+        const answer = await (await fetch(subgraphUrl('identity'), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+        expect(answer).toEqual({ data: { _entities: [{ firstName: 'Sam' }] } });
+      } finally {
+        coprocessor.kill('SIGTERM');
+      }
     } finally {
       await started.stop();
       jwks.close();

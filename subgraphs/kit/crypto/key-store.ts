@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import type { SubgraphDeadlines, SubgraphName } from '../config';
-import { mysqlTarget } from '../data-source';
+import { mysqlTarget, runMigrationsExclusively } from '../data-source';
 import { applyDatabaseDeadlines } from '../database-deadlines';
 import { SubjectKey } from './subject-key.entity';
 
@@ -93,7 +93,7 @@ export async function openKeyStore(settings: KeyStoreSettings): Promise<DataSour
   }
   const keyStore = buildKeyStore(settings, flavor);
   await keyStore.initialize();
-  if (settings.databaseUrl) await keyStore.runMigrations({ transaction: 'each' });
+  if (settings.databaseUrl) await runMigrationsExclusively(keyStore);
   applyDatabaseDeadlines(keyStore, settings.deadlines ?? KEY_STORE_DEADLINES);
   return keyStore;
 }
