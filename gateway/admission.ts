@@ -4,7 +4,7 @@ import type { RequestClaims } from '../platform/contracts/signed-context';
 import { DomainError, forbidden, ipNotAllowed, refusesRequest, unauthenticated } from '../platform/errors';
 import type { TokenIdentity } from './auth/access-token';
 import { budgetKey } from './limits';
-import type { GatewayDeps } from './server';
+import type { GatewayDeps } from './deps';
 import type { GatewayContext } from './signed-data-source';
 
 /** What admission needs to know about one incoming request, however it arrived (the gateway's HTTP, a Router coprocessor call). */

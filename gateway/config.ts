@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { LiveSettings } from './subscriptions/live-access';
 import { z } from 'zod';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
+import { DEFAULT_PORTS, defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 import { redisPrefix } from '../platform/redis';
+import { isProxyEntry } from '../platform/addresses';
 import { count, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../platform/env';
 import { lifecycleSettings, type LifecycleSettings } from '../platform/lifecycle';
 
@@ -107,11 +107,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     const contextSigningSecret = required(env, 'CONTEXT_SIGNING_SECRET', schemas.secret, production, GATEWAY_SECRETS);
     const clientTokenPrivateKey = required(env, 'CLIENT_TOKEN_PRIVATE_KEY', schemas.privateEcJwk, production, GATEWAY_SECRETS);
     const redisUrl = setting(env, 'REDIS_URL', schemas.redisUrl, undefined);
-    const subgraphHost = env.SUBGRAPH_HOST && env.SUBGRAPH_HOST !== '0.0.0.0' ? env.SUBGRAPH_HOST : '127.0.0.1';
+    const subgraphHost = env.SUBGRAPH_HOST || '127.0.0.1';
     const subgraphUrls = Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => {
         const key = name.toUpperCase();
-        return [name, setting(env, `${key}_URL`, schemas.httpUrl, `http://${subgraphHost}:${port(env, `${key}_PORT`, DEFAULT_PORTS[name])}/graphql`)];
+        return [name, setting(env, `${key}_URL`, schemas.httpUrl, defaultSubgraphUrl(subgraphHost, port(env, `${key}_PORT`, DEFAULT_PORTS[name])))];
       }),
     ) as Record<SubgraphName, string>;
     const ttl = int(env, 'ACCESS_CACHE_TTL_MS', 5000, 0, 60_000);
@@ -126,7 +126,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       port: port(env, 'PORT', 4000),
       supergraphPath: path.resolve(env.SUPERGRAPH_PATH || 'schema/supergraph.graphql'),
       subgraphUrls,
-      trustProxy: list(env.TRUST_PROXY),
+      trustProxy: list(env.TRUST_PROXY).filter((entry) => {
+        if (isProxyEntry(entry)) return true;
+        problem(`TRUST_PROXY: "${entry}" is not an address, a CIDR, or loopback, linklocal or uniquelocal`);
+        return false;
+      }),
       jwksUrl,
       tokenIssuer: tokenIssuer ?? DEV_ISSUER,
       tokenAudience: env.TOKEN_AUDIENCE || DEFAULT_AUDIENCE,
@@ -169,4 +173,18 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       deadlines: loadGatewayDeadlines(env),
     };
   });
+}
+
+/** Live subscriptions (WebSocket and SSE): access rechecks and per-tenant, per-connection bounds. */
+export interface LiveSettings {
+  /** How often every live connection's access is checked without an event (version compare: cheap). */
+  recheckMs: number;
+  /** How often it is asked of identity regardless of versions (a gateway without a shared version store). */
+  fullRecheckMs: number;
+  maxConnectionsPerTenant: number;
+  maxSubscriptionsPerConnection: number;
+  /** Bytes waiting to be sent to one client beyond which it is cut as a slow consumer. */
+  maxBufferedBytes: number;
+  /** Events waiting for one subscription beyond which it is cut as a slow consumer. */
+  maxPendingEvents: number;
 }

@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from '../platform/lifecycle';
+import { READY_PATH, type ReadinessCheck } from '../platform/lifecycle';
 
 /**
  * The gateway is ready when its supergraph is loaded (Apollo has started over it before this is
@@ -6,7 +6,7 @@ import type { ReadinessCheck } from '../platform/lifecycle';
  * Concurrent probes share one question to identity.
  */
 export function gatewayReadiness(identityUrl: string, timeoutMs: number): ReadinessCheck {
-  const target = new URL('/health/ready', identityUrl);
+  const target = new URL(READY_PATH, identityUrl);
   let asking: Promise<string | null> | null = null;
   const ask = async () => {
     try {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../platform/errors';
 import { requestIdOf } from '../platform/access-log';
 import { addressAllowed, canonicalAddress } from '../platform/addresses';
-import type { GatewayDeps } from './server';
+import type { GatewayDeps } from './deps';
 
 function credentials(req: Request): { clientId?: string; clientSecret?: string } {
   const basic = /^Basic\s+(\S+)$/i.exec(req.header('authorization') ?? '');

@@ -31,6 +31,7 @@ import type Redis from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../platform/redis';
 import { RedisPersistedQueryCache } from './apq-cache';
 import type { GatewayConfig } from './config';
+import type { GatewayDeps } from './deps';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { requestMetrics } from '../platform/telemetry/metrics';
 import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './widget';
@@ -42,15 +43,6 @@ export interface GatewayServerOptions {
   logger?: Logger;
   /** Defaults to Redis when REDIS_URL is set, else the in-process channel. */
   accessEvents?: AccessEvents;
-}
-
-export interface GatewayDeps {
-  tokens: AccessTokenVerifier;
-  clientTokens: ClientTokenIssuer;
-  signer: ContextSigner;
-  directory: PrincipalDirectory;
-  events: AccessEvents;
-  limits: RateLimits;
 }
 
 const parseJwk = (json: string) => JSON.parse(json) as JWK;
@@ -214,23 +206,26 @@ export async function createGatewayServer(
   );
   app.all('/oauth/token', jsonNotFound(oauthShape));
   live.mount(app, httpServer, apollo);
-  app.use(
-    '/graphql',
-    cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),
-    express.json({ limit: '1mb' }),
+  // The GraphQL doors (bearer tokens, widget keys) differ only in how they admit a caller.
+  const graphqlDoor = (admit: (req: express.Request) => Promise<GatewayContext>) =>
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return noted({ ...(await buildContext(req)), deadline }, res);
+          return noted({ ...(await admit(req)), deadline }, res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
           throw error;
         }
       },
-    }),
+    });
+  app.use(
+    '/graphql',
+    cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),
+    express.json({ limit: '1mb' }),
+    graphqlDoor(buildContext),
   );
   // The chat widget runs on tenants' own sites: any origin may ask (CORS), and the context builder
   // then admits only the origins the key's tenant allows. Bearer tokens are not accepted here.
@@ -238,19 +233,7 @@ export async function createGatewayServer(
     WIDGET_PATH,
     cors({ origin: true, methods: ['POST'], allowedHeaders: ['content-type', 'x-widget-key', 'authorization'], maxAge: 600 }),
     express.json({ limit: '16kb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
-        const deadline = Date.now() + config.deadlines.requestMs;
-        try {
-          return noted({ ...(await buildWidgetContext(req)), deadline }, res);
-        } catch (error) {
-          const retryAfter = retryAfterOf(error);
-          if (retryAfter) res.setHeader('Retry-After', retryAfter);
-          throw error;
-        }
-      },
-    }),
+    graphqlDoor(buildWidgetContext),
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));

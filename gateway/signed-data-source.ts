@@ -10,6 +10,7 @@ import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Logger } from 'pino';
 import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
 import { budgetForNextHop, DEADLINE_HEADER } from '../platform/deadline';
+import { REQUEST_ID_HEADER } from '../platform/access-log';
 import { FETCH_TIMEOUT_HEADER } from './subgraph-fetcher';
 import { isConnectionReset, isSubgraphOutage, operationOf, unavailableErrors } from './subgraph-outage';
 
@@ -68,7 +69,7 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
     const claims = incoming?.claims ? incoming.claims : serviceClaims(randomUUID());
     const token = await this.signer.sign(claims, this.name, requestDigest(request.query, request.variables));
     request.http?.headers.set(CONTEXT_HEADER, token);
-    request.http?.headers.set('x-request-id', claims.requestId);
+    request.http?.headers.set(REQUEST_ID_HEADER, claims.requestId);
     // The fetch waits for what is left of the request; the subgraph is told a little less, so its
     // own timeouts fire first and it still answers with what it has.
     const remaining = incoming?.deadline ? Math.max(0, incoming.deadline - Date.now()) : this.fetchTimeoutMs;

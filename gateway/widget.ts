@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DomainError, forbidden, refusesRequest, unauthenticated } from '../platform/errors';
 import { requestIdOf } from '../platform/access-log';
 import { canonicalAddress } from '../platform/addresses';
-import type { GatewayDeps } from './server';
+import type { GatewayDeps } from './deps';
 import type { GatewayContext } from './signed-data-source';
 
 export const WIDGET_PATH = '/widget/graphql';

@@ -133,3 +133,20 @@ export function forwardedClientAddress(values: string[] | undefined, ranges: Add
   }
   return null;
 }
+
+/**
+ * A TRUST_PROXY entry as Express (proxy-addr) takes it: loopback, linklocal or uniquelocal, an
+ * address in its plain form, or a range with a prefix length (or, for IPv4, a netmask). Checked at
+ * start-up so a bad entry is a configuration problem, not a crash inside Express.
+ */
+export function isProxyEntry(entry: string): boolean {
+  if (Object.hasOwn(NAMED_RANGES, entry)) return true;
+  const slash = entry.lastIndexOf('/');
+  const address = slash === -1 ? entry : entry.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash === -1) return true;
+  const range = entry.slice(slash + 1);
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4 && ipaddr.IPv4.parse(range).prefixLengthFromSubnetMask() !== null;
+}

@@ -2,6 +2,9 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import { int, type Env } from './env';
 
+/** Where every process says whether it is ready; the gateway asks identity's before saying its own. */
+export const READY_PATH = '/health/ready';
+
 export interface LifecycleSettings {
   /** How long in-flight requests may take to finish once shutdown begins; then connections are cut. */
   drainMs: number;
@@ -33,7 +36,7 @@ export class Lifecycle {
     this.shuttingDown = true;
   }
 
-  /** `/health/live`, `/health/ready` and `/health` (the same as ready). */
+  /** `/health/live`, `/health/ready` (READY_PATH) and `/health` (the same as ready). */
   mount(app: express.Express, check: ReadinessCheck, timeoutMs: number): void {
     app.get('/health/live', (_req, res) => {
       res.json({ status: 'ok' });
@@ -44,7 +47,7 @@ export class Lifecycle {
       if (reason) res.status(503).json({ status: 'unavailable', reason });
       else res.json({ status: 'ok' });
     };
-    app.get('/health/ready', ready);
+    app.get(READY_PATH, ready);
     app.get('/health', ready);
   }
 }

@@ -2,7 +2,7 @@ import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { subgraphs } from '../subgraphs';
-import { DEFAULT_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
+import { DEFAULT_PORTS, defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 
 
 export interface Composition {
@@ -19,7 +19,7 @@ export async function composeSupergraph(): Promise<Composition> {
   const result = composeServices(
     SUBGRAPH_NAMES.map((name) => ({
       name,
-      url: `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`,
+      url: defaultSubgraphUrl('127.0.0.1', DEFAULT_PORTS[name]),
       typeDefs: parse(subgraphSdl[name]),
     })),
   );

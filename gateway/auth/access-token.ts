@@ -1,5 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
-import { refusesRequest, unauthenticated } from '../../platform/errors';
+import { DomainError, refusesRequest, unauthenticated } from '../../platform/errors';
 import type { PrincipalKind } from '../../platform/contracts/signed-context';
 
 /** Who an access token says the caller is; the gateway then checks this against the tenant's records. */
@@ -16,6 +16,22 @@ const ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'PS256'];
 export const CLIENT_TOKEN_ISSUER = 'cx-gateway-clients';
 
 const invalid = () => refusesRequest(unauthenticated('Invalid or expired access token'));
+
+/** jose's verdicts on the token itself; any other failure is the key source (JWKS) failing, not the caller. */
+const TOKEN_FAULTS = new Set([
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWT_EXPIRED',
+  'ERR_JWS_INVALID',
+  'ERR_JWT_INVALID',
+  'ERR_JWK_INVALID',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+]);
+/** The identity provider's keys could not be fetched: an outage (503), never "invalid token". */
+const keysUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity provider\'s signing keys could not be fetched'));
 
 interface Issuer {
   keys: JWTVerifyGetKey;
@@ -84,8 +100,8 @@ export class AccessTokenVerifier {
         requiredClaims: ['sub', 'exp', 'iss'],
         clockTolerance: 5,
       }));
-    } catch {
-      throw invalid();
+    } catch (error) {
+      throw TOKEN_FAULTS.has((error as { code?: string }).code ?? '') ? invalid() : keysUnavailable();
     }
     const kind = issuer.mints(payload);
     if (!kind) throw invalid();

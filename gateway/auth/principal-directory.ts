@@ -11,6 +11,7 @@ import {
   type WidgetAccess,
 } from '../../platform/contracts/identity-lookups';
 import type { AccessEvents } from '../../platform/access-events';
+import { DEADLINE_HEADER } from '../../platform/deadline';
 import { DomainError, refusesRequest } from '../../platform/errors';
 
 /** Identity not answering refuses the request as an outage (503), never as a bug. */
@@ -93,7 +94,7 @@ export class PrincipalDirectory {
     try {
       response = await fetch(this.baseUrl + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: token, 'x-cx-deadline-ms': String(this.timeoutMs) },
+        headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: token, [DEADLINE_HEADER]: String(this.timeoutMs) },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

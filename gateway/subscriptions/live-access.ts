@@ -4,7 +4,8 @@ import { addressAllowed } from '../../platform/addresses';
 import type { RequestClaims } from '../../platform/contracts/signed-context';
 import { DomainError } from '../../platform/errors';
 import { budgetKey } from '../limits';
-import type { GatewayDeps } from '../server';
+import type { LiveSettings } from '../config';
+import type { GatewayDeps } from '../deps';
 import type { GatewayContext } from '../signed-data-source';
 
 /** Why a live connection ends: a WebSocket close code and reason; SSE sends the same in a final error. */
@@ -28,19 +29,6 @@ export class LiveRefusal extends Error {
   constructor(readonly close: CloseReason) {
     super(close.reason);
   }
-}
-
-export interface LiveSettings {
-  /** How often every live connection's access is checked without an event (version compare: cheap). */
-  recheckMs: number;
-  /** How often it is asked of identity regardless of versions (a gateway without a shared version store). */
-  fullRecheckMs: number;
-  maxConnectionsPerTenant: number;
-  maxSubscriptionsPerConnection: number;
-  /** Bytes waiting to be sent to one client beyond which it is cut as a slow consumer. */
-  maxBufferedBytes: number;
-  /** Events waiting for one subscription beyond which it is cut as a slow consumer. */
-  maxPendingEvents: number;
 }
 
 const bearer = (value: unknown) => (typeof value === 'string' ? (/^(?:Bearer\s+)?(\S+)$/i.exec(value.trim())?.[1] ?? null) : null);
@@ -227,8 +215,9 @@ export class LiveAccess {
   /** The same decision as a query's context builder (gateway/server.ts), ending in a close reason. */
   private async evaluate(token: string, clientIp: string): Promise<{ claims: RequestClaims; version: string | null }> {
     const requestId = randomUUID();
-    const identity = await this.deps.tokens.verify(token).catch(() => {
-      throw new LiveRefusal(CLOSE.unauthenticated);
+    const identity = await this.deps.tokens.verify(token).catch((error: unknown) => {
+      // The identity provider's keys out of reach is an outage, not a bad token.
+      throw new LiveRefusal(error instanceof DomainError && error.code === 'UNAVAILABLE' ? CLOSE.unavailable : CLOSE.unauthenticated);
     });
     // Platform operators read no tenant data, live or not.
     if (identity.kind === 'platform' || !identity.tenantSlug) throw new LiveRefusal(CLOSE.forbidden);

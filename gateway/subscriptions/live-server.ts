@@ -21,7 +21,7 @@ import { liveEvents, type LiveEvents } from '../../platform/live-events';
 import { canonicalAddress } from '../../platform/addresses';
 import type { GatewayConfig } from '../config';
 import { assertTokenLimit } from '../limits';
-import type { GatewayDeps } from '../server';
+import type { GatewayDeps } from '../deps';
 import type { GatewayContext } from '../signed-data-source';
 import { CLOSE, LiveAccess, LiveRefusal, type LiveSession } from './live-access';
 import { livePage } from './live-page';

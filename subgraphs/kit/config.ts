@@ -3,7 +3,7 @@ import { redisPrefix } from '../../platform/redis';
 import { lifecycleSettings, type LifecycleSettings } from '../../platform/lifecycle';
 import { z } from 'zod';
 import { bool, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../../platform/env';
-import { DEFAULT_PORTS, SERVICE_LINKS, SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
+import { DEFAULT_PORTS, defaultSubgraphUrl, SERVICE_LINKS, SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
 
 export { SUBGRAPH_NAMES, type SubgraphName } from '../../platform/contracts/service-links';
 
@@ -96,11 +96,6 @@ export interface CrmSettings {
 }
 
 export { bool, ConfigError, count, int, port, type Env } from '../../platform/env';
-
-/** Where a subgraph listening on `host:port` is reached when no `<NAME>_URL` says otherwise. */
-export function defaultSubgraphUrl(host: string, listenPort: number): string {
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listenPort}/graphql`;
-}
 
 /** `loadSubgraphConfig(env, SHARED_PROCESS)`: all four subgraphs in the gateway's process (`npm start`). */
 export const SHARED_PROCESS = 'shared-process';

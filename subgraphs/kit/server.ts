@@ -32,6 +32,8 @@ import { subgraphReadiness } from './readiness';
 import { deadlineMiddleware } from '../../platform/deadline';
 import { observeDataSource, requestMetrics } from '../../platform/telemetry/metrics';
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
+import { GRAPHQL_PATH } from '../../platform/contracts/service-links';
+import { IDENTITY_LOOKUPS_PREFIX } from '../../platform/contracts/identity-lookups';
 
 export interface RouteDeps {
   dataSource: DataSource;
@@ -234,9 +236,9 @@ export async function createSubgraphServer(
   module.routes?.(internal, { dataSource, services, verifier, logger, accessEvents: events });
   const requestMs = config.deadlines?.requestMs ?? 10_000;
   // After the body parsers: their callbacks run outside the request's async context.
-  app.use('/internal', express.json({ limit: '100kb' }), deadlineMiddleware(requestMs), internal);
+  app.use(IDENTITY_LOOKUPS_PREFIX, express.json({ limit: '100kb' }), deadlineMiddleware(requestMs), internal);
   app.use(
-    '/graphql',
+    GRAPHQL_PATH,
     express.json({ limit: '2mb' }),
     deadlineMiddleware(requestMs),
     expressMiddleware(apollo, {

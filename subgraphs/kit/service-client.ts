@@ -11,6 +11,7 @@ import {
 import { SERVICE_LINKS, type SubgraphName } from '../../platform/contracts/service-links';
 import { DomainError } from '../../platform/errors';
 import { budgetForNextHop, DEADLINE_HEADER, remainingMs } from '../../platform/deadline';
+import { REQUEST_ID_HEADER } from '../../platform/access-log';
 
 export interface ServiceLinkKeys {
   /** Keys for calls this subgraph makes, by callee. */
@@ -86,7 +87,7 @@ export class ServiceClient {
         headers: {
           'content-type': 'application/json',
           [CONTEXT_HEADER]: token,
-          'x-request-id': claims.requestId,
+          [REQUEST_ID_HEADER]: claims.requestId,
           [DEADLINE_HEADER]: String(budgetForNextHop(budget)),
         },
         body: JSON.stringify({ query, variables }),

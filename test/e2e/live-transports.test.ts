@@ -1,5 +1,5 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
-import type { LiveSettings } from '../../gateway/subscriptions/live-access';
+import type { LiveSettings } from '../../gateway/config';
 import { bearer, postGraphQL } from '../helpers/environment';
 import { LiveClient } from '../helpers/live-client';
 import { seededStack, type SeededStack } from '../helpers/stack';

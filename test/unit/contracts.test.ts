@@ -74,6 +74,7 @@ function objectType(type: GraphQLObjectType, selectionSet: SelectionSetNode): st
   const fields = selectionSet.selections.map((selection) => {
     if (selection.kind !== Kind.FIELD) throw new Error('fragments in a contract document: extend the test');
     const definition = type.getFields()[selection.name.value];
+    if (!definition) throw new Error(`${type.name}.${selection.name.value} is not in the callee's schema`);
     return `${selection.alias?.value ?? selection.name.value}: ${answerType(definition.type, selection.selectionSet)};`;
   });
   return `{ ${fields.join(' ')} }`;

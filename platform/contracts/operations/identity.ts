@@ -18,7 +18,12 @@ export const END_USER_FOR_CRM = serviceOperation<{ id: string }, { endUserForCrm
 );
 
 /** End-users of the caller's tenant that exist (missing, erased or being erased ones are left out). */
-export const END_USER_STATES = serviceOperation<{ ids: string[] }, { endUserStates: { id: string; restricted: boolean }[] }>(
+export interface EndUserStateRecord {
+  id: string;
+  restricted: boolean;
+}
+
+export const END_USER_STATES = serviceOperation<{ ids: string[] }, { endUserStates: EndUserStateRecord[] }>(
   'identity',
   ['interactions', 'consent', 'crm'],
   /* GraphQL */ `query EndUserStates($ids: [ID!]!) { endUserStates(ids: $ids) { id restricted } }`,

@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Channel } from '../../kit/channel';
 import { ConsentPurpose, ConsentSource } from './consent-record.entity';
+import type { ContactDecision as ContactDecisionContract, SharingDecision as SharingDecisionContract } from '../../../platform/contracts/operations/consent';
 
 export enum ContactRefusal {
   OPTED_OUT = 'OPTED_OUT',
@@ -22,7 +23,7 @@ registerEnumType(SharingRefusal, {
 });
 
 @ObjectType({ description: 'Whether an end-user may be contacted on a channel.' })
-export class ContactDecision {
+export class ContactDecision implements ContactDecisionContract {
   @Field()
   allowed: boolean;
 
@@ -31,7 +32,7 @@ export class ContactDecision {
 }
 
 @ObjectType({ description: 'Whether an end-user’s data may go to a recipient.' })
-export class SharingDecision {
+export class SharingDecision implements SharingDecisionContract {
   @Field()
   allowed: boolean;
 

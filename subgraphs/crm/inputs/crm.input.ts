@@ -2,6 +2,7 @@ import { Directive, Field, ID, InputType } from 'type-graphql';
 import { IsEmail, IsOptional, Length, Matches } from 'class-validator';
 import { RecipientRole } from '../../kit/recipient-role';
 import { CrmProvider } from '../entities/crm-connection.entity';
+import type { CrmRectification } from '../../../platform/contracts/operations/crm';
 
 @InputType({ description: 'HUBSPOT: accessToken (private app). SALESFORCE: accessToken (OAuth). ZENDESK: email and apiToken. Stored encrypted, never returned.' })
 export class CrmCredentialsInput {
@@ -87,7 +88,7 @@ export class CrmEndUserConnectionInput {
 
 @Directive('@inaccessible')
 @InputType({ description: 'Corrected values for the end-user’s CRM records; omitted fields are left as they are.' })
-export class CrmRectificationInput {
+export class CrmRectificationInput implements CrmRectification {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 100)

@@ -7,7 +7,8 @@ import type { CrmRectificationInput } from '../inputs/crm.input';
 import { CrmError, type CrmConnector, type CrmContact, type CrmRecordData } from './connectors/crm-connector';
 import { openCredentials } from './credentials';
 import { crmRuntime, MISSING, type CrmRuntime } from './crm-runtime';
-import { profileFor, type CrmProfile } from './identity-profiles';
+import { profileFor } from './identity-profiles';
+import type { CrmProfile } from '../../../platform/contracts/operations/identity';
 import { assertSharingAllowed, ConsentSharingGate, type SharingGate } from './sharing-gate';
 import { assertEndUsersWritable, assertNotErased, recordErasure, seesRestricted } from '../../kit/end-user-guard';
 

@@ -1,8 +1,6 @@
 import type { SubgraphContext } from '../../kit/context';
 import { END_USER_FOR_CRM, type CrmProfile } from '../../../platform/contracts/operations/identity';
 
-export type { CrmProfile };
-
 /** Profiles from the identity subgraph, for this request's tenant; null when it has no such end-user. */
 export async function profileFor(ctx: SubgraphContext, endUserId: string): Promise<CrmProfile | null> {
   const data = await ctx.callService(END_USER_FOR_CRM, { id: endUserId });

@@ -1,10 +1,7 @@
 import type { SubgraphContext } from '../../kit/context';
 import { DomainError, notFound } from '../../../platform/errors';
 import type { RecipientRole } from '../../kit/recipient-role';
-
 import { SHARING_DECISION, type SharingDecision, type SharingRefusal } from '../../../platform/contracts/operations/consent';
-
-export type { SharingDecision, SharingRefusal };
 
 /** Whether an end-user's data may go to a recipient of this role; asked before every push or lookup. */
 export interface SharingGate {

@@ -2,11 +2,12 @@ import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'typ
 import type { SubgraphContext } from '../../kit/context';
 import { endUserCodec } from './end-user.resolver';
 import { endUserLoader } from './end-user.reference';
+import type { CrmProfile as CrmProfileContract } from '../../../platform/contracts/operations/identity';
 
 /** What the crm subgraph may send to a CRM about an end-user: name, email and phone, nothing else. */
 @Directive('@inaccessible')
 @ObjectType({ description: 'An end-user’s profile as pushed to and matched in CRMs.' })
-export class CrmProfile {
+export class CrmProfile implements CrmProfileContract {
   @Field(() => ID)
   id: string;
 

@@ -2,13 +2,14 @@ import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'typ
 import type { SubgraphContext } from '../../kit/context';
 import { badInput } from '../../../platform/errors';
 import { EndUserService } from '../services/end-user.service';
+import type { EndUserStateRecord } from '../../../platform/contracts/operations/identity';
 
 /** The most ids one call may ask about (a request's writes and reads of one subgraph, batched). */
 export const END_USER_STATES_LIMIT = 500;
 
 @Directive('@inaccessible')
 @ObjectType({ description: 'An end-user other subgraphs may write about: it exists and is not being erased.' })
-export class EndUserState {
+export class EndUserState implements EndUserStateRecord {
   @Field(() => ID)
   id: string;
 

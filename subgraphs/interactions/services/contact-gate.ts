@@ -1,10 +1,7 @@
 import type { SubgraphContext } from '../../kit/context';
 import { unavailable } from '../../kit/service-client';
 import type { Channel } from '../../kit/channel';
-
-import { CONTACT_DECISION, type ContactDecision, type ContactRefusal } from '../../../platform/contracts/operations/consent';
-
-export type { ContactDecision, ContactRefusal };
+import { CONTACT_DECISION, type ContactDecision } from '../../../platform/contracts/operations/consent';
 
 /** Whether the tenant may contact an end-user on a channel; asked before any outbound interaction. */
 export interface ContactGate {

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { TenantScope } from '../tenant-repository';
 import { ciphertextVersion, FieldCipher, SUBJECT_KEY_VERSION, TENANT_KEY_VERSION } from './field-cipher';
-import type { Keyring } from './keyring';
+import type { LRUCache } from 'lru-cache';
 import { SubjectKey } from './subject-key.entity';
 
 const CHUNK = 500;
@@ -16,11 +16,18 @@ const wrapContext = (tenantId: string, subjectId: string) => `subject_keys/${ten
  * copy of their ciphertexts unreadable, master keys or not. Reads are batched per request (one
  * key-store query for a page of people) and cached briefly across requests.
  */
+/** What subject keys need of the keyring that makes them (kept apart so the two files do not import each other). */
+export interface SubjectKeyring {
+  readonly subjectCache: LRUCache<string, FieldCipher>;
+  shredEpoch: number;
+  cipherFor(tenantId: string): Promise<FieldCipher>;
+}
+
 export class SubjectKeys {
   private readonly loader: DataLoader<string, FieldCipher | null>;
 
   constructor(
-    private readonly keyring: Keyring,
+    private readonly keyring: SubjectKeyring,
     private readonly keyStore: DataSource,
     readonly tenantId: string,
   ) {
