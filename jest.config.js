@@ -1,5 +1,10 @@
+const os = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // Jest's default (cores - 1) is one worker on two cores. The end-to-end files wait on sockets,
+  // child processes and timers as much as they compute, so a worker per core, and never fewer than two.
+  maxWorkers: Math.max(2, os.availableParallelism()),
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -169,6 +169,8 @@ describe.each([['development', false], ['production', true]])('client mistakes i
         const literal = await gql({ query: `mutation { recordInteraction(input: { endUserId: "${endUserId}", channel: CHAT, direction: INBOUND, startedAt: "${value}" }) { id } }` });
         expectClean(literal);
         expect(literal.body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+        // The subgraph's validation failure, relayed with the field it names.
+        expect(literal.body.errors[0].extensions.field).toBe('startedAt');
         expect(literal.body.data?.recordInteraction ?? null).toBeNull();
         const variable = await gql({ query: 'mutation($t: DateTimeISO) { recordInteraction(input: { endUserId: $e, channel: CHAT, direction: INBOUND, startedAt: $t }) { id } }'.replace('$e', `"${endUserId}"`), variables: { t: value } });
         expectClean(variable);

@@ -14,6 +14,7 @@ import { startFakeSharingGate, type FakeSharingGate } from '../helpers/consent-s
 import { captureLogs } from '../helpers/log-capture';
 import { startRecordingListener, type RecordingListener } from '../helpers/recording-listener';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { eventually } from '../helpers/eventually';
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
 const CREDENTIALS: FakeCredentials = {
@@ -287,13 +288,12 @@ describe('a CRM that fails', () => {
     expect(fake.requests('zendesk')).toBe(calls);
 
     fake.setMode('zendesk', { kind: 'up' });
-    let recovered: GraphQLResponse | undefined;
-    for (let i = 0; i < 100 && !recovered; i++) {
+    const recovered = await eventually(async () => {
       const response = await recordsOf(bob.id);
-      if (!response.errors) recovered = response;
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(nodeFor(recovered!, connections.zendesk).node).toMatchObject({ provider: 'ZENDESK', email: bob.email });
+      expect(response.errors).toBeUndefined();
+      return response;
+    }, { what: 'the CRM records once zendesk is back', timeoutMs: 10_000, intervalMs: 50 });
+    expect(nodeFor(recovered, connections.zendesk).node).toMatchObject({ provider: 'ZENDESK', email: bob.email });
     expect(await statusOf(connections.zendesk)).toMatchObject({ status: 'ACTIVE' });
   });
 });
@@ -370,13 +370,12 @@ describe('privacy hooks for the identity subgraph', () => {
     expect((await linksOf(ada.id)).map((l) => l.connectionId)).toEqual([connections.salesforce]);
 
     fake.setMode('salesforce', { kind: 'up' });
-    let finished: GraphQLResponse | undefined;
-    for (let i = 0; i < 100 && !finished; i++) {
+    const finished = await eventually(async () => {
       const response = await asSubgraph('identity', acme(), ERASE, { id: ada.id });
-      if (!response.errors) finished = response;
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(finished!.data).toEqual({ privacyEraseCrm: 2 });
+      expect(response.errors).toBeUndefined();
+      return response;
+    }, { what: 'the erasure once salesforce is back', timeoutMs: 10_000, intervalMs: 50 });
+    expect(finished.data).toEqual({ privacyEraseCrm: 2 });
     expect(fake.stores.salesforce.has(ids[connections.salesforce])).toBe(false);
     expect(await linksOf(ada.id)).toEqual([]);
     expect((await asSubgraph('identity', acme(), ERASE, { id: ada.id })).data).toEqual({ privacyEraseCrm: 0 });

@@ -5,6 +5,7 @@ import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { bearer, codes, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { eventually } from '../helpers/eventually';
 
 
 /**
@@ -43,11 +44,11 @@ const writesAbout = (id: string, interactionId: string, marker: string, n: numbe
 
 async function completed(requestId: string): Promise<{ status: string; tasks: { target: string; status: string }[] }> {
   // The worker retries what failed (every 100 ms here); wait for it rather than for a time.
-  for (;;) {
+  return eventually(async () => {
     const response = await gql('query($id: ID!) { privacyRequest(id: $id) { status tasks { target status } } }', { id: requestId }, tokens.officer);
-    if (response.data.privacyRequest.status === 'COMPLETED') return response.data.privacyRequest;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    expect(response.data.privacyRequest.status).toBe('COMPLETED');
+    return response.data.privacyRequest;
+  }, { what: 'the erasure to complete', timeoutMs: 25_000 });
 }
 
 beforeAll(async () => {

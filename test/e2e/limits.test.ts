@@ -1,6 +1,7 @@
 import { SignedContextDataSource } from '../../gateway/signed-data-source';
 import { bearer, codes, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { httpClient } from '../helpers/graphql';
 
 let world: SeededStack;
 let acme: string;
@@ -17,8 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-const gql = (query: string, token: string, variables?: Record<string, unknown>) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
+/** The gateway as one caller. */
+const as = (token: string) => httpClient(world.stack.gatewayUrl, token);
 
 describe('query limits at the gateway', () => {
   const cases: [string, string][] = [
@@ -35,7 +36,7 @@ describe('query limits at the gateway', () => {
 
   it.each(cases)('refuses an %s query before any subgraph is called', async (_label, query) => {
     fetches.mockClear();
-    const response = await gql(query, acme);
+    const response = await as(acme).send(query);
     expect(response.status).toBe(400);
     expect(codes(response)[0]).toMatch(/^GRAPHQL_(VALIDATION|PARSE)_FAILED$/);
     expect(response.data).toBeUndefined();
@@ -74,7 +75,7 @@ describe('query limits at the gateway', () => {
     ['introspection nesting the schema into itself', '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }'],
   ])('refuses %s over the limits (development mode) before any subgraph is called', async (_label, query) => {
     fetches.mockClear();
-    const response = await gql(query, acme);
+    const response = await as(acme).send(query);
     expect(response.status).toBe(400);
     expect(codes(response)[0]).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(fetches).not.toHaveBeenCalled();
@@ -82,38 +83,38 @@ describe('query limits at the gateway', () => {
 
   it.each([[2.5], ['100'], [true], [[5]], [1e12]])('answers a page-size variable %p of the wrong type BAD_USER_INPUT (400), never a server error', async (n) => {
     fetches.mockClear();
-    const response = await gql('query($n: Int) { endUsers(first: $n) { edges { node { id } } } }', acme, { n });
+    const response = await as(acme).send('query($n: Int) { endUsers(first: $n) { edges { node { id } } } }', { n });
     expect(response.status).toBe(400);
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(fetches).not.toHaveBeenCalled();
   });
 
   it.each([[-1], [0], [101]])('answers a page size %p out of range BAD_USER_INPUT naming `first`', async (n) => {
-    const response = await gql('query($n: Int) { endUsers(first: $n) { edges { node { id } } } }', acme, { n });
+    const response = await as(acme).send('query($n: Int) { endUsers(first: $n) { edges { node { id } } } }', { n });
     expect(response.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'first' } })]);
   });
 
   it('prices page sizes given as variables: a costly query cannot hide its size in a variable', async () => {
     fetches.mockClear();
     const query = 'query($n: Int) { endUsers(first: $n) { edges { node { interactions(first: $n) { edges { node { id channel queue } } } } } } }';
-    const refused = await gql(query, acme, { n: 100 });
+    const refused = await as(acme).send(query, { n: 100 });
     expect(refused.status).toBe(400);
     expect(codes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(refused.errors![0].message).toMatch(/exceeds the limit of 20000/);
     expect(fetches).not.toHaveBeenCalled();
-    const small = await gql(query, acme, { n: 2 });
+    const small = await as(acme).send(query, { n: 2 });
     expect(small.errors).toBeUndefined();
     expect(fetches).toHaveBeenCalled();
   });
 
   it('answers a list of 50 end-users with their interactions', async () => {
-    const response = await gql('{ endUsers(first: 50) { edges { node { id firstName lastName interactions(first: 5) { edges { node { id channel startedAt disposition } } } } } } }', acme);
+    const response = await as(acme).send('{ endUsers(first: 50) { edges { node { id firstName lastName interactions(first: 5) { edges { node { id channel startedAt disposition } } } } } } }');
     expect(response.errors).toBeUndefined();
   });
 
   it('answers an ordinary federated query within the same limits', async () => {
     fetches.mockClear();
-    const response = await gql('{ endUsers(first: 3) { edges { node { email consents { edges { node { purpose } } } interactions(first: 3) { edges { node { channel } } } } } } }', globex);
+    const response = await as(globex).send('{ endUsers(first: 3) { edges { node { email consents { edges { node { purpose } } } interactions(first: 3) { edges { node { channel } } } } } } }');
     expect(response.errors).toBeUndefined();
     expect(fetches).toHaveBeenCalled();
   });
@@ -149,7 +150,7 @@ describe('per-tenant rate limits', () => {
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = (await limited!.json()) as { errors: { extensions: { code: string; retryAfter: number } }[] };
     expect(body.errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
-    const other = await gql('{ me { id } }', globex);
+    const other = await as(globex).send('{ me { id } }');
     expect(other.errors).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/env
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { PrivacyTask } from '../../subgraphs/identity/entities/privacy-request.entity';
+import { eventually } from '../helpers/eventually';
 
 let world: SeededStack;
 let officer: string;
@@ -272,13 +273,11 @@ async function rowsOf(person: Person): Promise<(text: string) => boolean> {
 }
 
 async function waitForStatus(requestId: string, status: string, limitMs = 10_000): Promise<any> {
-  const started = Date.now();
-  for (;;) {
+  return eventually(async () => {
     const response = await gql('query($id: ID!) { privacyRequest(id: $id) { status endUserId completedAt tasks { target status attempts lastError } } }', { id: requestId }, officer);
-    if (response.data.privacyRequest.status === status) return response.data.privacyRequest;
-    if (Date.now() - started > limitMs) throw new Error(`still ${JSON.stringify(response.data.privacyRequest)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    expect(response.data.privacyRequest).toMatchObject({ status });
+    return response.data.privacyRequest;
+  }, { what: `privacy request ${status}`, timeoutMs: limitMs, intervalMs: 100 });
 }
 
 describe('erasure', () => {

@@ -7,6 +7,7 @@ import { generateKeyPair, exportJWK } from 'jose';
 import { signDevToken } from '../../gateway/auth/dev-issuer';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { loadCoprocessorConfig } from '../../gateway/coprocessor/config';
+import { eventually } from '../helpers/eventually';
 
 /**
  * The commands of README's Production section that need no database: `npm run secrets`, the
@@ -145,10 +146,11 @@ describe('the gateway’s start-up key check', () => {
       stdio: 'ignore',
     });
     try {
-      for (let i = 0; i < 300; i++) {
-        if ((await fetch(`http://127.0.0.1:${identityPort}/health`).catch(() => null))?.ok) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await eventually(async () => (await fetch(`http://127.0.0.1:${identityPort}/health`).catch(() => null))?.ok === true, {
+        what: 'identity to answer its health check',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       const gatewayEnv = (secret: string) => ({
         ...base,
         LOG_LEVEL: 'info',

@@ -9,6 +9,7 @@ import { loadDevKeys, type DevKeys } from '../../platform/dev-keys';
 import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../platform/contracts/signed-context';
 import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
+import { bearer, codes, postOperation, type GraphQLResponse as TypedResponse } from './graphql';
 
 export interface TestEnvironment {
   subgraphConfig: SubgraphConfig;
@@ -78,28 +79,14 @@ export async function testEnvironment(overrides: Record<string, string> = {}): P
   };
 }
 
-export interface GraphQLResponse<T = any> {
-  status: number;
-  data?: T;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } }[];
-}
+/** The untyped answer of the older helpers below; new tests type their documents (see ./graphql). */
+export type GraphQLResponse<T = any> = TypedResponse<T>;
 
-export async function postGraphQL<T = any>(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
-  return { status: response.status, ...body };
-}
+/** Sends one document (see ./graphql for typed documents and clients). */
+export const postGraphQL = <T = any>(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  postOperation<T, Record<string, unknown>>(url, query, variables, headers);
 
-export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+export { bearer };
 
 /** Calls a subgraph directly, as the gateway would, with a context signed for that body. */
 export async function callSubgraph<T = any>(
@@ -125,4 +112,4 @@ export function memberClaims(tenant: { id: string; slug: string }, roles: string
   };
 }
 
-export const codes = (response: GraphQLResponse) => (response.errors ?? []).map((error) => error.extensions?.code);
+export { codes };

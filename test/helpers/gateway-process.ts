@@ -1,22 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { SubgraphName } from '../../subgraphs/kit/config';
+import { buildTree } from './server-processes';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Compiles the gateway's entry point (and what it imports) with tsc, under dist/ so node_modules resolve. */
+/** The gateway's entry point compiled by tsc, as deployed (from the shared build of the tree). */
 export async function buildGateway(): Promise<{ entry: string; cleanup(): void }> {
-  fs.mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
-  const outDir = fs.mkdtempSync(path.join(ROOT, 'dist', 'test-gateway-'));
-  const tsconfig = path.join(outDir, 'tsconfig.json');
-  fs.writeFileSync(
-    tsconfig,
-    JSON.stringify({ extends: path.join(ROOT, 'tsconfig.build.json'), compilerOptions: { outDir, sourceMap: false, incremental: false, typeRoots: [path.join(ROOT, 'node_modules/@types')] }, files: [path.join(ROOT, 'gateway/index.ts')], include: [] }),
-  );
-  const { code, output } = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig]);
-  if (code !== 0) throw new Error(`tsc failed:\n${output}`);
-  return { entry: path.join(outDir, 'gateway/index.js'), cleanup: () => fs.rmSync(outDir, { recursive: true, force: true }) };
+  const tree = await buildTree();
+  return { entry: path.join(tree.dir, 'gateway/index.js'), cleanup: tree.cleanup };
 }
 
 export interface GatewayProcess {

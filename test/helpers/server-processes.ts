@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -7,22 +8,71 @@ import { run } from './gateway-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Compiles every entry point (tsconfig.build.json) once, under dist/ so node_modules resolve. */
+const TREE_SOURCES = ['platform', 'gateway', 'subgraphs', 'scripts'];
+const TREE_SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+
+/** A digest of everything a build of the tree depends on: the sources, the settings, the compiler. */
+function treeDigest(): string {
+  const hash = createHash('sha256').update(require('typescript/package.json').version as string);
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? walk(full) : entry.name.endsWith('.ts') ? [full] : [];
+    });
+  const files = [...TREE_SOURCES.flatMap((folder) => walk(path.join(ROOT, folder))).sort(), ...TREE_SETTINGS.map((f) => path.join(ROOT, f))];
+  for (const file of files) hash.update(path.relative(ROOT, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Every entry point compiled by tsc (tsconfig.build.json), as deployed, under dist/ so node_modules
+ * resolve. Built once for a given state of the sources: the test files that run built processes
+ * share it (across jest workers, by a lock directory), and a later run with the same sources reuses it.
+ */
 export async function buildTree(): Promise<{ dir: string; cleanup(): void }> {
+  const keep = { cleanup: () => undefined };
   fs.mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(ROOT, 'dist', 'test-tree-'));
-  const tsconfig = path.join(dir, 'tsconfig.json');
-  fs.writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: path.join(ROOT, 'tsconfig.build.json'),
-      compilerOptions: { outDir: dir, sourceMap: false, incremental: false, typeRoots: [path.join(ROOT, 'node_modules/@types')] },
-      include: ['gateway', 'subgraphs', 'scripts'].map((folder) => path.join(ROOT, folder)),
-    }),
-  );
-  const { code, output } = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig]);
-  if (code !== 0) throw new Error(`tsc failed:\n${output}`);
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  const dir = path.join(ROOT, 'dist', `test-tree-${treeDigest()}`);
+  const complete = path.join(dir, '.complete');
+  const lock = `${dir}.lock`;
+  for (;;) {
+    if (fs.existsSync(complete)) return { dir, ...keep };
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // Another worker builds it; a lock left by a killed run is taken over after a while.
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    for (const entry of fs.readdirSync(path.join(ROOT, 'dist'))) {
+      const old = path.join(ROOT, 'dist', entry);
+      // Trees of sources as they were an hour ago and more: nobody runs them any more.
+      if (/^test-(tree|gateway)-/.test(entry) && old !== dir && !entry.endsWith('.lock') && Date.now() - fs.statSync(old).mtimeMs > 3_600_000) {
+        fs.rmSync(old, { recursive: true, force: true });
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    const tsconfig = path.join(dir, 'tsconfig.json');
+    fs.writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: path.join(ROOT, 'tsconfig.build.json'),
+        compilerOptions: { outDir: dir, sourceMap: false, incremental: false, typeRoots: [path.join(ROOT, 'node_modules/@types')] },
+        include: TREE_SOURCES.map((folder) => path.join(ROOT, folder)),
+      }),
+    );
+    const { code, output } = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', tsconfig]);
+    if (code !== 0) throw new Error(`tsc failed:\n${output}`);
+    fs.writeFileSync(complete, new Date().toISOString());
+    return { dir, ...keep };
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Ports nobody listens on right now (the kernel's choice), for processes that need theirs up front. */

@@ -8,7 +8,7 @@ import type { SeededStack } from './stack';
 export type Tenant = { id: string; slug: string };
 
 /** Calls subgraphs as `caller` would, over its own service links and for a tenant. */
-export function asSubgraph(world: SeededStack, caller: SubgraphName) {
+export function asSubgraph(world: Pick<SeededStack, 'env'> & { stack: Pick<SeededStack['stack'], 'subgraphUrls'> }, caller: SubgraphName) {
   const secret = decodeSecret(world.env.keys.contextSecret, 'context secret');
   const signer = new ServiceContextSigner(caller, deriveServiceKeys(secret, caller).outbound);
   const client = new ServiceClient(signer, world.stack.subgraphUrls, pino({ level: 'silent' }));

@@ -5,6 +5,7 @@ import { Operator } from '../../subgraphs/identity/entities/operator.entity';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { tcpProxy, type TcpProxy } from '../helpers/stoppable-proxy';
+import { httpClient, operation } from '../helpers/graphql';
 
 // Redis behind a proxy this test stops and starts (the shared Redis itself is never stopped).
 const target = new URL(process.env.REDIS_URL!);
@@ -28,13 +29,18 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-const gql = (query: string, token: string, variables?: Record<string, unknown>) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
+const INVITE = operation<{ inviteOperator: { id: string } }>(/* GraphQL */ `
+  mutation { inviteOperator(input: { subject: "acme-outage-agent", email: "oa@acme.example", roles: [AGENT] }) { id } }
+`);
+const REVOKE = operation<{ revokeOperator: { status: string } }, { id: string }>(/* GraphQL */ 'mutation($id: ID!) { revokeOperator(id: $id) { status } }');
+/** The gateway as one caller. */
+const as = (token: string) => httpClient(world.stack.gatewayUrl, token);
 
 /** Waits (bounded) until the stack can make access changes again, i.e. its Redis clients reconnected. */
 async function untilChangesWork(): Promise<void> {
   const platform = await world.env.token({ platform: true });
   for (let i = 0; i < 100; i++) {
-    const answer = await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', platform, { id: world.globex.id });
+    const answer = await as(platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id });
     if (!codes(answer).includes('UNAVAILABLE')) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -47,20 +53,20 @@ describe('with Redis down', () => {
 
   beforeAll(async () => {
     const admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-outage-admin' });
-    const invited = await gql('mutation { inviteOperator(input: { subject: "acme-outage-agent", email: "oa@acme.example", roles: [AGENT] }) { id } }', admin);
-    agentId = invited.data.inviteOperator.id;
+    const invited = await as(admin).data(INVITE);
+    agentId = invited.inviteOperator.id;
     agent = await world.env.token({ tenant: 'acme', roles: ['agent'], sub: 'acme-outage-agent' });
     // Answered and cached while Redis is up.
-    expect((await gql('{ me { id } }', agent)).errors).toBeUndefined();
+    expect((await as(agent).send('{ me { id } }')).errors).toBeUndefined();
     await proxy.stop();
   });
 
   it('serves reads: every request answers with data, from identity when versions cannot be read', async () => {
     for (let i = 0; i < 3; i++) {
-      const answer = await gql('{ endUsers(first: 2) { edges { node { id firstName } } } }', agent);
+      const answer = await as(agent).send(operation<{ endUsers: { edges: { node: { id: string; firstName: string } }[] } }>(/* GraphQL */ '{ endUsers(first: 2) { edges { node { id firstName } } } }'));
       expect(answer.status).toBe(200);
       expect(answer.errors).toBeUndefined();
-      expect(answer.data.endUsers.edges).toHaveLength(2);
+      expect(answer.data!.endUsers.edges).toHaveLength(2);
     }
   });
 
@@ -68,11 +74,11 @@ describe('with Redis down', () => {
     const admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-outage-admin' });
     const platform = await world.env.token({ platform: true });
     const attempts = [
-      gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', admin, { id: agentId }),
-      gql('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [SUPERVISOR]) { roles } }', admin, { id: agentId }),
-      gql('mutation { inviteOperator(input: { subject: "acme-outage-late", email: "late@acme.example", roles: [AGENT] }) { id } }', admin),
-      gql('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["10.0.0.0/8"] }) { id } }', admin),
-      gql('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', platform, { id: world.acme.id }),
+      as(admin).send('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: agentId }),
+      as(admin).send('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [SUPERVISOR]) { roles } }', { id: agentId }),
+      as(admin).send('mutation { inviteOperator(input: { subject: "acme-outage-late", email: "late@acme.example", roles: [AGENT] }) { id } }'),
+      as(admin).send('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["10.0.0.0/8"] }) { id } }'),
+      as(platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.acme.id }),
     ];
     for (const answer of await Promise.all(attempts)) {
       expect(codes(answer)).toEqual(['UNAVAILABLE']);
@@ -82,13 +88,13 @@ describe('with Redis down', () => {
     expect(await operators.findOneByOrFail({ id: agentId })).toMatchObject({ status: 'ACTIVE', roles: ['agent'] });
     expect(await operators.findOneBy({ subject: 'acme-outage-late' })).toBeNull();
     // The agent was not revoked, and still reads.
-    expect((await gql('{ me { id } }', agent)).errors).toBeUndefined();
+    expect((await as(agent).send('{ me { id } }')).errors).toBeUndefined();
   });
 
   it('still limits requests, with a budget per instance', async () => {
     const globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
     const statuses: number[] = [];
-    for (let i = 0; i < BUDGET + 3; i++) statuses.push((await gql('{ me { id } }', globex)).status);
+    for (let i = 0; i < BUDGET + 3; i++) statuses.push((await as(globex).send('{ me { id } }')).status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(BUDGET);
     expect(statuses.slice(BUDGET)).toEqual([429, 429, 429]);
   });
@@ -116,8 +122,8 @@ describe('with Redis down', () => {
     await proxy.start();
     await untilChangesWork();
     const admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-outage-admin' });
-    expect((await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', admin, { id: agentId })).data.revokeOperator.status).toBe('REVOKED');
-    expect(codes(await gql('{ me { id } }', agent))).toEqual(['FORBIDDEN']);
+    expect((await as(admin).data(REVOKE, { id: agentId })).revokeOperator.status).toBe('REVOKED');
+    expect(codes(await as(agent).send('{ me { id } }'))).toEqual(['FORBIDDEN']);
   });
 });
 

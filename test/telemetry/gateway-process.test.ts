@@ -6,6 +6,7 @@ import path from 'node:path';
 import { buildGateway } from '../helpers/gateway-process';
 import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { eventually } from '../helpers/eventually';
 
 // The gateway built with tsc and run as deployed, so instrumentation happens through Node's own
 // require hooks (no jest registry), exporting OTLP/HTTP JSON to a collector stand-in in this process.
@@ -118,7 +119,7 @@ describe('the gateway in a process of its own', () => {
 
     const ours = () => exported.filter((batch) => batch.service === 'cx-gateway').flatMap((batch) => batch.spans).filter((span) => span.traceId === traceId);
     // Batches leave every 20 ms: wait until the gateway's server span (the last to end) has arrived.
-    while (!ours().some((span) => span.kind === 2)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => ours().some((span) => span.kind === 2), { what: "the gateway's server span", intervalMs: 20 });
     const names = ours().map((span) => span.name);
     expect(names).toEqual(expect.arrayContaining(['subgraph identity', 'subgraph consent', 'graphql.parse', 'graphql.validate']));
     const text = bodies.join('\n');
@@ -148,7 +149,7 @@ describe('the gateway in a process of its own', () => {
     const seen = await send(traced);
     const spansOf = (traceId: string) => exported.flatMap((batch) => batch.spans).filter((span) => span.traceId === traceId);
     // The traced gateway's spans arrive; by then the quiet one, asked first, has sent none.
-    while (!spansOf(seen).some((span) => span.kind === 2)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => spansOf(seen).some((span) => span.kind === 2), { what: "the traced gateway's server span", intervalMs: 20 });
     expect(spansOf(unseen)).toEqual([]);
   });
 });

@@ -1,28 +1,44 @@
 import { In } from 'typeorm';
 import { PrivacyTask } from '../../subgraphs/identity/entities/privacy-request.entity';
 import { claimDueRequest, dueRequests } from '../../subgraphs/identity/services/privacy.service';
-import { bearer, postGraphQL } from '../helpers/environment';
-import { seededStack, type SeededStack } from '../helpers/stack';
+import { operation } from '../helpers/graphql';
+import { subgraphHarness, type SubgraphHarness, type Tenant } from '../helpers/subgraph-harness';
 
 // Several identity instances run the retry worker: each due request must be claimed by one of them.
-let world: SeededStack;
+let identity: SubgraphHarness;
+let acme: Tenant;
+const endUserIds: string[] = [];
 beforeAll(async () => {
-  world = await seededStack({ endUsersPerTenant: 2, env: { PRIVACY_RETRY_INTERVAL_MS: '0' } });
+  // The worker of this instance stays idle: the claims below are the only ones.
+  identity = await subgraphHarness('identity', { env: { PRIVACY_RETRY_INTERVAL_MS: '0' } });
+  acme = (await identity.as({ kind: 'platform' }).data(operation<{ createTenant: Tenant }>(/* GraphQL */ `
+    mutation { createTenant(input: { slug: "acme", name: "Acme", deployment: PUBLIC_CLOUD, region: "eu-west-1" }) { id slug } }
+  `))).createTenant;
+  for (const name of ['Ada', 'Grace']) {
+    const created = await identity.as({ tenant: acme, roles: ['admin'] }).data(
+      operation<{ createEndUser: { id: string } }, { name: string }>(/* GraphQL */ `mutation ($name: String!) { createEndUser(input: { firstName: $name }) { id } }`),
+      { name },
+    );
+    endUserIds.push(created.createEndUser.id);
+  }
 });
-afterAll(() => world?.close());
+afterAll(() => identity?.close());
+
+const OBJECT = operation<{ createPrivacyRequest: { id: string } }, { input: { kind: 'OBJECTION'; endUserId: string } }>(/* GraphQL */ `
+  mutation ($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { id } }
+`);
 
 async function dueObjection(endUserId: string): Promise<string> {
-  const officer = await world.env.token({ tenant: 'acme', roles: ['privacy_officer'] });
-  const answer = await postGraphQL(world.stack.gatewayUrl, 'mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { id } }', { input: { kind: 'OBJECTION', endUserId } }, bearer(officer));
-  const id = answer.data.createPrivacyRequest.id as string;
+  const officer = identity.as({ tenant: acme, roles: ['privacy_officer'] });
+  const { id } = (await officer.data(OBJECT, { input: { kind: 'OBJECTION', endUserId } })).createPrivacyRequest;
   // As if its target had failed a minute ago.
-  await world.stack.subgraphs.identity.dataSource.getRepository(PrivacyTask).update({ requestId: id }, { status: 'FAILED' as PrivacyTask['status'], nextAttemptAt: new Date(Date.now() - 60_000) });
+  await identity.dataSource.getRepository(PrivacyTask).update({ requestId: id }, { status: 'FAILED' as PrivacyTask['status'], nextAttemptAt: new Date(Date.now() - 60_000) });
   return id;
 }
 
 it('lets exactly one of many concurrent claims take a due request, and none take it again while leased', async () => {
-  const dataSource = world.stack.subgraphs.identity.dataSource;
-  const id = await dueObjection(world.acme.endUserIds[0]);
+  const dataSource = identity.dataSource;
+  const id = await dueObjection(endUserIds[0]);
   expect((await dueRequests(dataSource)).map((r) => r.id)).toContain(id);
   const claims = await Promise.all(Array.from({ length: 6 }, () => claimDueRequest(dataSource, id)));
   expect(claims.filter(Boolean)).toHaveLength(1);
@@ -35,8 +51,8 @@ it('lets exactly one of many concurrent claims take a due request, and none take
 });
 
 it('claims nothing that is not due: done, not yet due, or unknown', async () => {
-  const dataSource = world.stack.subgraphs.identity.dataSource;
-  const id = await dueObjection(world.acme.endUserIds[1]);
+  const dataSource = identity.dataSource;
+  const id = await dueObjection(endUserIds[1]);
   const tasks = dataSource.getRepository(PrivacyTask);
   await tasks.update({ requestId: id }, { nextAttemptAt: new Date(Date.now() + 60_000) });
   expect(await claimDueRequest(dataSource, id)).toBe(false);
