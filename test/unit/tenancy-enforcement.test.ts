@@ -24,6 +24,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const RAW_ACCESS_FILES: Record<string, string> = {
   'subgraphs/kit/tenant-repository.ts': 'the door to tenant-owned tables',
   'subgraphs/kit/scoped-query-builder.ts': 'the tenant-scoped query builder behind that door',
+  'subgraphs/kit/prepared-statements.ts': 'runs the prepared statements the tenant repository writes (imported by that door alone, see below)',
   'subgraphs/kit/platform-tables.ts': 'the doors to platform tables and to sweeps across tenants',
   'subgraphs/kit/data-source.ts': 'builds and opens the data sources; WAL checkpoint after an erasure',
   'subgraphs/kit/crypto/key-store.ts': 'builds and opens the key stores; their migration',
@@ -167,6 +168,24 @@ describe('tenancy enforced over the source', () => {
     const outside = findings.raw.filter((finding) => !(finding.file in RAW_ACCESS_FILES) && !(finding.where in RAW_ACCESS_FUNCTIONS));
     expect(outside.map((finding) => finding.what)).toEqual([]);
   });
+
+  it('lets only the tenant repository run prepared statements (they take SQL text, so no other file may hold them)', () => {
+    const program = sourceProgram();
+    const importers = program
+      .getSourceFiles()
+      .filter((file) => !file.isDeclarationFile && !file.fileName.includes('node_modules'))
+      .filter((file) =>
+        file.statements.some(
+          (statement) =>
+            (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+            statement.moduleSpecifier &&
+            ts.isStringLiteral(statement.moduleSpecifier) &&
+            /(^|\/)prepared-statements$/.test(statement.moduleSpecifier.text),
+        ),
+      )
+      .map((file) => path.relative(ROOT, file.fileName).split(path.sep).join('/'));
+    expect(importers).toEqual(['subgraphs/kit/tenant-repository.ts']);
+  }, 120_000);
 
   it('sweeps across tenants only from the platform jobs listed, each for its reason', () => {
     const unlisted = findings.across.filter((finding) => !(finding.where in ACROSS_TENANTS_CALLERS));
