@@ -1,43 +1,13 @@
-import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { bearer, callSubgraph, memberClaims, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { StatementCounter } from '../helpers/statement-counter';
 
 let world: SeededStack;
 let supervisor: string;
 
-/** Counts every SQL statement each subgraph's data source runs, by wrapping its TypeORM logger. */
-class StatementCounter {
-  readonly counts = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, 0])) as Record<SubgraphName, number>;
-  readonly statements: string[] = [];
-  private readonly restore: (() => void)[] = [];
-
-  constructor(sources: Record<SubgraphName, DataSource>) {
-    for (const name of SUBGRAPH_NAMES) {
-      const source = sources[name];
-      const original = source.logger;
-      const counting: TypeOrmLogger = Object.create(original);
-      counting.logQuery = (query, parameters, runner) => {
-        this.counts[name] += 1;
-        this.statements.push(`${name}: ${query}`);
-        return original.logQuery(query, parameters, runner);
-      };
-      (source as { logger: TypeOrmLogger }).logger = counting;
-      this.restore.push(() => ((source as { logger: TypeOrmLogger }).logger = original));
-    }
-  }
-
-  reset(): void {
-    for (const name of SUBGRAPH_NAMES) this.counts[name] = 0;
-    this.statements.length = 0;
-  }
-
-  close(): void {
-    this.restore.forEach((undo) => undo());
-  }
-}
-
-let counter: StatementCounter;
+let counter: StatementCounter<SubgraphName>;
 
 beforeAll(async () => {
   world = await seededStack({ endUsersPerTenant: 60 });
