@@ -22,7 +22,8 @@ import { LocalAccessEvents } from '../platform/access-events';
 import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../platform/access-log';
 import { ContextSigner, ServiceContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/kit/config';
-import { SubgraphContext } from '../subgraphs/kit/context';
+import { SubgraphContext, type ProcessDeps } from '../subgraphs/kit/context';
+import type { SubgraphModule } from '../subgraphs/kit/server';
 import type { Keyring } from '../subgraphs/kit/crypto/keyring';
 import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../platform/deadline';
 import { createErrorFormatter } from '../platform/errors';
@@ -64,6 +65,9 @@ export async function startBypassedSubgraphs(
     // No service links in the twin: the benchmarked operations make no service calls.
     const noServices = new ServiceClient(new ServiceContextSigner(name, new Map()), urls, silent);
     observeDataSource(name, dataSources[name]);
+    const process: ProcessDeps = { dataSource: dataSources[name], logger: silent, accessEvents: events, keyring: keyrings[name], links: noServices, config };
+    const module: SubgraphModule = subgraphs[name];
+    const compose = module.compose?.(process) ?? (() => ({}));
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
       stopOnTerminationSignals: false,
@@ -92,7 +96,7 @@ export async function startBypassedSubgraphs(
         context: async ({ req, res }) => {
           const claims = JSON.parse(req.header(HEADER)!) as RequestClaims;
           Object.assign(accessEntry(res), { requestId: claims.requestId, tenant: claims.tenant?.slug ?? null, tenantId: claims.tenant?.id ?? null, principal: claims.principal.kind });
-          const context = new SubgraphContext(claims, dataSources[name], silent, events, keyrings[name], noServices, config);
+          const context = new SubgraphContext(claims, process, compose);
           bindAccessEntry(context, res);
           return context;
         },

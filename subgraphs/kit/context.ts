@@ -14,32 +14,65 @@ import type { TenantOwnedEntity } from './tenant-entity';
 import type { ServiceClient } from './service-client';
 import type { SubgraphConfig } from './config';
 import type { ServiceOperation } from '../../platform/contracts/service-operation';
+import { PlatformTables } from './platform-tables';
 
-/** Everything a resolver may know about the request: verified claims, the tenant scope, per-request loaders. */
-export class SubgraphContext {
+/** What a process holds once and lends to each request: its data source, keys, links and settings. */
+export interface ProcessDeps {
+  dataSource: DataSource;
+  logger: Logger;
+  /** Where changes to a tenant's access are announced to the gateways. */
+  accessEvents: AccessEvents;
+  /** Per-tenant field encryption and blind indexes. */
+  keyring: Keyring;
+  /** Calls to other subgraphs over this subgraph's service links. */
+  links: ServiceClient;
+  config: SubgraphConfig;
+}
+
+/**
+ * What a service may know about the request: verified claims, the tenant's scope, permissions,
+ * per-request loaders. No raw data source: tenant rows through `scope`, the platform's own tables
+ * through `platform`.
+ */
+export class RequestContext {
   private tenantScope?: TenantScope;
   private tenantSubjectKeys?: SubjectKeys;
   private scopes?: Set<Scope>;
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
+  private readonly data: DataSource;
+  private readonly links: ServiceClient;
+  readonly logger: Logger;
+  readonly accessEvents: AccessEvents;
+  readonly keyring: Keyring;
+  /** The process's configuration, for subgraphs with settings of their own (crm). */
+  readonly config: SubgraphConfig;
 
   constructor(
     readonly claims: RequestClaims,
-    readonly dataSource: DataSource,
-    readonly logger: Logger,
-    /** Where changes to a tenant's access are announced to the gateways. */
-    readonly accessEvents: AccessEvents,
-    /** Per-tenant field encryption and blind indexes. */
-    readonly keyring: Keyring,
-    /** Calls to other subgraphs over this subgraph's service links. */
-    readonly services: ServiceClient,
-    /** The process's configuration, for subgraphs with settings of their own (crm). */
-    readonly config?: SubgraphConfig,
-  ) {}
+    process: ProcessDeps,
+  ) {
+    this.data = process.dataSource;
+    this.links = process.links;
+    this.logger = process.logger;
+    this.accessEvents = process.accessEvents;
+    this.keyring = process.keyring;
+    this.config = process.config;
+  }
+
+  /** @deprecated Transitional: services get what they need from their subgraph's composition root. */
+  get dataSource(): DataSource {
+    return this.data;
+  }
+
+  /** The platform's own tables (tenants, platform policy, sub-processors); tenant-owned ones are refused there. */
+  get platform(): PlatformTables {
+    return PlatformTables.of(this.data);
+  }
 
   /** Asks another subgraph one of the service-link operations, for this request's tenant; fails with UNAVAILABLE (fail closed). */
   callService<Variables, Answer>(operation: ServiceOperation<Variables, Answer>, variables: Variables): Promise<Answer> {
     const { requestId, tenant, clientIp } = this.claims;
-    return this.services.request<Answer>(operation.callee, operation.document, variables as Record<string, unknown>, { requestId, tenant, clientIp });
+    return this.links.request<Answer>(operation.callee, operation.document, variables as Record<string, unknown>, { requestId, tenant, clientIp });
   }
 
   get requestId(): string {
@@ -59,7 +92,7 @@ export class SubgraphContext {
   }
 
   get scope(): TenantScope {
-    this.tenantScope ??= TenantScope.of(this.dataSource, this.tenantId);
+    this.tenantScope ??= TenantScope.of(this.data, this.tenantId);
     return this.tenantScope;
   }
 
@@ -104,6 +137,27 @@ export class SubgraphContext {
       this.loaders.set(key, loader as DataLoader<unknown, unknown>);
     }
     return loader;
+  }
+}
+
+/** Builds a request's services from its context: a subgraph's composition root, made once per process. */
+export type ComposeServices<S> = (request: RequestContext) => S;
+
+/** The resolvers' context: the request, and the services its subgraph's composition root built for it (on first use). */
+export class SubgraphContext<S = unknown> extends RequestContext {
+  private built?: S;
+
+  constructor(
+    claims: RequestClaims,
+    process: ProcessDeps,
+    private readonly compose: ComposeServices<S>,
+  ) {
+    super(claims, process);
+  }
+
+  get services(): S {
+    this.built ??= this.compose(this);
+    return this.built;
   }
 }
 

@@ -12,7 +12,8 @@ import type { DataSource } from 'typeorm';
 import { CONTEXT_HEADER, contextKeyFor, ContextVerifier, decodeSecret, requestDigest, ServiceContextSigner } from '../../platform/contracts/signed-context';
 import { loadDevKeys } from '../../platform/dev-keys';
 import type { SubgraphConfig, SubgraphName } from './config';
-import { SubgraphContext } from './context';
+import { SubgraphContext, type ComposeServices, type ProcessDeps } from './context';
+import type { RequestClaims } from '../../platform/contracts/signed-context';
 import { openDataSource } from './data-source';
 import { accessEvents, type AccessEvents, type TenantVersions } from '../../platform/access-events';
 import type Redis from 'ioredis';
@@ -35,32 +36,29 @@ import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKey
 import { GRAPHQL_PATH } from '../../platform/contracts/service-links';
 import { IDENTITY_LOOKUPS_PREFIX } from '../../platform/contracts/identity-lookups';
 
-export interface RouteDeps {
-  dataSource: DataSource;
-  services: ServiceClient;
+export interface RouteDeps extends ProcessDeps {
   verifier: ContextVerifier;
-  logger: Logger;
-  accessEvents: AccessEvents;
 }
 
-export interface WorkerDeps {
-  dataSource: DataSource;
-  logger: Logger;
-  accessEvents: AccessEvents;
-  keyring: Keyring;
-  services: ServiceClient;
-  config: SubgraphConfig;
+export interface WorkerDeps<S = unknown> extends ProcessDeps {
+  /** A context for work the process does itself, built as a request's is (services included). */
+  contextFor(claims: RequestClaims): SubgraphContext<S>;
 }
 
 /** Background work of a subgraph (retries, say), started with its server and stopped with it. */
-export interface SubgraphWorker {
+export interface SubgraphWorker<S = unknown> {
   name: string;
-  start(deps: WorkerDeps): { stop(): Promise<void> } | null;
+  start(deps: WorkerDeps<S>): { stop(): Promise<void> } | null;
 }
 
 /** What each subgraph declares; the factory turns it into a server. */
-export interface SubgraphModule {
+export interface SubgraphModule<S = unknown> {
   name: SubgraphName;
+  /**
+   * The composition root: called once per process with what the process holds; returns what
+   * builds each request's services (resolvers reach them as `ctx.services`, workers the same way).
+   */
+  compose?(process: ProcessDeps): ComposeServices<S>;
   entities: Function[];
   migrations: Function[];
   /** The federated schema without authorization (composition prints it); never served as is. */
@@ -71,7 +69,7 @@ export interface SubgraphModule {
   plugins?: ApolloServerPlugin<SubgraphContext>[];
   /** Routes outside GraphQL (service-to-service calls), mounted before it and verified the same way. */
   routes?(router: express.Router, deps: RouteDeps): void;
-  workers?: SubgraphWorker[];
+  workers?: SubgraphWorker<S>[];
   /** Whether it keeps per-person keys (crypto-shredding) in a key store of its own. */
   subjectKeys?: boolean;
 }
@@ -129,6 +127,8 @@ export class SubgraphServer {
     readonly app: express.Express,
     readonly apollo: ApolloServer<SubgraphContext>,
     readonly dataSource: DataSource,
+    /** A request's context over this process, as the HTTP door builds it (tests call it too). */
+    readonly contextFor: (claims: RequestClaims) => SubgraphContext,
     readonly keyring: Keyring,
     private readonly server: http.Server,
     private readonly ownsDataSource: boolean,
@@ -172,8 +172,8 @@ export class SubgraphServer {
 }
 
 /** Builds a subgraph server (schema, data source, HTTP app) without listening. */
-export async function createSubgraphServer(
-  module: SubgraphModule,
+export async function createSubgraphServer<S>(
+  module: SubgraphModule<S>,
   options: SubgraphServerOptions,
 ): Promise<SubgraphServer> {
   const { config } = options;
@@ -211,6 +211,9 @@ export async function createSubgraphServer(
   const schema = applyMiddleware(await module.buildSchema(), module.permissions);
   // Key versions live where access versions do: every process of the deployment sees a destruction.
   const keyring = await openKeyring(module, dataSource, config, events);
+  const process: ProcessDeps = { dataSource, logger, accessEvents: events, keyring, links: services, config };
+  const compose: ComposeServices<S> = module.compose?.(process) ?? (() => ({}) as S);
+  const contextFor = (claims: RequestClaims) => new SubgraphContext(claims, process, compose);
 
   const app = express();
   app.disable('x-powered-by');
@@ -239,7 +242,7 @@ export async function createSubgraphServer(
 
   lifecycle.mount(app, subgraphReadiness(dataSource, module.migrations.length > 0), config.lifecycle.healthTimeoutMs);
   const internal = express.Router();
-  module.routes?.(internal, { dataSource, services, verifier, logger, accessEvents: events });
+  module.routes?.(internal, { ...process, verifier });
   const requestMs = config.deadlines?.requestMs ?? 10_000;
   // After the body parsers: their callbacks run outside the request's async context.
   app.use(IDENTITY_LOOKUPS_PREFIX, express.json({ limit: '100kb' }), deadlineMiddleware(requestMs), internal);
@@ -262,7 +265,7 @@ export async function createSubgraphServer(
             tenantId: claims.tenant?.id ?? null,
             principal: claims.principal.kind,
           });
-          const context = new SubgraphContext(claims, dataSource, logger, events, keyring, services, config);
+          const context = contextFor(claims);
           bindAccessEntry(context, res);
           return context;
         } catch (error) {
@@ -277,7 +280,7 @@ export async function createSubgraphServer(
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
   const workers = (module.workers ?? [])
-    .map((worker) => worker.start({ dataSource, logger: logger.child({ worker: worker.name }), accessEvents: events, keyring, services, config }))
+    .map((worker) => worker.start({ ...process, logger: logger.child({ worker: worker.name }), contextFor }))
     .filter((worker): worker is { stop(): Promise<void> } => worker !== null);
-  return new SubgraphServer(module.name, app, apollo, dataSource, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle, redis);
+  return new SubgraphServer(module.name, app, apollo, dataSource, contextFor, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle, redis);
 }

@@ -14,9 +14,8 @@ import {
   type RequestClaims,
 } from '../../platform/contracts/signed-context';
 import type { SubgraphName } from '../../subgraphs/kit/config';
-import { SubgraphContext } from '../../subgraphs/kit/context';
 import { createSubgraphServer, type SubgraphServer } from '../../subgraphs/kit/server';
-import { deriveServiceKeys, ServiceClient } from '../../subgraphs/kit/service-client';
+import { deriveServiceKeys } from '../../subgraphs/kit/service-client';
 import { testEnvironment, type TestEnvironment } from './environment';
 import { client, type Client, type GraphQLResponse, type Variables } from './graphql';
 
@@ -84,7 +83,6 @@ export async function subgraphHarness(name: SubgraphName, options: HarnessOption
   const gatewaySigner = new ContextSigner(secret);
   const links = deriveServiceKeys(secret, name);
   const verifier = new ContextVerifier(contextKeyFor(secret, name), name, links.inbound);
-  const services = new ServiceClient(new ServiceContextSigner(name, links.outbound), urls, logger);
 
   const claims = (caller: Caller): RequestClaims => {
     const kind = caller.kind ?? 'operator';
@@ -106,7 +104,7 @@ export async function subgraphHarness(name: SubgraphName, options: HarnessOption
         ? new ServiceContextSigner(caller.from ?? 'identity', deriveServiceKeys(secret, caller.from ?? 'identity').outbound).sign(requestClaims, name, digest)
         : gatewaySigner.sign(requestClaims, name, digest);
     const verified = await verifier.verify(token, digest);
-    const contextValue = new SubgraphContext(verified, server.dataSource, logger, events, server.keyring, services, config);
+    const contextValue = server.contextFor(verified);
     const response = await server.apollo.executeOperation({ query, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not used here');
     const { data, errors } = response.body.singleResult;

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { subgraphs } from '../../subgraphs';
 import { accessEvents } from '../../platform/access-events';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
-import { SubgraphContext } from '../../subgraphs/kit/context';
+import { SubgraphContext, type ProcessDeps } from '../../subgraphs/kit/context';
 import { DomainError } from '../../platform/errors';
 import { consent } from './permissions/consent';
 import { crm } from './permissions/crm';
@@ -25,7 +25,7 @@ const logger = pino({ level: 'silent' });
 const events = accessEvents();
 
 async function reaches(middleware: FieldMiddleware, type: GraphQLObjectType, field: string, schema: GraphQLSchema, principal: Principal) {
-  const context = new SubgraphContext(claimsOf(principal), undefined as never, logger, events, undefined as never, undefined as never);
+  const context = new SubgraphContext(claimsOf(principal), { logger, accessEvents: events } as ProcessDeps, () => ({}));
   const info = { fieldName: field, parentType: type, returnType: type.getFields()[field].type, schema, path: { prev: undefined, key: field, typename: type.name }, operation: { operation: 'query' } } as unknown as GraphQLResolveInfo;
   const result = await middleware(() => REACHED, {}, {}, context, info);
   if (result === REACHED) return true;

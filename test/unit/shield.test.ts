@@ -5,7 +5,7 @@ import { and, allow, chain, deny, not, or, race, rule, shield as graphqlShield, 
 import { can, isTenantMember, shieldOptions } from '../../subgraphs/kit/auth/rules';
 import type { RequestClaims } from '../../platform/contracts/signed-context';
 import { dependsOnContextOnly, shield } from '../../subgraphs/kit/auth/shield';
-import { SubgraphContext } from '../../subgraphs/kit/context';
+import { SubgraphContext, type ProcessDeps } from '../../subgraphs/kit/context';
 
 const SDL = `
   type Query { items(n: Int!): [Item!]! item: Item }
@@ -53,7 +53,7 @@ const claimsFor = (roles: string[], tenant: { id: string; slug: string } | null 
   clientIp: '127.0.0.1',
   accessPolicy: { mode: 'EVERYONE', cidrs: [] },
 });
-const contextFor = (claims: RequestClaims) => new SubgraphContext(claims, null as never, null as never, null as never, null as never, null as never);
+const contextFor = (claims: RequestClaims) => new SubgraphContext(claims, {} as ProcessDeps, () => ({}));
 
 describe('shield on lists', () => {
   it('gives the same data and errors as graphql-shield for any mix of rules (context-only, per object, logic)', async () => {

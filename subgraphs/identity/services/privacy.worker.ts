@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { SubgraphContext } from '../../kit/context';
 import { errorFacts } from '../../kit/error-facts';
 import { PlatformTables } from '../../kit/platform-tables';
 import type { SubgraphWorker, WorkerDeps } from '../../kit/server';
@@ -19,20 +18,13 @@ export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()
     const tenant = await PlatformTables.of(deps.dataSource).repo(Tenant).findOneBy({ id: tenantId });
     if (!tenant) continue;
     // The worker acts for the tenant that owns the request, as a service of its own, from nowhere.
-    const ctx = new SubgraphContext(
-      {
-        requestId: `privacy-retry-${randomUUID()}`,
-        tenant: { id: tenant.id, slug: tenant.slug },
-        principal: { id: 'privacy-worker', kind: 'service', roles: [], scopes: [] },
-        clientIp: '127.0.0.1',
-        accessPolicy: null,
-      },
-      deps.dataSource,
-      deps.logger,
-      deps.accessEvents,
-      deps.keyring,
-      deps.services,
-    );
+    const ctx = deps.contextFor({
+      requestId: `privacy-retry-${randomUUID()}`,
+      tenant: { id: tenant.id, slug: tenant.slug },
+      principal: { id: 'privacy-worker', kind: 'service', roles: [], scopes: [] },
+      clientIp: '127.0.0.1',
+      accessPolicy: null,
+    });
     try {
       const request = await new PrivacyService(ctx).run(id, now);
       deps.logger.info({ privacyRequest: id, status: request.status }, 'privacy request retried');
