@@ -148,6 +148,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
     buildService: ({ name, url }) =>
       new PlainClaimsDataSource(name, urls[name as SubgraphName] ?? url!, unused, { fetcher: fetcher.fetcher, logger: silent, fetchTimeoutMs: config.deadlines.subgraphFetchMs }),
     logger: silent,
+    // As gateway/server.ts plans.
+    queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

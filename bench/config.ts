@@ -38,6 +38,10 @@ export interface BenchConfig {
   pinning?: { servers: string; load: string };
   /** Profile mode (bench/profile.js): seconds of federated load under --cpu-prof. */
   profileSeconds: number;
+  /** Profile mode: the query profiled (`federated`, or `single` for the single-subgraph lookup). */
+  profileScenario: 'federated' | 'single';
+  /** Profile mode: the twin gateway without access control is profiled under the same load too. */
+  profileTwin: boolean;
   /** The environment handed to a baseline's own bench processes (they read their settings from it). */
   childEnv: Record<string, string | undefined>;
   /** The live bench: subscribers spread over interactions, and the append rate (per second). */
@@ -62,6 +66,12 @@ function flag(argv: string[], name: string): string | undefined {
     if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
   }
   return undefined;
+}
+
+function profileScenario(raw: string | undefined): BenchConfig['profileScenario'] {
+  if (raw === undefined || raw === '' || raw === 'federated') return 'federated';
+  if (raw === 'single') return 'single';
+  throw new ConfigError('BENCH_PROFILE_SCENARIO (--scenario) must be federated or single');
 }
 
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
@@ -101,6 +111,8 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     baseline: flag(argv, 'baseline') ?? (env.BENCH_BASELINE || undefined),
     pinning: pinning(env, os.cpus().length),
     profileSeconds: positive(env.BENCH_PROFILE_SECONDS, quick ? 3 : 20, 'BENCH_PROFILE_SECONDS'),
+    profileScenario: profileScenario(flag(argv, 'scenario') ?? env.BENCH_PROFILE_SCENARIO),
+    profileTwin: (flag(argv, 'twin') ?? env.BENCH_PROFILE_TWIN) === '1',
     childEnv: { ...env },
     live: {
       subscribers: positive(env.BENCH_LIVE_SUBSCRIBERS, 1000, 'BENCH_LIVE_SUBSCRIBERS'),

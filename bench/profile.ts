@@ -4,14 +4,16 @@ import path from 'node:path';
 import { loadBenchConfig } from './config';
 import { drive } from './load';
 import { cpuMs } from './processes';
-import { FEDERATED } from './run';
+import { FEDERATED, SINGLE } from './run';
 import type { Ready } from './server';
 import { startStack } from './stack';
 
 /**
- * `node dist/bench/profile.js [--baseline <built tree>]`: the federated end-user load at the bench's
- * connections through the secured gateway with the gateway and the identity subgraph (in a process
- * of its own) under --cpu-prof, then the same through the baseline's stack; prints each profile's
+ * `node dist/bench/profile.js [--scenario federated|single] [--twin] [--baseline <built tree>]`: the
+ * federated end-user load (or the single-subgraph lookup) at the bench's connections through the
+ * secured gateway with the gateway and the identity subgraph (in a process of its own) under
+ * --cpu-prof, then the same through the twin without access control (its gateway profiled) and
+ * through the baseline's stack; prints each profile's
  * layer breakdown, the share of busy (non-idle) time spent in each library or part of the code,
  * counted over the load's window only (start-up and seeding left out).
  */
@@ -75,7 +77,17 @@ export interface Breakdown {
   busyMs: number;
   layers: [string, number][];
   packages: [string, number][];
+  /** Self time per function (name and script), the costliest first. */
+  functions: [string, number][];
   windowed: boolean;
+}
+
+/** A script's URL shortened to its package and file, or its path under dist/. */
+function scriptOf(url: string): string {
+  const at = url.lastIndexOf('/node_modules/');
+  if (at >= 0) return url.slice(at + '/node_modules/'.length);
+  const dist = url.lastIndexOf('/dist/');
+  return dist >= 0 ? url.slice(dist + 6) : url;
 }
 
 /** Self time per layer (and per package), over samples taken in [from, to] (µs, monotonic), or all if none fall in it. */
@@ -84,6 +96,7 @@ export function breakdown(profile: CpuProfile, window?: { from: number; to: numb
   const tally = (inWindow: boolean) => {
     const layers = new Map<string, number>();
     const packages = new Map<string, number>();
+    const functions = new Map<string, number>();
     let busy = 0;
     let t = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
@@ -99,14 +112,16 @@ export function breakdown(profile: CpuProfile, window?: { from: number; to: numb
       // Node's own modules by name, so the "other internals" share says where it goes.
       const pkg = packageOf(frame.url) ?? (frame.url.startsWith('node:') ? frame.url : layer.startsWith('project') ? layer : undefined);
       if (pkg) packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
+      const fn = `${frame.functionName || '(anonymous)'} ${scriptOf(frame.url)}`;
+      functions.set(fn, (functions.get(fn) ?? 0) + ms);
     }
-    return { busy, layers, packages };
+    return { busy, layers, packages, functions };
   };
   let result = tally(true);
   const windowed = Boolean(window) && result.busy > 0;
   if (!windowed) result = tally(false);
   const sorted = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]);
-  return { busyMs: result.busy, layers: sorted(result.layers), packages: sorted(result.packages), windowed };
+  return { busyMs: result.busy, layers: sorted(result.layers), packages: sorted(result.packages), functions: sorted(result.functions), windowed };
 }
 
 function table(title: string, b: Breakdown): string[] {
@@ -120,6 +135,8 @@ function table(title: string, b: Breakdown): string[] {
     '',
     `Top packages: ${b.packages.slice(0, 12).map(([name, ms]) => `${name} ${share(ms)}`).join(', ')}`,
     '',
+    `Top functions (self time): ${b.functions.slice(0, 15).map(([name, ms]) => `${name} ${share(ms)}`).join(', ')}`,
+    '',
   ];
 }
 
@@ -128,14 +145,17 @@ const now = () => Number(process.hrtime.bigint() / 1000n);
 async function main(): Promise<void> {
   const config = loadBenchConfig();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-profile-'));
-  const stack = await startStack(config, { profile: { dir }, baseline: Boolean(config.baseline) });
+  const stack = await startStack(config, { profile: { dir }, baseline: Boolean(config.baseline), twin: config.profileTwin });
+  const query = config.profileScenario === 'single' ? SINGLE : FEDERATED;
   const windows: Record<string, { from: number; to: number; requestsPerSecond: number; errors: number; cpu: Record<string, number> }> = {};
   try {
     const targets: [string, string, Ready, string[]][] = [['this checkout', stack.gateways.secure!, stack.ready, ['gateway', 'identity', 'subgraphs']]];
+    if (stack.gateways.twin) targets.push(['twin', stack.gateways.twin, stack.ready, ['gateway-twin', 'subgraphs-bypassed']]);
     if (stack.gateways.baseline) targets.push(['baseline', stack.gateways.baseline, stack.baselineReady!, ['gateway-baseline', 'subgraphs-baseline']]);
     for (const [label, url, ready, roles] of targets) {
-      const body = (i: number) => JSON.stringify({ query: FEDERATED, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
-      const headers = () => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
+      const body = (i: number) => JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
+      // The twin takes no token (its claims are fixed).
+      const headers = () => ({ 'content-type': 'application/json', ...(label === 'twin' ? {} : { authorization: `Bearer ${ready.token}` }) });
       const counter = { next: 0 };
       await drive({ url, connections: config.connections, seconds: config.warmupRoundSeconds, body, headers }, counter);
       const before = Object.fromEntries(roles.map((role) => [role, cpuMs(stack.processes.get(role)!.pid)]));
@@ -151,12 +171,12 @@ async function main(): Promise<void> {
     await stack.close();
   }
   const lines = [
-    `Profile ${new Date().toISOString()}: federated end-user, ${config.connections} connections, ${config.profileSeconds} s under --cpu-prof; ${stack.pinning}; load average ${os.loadavg()[0].toFixed(2)}.`,
+    `Profile ${new Date().toISOString()}: ${config.profileScenario === 'single' ? 'single-subgraph lookup' : 'federated end-user'}, ${config.connections} connections, ${config.profileSeconds} s under --cpu-prof; ${stack.pinning}; load average ${os.loadavg()[0].toFixed(2)}.`,
     '',
   ];
   for (const [label, w] of Object.entries(windows)) {
     lines.push(`## ${label}: ${w.requestsPerSecond.toFixed(0)} req/s (profiled), ${w.errors} errors; CPU ms per request ${Object.entries(w.cpu).map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(', ')}`, '');
-    const files = label === 'baseline' ? ['gateway-baseline', 'subgraphs-baseline'] : ['gateway', 'identity'];
+    const files = label === 'baseline' ? ['gateway-baseline', 'subgraphs-baseline'] : label === 'twin' ? ['gateway-twin'] : ['gateway', 'identity'];
     for (const name of files) {
       const file = path.join(dir, `${name}.cpuprofile`);
       if (!fs.existsSync(file)) {

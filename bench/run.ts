@@ -23,7 +23,7 @@ export const FEDERATED = `query Federated($id: ID!) {
     crmLinks(first: 5) { edges { node { externalId } } }
   }
 }`;
-const SINGLE = 'query Single($id: ID!) { endUser(id: $id) { id firstName lastName email phone } }';
+export const SINGLE = 'query Single($id: ID!) { endUser(id: $id) { id firstName lastName email phone } }';
 const PHONE_LOOKUP = 'query CallerId($phone: String) { endUsers(first: 5, filter: { phone: $phone }) { edges { node { id firstName lastName email } } } }';
 const LIST = `query List($first: Int!) {
   endUsers(first: $first) { edges { node { id firstName lastName ssn interactions(first: 5) { edges { node { id channel startedAt disposition transcript(first: 5) { edges { node { sequence text } } } } } } } } }
