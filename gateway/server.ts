@@ -153,6 +153,9 @@ export async function createGatewayServer(
         fetchTimeoutMs: config.deadlines.subgraphFetchMs,
       }),
     logger,
+    // Each fetch's parsed operation is kept with its cached plan, so a data source reading it
+    // (subgraph-outage.ts names the fields a failed fetch stood for) never parses the text again.
+    queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
   });
   // Subscriptions are served here, not federated (see gateway/subscriptions).
   const live = new LiveSubscriptions(config, deps, logger, armor.validationRules);
