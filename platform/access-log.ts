@@ -65,6 +65,11 @@ export function accessLog(logger: Logger): express.RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
+    // pino-http binds the request to a per-request child logger (`req.log`), by default with its
+    // headers (the bearer token among them, left to redaction) and the client's address, serialised
+    // and redacted on every request. Nothing logs through it, and neither belongs in a line: it
+    // carries the id alone.
+    serializers: { req: (req: { id?: unknown }) => ({ id: req.id }) },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'warn' : 'info'),
     customSuccessMessage: () => 'request completed',
     customErrorMessage: () => 'request completed',
