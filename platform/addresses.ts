@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import type { AccessPolicyClaims } from './contracts/signed-context';
 import { badInput } from './errors';
 
@@ -33,16 +34,30 @@ export function isPublicAddress(address: string | undefined | null): boolean {
 }
 
 /**
+ * Parses seen before, by text: the gateway canonicalises the client's address and every allowlist
+ * check reads the tenant's ranges on each request, and the answer depends on the text alone.
+ * Bounded, and only short texts are kept, so nothing a caller sends can grow them.
+ */
+const canonicalTexts = new LRUCache<string, string>({ max: 4_096 });
+const parsedRanges = new LRUCache<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | false>({ max: 4_096 });
+const CACHED_TEXT_MAX = 64;
+
+/**
  * The canonical text of a client address: IPv4-mapped IPv6 (`::ffff:a.b.c.d`) becomes IPv4, so
  * one allowlist entry matches however the socket reports it.
  */
 export function canonicalAddress(address: string | undefined): string {
   if (!address) return '0.0.0.0';
+  const known = canonicalTexts.get(address);
+  if (known !== undefined) return known;
+  let canonical: string;
   try {
-    return ipaddr.process(address).toString();
+    canonical = ipaddr.process(address).toString();
   } catch {
-    return '0.0.0.0';
+    canonical = '0.0.0.0';
   }
+  if (address.length <= CACHED_TEXT_MAX) canonicalTexts.set(address, canonical);
+  return canonical;
 }
 
 /** Parses an address the way every check compares it: IPv4-mapped IPv6 becomes IPv4. */
@@ -66,18 +81,28 @@ function parseRange(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   return [range, bits];
 }
 
+/** parseRange, remembered by text (false: not a range); the ranges are never handed out, so never changed. */
+function allowlistRange(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | false {
+  const known = parsedRanges.get(cidr);
+  if (known !== undefined) return known;
+  let range: [ipaddr.IPv4 | ipaddr.IPv6, number] | false;
+  try {
+    range = parseRange(cidr);
+  } catch {
+    range = false;
+  }
+  if (cidr.length <= CACHED_TEXT_MAX) parsedRanges.set(cidr, range);
+  return range;
+}
+
 /** Whether a tenant's access policy admits a client address; an unparsable address or range admits nothing. */
 export function addressAllowed(address: string, policy: AccessPolicyClaims | null): boolean {
   if (!policy || policy.mode === 'EVERYONE') return true;
   const parsed = parseAddress(address);
   if (!parsed) return false;
   return policy.cidrs.some((cidr) => {
-    try {
-      const [network, bits] = parseRange(cidr);
-      return network.kind() === parsed.kind() && parsed.match(network as never, bits);
-    } catch {
-      return false;
-    }
+    const range = typeof cidr === 'string' && allowlistRange(cidr);
+    return range !== false && range[0].kind() === parsed.kind() && parsed.match(range[0] as never, range[1]);
   });
 }
 
