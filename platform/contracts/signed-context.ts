@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { refusesRequest, unauthenticated } from '../errors';
 
 export const CONTEXT_HEADER = 'x-cx-context';
@@ -12,7 +12,7 @@ export const CONTEXT_ISSUER = 'cx-gateway';
 export const CONTEXT_JWS_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-const hmac = (key: Uint8Array, data: string) => createHmac('sha256', key).update(data).digest();
+const hmac = (key: Uint8Array | KeyObject, data: string) => createHmac('sha256', key).update(data).digest();
 /** Long enough for one planned fetch; replay within it is caught by the jti cache. */
 export const CONTEXT_TTL_SECONDS = 30;
 
@@ -81,7 +81,7 @@ export function serviceLinkKey(masterSecret: Uint8Array, caller: string, callee:
   return new Uint8Array(hkdfSync('sha256', masterSecret, 'cx-service-link-v1', `${caller}>${callee}`, 32));
 }
 
-function signContext(key: Uint8Array, issuer: string, claims: RequestClaims, audience: string, digest: string): string {
+function signContext(key: Uint8Array | KeyObject, issuer: string, claims: RequestClaims, audience: string, digest: string): string {
   const iat = Math.floor(Date.now() / 1000);
   const payload = { ...claims, digest, iss: issuer, aud: audience, iat, exp: iat + CONTEXT_TTL_SECONDS, jti: randomUUID() };
   const signingInput = `${CONTEXT_JWS_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
@@ -115,14 +115,15 @@ export function decodeSecret(value: string, name: string): Uint8Array {
 }
 
 export class ContextSigner {
-  private readonly keys = new Map<string, Uint8Array>();
+  /** Derived once per audience, as key objects: HMAC with raw bytes imports them on every call. */
+  private readonly keys = new Map<string, KeyObject>();
 
   constructor(private readonly masterSecret: Uint8Array) {}
 
   sign(claims: RequestClaims, audience: string, digest: string): string {
     let key = this.keys.get(audience);
     if (!key) {
-      key = contextKeyFor(this.masterSecret, audience);
+      key = createSecretKey(contextKeyFor(this.masterSecret, audience));
       this.keys.set(audience, key);
     }
     return signContext(key, CONTEXT_ISSUER, claims, audience, digest);
