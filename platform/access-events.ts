@@ -79,6 +79,47 @@ export class LocalAccessEvents implements AccessEvents, TenantVersions {
   async close(): Promise<void> {}
 }
 
+/** The real one, should a test fake the timers. */
+const atEndOfTurn = setImmediate;
+
+/**
+ * Reads of keys asked for in one turn of the event loop (every request the gateway admits reads
+ * its tenant's version), sent together as one MGET at the end of that turn. A read is joined only
+ * until it is sent, so it leaves after every request it answers arrived, and sees every bump
+ * committed before any of them; one already on its way is never joined, since a bump committed
+ * after it left but before a later request arrived must hold for that request.
+ */
+export class BatchedReads {
+  private pending: Map<string, number> | undefined;
+  private pendingValues: Promise<(string | null)[] | null> | undefined;
+
+  constructor(private readonly read: (keys: string[]) => Promise<(string | null)[]>) {}
+
+  /** The keys' values in order; null when they could not be read. */
+  async get(keys: string[]): Promise<(string | null)[] | null> {
+    if (!this.pending) {
+      const batch = new Map<string, number>();
+      this.pending = batch;
+      this.pendingValues = new Promise((resolve) =>
+        atEndOfTurn(() => {
+          // Whoever asks from now on waits for the next read.
+          this.pending = undefined;
+          this.read([...batch.keys()]).then(resolve, () => resolve(null));
+        }),
+      );
+    }
+    const batch = this.pending;
+    const values = this.pendingValues!;
+    const slots = keys.map((key) => {
+      let slot = batch.get(key);
+      if (slot === undefined) batch.set(key, (slot = batch.size));
+      return slot;
+    });
+    const read = await values;
+    return read && slots.map((slot) => read[slot] ?? null);
+  }
+}
+
 /**
  * Across processes and hosts (`REDIS_URL`): INCR before the mutation answers, GET per request.
  * Keys live under the deployment's prefix; a read or bump that cannot be made at once (Redis
@@ -131,14 +172,11 @@ export class RedisAccessEvents implements AccessEvents, TenantVersions {
     }
   }
 
+  private readonly reads = new BatchedReads((keys) => firstConnection(this.redis).then(() => this.redis.mget(keys)));
+
   async versions(tenantSlug: string | null): Promise<AccessVersions | null> {
-    try {
-      await firstConnection(this.redis);
-      const [tenant, all] = await this.redis.mget(tenantSlug === null ? this.allKey : this.versionKey + tenantSlug, this.allKey);
-      return { tenant: tenant ?? '0', all: all ?? '0' };
-    } catch {
-      return null;
-    }
+    const values = await this.reads.get([tenantSlug === null ? this.allKey : this.versionKey + tenantSlug, this.allKey]);
+    return values && { tenant: values[0] ?? '0', all: values[1] ?? '0' };
   }
 
   private tenantVersionKey(kind: TenantVersionKind, tenantId: string): string {
