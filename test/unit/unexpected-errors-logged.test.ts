@@ -1,9 +1,11 @@
 import { DataSource } from 'typeorm';
 import { CrmConnection, CrmProvider } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../../subgraphs/crm/entities/crm-link.entity';
+import { CrmRuntime } from '../../subgraphs/crm/services/crm-runtime';
 import { CrmSyncService } from '../../subgraphs/crm/services/crm-sync.service';
+import { loadSubgraphConfig } from '../../subgraphs/kit/config';
 import { privacyWorker } from '../../subgraphs/identity/services/privacy.worker';
-import type { SubgraphContext } from '../../subgraphs/kit/context';
+import type { RequestContext } from '../../subgraphs/kit/context';
 import { ErasedEndUser } from '../../subgraphs/kit/erased-end-user.entity';
 import { RecipientRole } from '../../subgraphs/kit/recipient-role';
 import type { WorkerDeps } from '../../subgraphs/kit/server';
@@ -65,12 +67,13 @@ describe('errors that are not domain errors are logged, without personal data', 
         tenantId: 'crm-t1',
         requestId: 'r-crm',
         scope,
-        dataSource,
         logger: logs.logger('crm'),
         // The key store out: not a CRM error, not a domain error.
         keyring: { cipherFor: async () => Promise.reject(new TypeError(`key store answered garbage for ${PERSONAL}`)) },
-      } as unknown as SubgraphContext;
-      return { sync: new CrmSyncService(ctx, { allowed: async () => true } as never), logs, endUserId, connection };
+      } as unknown as RequestContext;
+      const runtime = new CrmRuntime(loadSubgraphConfig({}).crm);
+      const sync = new CrmSyncService(ctx, runtime, { decide: async () => ({ allowed: true, reason: null }) }, async () => undefined);
+      return { sync, logs, endUserId, connection };
     }
 
     it('erasure: the client still sees UNAVAILABLE, and the cause is logged without its message', async () => {
