@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { CrmConnection, CrmProvider } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../../subgraphs/crm/entities/crm-link.entity';
 import { CrmSyncService } from '../../subgraphs/crm/services/crm-sync.service';
+import type { IdentityServices } from '../../subgraphs/identity/services';
 import { privacyWorker } from '../../subgraphs/identity/services/privacy.worker';
 import type { SubgraphContext } from '../../subgraphs/kit/context';
 import { ErasedEndUser } from '../../subgraphs/kit/erased-end-user.entity';
@@ -32,7 +33,7 @@ describe('errors that are not domain errors are logged, without personal data', 
         },
       },
     } as unknown as DataSource;
-    const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps)!;
+    const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps<IdentityServices>)!;
     try {
       await eventually(() => logs.records().filter((record) => record.msg === 'privacy retry round failed').length >= 2);
     } finally {
