@@ -20,7 +20,8 @@ import {
  * service context, signed for this path and body.
  */
 export function internalRoutes(router: Router, { dataSource, verifier, logger, accessEvents }: RouteDeps): void {
-  // Process-level: these questions come before any tenant is known, so no request's scope applies.
+  // Built once per process: each question comes before any tenant is known. The directory reads the
+  // tenants, then one tenant's principals (or finds a client across tenants), so it holds the data source.
   const directory = new PrincipalDirectory(dataSource);
   const tenants = new TenantService(PlatformTables.of(dataSource), accessEvents);
   // The body is untrusted: each answer reads its fields through `text`.
