@@ -4,6 +4,7 @@ import { CrmLink, CrmLinkMethod } from '../../subgraphs/crm/entities/crm-link.en
 import { CrmRuntime } from '../../subgraphs/crm/services/crm-runtime';
 import { CrmSyncService } from '../../subgraphs/crm/services/crm-sync.service';
 import { loadSubgraphConfig } from '../../subgraphs/kit/config';
+import type { IdentityServices } from '../../subgraphs/identity/services';
 import { privacyWorker } from '../../subgraphs/identity/services/privacy.worker';
 import type { RequestContext } from '../../subgraphs/kit/context';
 import { ErasedEndUser } from '../../subgraphs/kit/erased-end-user.entity';
@@ -34,7 +35,7 @@ describe('errors that are not domain errors are logged, without personal data', 
         },
       },
     } as unknown as DataSource;
-    const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps)!;
+    const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps<IdentityServices>)!;
     try {
       await eventually(() => logs.records().filter((record) => record.msg === 'privacy retry round failed').length >= 2);
     } finally {
