@@ -12,8 +12,8 @@ import { MetricRelease } from './entities/metric-release.entity';
 import { interactionsMigrations } from './migrations';
 import { permissions } from './permissions';
 import { interactionReferences } from './resolvers/interaction.reference';
+import { EndUser } from './entities/end-user.stub';
 import {
-  EndUserInteractions,
   EndUserInteractionsResolver,
   InteractionResolver,
   TranscriptSegmentResolver,
@@ -23,7 +23,7 @@ import { MetricsResolver } from './resolvers/metrics.resolver';
 import { LiveResolver } from './resolvers/live.resolver';
 import { gatewayServedPubSub } from './resolvers/live.resolver';
 import { livePublisherWorker } from './services/live-publisher.worker';
-import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
+import { PrivacyTargetResolver } from './resolvers/privacy-target.resolver';
 
 export const interactionsSubgraph: SubgraphModule<InteractionsServices> = {
   name: 'interactions',
@@ -42,10 +42,10 @@ export const interactionsSubgraph: SubgraphModule<InteractionsServices> = {
           EndUserInteractionsResolver,
           MetricsResolver,
           InteractionSettingsResolver,
-          InteractionPrivacyResolver,
+          PrivacyTargetResolver,
           LiveResolver,
         ],
-        orphanedTypes: [EndUserInteractions],
+        orphanedTypes: [EndUser],
         // The subscriptions are served by the gateway (see LiveResolver); type-graphql insists on a PubSub.
         pubSub: gatewayServedPubSub,
         validate: { forbidUnknownValues: false },

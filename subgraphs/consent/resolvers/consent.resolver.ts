@@ -1,23 +1,16 @@
-import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { ConsentContext } from '../services';
 import { connectionType, PageArgs } from '../../kit/pagination';
 import { ConsentRecord } from '../entities/consent-record.entity';
 import { PolicyVersion } from '../entities/policy-version.entity';
 import { RecordConsentInput } from '../inputs/record-consent.input';
+import { EndUser } from '../entities/end-user.stub';
 
 @ObjectType()
 export class ConsentRecordConnection extends connectionType(ConsentRecord) {}
 
 @ObjectType()
 export class PolicyVersionConnection extends connectionType(PolicyVersion) {}
-
-/** EndUser is owned by identity; this subgraph adds the end-user's consent records. */
-@Directive('@key(fields: "id")')
-@ObjectType('EndUser')
-export class EndUserConsents {
-  @Field(() => ID)
-  id: string;
-}
 
 @Resolver()
 export class ConsentResolver {
@@ -32,10 +25,10 @@ export class ConsentResolver {
   }
 }
 
-@Resolver(() => EndUserConsents)
+@Resolver(() => EndUser)
 export class EndUserConsentsResolver {
   @FieldResolver(() => ConsentRecordConnection, { nullable: true, description: 'Consent history, oldest first.' })
-  consents(@Root() endUser: EndUserConsents, @Args() { first, after }: PageArgs, @Ctx() ctx: ConsentContext) {
+  consents(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() ctx: ConsentContext) {
     return ctx.childPage(ConsentRecord, 'endUserId', endUser.id, first, after);
   }
 }

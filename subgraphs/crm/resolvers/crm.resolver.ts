@@ -1,10 +1,11 @@
-import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { connectionType, PageArgs, PageInfo } from '../../kit/pagination';
 import { CrmConnection, CrmProvider } from '../entities/crm-connection.entity';
 import { CrmLink } from '../entities/crm-link.entity';
 import { CreateCrmConnectionInput, CrmEndUserConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
 import type { CrmContext } from '../services';
 import type { LiveCrmRecord } from '../services/crm-sync.service';
+import { EndUser } from '../entities/end-user.stub';
 
 @ObjectType()
 export class CrmConnectionConnection extends connectionType(CrmConnection) {}
@@ -81,14 +82,6 @@ export class CrmPushResult {
   link: CrmLink;
 }
 
-/** EndUser is owned by identity; this subgraph adds the end-user's CRM links and live records. */
-@Directive('@key(fields: "id")')
-@ObjectType('EndUser')
-export class EndUserCrm {
-  @Field(() => ID)
-  id: string;
-}
-
 const toRecord = (record: LiveCrmRecord): CrmRecord => ({
   ...record,
   fields: Object.entries(record.fields).map(([name, value]) => ({ name, value })),
@@ -158,10 +151,10 @@ export class CrmRecordEdgeResolver {
   }
 }
 
-@Resolver(() => EndUserCrm)
+@Resolver(() => EndUser)
 export class EndUserCrmResolver {
   @FieldResolver(() => CrmLinkConnection, { nullable: true, description: 'Records linked to this end-user in your CRMs.' })
-  crmLinks(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext) {
+  crmLinks(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext) {
     return services.crm.linksOf(endUser.id, first, after);
   }
 
@@ -169,7 +162,7 @@ export class EndUserCrmResolver {
     nullable: true,
     description: 'The linked records, live from each CRM (cached for a few seconds). One CRM failing leaves its records null, with an error each; the others answer.',
   })
-  async crmRecords(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext): Promise<CrmRecordConnection> {
+  async crmRecords(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext): Promise<CrmRecordConnection> {
     const page = await services.crm.linksOf(endUser.id, first, after);
     return { edges: page.edges.map(({ cursor, node }) => ({ cursor, link: node })), pageInfo: page.pageInfo };
   }

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { connectionType, PageArgs, type Page } from '../../kit/pagination';
 import { Interaction } from '../entities/interaction.entity';
 import { Redactions, TranscriptSegment } from '../entities/transcript-segment.entity';
@@ -6,20 +6,13 @@ import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } f
 import { transcriptRequest } from '../services/interaction.service';
 import type { InteractionsContext } from '../services';
 import { interactionLoader } from './interaction.reference';
+import { EndUser } from '../entities/end-user.stub';
 
 @ObjectType()
 export class InteractionConnection extends connectionType(Interaction) {}
 
 @ObjectType()
 export class TranscriptSegmentConnection extends connectionType(TranscriptSegment) {}
-
-/** EndUser is owned by identity; this subgraph adds the end-user's interactions. */
-@Directive('@key(fields: "id")')
-@ObjectType('EndUser')
-export class EndUserInteractions {
-  @Field(() => ID)
-  id: string;
-}
 
 @ObjectType({ description: 'What one append stored and what it ignored.' })
 export class TranscriptAppendResult {
@@ -94,10 +87,10 @@ export class TranscriptSegmentResolver {
   }
 }
 
-@Resolver(() => EndUserInteractions)
+@Resolver(() => EndUser)
 export class EndUserInteractionsResolver {
   @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Interactions with this end-user, oldest first.' })
-  interactions(@Root() endUser: EndUserInteractions, @Args() { first, after }: PageArgs, @Ctx() ctx: InteractionsContext) {
+  interactions(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() ctx: InteractionsContext) {
     return ctx.childPage(Interaction, 'endUserId', endUser.id, first, after);
   }
 }

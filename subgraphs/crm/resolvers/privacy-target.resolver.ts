@@ -7,7 +7,7 @@ import type { CrmContext } from '../services';
  * `@inaccessible`: the gateway never exposes them). Each fails UNAVAILABLE for a retry when a CRM does.
  */
 @Resolver()
-export class CrmPrivacyResolver {
+export class PrivacyTargetResolver {
   @Directive('@inaccessible')
   @Query(() => String, { description: 'JSON: the end-user’s links and each linked record as the CRM holds it.' })
   privacyExportCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() { services }: CrmContext): Promise<string> {

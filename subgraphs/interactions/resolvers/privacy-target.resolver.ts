@@ -3,7 +3,7 @@ import type { InteractionsContext } from '../services';
 
 /** Service-to-service only (identity handles privacy requests): never part of the public graph. */
 @Resolver()
-export class InteractionPrivacyResolver {
+export class PrivacyTargetResolver {
   @Directive('@inaccessible')
   @Query(() => String, { description: 'JSON of everything held about the end-user: interactions and transcripts.' })
   privacyExportInteractions(@Arg('endUserId', () => ID) endUserId: string, @Ctx() { services }: InteractionsContext): Promise<string> {
