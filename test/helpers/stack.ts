@@ -3,12 +3,15 @@ import { startStack, type Stack } from '../../scripts/stack';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
 import { testEnvironment, type TestEnvironment } from './environment';
+import { httpClient, type Client } from './graphql';
 
 export interface SeededStack {
   env: TestEnvironment;
   stack: Stack;
   acme: { id: string; slug: string; endUserIds: string[] };
   globex: { id: string; slug: string; endUserIds: string[] };
+  /** A client of the gateway with this bearer token (none: anonymous) and extra headers. */
+  as(token?: string, headers?: Record<string, string>): Client;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function seededStack(options: SeededStackOptions = {}): Promise<See
     stack,
     acme: await tenant('acme'),
     globex: await tenant('globex'),
+    as: (token, headers) => httpClient(stack.gatewayUrl, token, headers),
     async close() {
       await stack.close();
       await env.cleanup();
