@@ -67,7 +67,7 @@ export async function startBypassedSubgraphs(
     observeDataSource(name, dataSources[name]);
     const process: ProcessDeps = { dataSource: dataSources[name], logger: silent, accessEvents: events, keyring: keyrings[name], links: noServices, config };
     const module: SubgraphModule = subgraphs[name];
-    const compose = module.compose?.(process) ?? (() => ({}));
+    const compose = module.compose(process);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
       stopOnTerminationSignals: false,

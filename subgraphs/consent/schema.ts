@@ -11,6 +11,7 @@ import { PlatformPolicyVersion, PolicyVersion } from './entities/policy-version.
 import { SubProcessor, SubProcessorNotice } from './entities/sub-processor.entity';
 import { consentMigrations } from './migrations';
 import { permissions } from './permissions';
+import { composeConsent, type ConsentServices } from './services';
 import { ConsentResolver, EndUserConsents, EndUserConsentsResolver } from './resolvers/consent.resolver';
 import { EndUserConsentStateResolver } from './resolvers/end-user-state.resolver';
 import { OptOutResolver } from './resolvers/opt-out.resolver';
@@ -19,8 +20,9 @@ import { ServiceResolver } from './resolvers/service.resolver';
 import { SubProcessorResolver } from './resolvers/sub-processor.resolver';
 import { WidgetResolver } from './resolvers/widget.resolver';
 
-export const consentSubgraph: SubgraphModule = {
+export const consentSubgraph: SubgraphModule<ConsentServices> = {
   name: 'consent',
+  compose: composeConsent,
   entities: [
     PolicyVersion,
     PlatformPolicyVersion,

@@ -10,9 +10,11 @@ import { crmMigrations } from './migrations';
 import { permissions } from './permissions';
 import { CrmPrivacyResolver } from './resolvers/crm-privacy.resolver';
 import { CrmRecordEdgeResolver, CrmResolver, EndUserCrm, EndUserCrmResolver } from './resolvers/crm.resolver';
+import { composeCrm, type CrmServices } from './services';
 
-export const crmSubgraph: SubgraphModule = {
+export const crmSubgraph: SubgraphModule<CrmServices> = {
   name: 'crm',
+  compose: composeCrm,
   // Tenant data keys encrypt the connections' credentials.
   entities: [CrmConnection, CrmLink, TenantDataKey, ErasedEndUser],
   migrations: crmMigrations,

@@ -3,6 +3,7 @@ import { TenantDataKey } from '../kit/crypto/tenant-data-key.entity';
 import { ErasedEndUser } from '../kit/erased-end-user.entity';
 import { buildFederatedSchema } from '../kit/federation';
 import type { SubgraphModule } from '../kit/server';
+import { composeInteractions, type InteractionsServices } from './services';
 import { Interaction } from './entities/interaction.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
 import { InteractionSettings } from './entities/interaction-settings.entity';
@@ -21,11 +22,12 @@ import { InteractionSettingsResolver } from './resolvers/interaction-settings.re
 import { MetricsResolver } from './resolvers/metrics.resolver';
 import { LiveResolver } from './resolvers/live.resolver';
 import { gatewayServedPubSub } from './resolvers/live.resolver';
-import { livePublisherWorker } from './services/activity-publisher';
+import { livePublisherWorker } from './services/live-publisher.worker';
 import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
 
-export const interactionsSubgraph: SubgraphModule = {
+export const interactionsSubgraph: SubgraphModule<InteractionsServices> = {
   name: 'interactions',
+  compose: composeInteractions,
   entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell, ErasedEndUser],
   migrations: interactionsMigrations,
   subjectKeys: true,

@@ -4,6 +4,7 @@ import { CLIENT_TOKEN_ISSUER } from '../../gateway/auth/access-token';
 import { ApiClient } from '../../subgraphs/identity/entities/api-client.entity';
 import type { AccessMode } from '../../subgraphs/identity/entities/tenant.entity';
 import { TenantService } from '../../subgraphs/identity/services/tenant.service';
+import { PlatformTables } from '../../subgraphs/kit/platform-tables';
 import { accessEvents } from '../../platform/access-events';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { contextKeyFor, decodeSecret, requestDigest } from '../../platform/contracts/signed-context';
@@ -278,11 +279,10 @@ describe('client address and the tenant allowlist', () => {
   // Set as an admin calling from inside each new list would (the service refuses a list that
   // shuts out the admin's own address), announced to the gateways like any change.
   const setPolicy = (mode: 'EVERYONE' | 'ALLOWLIST', cidrs: string[]) =>
-    new TenantService(world.stack.subgraphs.identity.dataSource).updateAccessPolicy(
+    new TenantService(PlatformTables.of(world.stack.subgraphs.identity.dataSource), accessEvents()).updateAccessPolicy(
       world.acme.id,
       { mode: mode as AccessMode, cidrs },
       cidrs[0]?.split('/')[0] ?? '127.0.0.1',
-      accessEvents(),
     );
 
   beforeAll(async () => {

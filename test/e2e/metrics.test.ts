@@ -2,6 +2,7 @@ import { Interaction } from '../../subgraphs/interactions/entities/interaction.e
 import { MetricRelease } from '../../subgraphs/interactions/entities/metric-release.entity';
 import { MetricDimension } from '../../subgraphs/interactions/entities/interaction-metrics';
 import { MetricsService } from '../../subgraphs/interactions/services/metrics.service';
+import { InteractionSettingsService } from '../../subgraphs/interactions/services/interaction-settings.service';
 import { cellNoise, MetricMeasure, NAMED_QUEUE_MIN_CALLERS } from '../../subgraphs/interactions/services/metrics-noise';
 import { Channel } from '../../subgraphs/kit/channel';
 import { Keyring } from '../../subgraphs/kit/crypto/keyring';
@@ -336,7 +337,7 @@ describe('differentially private metrics', () => {
   it('release a day only from 01:00 UTC the next day', async () => {
     const scope = TenantScope.of(interactionsDb(), newId());
     const keyring = new Keyring(interactionsDb(), new LocalMasterKeys(world.env.keys.masterKeys));
-    const at = (iso: string) => new MetricsService(scope, keyring, () => new Date(iso)).interactions('2026-05-10', '2026-05-11', [MetricDimension.DAY]);
+    const at = (iso: string) => new MetricsService(scope, keyring, new InteractionSettingsService(scope), () => new Date(iso)).interactions('2026-05-10', '2026-05-11', [MetricDimension.DAY]);
     expect(await at('2026-05-11T00:59:59.999Z')).toMatchObject({ releasedDays: 0, pendingDays: 2, groups: [] });
     expect(await scope.repo(MetricRelease).count()).toBe(0);
     expect(await at('2026-05-11T01:00:00.000Z')).toMatchObject({ releasedDays: 1, pendingDays: 1 });
