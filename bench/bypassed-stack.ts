@@ -143,6 +143,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
   const unused = new ContextSigner(randomBytes(32));
+  // As the secured gateway: no usage export to Apollo (gateway/server.ts).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
