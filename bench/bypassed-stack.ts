@@ -71,7 +71,7 @@ export async function startBypassedSubgraphs(
     const logger = createLogger(name, config.logLevel);
     const process: ProcessDeps = { dataSource: dataSources[name], logger, accessEvents: events, keyring: keyrings[name], links: noServices, config };
     const module: SubgraphModule = subgraphs[name];
-    const compose = module.compose?.(process) ?? (() => ({}));
+    const compose = module.compose(process);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
       stopOnTerminationSignals: false,
@@ -147,6 +147,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
   const unused = new ContextSigner(randomBytes(32));
+  // As the secured gateway: no usage export to Apollo (gateway/server.ts).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
