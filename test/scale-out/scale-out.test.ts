@@ -4,6 +4,7 @@ import { requestDigest } from '../../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { eventually } from '../helpers/eventually';
 import { buildServices, freePorts, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../helpers/scale-out';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -150,11 +151,13 @@ it('runs each due privacy task once across the identity instances', async () => 
   // Raw SQL in a test, scoped by the request ids just created.
   await identityDb.query("UPDATE privacy_tasks SET status = 'FAILED', doneAt = NULL, nextAttemptAt = ? WHERE requestId IN (?)", [new Date(Date.now() - 60_000), created]);
   await identityDb.query("UPDATE privacy_requests SET status = 'IN_PROGRESS', completedAt = NULL WHERE id IN (?)", [created]);
-  for (let i = 0; i < 150; i++) {
-    const [rows] = await identityDb.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM privacy_requests WHERE id IN (?) AND status = 'COMPLETED'", [created]);
-    if (rows[0].n === created.length) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await eventually(
+    async () => {
+      const [rows] = await identityDb.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM privacy_requests WHERE id IN (?) AND status = 'COMPLETED'", [created]);
+      return rows[0].n === created.length;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: 'the workers to complete every request again' },
+  );
   const [tasks] = await identityDb.query<RowDataPacket[]>('SELECT requestId, target, attempts, status FROM privacy_tasks WHERE requestId IN (?)', [created]);
   expect(tasks).toHaveLength(created.length);
   // One attempt at creation, exactly one more by one of the workers.
@@ -186,7 +189,8 @@ it('loses no acknowledged write when one instance of each service is killed unde
     }
   };
   const load = Promise.all([1, 2, 3, 4].map(writer));
-  while (acknowledged.length < 40 && attempts < 3_000) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Bounded by the writers themselves: they stop after their attempts.
+  await eventually(() => acknowledged.length >= 40 || attempts >= 3_000, { timeoutMs: 200_000, intervalMs: 20, what: '40 acknowledged writes before the kill' });
   await Promise.all(SERVICES.map((name) => instances[name][0].kill()));
   killed = true;
   await load;
