@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { CONTEXT_HEADER, requestDigest } from '../../platform/contracts/signed-context';
-import { bearer, memberClaims, postGraphQL, testEnvironment, type TestEnvironment } from '../helpers/environment';
+import { bearer, memberClaims, testEnvironment, type TestEnvironment } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { eventually } from '../helpers/eventually';
 import { accepts, buildTree, canListen, freePorts, heldPost, spawnProcess, type HeldRequest, type ServerProcess } from '../helpers/server-processes';
 
@@ -138,13 +139,15 @@ describe('each server alone', () => {
     for (const name of names) expect((await fetch(`http://127.0.0.1:${portOf(name)}/health/ready`)).status).toBe(200);
 
     const gatewayUrl = `http://127.0.0.1:${portOf('gateway')}/graphql`;
-    const headers = bearer(await env.token({ tenant: 'acme', roles: ['admin'] }));
+    const adminToken = await env.token({ tenant: 'acme', roles: ['admin'] });
+    const headers = bearer(adminToken);
+    const admin = httpClient(gatewayUrl, adminToken);
     // What the one-process runs wrote while shutting down was stored.
     for (const id of writtenIds) {
-      const found = await postGraphQL(gatewayUrl, 'query($id: ID!) { endUser(id: $id) { id } }', { id }, headers);
+      const found = await admin.send('query($id: ID!) { endUser(id: $id) { id } }', { id });
       expect(found.data?.endUser).toEqual({ id });
     }
-    const tenant = (await postGraphQL(gatewayUrl, '{ tenant { id slug } }', undefined, headers)).data.tenant as { id: string; slug: string };
+    const tenant = (await admin.send('{ tenant { id slug } }')).data.tenant as { id: string; slug: string };
 
     const stopWith = async (name: SubgraphName | 'gateway', held: HeldRequest[]) => {
       servers[name].child.kill('SIGTERM');

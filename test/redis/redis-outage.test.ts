@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { RedisAccessEvents } from '../../platform/access-events';
 import { requestDigest } from '../../platform/contracts/signed-context';
 import { Operator } from '../../subgraphs/identity/entities/operator.entity';
-import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { bearer, codes, memberClaims } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { tcpProxy, type TcpProxy } from '../helpers/stoppable-proxy';
 import { eventually } from '../helpers/eventually';
@@ -102,7 +102,7 @@ describe('with Redis down', () => {
     const signer = await world.env.signer();
     const query = '{ endUsers(first: 1) { edges { node { id } } } }';
     const token = signer.sign(memberClaims(world.acme, ['agent']), 'identity', requestDigest(query, undefined));
-    const send = () => postGraphQL(world.stack.subgraphUrls.identity, query, undefined, { 'x-cx-context': token });
+    const send = () => httpClient(world.stack.subgraphUrls.identity, undefined, { 'x-cx-context': token }).send(query);
     expect((await send()).errors).toBeUndefined();
     expect(codes(await send())).toEqual(['UNAUTHENTICATED']);
   });

@@ -3,7 +3,8 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { requestDigest } from '../../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
-import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { bearer, codes, memberClaims } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { eventually } from '../helpers/eventually';
 import { buildServices, freePorts, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../helpers/scale-out';
 import { seededStack, type SeededStack } from '../helpers/stack';
@@ -25,7 +26,7 @@ const instances = {} as Record<Service, ServiceProcess[]>;
 const front = {} as Record<Service, string>;
 let admin: string;
 
-const at = (url: string, query: string, token: string, variables?: Record<string, unknown>) => postGraphQL(url, query, variables, bearer(token));
+const at = (url: string, query: string, token: string, variables?: Record<string, unknown>) => httpClient(url, token).send(query, variables);
 const viaLb = (query: string, token: string, variables?: Record<string, unknown>) => at(front.gateway, query, token, variables);
 const gateways = () => instances.gateway.map((instance) => instance.url);
 
@@ -99,7 +100,7 @@ it('spends one rate-limit budget across the gateway instances', async () => {
   const statuses: number[] = [];
   for (let i = 0; i < PER_ADDRESS + 4; i++) {
     const url = gateways()[i % 2].replace(/\/graphql$/, '/widget/graphql');
-    statuses.push((await postGraphQL(url, consent, { v: `visitor-${i}` }, { 'x-widget-key': key, origin })).status);
+    statuses.push((await httpClient(url, undefined, { 'x-widget-key': key, origin }).send(consent, { v: `visitor-${i}` })).status);
   }
   // Sixteen requests, alternating between the instances, against one budget of twelve.
   expect(statuses.slice(0, PER_ADDRESS).every((status) => status === 200)).toBe(true);
@@ -111,7 +112,7 @@ it('refuses a signed context replayed to another instance of the same subgraph',
   const query = '{ endUsers(first: 1) { edges { node { id } } } }';
   for (const [first, second] of [[0, 1], [1, 0]]) {
     const token = signer.sign(memberClaims(world.acme, ['agent']), 'identity', requestDigest(query, undefined));
-    const send = (n: number) => postGraphQL(instances.identity[n].url, query, undefined, { 'x-cx-context': token });
+    const send = (n: number) => httpClient(instances.identity[n].url, undefined, { 'x-cx-context': token }).send(query);
     const original = await send(first);
     expect(original.errors).toBeUndefined();
     expect(original.data.endUsers.edges).toHaveLength(1);
