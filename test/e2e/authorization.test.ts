@@ -8,7 +8,8 @@ import { PlatformTables } from '../../subgraphs/kit/platform-tables';
 import { accessEvents } from '../../platform/access-events';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { contextKeyFor, decodeSecret, requestDigest } from '../../platform/contracts/signed-context';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -302,7 +303,7 @@ describe('client address and the tenant allowlist', () => {
   const viaIpv4 = () => `http://127.0.0.1:${dualStackPort}/graphql`;
   const viaIpv6 = () => `http://[::1]:${dualStackPort}/graphql`;
   const profile = (url: string, headers: Record<string, string> = {}) =>
-    postGraphQL(url, PROFILE, { id: world.acme.endUserIds[0] }, { ...bearer(tokens.admin), ...headers });
+    httpClient(url, tokens.admin, headers).send(PROFILE, { id: world.acme.endUserIds[0] });
 
   it('refuses an address outside the list, over IPv4, IPv4-mapped IPv6 and IPv6, before any planning', async () => {
     expect((await setPolicy('ALLOWLIST', ['10.0.0.0/8'])).accessPolicy).toEqual({ mode: 'ALLOWLIST', cidrs: ['10.0.0.0/8'] });
@@ -390,7 +391,7 @@ describe('subgraph contexts that expired', () => {
       const token = await new SignJWT({ ...memberClaims(world.acme, ['admin']), digest: requestDigest(query, undefined) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience(name)
         .setIssuedAt(past).setExpirationTime(past + 30).setJti(`old-${name}`).sign(contextKeyFor(master, name));
-      const response = await postGraphQL(world.stack.subgraphUrls[name], query, undefined, { 'x-cx-context': token });
+      const response = await httpClient(world.stack.subgraphUrls[name], undefined, { 'x-cx-context': token }).send(query);
       expect(response.status).toBe(401);
       expect(response.data).toBeUndefined();
     }

@@ -9,7 +9,8 @@ import {
   serviceLinkKey,
   ServiceContextSigner,
 } from '../../platform/contracts/signed-context';
-import { callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { startFakeSharingGate, type FakeSharingGate } from '../helpers/consent-stand-in';
 import { captureLogs } from '../helpers/log-capture';
 import { startRecordingListener, type RecordingListener } from '../helpers/recording-listener';
@@ -300,7 +301,7 @@ describe('privacy hooks for the identity subgraph', () => {
     const signer = new ServiceContextSigner(caller, new Map([['crm', serviceLinkKey(contextSecret(), caller, 'crm')]]));
     const claims = { requestId: randomBytes(6).toString('hex'), tenant, clientIp: '127.0.0.1', principal: { id: caller, kind: 'subgraph' as const, roles: [], scopes: [] }, accessPolicy: null };
     const token = signer.sign(claims, 'crm', requestDigest(query, variables));
-    const response = await postGraphQL(world.stack.subgraphUrls.crm, query, variables, { [CONTEXT_HEADER]: token });
+    const response = await httpClient(world.stack.subgraphUrls.crm, undefined, { [CONTEXT_HEADER]: token }).send(query, variables);
     responses.push(JSON.stringify(response));
     return response;
   }

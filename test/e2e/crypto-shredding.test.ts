@@ -18,7 +18,6 @@ import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
 import { SubjectKey } from '../../subgraphs/kit/crypto/subject-key.entity';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
@@ -355,7 +354,7 @@ describe('crypto-shredding', () => {
     for (const name of ['identity', 'interactions'] as const) {
       expect(await world.stack.subgraphs[name].keyring.subjects(world.acme.id).cipher(id)).toBeNull();
     }
-    expect((await postGraphQL(world.stack.gatewayUrl, READ, { id }, bearer(admin))).data.endUser).toBeNull();
+    expect((await world.as(admin).send(READ, { id })).data.endUser).toBeNull();
 
     // Others are untouched: the other person, from the API and from the same copy, and the anonymous caller.
     const { endUser } = await world.as(admin).data(READ, { id: otherId });
@@ -384,7 +383,7 @@ describe('crypto-shredding', () => {
       expect(await world.stack.subgraphs[name].keyring.subjects(world.globex.id).cipher(id)).toBeNull();
     }
     const globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
-    expect((await postGraphQL(world.stack.gatewayUrl, READ, { id }, bearer(globex))).data.endUser).toBeNull();
+    expect((await world.as(globex).send(READ, { id })).data.endUser).toBeNull();
   });
 });
 

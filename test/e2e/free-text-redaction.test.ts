@@ -3,7 +3,8 @@ import { ConsentRecord } from '../../subgraphs/consent/entities/consent-record.e
 import { CrmConnection } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmLink } from '../../subgraphs/crm/entities/crm-link.entity';
 import { normalise } from '../../subgraphs/kit/sensitive-numbers';
-import { codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { codes, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 // Stored free text outside transcripts: consent proof, cookie consent, legal holds, disclosures,
@@ -69,11 +70,8 @@ describe('consent proof', () => {
     const widgetUrl = world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
     const COOKIE = 'mutation($v: String!, $page: String, $ua: String) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: false, advertising: false }, page: $page, userAgent: $ua }) }';
     for (const [index, disguise] of [...SSN_DISGUISES, ...CARD_DISGUISES].entries()) {
-      const response = await postGraphQL(widgetUrl, COOKIE, { v: `visitor-redact-${index}`, page: `https://www.acme.example/?card=${disguise}`, ua: `bot ${disguise}` }, {
-        'x-widget-key': key,
-        origin: ORIGIN,
-        'x-forwarded-for': `198.51.100.${10 + index}`,
-      });
+      const browser = httpClient(widgetUrl, undefined, { 'x-widget-key': key, origin: ORIGIN, 'x-forwarded-for': `198.51.100.${10 + index}` });
+      const response = await browser.send(COOKIE, { v: `visitor-redact-${index}`, page: `https://www.acme.example/?card=${disguise}`, ua: `bot ${disguise}` });
       expect(response.data).toEqual({ recordCookieConsent: true });
     }
     const rows = await world.stack.subgraphs.consent.dataSource.getRepository(CookieConsent).find();

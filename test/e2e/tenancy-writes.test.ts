@@ -4,7 +4,8 @@ import { CookieConsent, VisitorLink } from '../../subgraphs/consent/entities/coo
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
 import { ErasedEndUser, erasedEndUserHash } from '../../subgraphs/kit/erased-end-user.entity';
-import { callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 /**
@@ -227,10 +228,10 @@ describe('restricted persons are indistinguishable from missing ones', () => {
     await links.save(links.create({ id: randomUUID(), tenantId: world.acme.id, visitorId: linked, endUserId: ids.restrictedWithData }));
     const widgetUrl = world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
     const cookie = 'mutation($v: String!) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: true, advertising: true } }) }';
-    const headers = { 'x-widget-key': widgetKey, origin: 'https://www.acme.example' };
+    const browser = httpClient(widgetUrl, undefined, { 'x-widget-key': widgetKey, origin: 'https://www.acme.example' });
     const before = await consents.countBy({ tenantId: world.acme.id, visitorId: linked });
-    const restricted = await postGraphQL(widgetUrl, cookie, { v: linked }, headers);
-    const unknown = await postGraphQL(widgetUrl, cookie, { v: `visitor-${randomUUID().slice(0, 8)}` }, headers);
+    const restricted = await browser.send(cookie, { v: linked });
+    const unknown = await browser.send(cookie, { v: `visitor-${randomUUID().slice(0, 8)}` });
     expect(restricted.data).toEqual({ recordCookieConsent: true });
     expect(restricted.errors).toBeUndefined();
     expect(unknown.data).toEqual(restricted.data);

@@ -1,5 +1,6 @@
 import { CookieConsent } from '../../subgraphs/consent/entities/cookie-consent.entity';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
@@ -11,11 +12,11 @@ const GLOBEX = 'https://globex.example';
 const widgetUrl = () => world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
 /** A browser on `origin` calling with a widget key, from `address` (through the trusted proxy). */
 const widget = (query: string, { key = keys.acme, origin = ACME, address = '198.51.100.1', header = 'x-widget-key' } = {}, variables?: Record<string, unknown>) =>
-  postGraphQL(widgetUrl(), query, variables, {
+  httpClient(widgetUrl(), undefined, {
     ...(header === 'authorization' ? { authorization: `Widget ${key}` } : { 'x-widget-key': key }),
     ...(origin ? { origin } : {}),
     'x-forwarded-for': address,
-  });
+  }).send(query, variables);
 const COOKIE = 'mutation($v: String!) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: true, advertising: false }, page: "https://www.acme.example/help" }) }';
 const cookies = (tenantId: string, visitorId: string) =>
   world.stack.subgraphs.consent.dataSource.getRepository(CookieConsent).countBy({ tenantId, visitorId });
@@ -123,13 +124,13 @@ describe('the widget key', () => {
     const unknown = await widget(COOKIE, { key: 'cxw_not-a-key', address: '198.51.100.40' }, { v: 'visitor-acme-2' });
     expect(unknown.status).toBe(401);
     expect(codes(unknown)).toEqual(['UNAUTHENTICATED']);
-    const missing = await postGraphQL(widgetUrl(), COOKIE, { v: 'visitor-acme-2' }, { origin: ACME });
+    const missing = await httpClient(widgetUrl(), undefined, { origin: ACME }).send(COOKIE, { v: 'visitor-acme-2' });
     expect(codes(missing)).toEqual(['UNAUTHENTICATED']);
-    const bearerOnly = await postGraphQL(widgetUrl(), COOKIE, { v: 'visitor-acme-2' }, { origin: ACME, ...bearer(tokens.acmeAdmin) });
+    const bearerOnly = await httpClient(widgetUrl(), tokens.acmeAdmin, { origin: ACME }).send(COOKIE, { v: 'visitor-acme-2' });
     expect(codes(bearerOnly)).toEqual(['UNAUTHENTICATED']);
     expect(codes(await widget(COOKIE, { origin: '', address: '198.51.100.41' }, { v: 'visitor-acme-2' }))).toEqual(['FORBIDDEN']);
     // On the main endpoint a widget key is no credential at all.
-    const main = await postGraphQL(world.stack.gatewayUrl, COOKIE, { v: 'visitor-acme-2' }, { 'x-widget-key': keys.acme, origin: ACME });
+    const main = await world.as(undefined, { 'x-widget-key': keys.acme, origin: ACME }).send(COOKIE, { v: 'visitor-acme-2' });
     expect(codes(main)).toEqual(['FORBIDDEN']);
     expect(await cookies(world.acme.id, 'visitor-acme-2')).toBe(0);
 
@@ -144,7 +145,7 @@ describe('the widget key', () => {
     const set = 'mutation($m: AccessMode!, $c: [String!]!) { updateTenantAccessPolicy(input: { mode: $m, cidrs: $c }) { id } }';
     expect((await world.as(tokens.acmeAdmin).send(set, { m: 'ALLOWLIST', c: ['127.0.0.1/32'] })).errors).toBeUndefined();
     try {
-      const outside = await postGraphQL(world.stack.gatewayUrl, '{ tenant { slug } }', undefined, { ...bearer(tokens.acmeAdmin), 'x-forwarded-for': '198.51.100.50' });
+      const outside = await world.as(tokens.acmeAdmin, { 'x-forwarded-for': '198.51.100.50' }).send('{ tenant { slug } }');
       expect(codes(outside)).toEqual(['IP_NOT_ALLOWED']);
       expect((await widget(COOKIE, { address: '198.51.100.50' }, { v: 'visitor-acme-3' })).data).toEqual({ recordCookieConsent: true });
     } finally {

@@ -34,8 +34,11 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** Error codes of a response, in order. */
 export const codes = (response: { errors?: GraphQLErrorBody[] }) => (response.errors ?? []).map((error) => error.extensions?.code);
 
-/** POSTs one document to a GraphQL endpoint. */
-export async function postOperation<TData, TVariables extends Variables>(
+/**
+ * POSTs one document to a GraphQL endpoint: what every client here is built on. Tests speak through
+ * a `Client` (`httpClient`, `SeededStack.as`), which keeps a token and headers with the endpoint.
+ */
+export async function postGraphQL<TData = any, TVariables extends Variables = Variables>(
   url: string,
   document: Operation<TData, TVariables> | string,
   variables?: TVariables,
@@ -82,5 +85,5 @@ export function client(send: (query: string, variables?: Variables) => Promise<G
 
 /** A client of the gateway (or any GraphQL endpoint) with a bearer token and extra headers. */
 export function httpClient(url: string, token?: string, headers: Record<string, string> = {}): Client {
-  return client((query, variables) => postOperation(url, query, variables, { ...(token ? bearer(token) : {}), ...headers }));
+  return client((query, variables) => postGraphQL(url, query, variables, { ...(token ? bearer(token) : {}), ...headers }));
 }

@@ -3,7 +3,7 @@ import { startStack, type Stack } from '../../scripts/stack';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
 import { testEnvironment, type TestEnvironment } from './environment';
-import { bearer, client, postOperation, type Client, type GraphQLResponse } from './graphql';
+import { bearer, client, postGraphQL, type Client, type GraphQLResponse } from './graphql';
 
 export interface SeededStack {
   env: TestEnvironment;
@@ -52,7 +52,7 @@ export async function seededStack(options: SeededStackOptions = {}): Promise<See
     globex: await tenant('globex'),
     as: (token, headers = {}) =>
       client(async (query, variables) => {
-        const answer = await postOperation(stack.gatewayUrl, query, variables, { ...(token ? bearer(token) : {}), ...headers });
+        const answer = await postGraphQL(stack.gatewayUrl, query, variables, { ...(token ? bearer(token) : {}), ...headers });
         answers.push(answer);
         return answer;
       }),

@@ -12,6 +12,7 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { writeDemoCertificate } from '../../scripts/demo-certificate';
+import { eventually } from '../helpers/eventually';
 import { httpClient } from '../helpers/graphql';
 
 /**
@@ -82,19 +83,24 @@ function start(name: string, files: string[], entry: string, env: Record<string,
 
 /** Until the process answers its readiness endpoint (or, where that is not there yet, /health). */
 async function ready(name: string, base: string): Promise<void> {
-  const entry = children.find((c) => c.name === name)!;
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (entry.child.exitCode !== null) throw new Error(`${name} exited (${entry.child.exitCode}):\n${entry.output.join('').slice(-3000)}`);
-    try {
-      let response = await fetch(`${base}/health/ready`);
-      if (response.status === 404) response = await fetch(`${base}/health`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const { child, output } = children.find((c) => c.name === name)!;
+  const exit = new AbortController();
+  const exited = () => exit.abort(new Error(`${name} exited (${child.exitCode ?? child.signalCode})`));
+  if (child.exitCode !== null || child.signalCode !== null) exited();
+  else child.once('exit', exited);
+  try {
+    await eventually(
+      async () => {
+        // Refused while not listening yet: retried.
+        let response = await fetch(`${base}/health/ready`);
+        if (response.status === 404) response = await fetch(`${base}/health`);
+        return response.ok;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: `${name} to become ready`, signal: exit.signal, detail: () => output.join('').slice(-3000) },
+    );
+  } finally {
+    child.off('exit', exited);
   }
-  throw new Error(`${name} never became ready:\n${entry.output.join('').slice(-3000)}`);
 }
 
 const token = (claims: { sub: string; tenant?: string; roles?: string[]; platform?: boolean }) =>

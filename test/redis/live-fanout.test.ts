@@ -1,5 +1,5 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
-import { bearer, postGraphQL } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { LiveClient } from '../helpers/live-client';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -48,7 +48,7 @@ it('two gateway instances behind one Redis both deliver an append made through e
   const two = await subscriber(second, id);
   const other = await subscriber(otherDeployment, id);
   await world.as(tokens.agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: AGENT, text: "through the first" }]) { appended } }', { id });
-  await postGraphQL(second, 'mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 3, speaker: AGENT, text: "through the second" }]) { appended } }', { id }, bearer(tokens.agent));
+  await httpClient(second, tokens.agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 3, speaker: AGENT, text: "through the second" }]) { appended } }', { id });
   for (const { client, sub } of [one, two]) {
     expect((await client.nextResults(sub, 3)).map((r) => r.data.transcriptSegmentsAdded.text)).toEqual(['hello', 'through the first', 'through the second']);
   }

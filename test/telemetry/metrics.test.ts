@@ -5,7 +5,6 @@ import { ConfigError } from '../../platform/env';
 import { loadTelemetryConfig } from '../../platform/telemetry/config';
 import { configureMetrics } from '../../platform/telemetry/metrics';
 import { startMetricsServer, type MetricsServer } from '../../platform/telemetry/metrics-server';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 interface Sample {
@@ -86,7 +85,7 @@ describe('series', () => {
     await world.as(tokens.admin).send('query Profile($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } consents { edges { node { purpose } } } } }', { id: world.acme.endUserIds[0] });
     const bad = await world.as(tokens.admin).send('mutation Create($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: { email: 'not-an-email' } });
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const anonymous = await postGraphQL(world.stack.gatewayUrl, '{ me { kind } }', undefined, bearer('not-a-token'));
+    const anonymous = await world.as('not-a-token').send('{ me { kind } }');
     expect(anonymous.status).toBe(401);
     const after = await scrape();
 

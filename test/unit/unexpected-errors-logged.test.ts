@@ -11,17 +11,10 @@ import { ErasedEndUser } from '../../subgraphs/kit/erased-end-user.entity';
 import { RecipientRole } from '../../subgraphs/kit/recipient-role';
 import type { WorkerDeps } from '../../subgraphs/kit/server';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
+import { eventually } from '../helpers/eventually';
 import { captureLogs } from '../helpers/log-capture';
 
 const PERSONAL = 'ann.person@example.com';
-
-async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('errors that are not domain errors are logged, without personal data', () => {
   it('the privacy-retry worker logs a failed round and keeps going', async () => {
@@ -37,7 +30,7 @@ describe('errors that are not domain errors are logged, without personal data', 
     } as unknown as DataSource;
     const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps<IdentityServices>)!;
     try {
-      await eventually(() => logs.records().filter((record) => record.msg === 'privacy retry round failed').length >= 2);
+      await eventually(() => logs.records().filter((record) => record.msg === 'privacy retry round failed').length >= 2, { timeoutMs: 5_000, intervalMs: 10, what: 'two failed rounds logged' });
     } finally {
       await worker.stop();
     }
