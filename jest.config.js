@@ -1,5 +1,10 @@
 const os = require('node:os');
 
+// @apollo/gateway reports usage to Apollo unless told not to: every gateway a test starts would run
+// ten cloud resource detectors (metadata requests included) and a periodic OTLP export. Workers
+// and the servers tests spawn inherit it.
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
 /** @type {import('jest').Config} */
 module.exports = {
   // Jest's default (cores - 1) is one worker on two cores. The end-to-end files wait on sockets,

@@ -18,7 +18,7 @@ import { SignedContextDataSource, type GatewayContext } from '../gateway/signed-
 import { createSubgraphFetcher, FETCH_TIMEOUT_HEADER } from '../gateway/subgraph-fetcher';
 import { widgetOperations } from '../gateway/widget';
 import { subgraphs } from '../subgraphs';
-import { LocalAccessEvents } from '../platform/access-events';
+import { LocalAccessEvents, type AccessEvents } from '../platform/access-events';
 import { accessEntry, accessLog, accessLogPlugin, bindAccessEntry, requestIdOf } from '../platform/access-log';
 import { ContextSigner, ServiceContextSigner, type RequestClaims } from '../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgraphs/kit/config';
@@ -27,6 +27,7 @@ import type { SubgraphModule } from '../subgraphs/kit/server';
 import type { Keyring } from '../subgraphs/kit/crypto/keyring';
 import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../platform/deadline';
 import { createErrorFormatter } from '../platform/errors';
+import { createLogger } from '../platform/logger';
 import { closeRedisClient, createRedisClient } from '../platform/redis';
 import { jsonErrors, jsonNotFound } from '../platform/http-errors';
 import { inputFieldNames } from '../subgraphs/kit/input-field.plugin';
@@ -56,8 +57,9 @@ export async function startBypassedSubgraphs(
   dataSources: Record<SubgraphName, DataSource>,
   keyrings: Record<SubgraphName, Keyring>,
   config: SubgraphConfig,
+  /** Where tenant versions (keys, settings) are read, as the secured subgraphs read them: Redis when it is configured. */
+  events: AccessEvents = new LocalAccessEvents(),
 ) {
-  const events = new LocalAccessEvents();
   const closers: (() => Promise<unknown>)[] = [];
   const urls = {} as Record<SubgraphName, string>;
   const requestMs = config.deadlines?.requestMs ?? 10_000;
@@ -65,15 +67,17 @@ export async function startBypassedSubgraphs(
     // No service links in the twin: the benchmarked operations make no service calls.
     const noServices = new ServiceClient(new ServiceContextSigner(name, new Map()), urls, silent);
     observeDataSource(name, dataSources[name]);
-    const process: ProcessDeps = { dataSource: dataSources[name], logger: silent, accessEvents: events, keyring: keyrings[name], links: noServices, config };
+    // The product's logger (its redaction included) at the configured level, as the secured subgraph has it.
+    const logger = createLogger(name, config.logLevel);
+    const process: ProcessDeps = { dataSource: dataSources[name], logger, accessEvents: events, keyring: keyrings[name], links: noServices, config };
     const module: SubgraphModule = subgraphs[name];
-    const compose = module.compose?.(process) ?? (() => ({}));
+    const compose = module.compose(process);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
       stopOnTerminationSignals: false,
       introspection: !config.production,
       includeStacktraceInErrorResponses: false,
-      formatError: createErrorFormatter(silent),
+      formatError: createErrorFormatter(logger),
       // The secured subgraph's plugins but the denial log; its own (identity's read audit) stay.
       plugins: [
         requestMetrics(name),
@@ -87,7 +91,7 @@ export async function startBypassedSubgraphs(
     await apollo.start();
     const app = express();
     app.disable('x-powered-by');
-    app.use(accessLog(silent));
+    app.use(accessLog(logger));
     app.use(
       '/graphql',
       express.json({ limit: '2mb' }),
@@ -103,7 +107,7 @@ export async function startBypassedSubgraphs(
       }),
     );
     app.use(jsonNotFound());
-    app.use(jsonErrors(silent));
+    app.use(jsonErrors(logger));
     const { server, url } = await listen(app);
     urls[name] = url;
     closers.push(async () => {
@@ -143,6 +147,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
   const unused = new ContextSigner(randomBytes(32));
+  // As the secured gateway: no usage export to Apollo (gateway/server.ts).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>

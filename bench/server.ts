@@ -16,6 +16,7 @@ import { openDataSource } from '../subgraphs/kit/data-source';
 import { createSubgraphServer, openKeyring, type SubgraphServer } from '../subgraphs/kit/server';
 import { startBypassedSubgraphs } from './bypassed-stack';
 import { seedBulkTenant } from './bulk-tenant';
+import { accessEvents } from '../platform/access-events';
 import { loadBenchConfig } from './config';
 
 /** What bench/run.ts asks of a subgraphs process. */
@@ -83,11 +84,13 @@ async function main(start: ServerStart): Promise<void> {
   const gatewayConfig = loadGatewayConfig(env);
   const sources = {} as DataSources;
   const keyrings = {} as Keyrings;
+  // The twin reads tenant versions where the secured subgraphs do (Redis when set): that read is data protection, not access control.
+  const twinEvents = start.stack === 'bypassed' ? accessEvents(subgraphConfig.redisUrl, subgraphConfig.redisPrefix) : undefined;
   // The seeding process needs every database; the others only those they serve.
   for (const name of start.seed ? SUBGRAPH_NAMES : names) {
     const { entities, migrations } = subgraphs[name];
     sources[name] = await openDataSource({ subgraph: name, entities, migrations, databaseUrl: subgraphConfig.databaseUrl, dataDir: subgraphConfig.dataDir });
-    keyrings[name] = await openKeyring(subgraphs[name], sources[name], subgraphConfig);
+    keyrings[name] = await openKeyring(subgraphs[name], sources[name], subgraphConfig, twinEvents);
   }
   let bulkSeedSeconds = 0;
   if (start.seed) {
@@ -107,7 +110,7 @@ async function main(start: ServerStart): Promise<void> {
       servers.push(server);
     }
   } else {
-    const bypassed = await startBypassedSubgraphs(names, sources as Record<SubgraphName, DataSource>, keyrings, subgraphConfig);
+    const bypassed = await startBypassedSubgraphs(names, sources as Record<SubgraphName, DataSource>, keyrings, subgraphConfig, twinEvents);
     Object.assign(urls, bypassed.subgraphUrls);
     closeBypassed = bypassed.close;
   }
@@ -147,6 +150,7 @@ async function main(start: ServerStart): Promise<void> {
   }
   process.once('disconnect', async () => {
     await closeBypassed?.();
+    await twinEvents?.close();
     await Promise.all(servers.map((s) => s.close()));
     // The seeding process owns the database: it drops it after the others are gone.
     if (start.seed && subgraphConfig.databaseUrl) await Promise.all(Object.values(sources).map((s) => s.dropDatabase()));

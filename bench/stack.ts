@@ -18,7 +18,11 @@ export interface Stack {
   gateways: Partial<Record<GatewayKind | 'baseline', string>>;
   bypassedSubgraphs?: Record<string, string>;
   baselineReady?: Ready;
-  /** By role: `gateway`, `gateway-twin`, `gateway-vanilla`, `gateway-baseline`, `subgraphs`, `subgraphs-bypassed`, `subgraphs-baseline`; in profile mode `identity` and `subgraphs` (the other three). */
+  /**
+   * By role: `seed` (seeds the database and serves nothing), `gateway`, `gateway-twin`, `gateway-vanilla`,
+   * `gateway-baseline`, `subgraphs`, `subgraphs-bypassed`, `subgraphs-baseline`; in profile mode
+   * `identity` (which seeds) and `subgraphs` (the other three).
+   */
   processes: Map<string, BenchProcess>;
   /** How the processes are pinned, checked with taskset; for the output. */
   pinning: string;
@@ -41,7 +45,10 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     processes.set(role, proc);
     return proc;
   };
-  const seedRole = options.profile ? 'identity' : 'subgraphs';
+  // Outside profile mode the seeding process serves nothing: the secured subgraphs then start in a
+  // fresh process as their twins do, instead of carrying the seeding's heap (and its garbage
+  // collections) into the measured windows.
+  const seedRole = options.profile ? 'identity' : 'seed';
   // Gateways before subgraphs, and the seeding process (which drops a MySQL database) last.
   const rank = (role: string) => (role.startsWith('gateway') ? 0 : role === seedRole ? 2 : 1);
   const close = async () => {
@@ -55,7 +62,7 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
       start: {
         stack: 'secure',
         seed: true,
-        subgraphs: options.profile ? ['identity'] : [...ALL],
+        subgraphs: options.profile ? ['identity'] : [],
         endUsersPerTenant: config.endUsersPerTenant,
         // A profile needs no caller-id tenant.
         lookupEndUsers: options.profile ? 0 : config.lookupEndUsers,
@@ -63,11 +70,11 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     });
     const subgraphUrls = { ...ready.secure.subgraphs };
     const waits: Promise<unknown>[] = [];
-    if (options.profile) {
+    {
       const rest = start('subgraphs', path.join(own, 'server.js'));
       waits.push(
         reply<{ subgraphUrls: Record<string, string> }>(rest, 'subgraphUrls', {
-          start: { stack: 'secure', seed: false, env: ready.env, subgraphs: ['interactions', 'consent', 'crm'] } satisfies ServerStart,
+          start: { stack: 'secure', seed: false, env: ready.env, subgraphs: options.profile ? ['interactions', 'consent', 'crm'] : [...ALL] } satisfies ServerStart,
         }).then((answer) => Object.assign(subgraphUrls, answer.subgraphUrls)),
       );
     }

@@ -144,6 +144,10 @@ export async function createGatewayServer(
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
+  // Left alone, @apollo/gateway exports usage metrics to Apollo (usage-reporting.api.apollographql.com)
+  // and probes cloud metadata endpoints as it starts: a data processor's gateway calls out to no one
+  // it was not told to. APOLLO_TELEMETRY_DISABLED=false in the environment turns it back on.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>

@@ -3,7 +3,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { observeSubgraphFetch } from '../platform/telemetry/metrics';
-import { injectTraceContext } from '../platform/telemetry/tracing';
+import { injectTraceContext } from '../platform/telemetry/trace-context';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';

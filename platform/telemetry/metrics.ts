@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import client from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { TelemetryConfig } from './config';
-import { inSpan } from './tracing';
+import { inSpan } from './trace-context';
 
 /**
  * One Prometheus registry per process (`npm start`: every server in it, told apart by `server`).

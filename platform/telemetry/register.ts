@@ -5,7 +5,7 @@
  * endpoint is off unless METRICS_PORT is set.
  */
 import { loadTelemetryConfig } from './config';
-import { startTracing, type Tracing } from './tracing';
+import type { Tracing } from './tracing';
 
 const config = loadTelemetryConfig();
 
@@ -16,7 +16,12 @@ function processName(entry = ''): string {
   return `cx-${match[2] ?? (match[1] === 'scripts' ? 'stack' : match[1])}`;
 }
 
-const tracing: Tracing | undefined = config.traces ? startTracing({ serviceName: config.serviceName ?? processName(process.argv[1]), exporter: config.traces }) : undefined;
+// The SDK is required only when tracing is on: it is thousands of modules a process without
+// traces never needs.
+const tracing: Tracing | undefined = config.traces
+  ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./tracing') as typeof import('./tracing')).startTracing({ serviceName: config.serviceName ?? processName(process.argv[1]), exporter: config.traces })
+  : undefined;
 
 // Loaded after tracing started: metrics.ts imports modules the instrumentations patch.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

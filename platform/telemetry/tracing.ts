@@ -1,5 +1,9 @@
+/**
+ * The OpenTelemetry SDK, its exporters and instrumentations: loaded only by whoever starts tracing
+ * (register.ts when OTEL_TRACES_EXPORTER is set, the tracing tests). Runtime code uses
+ * trace-context.ts, which needs the API alone.
+ */
 import type { IncomingMessage } from 'node:http';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
@@ -77,24 +81,4 @@ export function startTracing(options: TracingOptions): Tracing {
   sdk.start();
   traceSqliteQueries();
   return { instrumentations: list, shutdown: () => sdk.shutdown() };
-}
-
-/** Writes the active trace context into outgoing headers (any fetcher, instrumented or not). */
-export function injectTraceContext(headers: { set(name: string, value: string): void } | undefined): void {
-  if (!headers) return;
-  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
-}
-
-/** Runs `work` in a span of its own (a no-op span when tracing is off). */
-export function inSpan<T>(name: string, attributes: Record<string, string>, work: (span: Span) => Promise<T>): Promise<T> {
-  return trace.getTracer('cx').startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
 }

@@ -11,16 +11,20 @@ import { PlatformPolicyVersion, PolicyVersion } from './entities/policy-version.
 import { SubProcessor, SubProcessorNotice } from './entities/sub-processor.entity';
 import { consentMigrations } from './migrations';
 import { permissions } from './permissions';
-import { ConsentResolver, EndUserConsents, EndUserConsentsResolver } from './resolvers/consent.resolver';
+import { composeConsent, type ConsentServices } from './services';
+import { ConsentResolver, EndUserConsentsResolver } from './resolvers/consent.resolver';
 import { EndUserConsentStateResolver } from './resolvers/end-user-state.resolver';
 import { OptOutResolver } from './resolvers/opt-out.resolver';
 import { PolicyResolver } from './resolvers/policy.resolver';
 import { ServiceResolver } from './resolvers/service.resolver';
+import { PrivacyTargetResolver } from './resolvers/privacy-target.resolver';
 import { SubProcessorResolver } from './resolvers/sub-processor.resolver';
 import { WidgetResolver } from './resolvers/widget.resolver';
+import { EndUser } from './entities/end-user.stub';
 
-export const consentSubgraph: SubgraphModule = {
+export const consentSubgraph: SubgraphModule<ConsentServices> = {
   name: 'consent',
+  compose: composeConsent,
   entities: [
     PolicyVersion,
     PlatformPolicyVersion,
@@ -48,8 +52,9 @@ export const consentSubgraph: SubgraphModule = {
           WidgetResolver,
           SubProcessorResolver,
           ServiceResolver,
+          PrivacyTargetResolver,
         ],
-        orphanedTypes: [EndUserConsents],
+        orphanedTypes: [EndUser],
         validate: { forbidUnknownValues: false },
       },
       endUserStubReference(),

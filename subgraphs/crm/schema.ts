@@ -8,11 +8,14 @@ import { CrmConnection } from './entities/crm-connection.entity';
 import { CrmLink } from './entities/crm-link.entity';
 import { crmMigrations } from './migrations';
 import { permissions } from './permissions';
-import { CrmPrivacyResolver } from './resolvers/crm-privacy.resolver';
-import { CrmRecordEdgeResolver, CrmResolver, EndUserCrm, EndUserCrmResolver } from './resolvers/crm.resolver';
+import { PrivacyTargetResolver } from './resolvers/privacy-target.resolver';
+import { CrmRecordEdgeResolver, CrmResolver, EndUserCrmResolver } from './resolvers/crm.resolver';
+import { composeCrm, type CrmServices } from './services';
+import { EndUser } from './entities/end-user.stub';
 
-export const crmSubgraph: SubgraphModule = {
+export const crmSubgraph: SubgraphModule<CrmServices> = {
   name: 'crm',
+  compose: composeCrm,
   // Tenant data keys encrypt the connections' credentials.
   entities: [CrmConnection, CrmLink, TenantDataKey, ErasedEndUser],
   migrations: crmMigrations,
@@ -20,8 +23,8 @@ export const crmSubgraph: SubgraphModule = {
   buildSchema() {
     return buildFederatedSchema(
       {
-        resolvers: [CrmResolver, CrmRecordEdgeResolver, EndUserCrmResolver, CrmPrivacyResolver],
-        orphanedTypes: [EndUserCrm],
+        resolvers: [CrmResolver, CrmRecordEdgeResolver, EndUserCrmResolver, PrivacyTargetResolver],
+        orphanedTypes: [EndUser],
         validate: { forbidUnknownValues: false },
       },
       endUserStubReference(),

@@ -24,9 +24,11 @@ import { PrivacyRequest, PrivacyTask } from './entities/privacy-request.entity';
 import { LegalResolver, PrivacyResolver } from './resolvers/privacy.resolver';
 import { privacyWorker } from './services/privacy.worker';
 import { privacyMetrics } from './services/privacy-metrics.worker';
+import { composeIdentity, type IdentityServices } from './services';
 
-export const identitySubgraph: SubgraphModule = {
+export const identitySubgraph: SubgraphModule<IdentityServices> = {
   name: 'identity',
+  compose: composeIdentity,
   entities: [Tenant, EndUser, Operator, ApiClient, AuditEvent, TenantDataKey, PrivacyRequest, PrivacyTask, LegalHold, Disclosure],
   plugins: [sensitiveReadAudit],
   migrations: identityMigrations,

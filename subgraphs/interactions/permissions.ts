@@ -5,7 +5,7 @@ const readsTranscripts = can('transcripts:read');
 const writesTranscripts = can('transcripts:write');
 const readsMetrics = can('metrics:read');
 const tenantAdmin = can('tenant:admin');
-const privacyCall = fromSubgraph('identity');
+const fromIdentity = fromSubgraph('identity');
 
 export const permissions = shield(
   {
@@ -13,7 +13,7 @@ export const permissions = shield(
       interaction: readsTranscripts,
       interactionMetrics: readsMetrics,
       interactionSettings: tenantAdmin,
-      privacyExportInteractions: privacyCall,
+      privacyExportInteractions: fromIdentity,
       _entities: isTenantMember,
       _service: isGatewayService,
     },
@@ -23,7 +23,7 @@ export const permissions = shield(
       endInteraction: writesTranscripts,
       transferInteraction: writesTranscripts,
       updateInteractionSettings: tenantAdmin,
-      privacyEraseInteractions: privacyCall,
+      privacyEraseInteractions: fromIdentity,
     },
     EndUser: { id: isTenantMember, interactions: readsTranscripts },
     Interaction: readsTranscripts,

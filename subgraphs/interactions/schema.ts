@@ -3,6 +3,7 @@ import { TenantDataKey } from '../kit/crypto/tenant-data-key.entity';
 import { ErasedEndUser } from '../kit/erased-end-user.entity';
 import { buildFederatedSchema } from '../kit/federation';
 import type { SubgraphModule } from '../kit/server';
+import { composeInteractions, type InteractionsServices } from './services';
 import { Interaction } from './entities/interaction.entity';
 import { TranscriptSegment } from './entities/transcript-segment.entity';
 import { InteractionSettings } from './entities/interaction-settings.entity';
@@ -11,8 +12,8 @@ import { MetricRelease } from './entities/metric-release.entity';
 import { interactionsMigrations } from './migrations';
 import { permissions } from './permissions';
 import { interactionReferences } from './resolvers/interaction.reference';
+import { EndUser } from './entities/end-user.stub';
 import {
-  EndUserInteractions,
   EndUserInteractionsResolver,
   InteractionResolver,
   TranscriptSegmentResolver,
@@ -21,11 +22,12 @@ import { InteractionSettingsResolver } from './resolvers/interaction-settings.re
 import { MetricsResolver } from './resolvers/metrics.resolver';
 import { LiveResolver } from './resolvers/live.resolver';
 import { gatewayServedPubSub } from './resolvers/live.resolver';
-import { livePublisherWorker } from './services/activity-publisher';
-import { InteractionPrivacyResolver } from './resolvers/privacy.resolver';
+import { livePublisherWorker } from './services/live-publisher.worker';
+import { PrivacyTargetResolver } from './resolvers/privacy-target.resolver';
 
-export const interactionsSubgraph: SubgraphModule = {
+export const interactionsSubgraph: SubgraphModule<InteractionsServices> = {
   name: 'interactions',
+  compose: composeInteractions,
   entities: [Interaction, TranscriptSegment, InteractionSettings, TenantDataKey, MetricRelease, MetricCell, ErasedEndUser],
   migrations: interactionsMigrations,
   subjectKeys: true,
@@ -40,10 +42,10 @@ export const interactionsSubgraph: SubgraphModule = {
           EndUserInteractionsResolver,
           MetricsResolver,
           InteractionSettingsResolver,
-          InteractionPrivacyResolver,
+          PrivacyTargetResolver,
           LiveResolver,
         ],
-        orphanedTypes: [EndUserInteractions],
+        orphanedTypes: [EndUser],
         // The subscriptions are served by the gateway (see LiveResolver); type-graphql insists on a PubSub.
         pubSub: gatewayServedPubSub,
         validate: { forbidUnknownValues: false },

@@ -59,11 +59,6 @@ export class RequestContext {
     this.config = process.config;
   }
 
-  /** @deprecated Transitional: services get what they need from their subgraph's composition root. */
-  get dataSource(): DataSource {
-    return this.data;
-  }
-
   /** The platform's own tables (tenants, platform policy, sub-processors); tenant-owned ones are refused there. */
   get platform(): PlatformTables {
     return PlatformTables.of(this.data);

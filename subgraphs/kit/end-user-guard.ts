@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import type { SubgraphContext } from './context';
+import type { RequestContext } from './context';
 import { DomainError, forbidden, notFound } from '../../platform/errors';
 import { ErasedEndUser, erasedEndUserHash } from './erased-end-user.entity';
 import type { TenantScope } from './tenant-repository';
@@ -16,7 +16,7 @@ const plausibleId = (id: string) => typeof id === 'string' && id.length > 0 && i
  * The state of end-users in the request's tenant, asked of identity over the service link, one
  * call per request for all the ids asked together. Fails closed: no answer is UNAVAILABLE.
  */
-export function endUserStates(ctx: SubgraphContext) {
+export function endUserStates(ctx: RequestContext) {
   return ctx.loader<string, EndUserState | null>('EndUser.state', async (ids) => {
     const asked = [...new Set(ids.filter(plausibleId))];
     if (asked.length === 0) return ids.map(() => null);
@@ -28,10 +28,10 @@ export function endUserStates(ctx: SubgraphContext) {
 }
 
 /** Privacy officers (and admins) may see a restricted person; to anyone else they are not there. */
-export const seesRestricted = (ctx: SubgraphContext) => ctx.can('privacy:manage');
+export const seesRestricted = (ctx: RequestContext) => ctx.can('privacy:manage');
 
 /** Whether the caller may see anything about this end-user: it exists, and is not hidden by a restriction. */
-export async function endUserVisible(ctx: SubgraphContext, endUserId: string): Promise<boolean> {
+export async function endUserVisible(ctx: RequestContext, endUserId: string): Promise<boolean> {
   const state = await endUserStates(ctx).load(endUserId);
   return state === 'ACTIVE' || (state === 'RESTRICTED' && seesRestricted(ctx));
 }
@@ -42,7 +42,7 @@ export async function endUserVisible(ctx: SubgraphContext, endUserId: string): P
  * restricted persons it is in every case the NOT_FOUND a missing one gets: even a write allowed
  * while restricted (an opt-out) would otherwise tell them the person exists.
  */
-export async function assertEndUsersWritable(ctx: SubgraphContext, ids: readonly string[], options: { allowRestricted?: boolean } = {}): Promise<void> {
+export async function assertEndUsersWritable(ctx: RequestContext, ids: readonly string[], options: { allowRestricted?: boolean } = {}): Promise<void> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return;
   const states = await endUserStates(ctx).loadMany(unique);
@@ -88,7 +88,7 @@ export interface EndUserCheck {
   readonly seesRestricted: boolean;
 }
 
-export function identityEndUserCheck(ctx: SubgraphContext): EndUserCheck {
+export function identityEndUserCheck(ctx: RequestContext): EndUserCheck {
   return {
     writable: (ids, options) => assertEndUsersWritable(ctx, ids, options),
     visible: (id) => endUserVisible(ctx, id),

@@ -58,7 +58,7 @@ export interface SubgraphModule<S = unknown> {
    * The composition root: called once per process with what the process holds; returns what
    * builds each request's services (resolvers reach them as `ctx.services`, workers the same way).
    */
-  compose?(process: ProcessDeps): ComposeServices<S>;
+  compose(process: ProcessDeps): ComposeServices<S>;
   entities: Function[];
   migrations: Function[];
   /** The federated schema without authorization (composition prints it); never served as is. */
@@ -212,7 +212,7 @@ export async function createSubgraphServer<S>(
   // Key versions live where access versions do: every process of the deployment sees a destruction.
   const keyring = await openKeyring(module, dataSource, config, events);
   const process: ProcessDeps = { dataSource, logger, accessEvents: events, keyring, links: services, config };
-  const compose: ComposeServices<S> = module.compose?.(process) ?? (() => ({}) as S);
+  const compose: ComposeServices<S> = module.compose(process);
   const contextFor = (claims: RequestClaims) => new SubgraphContext(claims, process, compose);
 
   const app = express();

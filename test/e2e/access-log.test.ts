@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
+import { eventually } from '../helpers/eventually';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -30,10 +31,10 @@ const accessLines = (requestId: string) => logs.records().filter((r) => r.msg ==
 const denialLines = (requestId: string) => logs.records().filter((r) => r.msg === 'access denied' && r.requestId === requestId);
 /** Lines are written when each response finishes; the gateway's after its subgraphs'. */
 async function linesOf(requestId: string, names: string[]) {
-  for (let i = 0; i < 100 && !names.every((name) => accessLines(requestId).some((r) => r.name === name)); i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return accessLines(requestId);
+  return eventually(() => names.every((name) => accessLines(requestId).some((r) => r.name === name)) && accessLines(requestId), {
+    intervalMs: 20,
+    what: `access lines of ${names.join(', ')}`,
+  });
 }
 
 describe('X-Request-Id', () => {

@@ -4,19 +4,18 @@ import { CLIENT_TOKEN_ISSUER } from '../../gateway/auth/access-token';
 import { ApiClient } from '../../subgraphs/identity/entities/api-client.entity';
 import type { AccessMode } from '../../subgraphs/identity/entities/tenant.entity';
 import { TenantService } from '../../subgraphs/identity/services/tenant.service';
+import { PlatformTables } from '../../subgraphs/kit/platform-tables';
 import { accessEvents } from '../../platform/access-events';
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { contextKeyFor, decodeSecret, requestDigest } from '../../platform/contracts/signed-context';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 const logs = captureLogs();
 let world: SeededStack;
 const tokens: Record<string, string> = {};
-
-const gql = (query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, { ...(token ? bearer(token) : {}), ...headers });
 
 /** Refused with this code, and no data for the refused field. */
 function expectRefused(response: GraphQLResponse, code: string, field?: string) {
@@ -55,27 +54,26 @@ describe('another tenant’s ids', () => {
   });
 
   it('reads nothing through any query that takes an id', async () => {
-    const profile = await gql(PROFILE, { id: world.globex.endUserIds[0] }, tokens.admin);
+    const profile = await world.as(tokens.admin).send(PROFILE, { id: world.globex.endUserIds[0] });
     expect(profile).toMatchObject({ data: { endUser: null } });
-    const interaction = await gql('query($id: ID!) { interaction(id: $id) { id transcript { edges { node { text } } } } }', { id: globexInteractionId }, tokens.admin);
+    const interaction = await world.as(tokens.admin).send('query($id: ID!) { interaction(id: $id) { id transcript { edges { node { text } } } } }', { id: globexInteractionId });
     expect(interaction).toMatchObject({ data: { interaction: null } });
-    const byEmail = await gql('{ endUsers(filter: { email: "alan.dijkstra.0@globex.example" }) { edges { node { id } } } }', undefined, tokens.admin);
+    const byEmail = await world.as(tokens.admin).send('{ endUsers(filter: { email: "alan.dijkstra.0@globex.example" }) { edges { node { id } } } }');
     expect(byEmail.data.endUsers.edges).toEqual([]);
   });
 
   it('changes nothing through any mutation that takes an id', async () => {
-    const update = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "X" }) { id } }', { id: world.globex.endUserIds[0] }, tokens.admin);
+    const update = await world.as(tokens.admin).send('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "X" }) { id } }', { id: world.globex.endUserIds[0] });
     expectRefused(update, 'NOT_FOUND', 'updateEndUser');
-    const invited = await gql('mutation { inviteOperator(input: { subject: "globex-victim", email: "v@globex.example", roles: [AGENT] }) { id } }', undefined, tokens.globexAdmin);
+    const invited = await world.as(tokens.globexAdmin).send('mutation { inviteOperator(input: { subject: "globex-victim", email: "v@globex.example", roles: [AGENT] }) { id } }');
     const id = invited.data.inviteOperator.id;
     for (const mutation of ['revokeOperator(id: $id) { id }', 'reinstateOperator(id: $id) { id }', 'setOperatorRoles(id: $id, roles: [ADMIN]) { id }', 'revokeApiClient(id: $id) { id }']) {
-      const response = await gql(`mutation($id: ID!) { ${mutation} }`, { id }, tokens.admin);
+      const response = await world.as(tokens.admin).send(`mutation($id: ID!) { ${mutation} }`, { id });
       expectRefused(response, 'NOT_FOUND');
     }
-    const link = await gql(
+    const link = await world.as(tokens.admin).send(
       'mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { id } }',
       { input: { endUserId: world.acme.endUserIds[0], connectionId: '00000000-0000-7000-8000-00000000dead', externalId: 'x' } },
-      tokens.admin,
     );
     expectRefused(link, 'NOT_FOUND');
   });
@@ -94,55 +92,55 @@ describe('another tenant’s ids', () => {
 
 describe('tenants and principals that may not act', () => {
   it('refuses a token for an unknown tenant, and for a disabled one from the next request', async () => {
-    const unknown = await gql('{ me { id } }', undefined, await world.env.token({ tenant: 'nobody', roles: ['admin'] }));
+    const unknown = await world.as(await world.env.token({ tenant: 'nobody', roles: ['admin'] })).send('{ me { id } }');
     expect(unknown.status).toBe(401);
     expectRefused(unknown, 'UNAUTHENTICATED');
 
-    const before = await gql('{ tenant { slug } }', undefined, tokens.globexAdmin);
+    const before = await world.as(tokens.globexAdmin).send('{ tenant { slug } }');
     expect(before.data.tenant.slug).toBe('globex');
-    const disabled = await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.globex.id }, tokens.platform);
+    const disabled = await world.as(tokens.platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.globex.id });
     expect(disabled.data.setTenantStatus.status).toBe('DISABLED');
-    const after = await gql('{ tenant { slug } }', undefined, tokens.globexAdmin);
+    const after = await world.as(tokens.globexAdmin).send('{ tenant { slug } }');
     expect(after.status).toBe(401);
     expectRefused(after, 'UNAUTHENTICATED');
-    await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id }, tokens.platform);
-    expect((await gql('{ tenant { slug } }', undefined, tokens.globexAdmin)).data.tenant.slug).toBe('globex');
+    await world.as(tokens.platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id });
+    expect((await world.as(tokens.globexAdmin).send('{ tenant { slug } }')).data.tenant.slug).toBe('globex');
   });
 
   it('applies an operator’s revocation and role changes on the next request, whatever the token claims', async () => {
     const token = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-carol' });
-    expect((await gql('{ operators { edges { node { id } } } }', undefined, token)).errors).toBeUndefined();
+    expect((await world.as(token).send('{ operators { edges { node { id } } } }')).errors).toBeUndefined();
 
-    const invited = await gql('mutation { inviteOperator(input: { subject: "acme-carol", email: "carol@acme.example", roles: [AGENT] }) { id roles status } }', undefined, tokens.admin);
+    const invited = await world.as(tokens.admin).send('mutation { inviteOperator(input: { subject: "acme-carol", email: "carol@acme.example", roles: [AGENT] }) { id roles status } }');
     expect(invited.data.inviteOperator).toMatchObject({ roles: ['AGENT'], status: 'ACTIVE' });
     const id = invited.data.inviteOperator.id;
     // The record now decides: the token's admin claim no longer counts.
-    expectRefused(await gql('{ operators { edges { node { id } } } }', undefined, token), 'FORBIDDEN', 'operators');
-    const masked = await gql(PROFILE, { id: world.acme.endUserIds[0] }, token);
+    expectRefused(await world.as(token).send('{ operators { edges { node { id } } } }'), 'FORBIDDEN', 'operators');
+    const masked = await world.as(token).send(PROFILE, { id: world.acme.endUserIds[0] });
     expect(masked.data.endUser.ssn).toMatch(/^\*\*\*-\*\*-\d{4}$/);
 
-    await gql('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [SUPERVISOR]) { id } }', { id }, tokens.admin);
-    expect((await gql(PROFILE, { id: world.acme.endUserIds[0] }, token)).data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
+    await world.as(tokens.admin).send('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [SUPERVISOR]) { id } }', { id });
+    expect((await world.as(token).send(PROFILE, { id: world.acme.endUserIds[0] })).data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
 
-    await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id }, tokens.admin);
-    const revoked = await gql('{ me { id } }', undefined, token);
+    await world.as(tokens.admin).send('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id });
+    const revoked = await world.as(token).send('{ me { id } }');
     expect(revoked.status).toBe(403);
     expectRefused(revoked, 'FORBIDDEN', 'me');
 
-    await gql('mutation($id: ID!) { reinstateOperator(id: $id) { status } }', { id }, tokens.admin);
-    expect((await gql('{ me { roles } }', undefined, token)).data.me.roles).toEqual(['supervisor']);
+    await world.as(tokens.admin).send('mutation($id: ID!) { reinstateOperator(id: $id) { status } }', { id });
+    expect((await world.as(token).send('{ me { roles } }')).data.me.roles).toEqual(['supervisor']);
   });
 
   it('does not let an admin lock themselves out', async () => {
-    const self = await gql('mutation { inviteOperator(input: { subject: "acme-dana", email: "dana@acme.example", roles: [ADMIN] }) { id } }', undefined, tokens.admin);
+    const self = await world.as(tokens.admin).send('mutation { inviteOperator(input: { subject: "acme-dana", email: "dana@acme.example", roles: [ADMIN] }) { id } }');
     const dana = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-dana' });
-    expectRefused(await gql('mutation($id: ID!) { revokeOperator(id: $id) { id } }', { id: self.data.inviteOperator.id }, dana), 'CONFLICT');
-    expectRefused(await gql('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [AGENT]) { id } }', { id: self.data.inviteOperator.id }, dana), 'CONFLICT');
+    expectRefused(await world.as(dana).send('mutation($id: ID!) { revokeOperator(id: $id) { id } }', { id: self.data.inviteOperator.id }), 'CONFLICT');
+    expectRefused(await world.as(dana).send('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [AGENT]) { id } }', { id: self.data.inviteOperator.id }), 'CONFLICT');
   });
 
   it('ignores roles it does not know', async () => {
     const token = await world.env.token({ tenant: 'acme', roles: ['superuser', 'root'], sub: 'acme-eve' });
-    expectRefused(await gql('{ endUsers { edges { node { id } } } }', undefined, token), 'FORBIDDEN', 'endUsers');
+    expectRefused(await world.as(token).send('{ endUsers { edges { node { id } } } }'), 'FORBIDDEN', 'endUsers');
   });
 });
 
@@ -152,10 +150,8 @@ describe('API clients', () => {
   let clientRowId: string;
 
   beforeAll(async () => {
-    const created = await gql(
+    const created = await world.as(tokens.admin).send(
       'mutation { createApiClient(input: { name: "HubSpot sync", scopes: ["profiles:read", "crm:read"] }) { client { id clientId scopes status } clientSecret } }',
-      undefined,
-      tokens.admin,
     );
     ({ clientId } = created.data.createApiClient.client);
     clientRowId = created.data.createApiClient.client.id;
@@ -167,21 +163,21 @@ describe('API clients', () => {
     const row = await world.stack.subgraphs.identity.dataSource.getRepository(ApiClient).findOneByOrFail({ clientId });
     expect(row.secretHash).toMatch(/^scrypt\$/);
     expect(JSON.stringify(row)).not.toContain(clientSecret);
-    const listed = await gql('{ apiClients { edges { node { clientId scopes } } } }', undefined, tokens.admin);
+    const listed = await world.as(tokens.admin).send('{ apiClients { edges { node { clientId scopes } } } }');
     expect(JSON.stringify(listed)).not.toContain(clientSecret);
-    expectRefused(await gql('{ apiClients { edges { node { secretHash } } } }', undefined, tokens.admin), 'GRAPHQL_VALIDATION_FAILED');
+    expectRefused(await world.as(tokens.admin).send('{ apiClients { edges { node { secretHash } } } }'), 'GRAPHQL_VALIDATION_FAILED');
   });
 
   it('exchanges credentials for a short-lived token that carries only the client’s scopes', async () => {
     const { status, body } = await exchange({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
     expect(status).toBe(200);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900, scope: 'profiles:read crm:read' });
-    const profile = await gql(PROFILE, { id: world.acme.endUserIds[0] }, body.access_token);
+    const profile = await world.as(body.access_token).send(PROFILE, { id: world.acme.endUserIds[0] });
     expect(profile.data.endUser.email).toMatch(/@acme\.example$/);
     expect(profile.data.endUser.ssn).toMatch(/^\*\*\*-\*\*-\d{4}$/);
     expect(profile.data.endUser.dateOfBirth).toBeNull();
-    expectRefused(await gql('mutation { createEndUser(input: { firstName: "X" }) { id } }', undefined, body.access_token), 'FORBIDDEN', 'createEndUser');
-    const interactions = await gql('query($id: ID!) { endUser(id: $id) { id interactions { edges { node { id } } } } }', { id: world.acme.endUserIds[0] }, body.access_token);
+    expectRefused(await world.as(body.access_token).send('mutation { createEndUser(input: { firstName: "X" }) { id } }'), 'FORBIDDEN', 'createEndUser');
+    const interactions = await world.as(body.access_token).send('query($id: ID!) { endUser(id: $id) { id interactions { edges { node { id } } } } }', { id: world.acme.endUserIds[0] });
     expectRefused(interactions, 'FORBIDDEN');
     expect(interactions.data.endUser).toEqual({ id: world.acme.endUserIds[0], interactions: null });
   });
@@ -190,16 +186,16 @@ describe('API clients', () => {
     expect(await exchange({ grant_type: 'client_credentials', client_id: clientId, client_secret: 'cxs_wrong' })).toEqual({ status: 401, body: { error: 'invalid_client' } });
     expect(await exchange({ grant_type: 'client_credentials', client_id: 'cxc_nope', client_secret: clientSecret })).toEqual({ status: 401, body: { error: 'invalid_client' } });
     expect((await exchange({ grant_type: 'password', username: 'a', password: 'b' })).status).toBe(400);
-    const admin = await gql('mutation { createApiClient(input: { name: "greedy", scopes: ["tenant:admin"] }) { clientSecret } }', undefined, tokens.admin);
+    const admin = await world.as(tokens.admin).send('mutation { createApiClient(input: { name: "greedy", scopes: ["tenant:admin"] }) { clientSecret } }');
     expectRefused(admin, 'BAD_USER_INPUT');
     expect(admin.errors![0].extensions!.field).toBe('scopes');
   });
 
   it('refuses a revoked client’s token on the next request', async () => {
     const { body } = await exchange({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
-    expect((await gql('{ me { kind } }', undefined, body.access_token)).data.me.kind).toBe('API_CLIENT');
-    await gql('mutation($id: ID!) { revokeApiClient(id: $id) { status } }', { id: clientRowId }, tokens.admin);
-    const refused = await gql('{ me { kind } }', undefined, body.access_token);
+    expect((await world.as(body.access_token).send('{ me { kind } }')).data.me.kind).toBe('API_CLIENT');
+    await world.as(tokens.admin).send('mutation($id: ID!) { revokeApiClient(id: $id) { status } }', { id: clientRowId });
+    const refused = await world.as(body.access_token).send('{ me { kind } }');
     expect(refused.status).toBe(403);
     expect((await exchange({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret })).status).toBe(401);
   });
@@ -209,11 +205,11 @@ describe('API clients', () => {
     const forged = await new SignJWT({ platform: true })
       .setProtectedHeader({ alg: 'ES256' }).setIssuer(CLIENT_TOKEN_ISSUER).setAudience('cx-gateway')
       .setSubject('x').setIssuedAt().setExpirationTime('5m').sign(key);
-    expect((await gql('{ tenants { edges { node { slug } } } }', undefined, forged)).status).toBe(401);
+    expect((await world.as(forged).send('{ tenants { edges { node { slug } } } }')).status).toBe(401);
     const asOperator = await new SignJWT({ tenant: 'acme', roles: ['admin'] })
       .setProtectedHeader({ alg: 'ES256' }).setIssuer(CLIENT_TOKEN_ISSUER).setAudience('cx-gateway')
       .setSubject('acme-admin').setIssuedAt().setExpirationTime('5m').sign(key);
-    expect((await gql('{ me { id } }', undefined, asOperator)).status).toBe(401);
+    expect((await world.as(asOperator).send('{ me { id } }')).status).toBe(401);
   });
 });
 
@@ -221,38 +217,37 @@ describe('roles reaching past their scopes', () => {
   const id = () => world.acme.endUserIds[0];
 
   it('analyst: no end-user data at all', async () => {
-    expectRefused(await gql(PROFILE, { id: id() }, tokens.analyst), 'FORBIDDEN', 'endUser');
-    expectRefused(await gql('{ endUsers { edges { node { id } } } }', undefined, tokens.analyst), 'FORBIDDEN', 'endUsers');
-    expectRefused(await gql('{ crmConnections { edges { node { id } } } }', undefined, tokens.analyst), 'FORBIDDEN', 'crmConnections');
-    expect((await gql('{ me { roles } }', undefined, tokens.analyst)).data.me.roles).toEqual(['analyst']);
+    expectRefused(await world.as(tokens.analyst).send(PROFILE, { id: id() }), 'FORBIDDEN', 'endUser');
+    expectRefused(await world.as(tokens.analyst).send('{ endUsers { edges { node { id } } } }'), 'FORBIDDEN', 'endUsers');
+    expectRefused(await world.as(tokens.analyst).send('{ crmConnections { edges { node { id } } } }'), 'FORBIDDEN', 'crmConnections');
+    expect((await world.as(tokens.analyst).send('{ me { roles } }')).data.me.roles).toEqual(['analyst']);
   });
 
   it('agent: profiles with sensitive PII masked, nothing of the tenant’s administration', async () => {
-    const { data } = await gql(PROFILE, { id: id() }, tokens.agent);
+    const { data } = await world.as(tokens.agent).send(PROFILE, { id: id() });
     expect(data.endUser.ssn).toMatch(/^\*\*\*-\*\*-\d{4}$/);
     expect(data.endUser).toMatchObject({ dateOfBirth: null, gender: null, maritalStatus: null, geolocation: null });
     expect(data.endUser.email).toMatch(/@acme\.example$/);
-    expectRefused(await gql('{ operators { edges { node { id } } } }', undefined, tokens.agent), 'FORBIDDEN', 'operators');
-    expectRefused(await gql('mutation { updateTenantAccessPolicy(input: { mode: EVERYONE }) { id } }', undefined, tokens.agent), 'FORBIDDEN');
-    expectRefused(await gql('mutation { createCrmConnection(input: { name: "x", provider: HUBSPOT, baseUrl: "http://x.example", role: THIRD_PARTY }) { id } }', undefined, tokens.agent), 'FORBIDDEN');
-    expectRefused(await gql('{ tenant { accessPolicy { mode } } }', undefined, tokens.agent), 'FORBIDDEN');
+    expectRefused(await world.as(tokens.agent).send('{ operators { edges { node { id } } } }'), 'FORBIDDEN', 'operators');
+    expectRefused(await world.as(tokens.agent).send('mutation { updateTenantAccessPolicy(input: { mode: EVERYONE }) { id } }'), 'FORBIDDEN');
+    expectRefused(await world.as(tokens.agent).send('mutation { createCrmConnection(input: { name: "x", provider: HUBSPOT, baseUrl: "http://x.example", role: THIRD_PARTY }) { id } }'), 'FORBIDDEN');
+    expectRefused(await world.as(tokens.agent).send('{ tenant { accessPolicy { mode } } }'), 'FORBIDDEN');
   });
 
   it('supervisor and privacy officer: sensitive PII whole; privacy officer cannot write', async () => {
     for (const role of ['supervisor', 'privacy_officer', 'admin']) {
-      const { data } = await gql(PROFILE, { id: id() }, tokens[role]);
+      const { data } = await world.as(tokens[role]).send(PROFILE, { id: id() });
       expect(data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
       expect(data.endUser.dateOfBirth).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
-    expectRefused(await gql('mutation { createEndUser(input: { firstName: "X" }) { id } }', undefined, tokens.privacy_officer), 'FORBIDDEN');
-    expectRefused(await gql('mutation { createCrmConnection(input: { name: "x", provider: HUBSPOT, baseUrl: "http://x.example", role: THIRD_PARTY }) { id } }', undefined, tokens.supervisor), 'FORBIDDEN');
+    expectRefused(await world.as(tokens.privacy_officer).send('mutation { createEndUser(input: { firstName: "X" }) { id } }'), 'FORBIDDEN');
+    expectRefused(await world.as(tokens.supervisor).send('mutation { createCrmConnection(input: { name: "x", provider: HUBSPOT, baseUrl: "http://x.example", role: THIRD_PARTY }) { id } }'), 'FORBIDDEN');
   });
 
   it('integrator: profile basics and CRM data, no sensitive PII, no transcripts', async () => {
-    const response = await gql(
+    const response = await world.as(tokens.integrator).send(
       'query($id: ID!) { endUser(id: $id) { email ssn crmLinks { edges { node { externalId } } } interactions { edges { node { id } } } } }',
       { id: id() },
-      tokens.integrator,
     );
     expect(response.data.endUser.email).toMatch(/@acme\.example$/);
     expect(response.data.endUser.ssn).toMatch(/^\*\*\*/);
@@ -262,9 +257,9 @@ describe('roles reaching past their scopes', () => {
   });
 
   it('platform operator: creates tenants, reads no tenant data', async () => {
-    expectRefused(await gql(PROFILE, { id: id() }, tokens.platform), 'FORBIDDEN', 'endUser');
-    expectRefused(await gql('{ tenant { id } }', undefined, tokens.platform), 'FORBIDDEN', 'tenant');
-    expect((await gql('{ tenants { edges { node { slug } } } }', undefined, tokens.platform)).data.tenants.edges.length).toBeGreaterThanOrEqual(2);
+    expectRefused(await world.as(tokens.platform).send(PROFILE, { id: id() }), 'FORBIDDEN', 'endUser');
+    expectRefused(await world.as(tokens.platform).send('{ tenant { id } }'), 'FORBIDDEN', 'tenant');
+    expect((await world.as(tokens.platform).send('{ tenants { edges { node { slug } } } }')).data.tenants.edges.length).toBeGreaterThanOrEqual(2);
   });
 
   it('an IdP token cannot pose as an API client', async () => {
@@ -272,7 +267,7 @@ describe('roles reaching past their scopes', () => {
     const posing = await new SignJWT({ tenant: 'acme', client_id: 'cxc_x', scope: 'profiles:read' })
       .setProtectedHeader({ alg: 'ES256' }).setIssuer('cx-dev-issuer').setAudience('cx-gateway')
       .setSubject('x').setIssuedAt().setExpirationTime('5m').sign(key);
-    expect((await gql('{ me { id } }', undefined, posing)).status).toBe(401);
+    expect((await world.as(posing).send('{ me { id } }')).status).toBe(401);
   });
 });
 
@@ -285,11 +280,10 @@ describe('client address and the tenant allowlist', () => {
   // Set as an admin calling from inside each new list would (the service refuses a list that
   // shuts out the admin's own address), announced to the gateways like any change.
   const setPolicy = (mode: 'EVERYONE' | 'ALLOWLIST', cidrs: string[]) =>
-    new TenantService(world.stack.subgraphs.identity.dataSource).updateAccessPolicy(
+    new TenantService(PlatformTables.of(world.stack.subgraphs.identity.dataSource), accessEvents()).updateAccessPolicy(
       world.acme.id,
       { mode: mode as AccessMode, cidrs },
       cidrs[0]?.split('/')[0] ?? '127.0.0.1',
-      accessEvents(),
     );
 
   beforeAll(async () => {
@@ -309,7 +303,7 @@ describe('client address and the tenant allowlist', () => {
   const viaIpv4 = () => `http://127.0.0.1:${dualStackPort}/graphql`;
   const viaIpv6 = () => `http://[::1]:${dualStackPort}/graphql`;
   const profile = (url: string, headers: Record<string, string> = {}) =>
-    postGraphQL(url, PROFILE, { id: world.acme.endUserIds[0] }, { ...bearer(tokens.admin), ...headers });
+    httpClient(url, tokens.admin, headers).send(PROFILE, { id: world.acme.endUserIds[0] });
 
   it('refuses an address outside the list, over IPv4, IPv4-mapped IPv6 and IPv6, before any planning', async () => {
     expect((await setPolicy('ALLOWLIST', ['10.0.0.0/8'])).accessPolicy).toEqual({ mode: 'ALLOWLIST', cidrs: ['10.0.0.0/8'] });
@@ -364,10 +358,10 @@ describe('client address and the tenant allowlist', () => {
 
   it('refuses the token exchange from outside the list', async () => {
     await setPolicy('ALLOWLIST', ['10.0.0.0/8']);
-    const created = await gql('mutation { createApiClient(input: { name: "walled", scopes: ["crm:read"] }) { client { clientId } clientSecret } }', undefined, tokens.admin);
+    const created = await world.as(tokens.admin).send('mutation { createApiClient(input: { name: "walled", scopes: ["crm:read"] }) { client { clientId } clientSecret } }');
     expect(created.status).toBe(403);
     await setPolicy('EVERYONE', []);
-    const { client, clientSecret } = (await gql('mutation { createApiClient(input: { name: "walled", scopes: ["crm:read"] }) { client { clientId } clientSecret } }', undefined, tokens.admin)).data.createApiClient;
+    const { client, clientSecret } = (await world.as(tokens.admin).send('mutation { createApiClient(input: { name: "walled", scopes: ["crm:read"] }) { client { clientId } clientSecret } }')).data.createApiClient;
     await setPolicy('ALLOWLIST', ['10.0.0.0/8']);
     const { status, body } = await exchange({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: clientSecret });
     expect(status).toBe(403);
@@ -377,13 +371,13 @@ describe('client address and the tenant allowlist', () => {
 
   it('names the bad CIDR, refuses an empty allowlist, and one that shuts out the admin making it', async () => {
     const update = (cidrs: string[]) =>
-      gql('mutation($cidrs: [String!]!) { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: $cidrs }) { id } }', { cidrs }, tokens.admin);
+      world.as(tokens.admin).send('mutation($cidrs: [String!]!) { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: $cidrs }) { id } }', { cidrs });
     expect((await update(['127.0.0.0/8', '300.1.1.1/8'])).errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'cidrs[1]' });
     expect((await update([])).errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'cidrs' });
     const lockout = await update(['10.0.0.0/8']);
     expect(codes(lockout)).toEqual(['CONFLICT']);
     expect(lockout.errors![0].message).toContain('127.0.0.1');
-    const ok = await gql('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["127.0.0.1/32", "::ffff:10.0.0.0/104"] }) { accessPolicy { cidrs } } }', undefined, tokens.admin);
+    const ok = await world.as(tokens.admin).send('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["127.0.0.1/32", "::ffff:10.0.0.0/104"] }) { accessPolicy { cidrs } } }');
     expect(ok.data.updateTenantAccessPolicy.accessPolicy.cidrs).toEqual(['127.0.0.1/32', '10.0.0.0/8']);
   });
 });
@@ -397,7 +391,7 @@ describe('subgraph contexts that expired', () => {
       const token = await new SignJWT({ ...memberClaims(world.acme, ['admin']), digest: requestDigest(query, undefined) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience(name)
         .setIssuedAt(past).setExpirationTime(past + 30).setJti(`old-${name}`).sign(contextKeyFor(master, name));
-      const response = await postGraphQL(world.stack.subgraphUrls[name], query, undefined, { 'x-cx-context': token });
+      const response = await httpClient(world.stack.subgraphUrls[name], undefined, { 'x-cx-context': token }).send(query);
       expect(response.status).toBe(401);
       expect(response.data).toBeUndefined();
     }
@@ -407,8 +401,8 @@ describe('subgraph contexts that expired', () => {
 describe('denials are logged', () => {
   it('with who, tenant, operation, reason and address, and no token', async () => {
     const marker = `probe-${Date.now()}`;
-    await gql(`query ${marker.replace('-', '_')} { operators { edges { node { id } } } }`, undefined, tokens.agent);
-    await gql('{ me { id } }', undefined, 'not-a-valid-token');
+    await world.as(tokens.agent).send(`query ${marker.replace('-', '_')} { operators { edges { node { id } } } }`);
+    await world.as('not-a-valid-token').send('{ me { id } }');
     const denials = logs.records().filter((r) => r.msg === 'access denied' || r.msg === 'request denied');
     // The gateway names each subgraph fetch after the client's operation.
     const shieldDenial = denials.find((r) => String(r.operation).startsWith(marker.replace('-', '_')));

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
-import { bearer, callSubgraph, memberClaims, postGraphQL } from '../helpers/environment';
+import { callSubgraph, memberClaims } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { StatementCounter } from '../helpers/statement-counter';
 
@@ -34,9 +34,9 @@ const LIST = `query($first: Int!) {
 
 async function statementsFor(first: number): Promise<{ counts: Record<SubgraphName, number>; data: any }> {
   // A warm-up run leaves per-tenant keys and access answers cached, as in steady state.
-  await postGraphQL(world.stack.gatewayUrl, LIST, { first }, bearer(supervisor));
+  await world.as(supervisor).send(LIST, { first });
   counter.reset();
-  const response = await postGraphQL(world.stack.gatewayUrl, LIST, { first }, bearer(supervisor));
+  const response = await world.as(supervisor).send(LIST, { first });
   expect(response.errors).toBeUndefined();
   expect(response.data.endUsers.edges).toHaveLength(first);
   return { counts: { ...counter.counts }, data: response.data };
@@ -55,15 +55,13 @@ describe('database work per request', () => {
     const { data } = await statementsFor(50);
     const sample = [0, 17, 49].map((index) => data.endUsers.edges[index].node);
     for (const listed of sample) {
-      const single = await postGraphQL(
-        world.stack.gatewayUrl,
+      const single = await world.as(supervisor).send(
         `query($id: ID!) { endUser(id: $id) {
           interactions(first: 5) { edges { node { id channel } } pageInfo { hasNextPage } }
           consents(first: 5) { edges { node { purpose granted } } }
           crmLinks(first: 5) { edges { node { externalId } } }
         } }`,
         { id: listed.id },
-        bearer(supervisor),
       );
       expect(single.data.endUser).toEqual({ interactions: listed.interactions, consents: listed.consents, crmLinks: listed.crmLinks });
       expect(listed.interactions.edges.length).toBeGreaterThan(0);
@@ -72,17 +70,15 @@ describe('database work per request', () => {
 
   it('keeps per-parent pages exact when a page is smaller than what a parent has', async () => {
     const query = `query { endUsers(first: 20) { edges { node { id interactions(first: 1) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } } } }`;
-    const { data } = await postGraphQL(world.stack.gatewayUrl, query, undefined, bearer(supervisor));
+    const { data } = await world.as(supervisor).send(query);
     let withMore = 0;
     for (const { node } of data.endUsers.edges) {
       expect(node.interactions.edges.length).toBeLessThanOrEqual(1);
       if (!node.interactions.pageInfo.hasNextPage) continue;
       withMore += 1;
-      const next = await postGraphQL(
-        world.stack.gatewayUrl,
+      const next = await world.as(supervisor).send(
         'query($id: ID!, $after: String) { endUser(id: $id) { interactions(first: 10, after: $after) { edges { node { id } } } } }',
         { id: node.id, after: node.interactions.pageInfo.endCursor },
-        bearer(supervisor),
       );
       const rest = next.data.endUser.interactions.edges.map((edge: any) => edge.node.id);
       expect(rest.length).toBeGreaterThan(0);
@@ -94,7 +90,7 @@ describe('database work per request', () => {
   });
 
   it('resolves a batch of 100 entity references in one statement per subgraph, never across tenants', async () => {
-    const acmeIds = (await postGraphQL(world.stack.gatewayUrl, '{ endUsers(first: 60) { edges { node { id } } } }', undefined, bearer(supervisor)))
+    const acmeIds = (await world.as(supervisor).send('{ endUsers(first: 60) { edges { node { id } } } }'))
       .data.endUsers.edges.map((edge: any) => edge.node.id);
     const representations = [...acmeIds, ...world.globex.endUserIds.slice(0, 40)].map((id) => ({ __typename: 'EndUser', id }));
     expect(representations).toHaveLength(100);

@@ -140,11 +140,12 @@ describe.each([['development', false], ['production', true]])('client mistakes i
   });
 
   describe('GraphQL mistakes through the gateway', () => {
-    const gql = (body: Record<string, unknown>) => send(gateway, { method: 'POST', headers: authorized(), body: JSON.stringify(body) });
+    // Raw bodies (an operationName, ill-typed variables), answered as sent: the checks read the answer's text and headers.
+    const postBody = (body: Record<string, unknown>) => send(gateway, { method: 'POST', headers: authorized(), body: JSON.stringify(body) });
 
     it('answers an unknown operationName BAD_REQUEST', async () => {
-      expectGraphQLError(await gql({ query: 'query A { me { id } }', operationName: 'B' }), 400, 'BAD_REQUEST');
-      expectGraphQLError(await gql({ query: 'query A { me { id } } query B { me { id } }' }), 400, 'BAD_REQUEST');
+      expectGraphQLError(await postBody({ query: 'query A { me { id } }', operationName: 'B' }), 400, 'BAD_REQUEST');
+      expectGraphQLError(await postBody({ query: 'query A { me { id } } query B { me { id } }' }), 400, 'BAD_REQUEST');
     });
 
     it.each([
@@ -154,7 +155,7 @@ describe.each([['development', false], ['production', true]])('client mistakes i
       ['a number for a DateTime', 'mutation($t: DateTimeISO) { recordInteraction(input: { endUserId: "x", channel: CHAT, direction: INBOUND, startedAt: $t }) { id } }', { t: 12 }],
       ['null for a non-null argument that has a default', 'query($g: [MetricDimension!]) { interactionMetrics(from: "2026-01-01", to: "2026-01-02", groupBy: $g) { suppressedGroups } }', { g: null }],
     ])('answers %s BAD_USER_INPUT, running nothing', async (_label, query, variables) => {
-      const answer = await gql({ query, variables });
+      const answer = await postBody({ query, variables });
       expectClean(answer);
       // The gateway coerces its own types (400); a custom scalar is coerced by the subgraph, whose refusal is relayed.
       expect([200, 400]).toContain(answer.status);
@@ -166,13 +167,13 @@ describe.each([['development', false], ['production', true]])('client mistakes i
       'answers an invalid DateTime %p BAD_USER_INPUT, as a literal and as a variable',
       async (value) => {
         const [endUserId] = world.acme.endUserIds;
-        const literal = await gql({ query: `mutation { recordInteraction(input: { endUserId: "${endUserId}", channel: CHAT, direction: INBOUND, startedAt: "${value}" }) { id } }` });
+        const literal = await postBody({ query: `mutation { recordInteraction(input: { endUserId: "${endUserId}", channel: CHAT, direction: INBOUND, startedAt: "${value}" }) { id } }` });
         expectClean(literal);
         expect(literal.body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
         // The subgraph's validation failure, relayed with the field it names.
         expect(literal.body.errors[0].extensions.field).toBe('startedAt');
         expect(literal.body.data?.recordInteraction ?? null).toBeNull();
-        const variable = await gql({ query: 'mutation($t: DateTimeISO) { recordInteraction(input: { endUserId: $e, channel: CHAT, direction: INBOUND, startedAt: $t }) { id } }'.replace('$e', `"${endUserId}"`), variables: { t: value } });
+        const variable = await postBody({ query: 'mutation($t: DateTimeISO) { recordInteraction(input: { endUserId: $e, channel: CHAT, direction: INBOUND, startedAt: $t }) { id } }'.replace('$e', `"${endUserId}"`), variables: { t: value } });
         expectClean(variable);
         expect(variable.body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
       },

@@ -1,6 +1,5 @@
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { AuditEvent } from '../../subgraphs/identity/entities/audit-event.entity';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
@@ -16,12 +15,10 @@ describe('concurrent writes', () => {
     const before = [await identity.getRepository(EndUser).count(), await identity.getRepository(AuditEvent).count()];
     const writes = Array.from({ length: 40 }, (_, n) =>
       n % 2 === 0
-        ? postGraphQL(world.stack.gatewayUrl, 'mutation($n: String) { createEndUser(input: { firstName: $n, ssn: "123-45-6789" }) { id } }', { n: `p${n}` }, bearer(token))
-        : postGraphQL(
-            world.stack.gatewayUrl,
+        ? world.as(token).send('mutation($n: String) { createEndUser(input: { firstName: $n, ssn: "123-45-6789" }) { id } }', { n: `p${n}` })
+        : world.as(token).send(
             'mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }',
             { input: { channel: 'CHAT', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: `hi ${n}` }, { sequence: 2, speaker: 'AGENT', text: 'hello' }] } },
-            bearer(token),
           ),
     );
     const responses = await Promise.all(writes);

@@ -4,7 +4,7 @@ import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { createCoprocessorServer, type CoprocessorRequest, type CoprocessorResponse, type CoprocessorServer, type HeaderMap } from '../../gateway/coprocessor/server';
 import type { CoprocessorConfig } from '../../gateway/coprocessor/config';
 import { ADMISSION_ENTRY } from '../../gateway/coprocessor/admission-seal';
-import { bearer, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import type { GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 /**
@@ -439,7 +439,7 @@ describe('the endpoint', () => {
 });
 
 async function viaGateway(query: string, token: string, headers: Record<string, string> = {}) {
-  const response = await postGraphQL(world.stack.gatewayUrl, query, undefined, { ...bearer(token), ...headers });
+  const response = await world.as(token, headers).send(query);
   expect(response.errors).toBeUndefined();
   return response;
 }

@@ -9,7 +9,8 @@ import {
   serviceLinkKey,
   ServiceContextSigner,
 } from '../../platform/contracts/signed-context';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { startFakeSharingGate, type FakeSharingGate } from '../helpers/consent-stand-in';
 import { captureLogs } from '../helpers/log-capture';
 import { startRecordingListener, type RecordingListener } from '../helpers/recording-listener';
@@ -26,6 +27,7 @@ const SECRETS = [CREDENTIALS.hubspot.accessToken, CREDENTIALS.salesforce.accessT
 const WRONG_TOKEN = secret('wrong-token');
 
 const logs = captureLogs();
+/** Answers of the subgraphs called directly; the gateway's are in `world.answers`. */
 const responses: string[] = [];
 let world: SeededStack;
 let fake: FakeCrm;
@@ -40,12 +42,6 @@ const connections: Record<'hubspot' | 'salesforce' | 'zendesk', string> = { hubs
 let ada: { id: string; email: string; phone: string };
 let bob: { id: string; email: string; phone: string };
 
-async function gql(query: string, variables?: Record<string, unknown>, token = tokens.admin): Promise<GraphQLResponse> {
-  const response = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
-  responses.push(JSON.stringify(response));
-  return response;
-}
-
 const CREATE = 'mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id name provider role status hasCredentials baseUrl } }';
 const MATCH = 'mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { id externalId method connectionId } }';
 const PUSH = 'mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { id externalId method } } }';
@@ -54,8 +50,8 @@ const RECORDS = `query($id: ID!) { endUser(id: $id) { id crmRecords { edges { cu
 const STATUS = '{ crmConnections(first: 50) { edges { node { id status lastError } } } }';
 
 const statusOf = async (id: string) =>
-  (await gql(STATUS)).data.crmConnections.edges.map((e: any) => e.node).find((n: any) => n.id === id) as { status: string; lastError: string | null };
-const recordsOf = async (id: string, token = tokens.agent) => gql(RECORDS, { id }, token);
+  (await world.as(tokens.admin).send(STATUS)).data.crmConnections.edges.map((e: any) => e.node).find((n: any) => n.id === id) as { status: string; lastError: string | null };
+const recordsOf = async (id: string, token = tokens.agent) => world.as(token).send(RECORDS, { id });
 const nodeFor = (response: GraphQLResponse, connectionId: string) =>
   response.data.endUser.crmRecords.edges.find((e: any) => e.link.connectionId === connectionId);
 
@@ -85,7 +81,7 @@ beforeAll(async () => {
   }
   tokens.globexAdmin = await world.env.token({ tenant: 'globex', roles: ['admin'], sub: 'globex-admin' });
   const profile = async (id: string) => {
-    const { data } = await gql('query($id: ID!) { endUser(id: $id) { id email phone } }', { id });
+    const { data } = await world.as(tokens.admin).send('query($id: ID!) { endUser(id: $id) { id email phone } }', { id });
     return data.endUser as { id: string; email: string; phone: string };
   };
   // Odd ones: the seed links the even ones to a CRM address nothing listens on.
@@ -107,7 +103,7 @@ describe('connections', () => {
       { key: 'zendesk', provider: 'ZENDESK', role: 'SERVICE_PROVIDER', credentials: CREDENTIALS.zendesk },
     ] as const;
     for (const spec of specs) {
-      const response = await gql(CREATE, {
+      const response = await world.as(tokens.admin).send(CREATE, {
         input: { name: `Acme ${spec.key}`, provider: spec.provider, role: spec.role, baseUrl: `${fake.urls[spec.key]}/`, credentials: spec.credentials },
       });
       expect(response.errors).toBeUndefined();
@@ -116,7 +112,7 @@ describe('connections', () => {
     }
     const rows = await world.stack.subgraphs.crm.dataSource.getRepository(CrmConnection).find({ where: { tenantId: world.acme.id } });
     for (const row of rows.filter((r) => Object.values(connections).includes(r.id))) expect(row.credentialsEncrypted).toMatch(/^v1\./);
-    expect(codes(await gql('{ crmConnections { edges { node { id credentials } } } }'))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(codes(await world.as(tokens.admin).send('{ crmConnections { edges { node { id credentials } } } }'))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   it('refuses missing credentials, bad base URLs and bad input, naming the field', async () => {
@@ -130,7 +126,7 @@ describe('connections', () => {
       [{ ...input, name: '', credentials: CREDENTIALS.zendesk }, 'name'],
     ];
     for (const [given, field] of cases) {
-      const response = await gql(CREATE, { input: given });
+      const response = await world.as(tokens.admin).send(CREATE, { input: given });
       expect(response.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field });
     }
   });
@@ -140,26 +136,26 @@ describe('links and live records', () => {
   it('links an end-user by email in one CRM and by phone in another, asking the sharing gate first', async () => {
     fake.addHubSpotContact({ firstname: 'Ada', lastname: 'Lovelace', email: ada.email, phone: ada.phone, company: 'Analytical Engines' });
     fake.addSalesforceContact({ FirstName: 'Ada', LastName: 'Lovelace', Phone: ada.phone, AccountName: 'Initech' });
-    const byEmail = await gql(MATCH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
+    const byEmail = await world.as(tokens.integrator).send(MATCH, { input: { endUserId: ada.id, connectionId: connections.hubspot } });
     expect(byEmail.data.matchCrmRecord).toMatchObject({ method: 'MATCHED_EMAIL', connectionId: connections.hubspot });
-    const byPhone = await gql(MATCH, { input: { endUserId: ada.id, connectionId: connections.salesforce } }, tokens.integrator);
+    const byPhone = await world.as(tokens.integrator).send(MATCH, { input: { endUserId: ada.id, connectionId: connections.salesforce } });
     expect(byPhone.data.matchCrmRecord).toMatchObject({ method: 'MATCHED_PHONE', externalId: expect.stringMatching(/^003/) });
     expect(consent.calls.slice(-2).map((c) => [c.recipient, c.endUserId, c.claims.tenant?.slug, c.claims.principal.id])).toEqual([
       ['SERVICE_PROVIDER', ada.id, 'acme', 'crm'],
       ['THIRD_PARTY', ada.id, 'acme', 'crm'],
     ]);
-    const none = await gql(MATCH, { input: { endUserId: bob.id, connectionId: connections.zendesk } }, tokens.integrator);
+    const none = await world.as(tokens.integrator).send(MATCH, { input: { endUserId: bob.id, connectionId: connections.zendesk } });
     expect(none).toMatchObject({ data: { matchCrmRecord: null } });
     expect(none.errors).toBeUndefined();
   });
 
   it('reads the live, normalised fields through the gateway, one provider call per connection, then from the cache', async () => {
     fake.addHubSpotContact({ firstname: 'Bob', lastname: 'Kahn', email: bob.email });
-    await gql(MATCH, { input: { endUserId: bob.id, connectionId: connections.hubspot } }, tokens.integrator);
+    await world.as(tokens.integrator).send(MATCH, { input: { endUserId: bob.id, connectionId: connections.hubspot } });
     const older = fake.addHubSpotContact({ firstname: 'Robert', lastname: 'Kahn', email: 'old.address@example.com' });
-    const linked = await gql('mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { method } }', {
+    const linked = await world.as(tokens.integrator).send('mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { method } }', {
       input: { endUserId: bob.id, connectionId: connections.hubspot, externalId: older.id },
-    }, tokens.integrator);
+    });
     expect(linked.data.linkCrmRecord.method).toBe('MANUAL');
     const before = fake.requests('hubspot');
     const response = await recordsOf(bob.id);
@@ -180,15 +176,15 @@ describe('links and live records', () => {
   });
 
   it('pushes an updated profile to the linked record, and creates one where there is none', async () => {
-    const renamed = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "Byron" }) { lastName } }', { id: ada.id });
+    const renamed = await world.as(tokens.admin).send('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "Byron" }) { lastName } }', { id: ada.id });
     expect(renamed.errors).toBeUndefined();
-    const pushed = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
+    const pushed = await world.as(tokens.integrator).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } });
     expect(pushed.data.pushEndUserToCrm).toMatchObject({ created: false, link: { method: 'MATCHED_EMAIL' } });
     const externalId = pushed.data.pushEndUserToCrm.link.externalId;
     expect(fake.stores.hubspot.get(externalId)?.properties.lastname).toBe('Byron');
     expect(nodeFor(await recordsOf(ada.id), connections.hubspot).node.name).toMatch(/ Byron$/);
 
-    const created = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.zendesk } }, tokens.integrator);
+    const created = await world.as(tokens.integrator).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.zendesk } });
     expect(created.data.pushEndUserToCrm).toMatchObject({ created: true, link: { method: 'PUSHED' } });
     const user = fake.stores.zendesk.get(Number(created.data.pushEndUserToCrm.link.externalId));
     expect(user).toMatchObject({ email: ada.email, phone: ada.phone, name: expect.stringMatching(/ Byron$/) });
@@ -197,29 +193,29 @@ describe('links and live records', () => {
   it('refuses a third-party push without opt-in, any push while processing is restricted, and sends nothing when consent cannot be asked', async () => {
     const before = { salesforce: fake.requests('salesforce'), hubspot: fake.requests('hubspot') };
     consent.answer = 'NO_OPT_IN';
-    const refused = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.salesforce } }, tokens.integrator);
+    const refused = await world.as(tokens.integrator).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.salesforce } });
     expect(codes(refused)).toEqual(['FORBIDDEN']);
     expect(refused.errors?.[0].message).toMatch(/NO_OPT_IN/);
     expect(refused.data).toBeNull();
-    const matchRefused = await gql(MATCH, { input: { endUserId: bob.id, connectionId: connections.salesforce } }, tokens.integrator);
+    const matchRefused = await world.as(tokens.integrator).send(MATCH, { input: { endUserId: bob.id, connectionId: connections.salesforce } });
     expect(codes(matchRefused)).toEqual(['FORBIDDEN']);
 
     consent.answer = 'RESTRICTED';
-    const restricted = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator);
+    const restricted = await world.as(tokens.integrator).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } });
     // An integrator may not see restricted persons: the refusal is the one a missing person gets.
     expect(codes(restricted)).toEqual(['NOT_FOUND']);
     expect(restricted.errors?.[0].message).not.toMatch(/restricted/);
-    const toAdmin = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.admin);
+    const toAdmin = await world.as(tokens.admin).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } });
     expect(codes(toAdmin)).toEqual(['FORBIDDEN']);
     expect(toAdmin.errors?.[0].message).toMatch(/restricted/);
 
     consent.answer = 'DOWN';
-    expect(codes(await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.integrator))).toEqual(['UNAVAILABLE']);
+    expect(codes(await world.as(tokens.integrator).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }))).toEqual(['UNAVAILABLE']);
     expect({ salesforce: fake.requests('salesforce'), hubspot: fake.requests('hubspot') }).toEqual(before);
     expect(consent.refused).toBe(0);
 
     consent.answer = 'ALLOWED';
-    const allowed = await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.salesforce } }, tokens.integrator);
+    const allowed = await world.as(tokens.integrator).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.salesforce } });
     expect(allowed.data.pushEndUserToCrm.created).toBe(false);
     expect(fake.stores.salesforce.get(allowed.data.pushEndUserToCrm.link.externalId)).toMatchObject({ LastName: 'Byron', Email: ada.email });
   });
@@ -229,35 +225,35 @@ describe('roles and tenants', () => {
   it('lets each role do only what its scopes allow', async () => {
     const input = { endUserId: ada.id, connectionId: connections.hubspot };
     expect((await recordsOf(ada.id, tokens.agent)).errors).toBeUndefined();
-    expect(codes(await gql(PUSH, { input }, tokens.agent))).toEqual(['FORBIDDEN']);
-    expect(codes(await gql(MATCH, { input }, tokens.supervisor))).toEqual(['FORBIDDEN']);
+    expect(codes(await world.as(tokens.agent).send(PUSH, { input }))).toEqual(['FORBIDDEN']);
+    expect(codes(await world.as(tokens.supervisor).send(MATCH, { input }))).toEqual(['FORBIDDEN']);
     const create = { input: { name: 'x', provider: 'HUBSPOT', role: 'THIRD_PARTY', baseUrl: fake.urls.hubspot, credentials: { accessToken: 'abcdefghij' } } };
-    for (const role of ['integrator', 'agent', 'supervisor']) expect(codes(await gql(CREATE, create, tokens[role]))).toEqual(['FORBIDDEN']);
+    for (const role of ['integrator', 'agent', 'supervisor']) expect(codes(await world.as(tokens[role]).send(CREATE, create))).toEqual(['FORBIDDEN']);
     const disable = 'mutation($id: ID!) { updateCrmConnection(id: $id, input: { enabled: false }) { id } }';
-    expect(codes(await gql(disable, { id: connections.hubspot }, tokens.integrator))).toEqual(['FORBIDDEN']);
-    expect(codes(await gql('mutation($id: ID!) { deleteCrmConnection(id: $id) }', { id: connections.hubspot }, tokens.integrator))).toEqual(['FORBIDDEN']);
-    const analyst = await gql('query($id: ID!) { endUser(id: $id) { id crmRecords { edges { node { name } } } } }', { id: ada.id }, tokens.analyst);
+    expect(codes(await world.as(tokens.integrator).send(disable, { id: connections.hubspot }))).toEqual(['FORBIDDEN']);
+    expect(codes(await world.as(tokens.integrator).send('mutation($id: ID!) { deleteCrmConnection(id: $id) }', { id: connections.hubspot }))).toEqual(['FORBIDDEN']);
+    const analyst = await world.as(tokens.analyst).send('query($id: ID!) { endUser(id: $id) { id crmRecords { edges { node { name } } } } }', { id: ada.id });
     expect(codes(analyst)).toContain('FORBIDDEN');
     expect(analyst.data?.endUser ?? null).toBeNull();
   });
 
   it('treats another tenant’s end-users and connections as missing', async () => {
-    const globexConnection = (await gql('{ crmConnections { edges { node { id } } } }', undefined, tokens.globexAdmin)).data.crmConnections.edges[0].node.id;
+    const globexConnection = (await world.as(tokens.globexAdmin).send('{ crmConnections { edges { node { id } } } }')).data.crmConnections.edges[0].node.id;
     const before = fake.requests('hubspot') + fake.requests('salesforce');
     for (const input of [
       { endUserId: ada.id, connectionId: globexConnection },
       { endUserId: world.globex.endUserIds[1], connectionId: connections.hubspot },
     ]) {
-      expect(codes(await gql(PUSH, { input }, tokens.admin))).toEqual(['NOT_FOUND']);
-      expect(codes(await gql(MATCH, { input }, tokens.admin))).toEqual(['NOT_FOUND']);
+      expect(codes(await world.as(tokens.admin).send(PUSH, { input }))).toEqual(['NOT_FOUND']);
+      expect(codes(await world.as(tokens.admin).send(MATCH, { input }))).toEqual(['NOT_FOUND']);
     }
-    expect(codes(await gql(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
+    expect(codes(await world.as(tokens.globexAdmin).send(PUSH, { input: { endUserId: ada.id, connectionId: connections.hubspot } }))).toEqual(['NOT_FOUND']);
     const update = 'mutation($id: ID!) { updateCrmConnection(id: $id, input: { name: "mine" }) { id } }';
-    expect(codes(await gql(update, { id: connections.hubspot }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
-    expect(codes(await gql('mutation($id: ID!) { deleteCrmConnection(id: $id) }', { id: connections.hubspot }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
+    expect(codes(await world.as(tokens.globexAdmin).send(update, { id: connections.hubspot }))).toEqual(['NOT_FOUND']);
+    expect(codes(await world.as(tokens.globexAdmin).send('mutation($id: ID!) { deleteCrmConnection(id: $id) }', { id: connections.hubspot }))).toEqual(['NOT_FOUND']);
     const [link] = await world.stack.subgraphs.crm.dataSource.getRepository(CrmLink).find({ where: { tenantId: world.acme.id, endUserId: ada.id } });
-    expect(codes(await gql('mutation($id: ID!) { unlinkCrmRecord(id: $id) }', { id: link.id }, tokens.globexAdmin))).toEqual(['NOT_FOUND']);
-    expect(await gql(RECORDS, { id: ada.id }, tokens.globexAdmin)).toMatchObject({ data: { endUser: null } });
+    expect(codes(await world.as(tokens.globexAdmin).send('mutation($id: ID!) { unlinkCrmRecord(id: $id) }', { id: link.id }))).toEqual(['NOT_FOUND']);
+    expect(await world.as(tokens.globexAdmin).send(RECORDS, { id: ada.id })).toMatchObject({ data: { endUser: null } });
     expect(fake.requests('hubspot') + fake.requests('salesforce')).toBe(before);
   });
 });
@@ -265,7 +261,7 @@ describe('roles and tenants', () => {
 describe('a CRM that fails', () => {
   it('yields partial data with an error for its records, opens its circuit, and recovers when it comes back', async () => {
     // Bob's Zendesk record is new, so nothing of it is cached.
-    const pushed = await gql(PUSH, { input: { endUserId: bob.id, connectionId: connections.zendesk } }, tokens.integrator);
+    const pushed = await world.as(tokens.integrator).send(PUSH, { input: { endUserId: bob.id, connectionId: connections.zendesk } });
     expect(pushed.data.pushEndUserToCrm.created).toBe(true);
     fake.setMode('zendesk', { kind: 'down' });
 
@@ -305,7 +301,7 @@ describe('privacy hooks for the identity subgraph', () => {
     const signer = new ServiceContextSigner(caller, new Map([['crm', serviceLinkKey(contextSecret(), caller, 'crm')]]));
     const claims = { requestId: randomBytes(6).toString('hex'), tenant, clientIp: '127.0.0.1', principal: { id: caller, kind: 'subgraph' as const, roles: [], scopes: [] }, accessPolicy: null };
     const token = signer.sign(claims, 'crm', requestDigest(query, variables));
-    const response = await postGraphQL(world.stack.subgraphUrls.crm, query, variables, { [CONTEXT_HEADER]: token });
+    const response = await httpClient(world.stack.subgraphUrls.crm, undefined, { [CONTEXT_HEADER]: token }).send(query, variables);
     responses.push(JSON.stringify(response));
     return response;
   }
@@ -344,7 +340,7 @@ describe('privacy hooks for the identity subgraph', () => {
     const identityDirect = await callSubgraph(signer, 'identity', world.stack.subgraphUrls.identity, memberClaims(world.acme, ['admin']), 'query($id: ID!) { endUserForCrm(id: $id) { email } }', { id: ada.id });
     expect(codes(identityDirect)).toEqual(['FORBIDDEN']);
     for (const query of [ERASE, EXPORT, 'query($id: ID!) { endUserForCrm(id: $id) { email } }']) {
-      expect(codes(await gql(query, { id: ada.id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(codes(await world.as(tokens.admin).send(query, { id: ada.id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     }
     expect((await linksOf(ada.id)).length).toBe(links);
     expect(fake.stores.hubspot.size).toBeGreaterThan(0);
@@ -388,21 +384,21 @@ describe('connections that move', () => {
   const repo = () => world.stack.subgraphs.crm.dataSource.getRepository(CrmConnection);
   const created: string[] = [];
   async function hubspotConnection(name: string): Promise<string> {
-    const response = await gql(CREATE, {
+    const response = await world.as(tokens.admin).send(CREATE, {
       input: { name, provider: 'HUBSPOT', role: 'SERVICE_PROVIDER', baseUrl: fake.urls.hubspot, credentials: { accessToken: CREDENTIALS.hubspot.accessToken } },
     });
     expect(response.errors).toBeUndefined();
     created.push(response.data.createCrmConnection.id);
     return response.data.createCrmConnection.id;
   }
-  const push = (connectionId: string) => gql(PUSH, { input: { endUserId: bob.id, connectionId } }, tokens.integrator);
+  const push = (connectionId: string) => world.as(tokens.integrator).send(PUSH, { input: { endUserId: bob.id, connectionId } });
   /** Nothing at all reached the attacker's hosts: no connection, so no token and no personal data. */
   const attackerGotNothing = () => {
     expect({ trap: trap.connections, outside: outside.connections }).toEqual({ trap: 0, outside: 0 });
     expect(trap.received() + outside.received()).toBe('');
   };
   afterAll(async () => {
-    for (const id of created) await gql(DELETE, { id });
+    for (const id of created) await world.as(tokens.admin).send(DELETE, { id });
   });
 
   it('refuse another scheme, host or port without new credentials, in any spelling, and keep the row as it was', async () => {
@@ -427,13 +423,13 @@ describe('connections that move', () => {
     ];
     for (const [urls, field] of [[credentialsNeeded, 'credentials'], [addressRefused, 'baseUrl']] as const) {
       for (const baseUrl of urls) {
-        const response = await gql(UPDATE, { id, input: { baseUrl, name: 'renamed on the way' } });
+        const response = await world.as(tokens.admin).send(UPDATE, { id, input: { baseUrl, name: 'renamed on the way' } });
         expect({ baseUrl, error: response.errors?.[0].extensions }).toEqual({ baseUrl, error: { code: 'BAD_USER_INPUT', field } });
       }
     }
     // The provider is fixed at creation: the input has no such field.
-    expect(codes(await gql(UPDATE, { id, input: { provider: 'SALESFORCE' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await gql(`mutation($id: ID!) { updateCrmConnection(id: $id, input: { provider: ZENDESK }) { id } }`, { id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(codes(await world.as(tokens.admin).send(UPDATE, { id, input: { provider: 'SALESFORCE' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await world.as(tokens.admin).send(`mutation($id: ID!) { updateCrmConnection(id: $id, input: { provider: ZENDESK }) { id } }`, { id }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(await repo().findOneByOrFail({ id })).toMatchObject({ baseUrl: fake.urls.hubspot, name: 'Moving HubSpot', provider: 'HUBSPOT' });
     expect((await push(id)).errors).toBeUndefined();
     attackerGotNothing();
@@ -443,12 +439,12 @@ describe('connections that move', () => {
     const id = await hubspotConnection('Respelled HubSpot');
     const { port } = fake;
     for (const baseUrl of [`HTTP://127.0.0.1:${port}/hubspot/`, `http://127.0.0.1.:${port}/hubspot`, `http://0x7f.1:${port}/hubspot`, `http://2130706433:${port}/hubspot`, `http://127.0.0.1:${port}/./x/../hubspot`]) {
-      const response = await gql(UPDATE, { id, input: { baseUrl } });
+      const response = await world.as(tokens.admin).send(UPDATE, { id, input: { baseUrl } });
       expect({ baseUrl, response: response.data?.updateCrmConnection }).toEqual({ baseUrl, response: { id, baseUrl: fake.urls.hubspot, status: 'ACTIVE' } });
     }
-    const moved = await gql(UPDATE, { id, input: { baseUrl: `http://127.0.0.1:${port}/elsewhere` } });
+    const moved = await world.as(tokens.admin).send(UPDATE, { id, input: { baseUrl: `http://127.0.0.1:${port}/elsewhere` } });
     expect(moved.data.updateCrmConnection.baseUrl).toBe(`http://127.0.0.1:${port}/elsewhere`);
-    await gql(UPDATE, { id, input: { baseUrl: fake.urls.hubspot } });
+    await world.as(tokens.admin).send(UPDATE, { id, input: { baseUrl: fake.urls.hubspot } });
     const before = fake.requests('hubspot');
     expect((await push(id)).errors).toBeUndefined();
     expect(fake.requests('hubspot')).toBeGreaterThan(before);
@@ -458,7 +454,7 @@ describe('connections that move', () => {
   it('move to another origin with new credentials, which alone go there', async () => {
     const id = await hubspotConnection('Migrated HubSpot');
     const fresh = secret('pat-na1-new');
-    const response = await gql(UPDATE, { id, input: { baseUrl: `${elsewhere.url}/hubspot`, credentials: { accessToken: fresh } } });
+    const response = await world.as(tokens.admin).send(UPDATE, { id, input: { baseUrl: `${elsewhere.url}/hubspot`, credentials: { accessToken: fresh } } });
     expect(response.data.updateCrmConnection).toMatchObject({ baseUrl: `${elsewhere.url}/hubspot` });
     await push(id);
     expect(elsewhere.received()).toContain(`authorization: Bearer ${fresh}`);
@@ -489,7 +485,7 @@ describe('connections that move', () => {
       const before = fakeCalls();
       const token = edit.tenantId ? await world.env.token({ tenant: 'globex', roles: ['integrator'], sub: 'globex-integrator' }) : tokens.integrator;
       const endUserId = edit.tenantId ? world.globex.endUserIds[1] : bob.id;
-      const response = await gql(PUSH, { input: { endUserId, connectionId: id } }, token);
+      const response = await world.as(token).send(PUSH, { input: { endUserId, connectionId: id } });
       expect({ edit, codes: codes(response) }).toEqual({ edit, codes: ['UNAVAILABLE'] });
       expect({ edit, reached: fakeCalls() - before }).toEqual({ edit, reached: 0 });
     }
@@ -497,7 +493,7 @@ describe('connections that move', () => {
     expect((await statusOf(id)).lastError).toMatch(/not given for this provider and address; enter them again/);
     attackerGotNothing();
     // The admin repairs it: the row's own origin, with its credentials given again.
-    const repaired = await gql(UPDATE, { id, input: { baseUrl: fake.urls.hubspot, credentials: { accessToken: CREDENTIALS.hubspot.accessToken } } });
+    const repaired = await world.as(tokens.admin).send(UPDATE, { id, input: { baseUrl: fake.urls.hubspot, credentials: { accessToken: CREDENTIALS.hubspot.accessToken } } });
     expect(repaired.data.updateCrmConnection).toMatchObject({ baseUrl: fake.urls.hubspot, status: 'ACTIVE' });
     expect((await push(id)).errors).toBeUndefined();
   });
@@ -506,7 +502,7 @@ describe('connections that move', () => {
 describe('credentials', () => {
   it('refused by the CRM: the connection shows the error, without the credentials', async () => {
     const update = 'mutation($id: ID!, $input: UpdateCrmConnectionInput!) { updateCrmConnection(id: $id, input: $input) { status hasCredentials } }';
-    const updated = await gql(update, { id: connections.hubspot, input: { credentials: { accessToken: WRONG_TOKEN } } });
+    const updated = await world.as(tokens.admin).send(update, { id: connections.hubspot, input: { credentials: { accessToken: WRONG_TOKEN } } });
     expect(updated.data.updateCrmConnection).toEqual({ status: 'ACTIVE', hasCredentials: true });
     const response = await recordsOf(bob.id);
     expect(new Set(codes(response))).toEqual(new Set(['UNAVAILABLE']));
@@ -515,7 +511,7 @@ describe('credentials', () => {
 
   it('appear in no response, log line or database row', async () => {
     const rows = JSON.stringify(await world.stack.subgraphs.crm.dataSource.query('SELECT * FROM crm_connections'));
-    const haystacks = { responses: responses.join('\n'), logs: logs.lines.join('\n'), rows };
+    const haystacks = { responses: [...world.answers.map((answer) => JSON.stringify(answer)), ...responses].join('\n'), logs: logs.lines.join('\n'), rows };
     expect(logs.lines.length).toBeGreaterThan(0);
     for (const [where, text] of Object.entries(haystacks)) {
       for (const value of [...SECRETS, WRONG_TOKEN, Buffer.from(`${CREDENTIALS.zendesk.email}/token:${CREDENTIALS.zendesk.apiToken}`).toString('base64')]) {

@@ -18,19 +18,12 @@ import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
 import { SubjectKey } from '../../subgraphs/kit/crypto/subject-key.entity';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
 let admin: string;
 let officer: string;
 const mysql = Boolean(process.env.DATABASE_URL);
-
-const gql = async (query: string, variables: Record<string, unknown>, token = admin) => {
-  const response = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
-  expect(response.errors).toBeUndefined();
-  return response.data;
-};
 
 const PROFILE = 'id firstName lastName email phone ssn dateOfBirth gender maritalStatus address { line1 city postalCode country } geolocation { latitude longitude }';
 const CREATE = `mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { ${PROFILE} } }`;
@@ -69,11 +62,11 @@ const plaintextsOf = (person: Person) => [
 ];
 
 async function createPerson(person: Person): Promise<{ id: string; interactionId: string }> {
-  const { createEndUser } = await gql(CREATE, { input: person.input });
-  const { recordInteraction } = await gql(RECORD, {
+  const { createEndUser } = await world.as(admin).data(CREATE, { input: person.input });
+  const { recordInteraction } = await world.as(admin).data(RECORD, {
     input: { endUserId: createEndUser.id, channel: 'CHAT', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: person.lines[0] }] },
   });
-  await gql(APPEND, { id: recordInteraction.id, segments: [{ sequence: 2, speaker: 'END_USER', text: person.lines[1] }] });
+  await world.as(admin).data(APPEND, { id: recordInteraction.id, segments: [{ sequence: 2, speaker: 'END_USER', text: person.lines[1] }] });
   return { id: createEndUser.id, interactionId: recordInteraction.id };
 }
 
@@ -278,7 +271,7 @@ async function wrappedKeysOf(endUserId: string): Promise<string[]> {
 }
 
 async function erase(endUserId: string): Promise<void> {
-  const { createPrivacyRequest } = await gql(REQUEST, { input: { endUserId, kind: 'ERASURE' } }, officer);
+  const { createPrivacyRequest } = await world.as(officer).data(REQUEST, { input: { endUserId, kind: 'ERASURE' } });
   expect(createPrivacyRequest.status).toBe('COMPLETED');
 }
 
@@ -318,11 +311,11 @@ describe('crypto-shredding', () => {
   it('reads everything back through the API and the access export before erasure; a copy taken then decrypts with the live keys', async () => {
     const person = newPerson();
     const { id } = await createPerson(person);
-    const { endUser } = await gql(READ, { id });
+    const { endUser } = await world.as(admin).data(READ, { id });
     expect(endUser).toMatchObject({ firstName: person.input.firstName, lastName: person.input.lastName, email: person.input.email, phone: person.input.phone, ssn: person.input.ssn, dateOfBirth: '1961-07-23' });
     expect(endUser.interactions.edges[0].node.transcript.edges.map((e: any) => e.node.text)).toEqual(person.lines);
-    const { createPrivacyRequest } = await gql(REQUEST, { input: { endUserId: id, kind: 'ACCESS' } }, officer);
-    const { privacyAccessExport } = await gql('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: createPrivacyRequest.id }, officer);
+    const { createPrivacyRequest } = await world.as(officer).data(REQUEST, { input: { endUserId: id, kind: 'ACCESS' } });
+    const { privacyAccessExport } = await world.as(officer).data('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: createPrivacyRequest.id });
     for (const value of plaintextsOf(person)) expect(privacyAccessExport).toContain(value);
 
     const copy = await (await takeCopy())();
@@ -336,7 +329,7 @@ describe('crypto-shredding', () => {
     const other = newPerson();
     const { id } = await createPerson(person);
     const { id: otherId, interactionId: otherInteraction } = await createPerson(other);
-    const anonymous = (await gql(RECORD, { input: { channel: 'VOICE', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'no name given, order 77 please' }] } })).recordInteraction.id;
+    const anonymous = (await world.as(admin).data(RECORD, { input: { channel: 'VOICE', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'no name given, order 77 please' }] } })).recordInteraction.id;
     const readCopy = await takeCopy();
     const before = await readFromCopy(await readCopy(), world.acme.id, id);
     // The procedure works on this very copy while the key exists, so the assertions below can fail.
@@ -361,15 +354,15 @@ describe('crypto-shredding', () => {
     for (const name of ['identity', 'interactions'] as const) {
       expect(await world.stack.subgraphs[name].keyring.subjects(world.acme.id).cipher(id)).toBeNull();
     }
-    expect((await postGraphQL(world.stack.gatewayUrl, READ, { id }, bearer(admin))).data.endUser).toBeNull();
+    expect((await world.as(admin).send(READ, { id })).data.endUser).toBeNull();
 
     // Others are untouched: the other person, from the API and from the same copy, and the anonymous caller.
-    const { endUser } = await gql(READ, { id: otherId });
+    const { endUser } = await world.as(admin).data(READ, { id: otherId });
     expect(endUser).toMatchObject({ firstName: other.input.firstName, email: other.input.email, ssn: other.input.ssn });
-    expect((await gql(TRANSCRIPT, { id: otherInteraction })).interaction.transcript.edges.map((e: any) => e.node.text)).toEqual(other.lines);
+    expect((await world.as(admin).data(TRANSCRIPT, { id: otherInteraction })).interaction.transcript.edges.map((e: any) => e.node.text)).toEqual(other.lines);
     expect((await readFromCopy(await readCopy(), world.acme.id, otherId)).texts.sort()).toEqual([...other.lines].sort());
-    expect((await gql(TRANSCRIPT, { id: anonymous })).interaction.transcript.edges.map((e: any) => e.node.text)).toEqual(['no name given, order 77 please']);
-    const seeded = await gql(READ, { id: world.acme.endUserIds[0] });
+    expect((await world.as(admin).data(TRANSCRIPT, { id: anonymous })).interaction.transcript.edges.map((e: any) => e.node.text)).toEqual(['no name given, order 77 please']);
+    const seeded = await world.as(admin).data(READ, { id: world.acme.endUserIds[0] });
     expect(seeded.endUser.firstName).toEqual(expect.any(String));
     expect(seeded.endUser.interactions.edges[0].node.transcript.edges.length).toBeGreaterThan(0);
   });
@@ -390,7 +383,7 @@ describe('crypto-shredding', () => {
       expect(await world.stack.subgraphs[name].keyring.subjects(world.globex.id).cipher(id)).toBeNull();
     }
     const globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
-    expect((await postGraphQL(world.stack.gatewayUrl, READ, { id }, bearer(globex))).data.endUser).toBeNull();
+    expect((await world.as(globex).send(READ, { id })).data.endUser).toBeNull();
   });
 });
 
@@ -399,7 +392,7 @@ describe('retention', () => {
     const startedAt = new Date(Date.now() - 400 * 86_400_000);
     const endedAt = new Date(startedAt.getTime() + 60_000);
     const secret = `walk-in caller ${randomBytes(4).toString('hex')}`;
-    const { recordInteraction } = await gql(RECORD, {
+    const { recordInteraction } = await world.as(admin).data(RECORD, {
       input: { channel: 'VOICE', direction: 'INBOUND', startedAt, endedAt, transcript: [{ sequence: 1, speaker: 'END_USER', text: secret }] },
     });
     const id = recordInteraction.id;
@@ -414,7 +407,7 @@ describe('retention', () => {
     expect(after).toEqual({ texts: [], ciphertexts: 1 });
     expect(await world.stack.subgraphs.interactions.keyring.subjects(world.acme.id).cipher(id)).toBeNull();
     expect(await wrappedKeysOf(personId)).toHaveLength(2);
-    expect((await gql(READ, { id: personId })).endUser.interactions.edges[0].node.transcript.edges.map((e: any) => e.node.text)).toEqual(person.lines);
+    expect((await world.as(admin).data(READ, { id: personId })).endUser.interactions.edges[0].node.transcript.edges.map((e: any) => e.node.text)).toEqual(person.lines);
   });
 });
 
@@ -443,7 +436,7 @@ describe('rows written before per-person keys', () => {
 
     const expected = { firstName: person.input.firstName, lastName: person.input.lastName, email: person.input.email, ssn: person.input.ssn };
     const read = async () => {
-      const { endUser } = await gql(READ, { id });
+      const { endUser } = await world.as(admin).data(READ, { id });
       expect(endUser).toMatchObject(expected);
       expect(endUser.interactions.edges[0].node.transcript.edges.map((e: any) => e.node.text)).toEqual(person.lines);
     };
@@ -472,7 +465,7 @@ describe('rows written before per-person keys', () => {
 
   it('the backfill leaves an interaction without end-user under a key of its own', async () => {
     const interactions = world.stack.subgraphs.interactions.dataSource;
-    const { recordInteraction } = await gql(RECORD, { input: { channel: 'SMS', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'walk-in 4242' }] } });
+    const { recordInteraction } = await world.as(admin).data(RECORD, { input: { channel: 'SMS', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'walk-in 4242' }] } });
     const id = recordInteraction.id;
     await interactions.getRepository(TranscriptSegment).update({ interactionId: id, tenantId: world.acme.id }, { legacyText: 'walk-in 4242', textEncrypted: null });
     await world.stack.subgraphs.interactions.keyring.subjects(world.acme.id).destroy([id]);
@@ -480,7 +473,7 @@ describe('rows written before per-person keys', () => {
     const interaction = await interactions.getRepository(Interaction).findOneByOrFail({ id });
     expect(interaction.endUserId).toBeNull();
     expect(await world.stack.subgraphs.interactions.keyring.subjects(world.acme.id).cipher(id)).not.toBeNull();
-    expect((await gql(TRANSCRIPT, { id })).interaction.transcript.edges.map((e: any) => e.node.text)).toEqual(['walk-in 4242']);
+    expect((await world.as(admin).data(TRANSCRIPT, { id })).interaction.transcript.edges.map((e: any) => e.node.text)).toEqual(['walk-in 4242']);
   });
 });
 

@@ -3,10 +3,9 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
-import { bearer, codes, postGraphQL } from '../helpers/environment';
+import { codes } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { eventually } from '../helpers/eventually';
-
 
 /**
  * Writes about a person racing their erasure: whatever interleaving the databases choose, once the
@@ -15,8 +14,6 @@ import { eventually } from '../helpers/eventually';
  */
 let world: SeededStack;
 const tokens: Record<string, string> = {};
-const gql = (query: string, variables: Record<string, unknown> | undefined, token: string) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const sources = (): DataSource[] => SUBGRAPH_NAMES.map((name) => world.stack.subgraphs[name].dataSource);
 const onSqlite = () => world.stack.subgraphs.identity.dataSource.options.type === 'better-sqlite3';
 
@@ -45,7 +42,7 @@ const writesAbout = (id: string, interactionId: string, marker: string, n: numbe
 async function completed(requestId: string): Promise<{ status: string; tasks: { target: string; status: string }[] }> {
   // The worker retries what failed (every 100 ms here); wait for it rather than for a time.
   return eventually(async () => {
-    const response = await gql('query($id: ID!) { privacyRequest(id: $id) { status tasks { target status } } }', { id: requestId }, tokens.officer);
+    const response = await world.as(tokens.officer).send('query($id: ID!) { privacyRequest(id: $id) { status tasks { target status } } }', { id: requestId });
     expect(response.data.privacyRequest.status).toBe('COMPLETED');
     return response.data.privacyRequest;
   }, { what: 'the erasure to complete', timeoutMs: 25_000 });
@@ -62,9 +59,9 @@ afterAll(() => world?.close());
 describe('an erasure racing writes about the person', () => {
   it.each([1, 2, 3])('round %i: leaves nothing of the person anywhere, and refuses every write afterwards', async (round) => {
     const marker = `Zq${round}x${Date.now().toString(36)}`;
-    const created = await gql('mutation($f: String!, $l: String!) { createEndUser(input: { firstName: $f, lastName: $l, email: "racer@example.org" }) { id } }', { f: `${marker}-first`, l: `${marker}-last` }, tokens.admin);
+    const created = await world.as(tokens.admin).send('mutation($f: String!, $l: String!) { createEndUser(input: { firstName: $f, lastName: $l, email: "racer@example.org" }) { id } }', { f: `${marker}-first`, l: `${marker}-last` });
     const id: string = created.data.createEndUser.id;
-    const recorded = await gql('mutation($id: ID, $t: String!) { recordInteraction(input: { endUserId: $id, channel: VOICE, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: $t }] }) { id } }', { id, t: `${marker}-opening` }, tokens.agent);
+    const recorded = await world.as(tokens.agent).send('mutation($id: ID, $t: String!) { recordInteraction(input: { endUserId: $id, channel: VOICE, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: $t }] }) { id } }', { id, t: `${marker}-opening` });
     const interactionId: string = recorded.data.recordInteraction.id;
     const bystander = world.acme.endUserIds[0];
     const bystanderRows = (await rowsMentioning([bystander])).length;
@@ -72,8 +69,8 @@ describe('an erasure racing writes about the person', () => {
     // The erasure starts among a burst of writes about the person, agents' and admins' alike.
     const writes = Array.from({ length: 6 }, (_, n) => writesAbout(id, interactionId, marker, n)).flat();
     const responses = await Promise.all([
-      gql('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { id status } }', { input: { endUserId: id, kind: 'ERASURE' } }, tokens.officer),
-      ...writes.map(([, query, variables], n) => gql(query, variables, n % 2 ? tokens.agent : tokens.admin)),
+      world.as(tokens.officer).send('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { id status } }', { input: { endUserId: id, kind: 'ERASURE' } }),
+      ...writes.map(([, query, variables], n) => world.as(n % 2 ? tokens.agent : tokens.admin).send(query, variables)),
     ]);
     const [erasure, ...results] = responses;
     expect(erasure.errors).toBeUndefined();
@@ -84,13 +81,13 @@ describe('an erasure racing writes about the person', () => {
     expect(request.tasks.every((task) => task.status === 'DONE')).toBe(true);
     expect(await rowsMentioning([id, marker, interactionId])).toEqual([]);
     expect(await world.stack.subgraphs.identity.dataSource.getRepository(EndUser).countBy({ id })).toBe(0);
-    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id }, tokens.officer)).data.endUser).toBeNull();
+    expect((await world.as(tokens.officer).send('query($id: ID!) { endUser(id: $id) { id } }', { id })).data.endUser).toBeNull();
     // Everyone else is untouched.
     expect((await rowsMentioning([bystander])).length).toBe(bystanderRows);
 
     // From now on every write about the person is refused and writes nothing.
     for (const [name, query, variables] of writesAbout(id, interactionId, `${marker}after`, 99)) {
-      expect([name, codes(await gql(query, variables, tokens.admin))]).toEqual([name, ['NOT_FOUND']]);
+      expect([name, codes(await world.as(tokens.admin).send(query, variables))]).toEqual([name, ['NOT_FOUND']]);
     }
     expect(await rowsMentioning([id, marker, interactionId])).toEqual([]);
 

@@ -1,7 +1,8 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
 import { startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
-import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { codes, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
+import { httpClient } from '../helpers/graphql';
 import { startTcpProxy, timed, type TcpProxy } from '../helpers/tcp-proxy';
 
 /**
@@ -18,9 +19,6 @@ let gateway: GatewayServer;
 let gatewayUrl: string;
 let interactions: TcpProxy;
 let identity: TcpProxy;
-
-const gql = (query: string, variables?: Record<string, unknown>, url = gatewayUrl): Promise<GraphQLResponse> =>
-  postGraphQL(url, query, variables, bearer(admin));
 
 const PROFILES = `{ endUsers(first: 2) { edges { node { id firstName
   interactions(first: 1) { edges { node { id channel } } }
@@ -68,9 +66,9 @@ const expectAllAnswered = (response: GraphQLResponse) => {
 
 describe('a subgraph that hangs or is down', () => {
   it.each(['stall', 'refuse'] as const)('answers the rest, with UNAVAILABLE at each field the subgraph owns (%s)', async (mode) => {
-    expectAllAnswered(await gql(PROFILES));
+    expectAllAnswered(await httpClient(gatewayUrl, admin).send(PROFILES));
     interactions.set(mode);
-    const { ms, result } = await timed(() => gql(PROFILES));
+    const { ms, result } = await timed(() => httpClient(gatewayUrl, admin).send(PROFILES));
     console.log(`[faults] interactions ${mode === 'stall' ? 'hung' : 'down'}: answered in ${ms} ms (deadline ${DEADLINE_MS} ms)`);
     expect(result.status).toBe(200);
     expect(new Set(codes(result))).toEqual(new Set(['UNAVAILABLE']));
@@ -83,29 +81,29 @@ describe('a subgraph that hangs or is down', () => {
     expect(JSON.stringify(result)).not.toMatch(/INTERNAL_SERVER_ERROR|127\.0\.0\.1|ECONN|stack/);
 
     interactions.set('forward');
-    expectAllAnswered(await gql(PROFILES));
+    expectAllAnswered(await httpClient(gatewayUrl, admin).send(PROFILES));
   });
 
   it('answers 503 UNAVAILABLE at the root field when nothing could be answered, then recovers', async () => {
     const query = '{ interactionSettings { minGroupSize } }';
-    expect((await gql(query)).data.interactionSettings.minGroupSize).toBeGreaterThan(0);
+    expect((await httpClient(gatewayUrl, admin).send(query)).data.interactionSettings.minGroupSize).toBeGreaterThan(0);
     interactions.set('stall');
-    const response = await gql(query);
+    const response = await httpClient(gatewayUrl, admin).send(query);
     expect(response.status).toBe(503);
     expect(response.errors).toEqual([expect.objectContaining({ path: ['interactionSettings'], extensions: { code: 'UNAVAILABLE' } })]);
     // A mutation too: nothing could be done, and it says so.
-    const write = await gql('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND }) { id } }');
+    const write = await httpClient(gatewayUrl, admin).send('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND }) { id } }');
     expect(write.status).toBe(503);
     expect(write.errors![0]).toMatchObject({ path: ['recordInteraction'], extensions: { code: 'UNAVAILABLE' } });
     interactions.set('forward');
-    const again = await gql(query);
+    const again = await httpClient(gatewayUrl, admin).send(query);
     expect(again.status).toBe(200);
     expect(again.data.interactionSettings.minGroupSize).toBeGreaterThan(0);
   });
 
   it('answers requests that do not need the hung subgraph as usual meanwhile', async () => {
     interactions.set('stall');
-    const response = await gql('{ endUsers(first: 2) { edges { node { id consents { edges { node { purpose } } } } } } }');
+    const response = await httpClient(gatewayUrl, admin).send('{ endUsers(first: 2) { edges { node { id consents { edges { node { purpose } } } } } } }');
     expect(response.status).toBe(200);
     expect(response.errors).toBeUndefined();
     expect(response.data.endUsers.edges).toHaveLength(2);
@@ -115,13 +113,13 @@ describe('a subgraph that hangs or is down', () => {
 describe('identity, which admits every request, down or hung', () => {
   it.each(['stall', 'refuse'] as const)('refuses with 503 UNAVAILABLE, not a 500 (%s), then recovers', async (mode) => {
     identity.set(mode);
-    const { ms, result } = await timed(() => gql('{ me { tenant { slug } } }'));
+    const { ms, result } = await timed(() => httpClient(gatewayUrl, admin).send('{ me { tenant { slug } } }'));
     console.log(`[faults] identity ${mode === 'stall' ? 'hung' : 'down'}: answered in ${ms} ms`);
     expect(result.status).toBe(503);
     expect(codes(result)).toEqual(['UNAVAILABLE']);
     expect(JSON.stringify(result)).not.toMatch(/127\.0\.0\.1|ECONN|stack/);
     identity.set('forward');
-    const again = await gql('{ endUsers(first: 1) { edges { node { id } } } }');
+    const again = await httpClient(gatewayUrl, admin).send('{ endUsers(first: 1) { edges { node { id } } } }');
     expect(again.status).toBe(200);
     expect(again.data.endUsers.edges).toHaveLength(1);
   });
@@ -134,17 +132,16 @@ describe('a slow CRM', () => {
     crmRecords { edges { link { externalId } node { name } } } } }`;
 
   beforeAll(async () => {
-    const created = await gql(
+    const created = await httpClient(world.stack.gatewayUrl, admin).send(
       'mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id } }',
       { input: { name: 'Slow HubSpot', provider: 'HUBSPOT', role: 'SERVICE_PROVIDER', baseUrl: fake.urls.hubspot, credentials: fake.credentials.hubspot } },
-      world.stack.gatewayUrl,
     );
     connectionId = created.data.createCrmConnection.id;
     endUserId = world.acme.endUserIds[0];
     const contact = fake.addHubSpotContact({ firstname: 'Ada', lastname: 'Slow', email: 'ada.slow@example.com' });
-    const linked = await gql('mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { id } }', {
+    const linked = await httpClient(world.stack.gatewayUrl, admin).send('mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { id } }', {
       input: { endUserId, connectionId, externalId: contact.id },
-    }, world.stack.gatewayUrl);
+    });
     expect(linked.errors).toBeUndefined();
   });
   afterEach(() => fake.setMode('hubspot', { kind: 'up' }));
@@ -153,13 +150,13 @@ describe('a slow CRM', () => {
     response.data.endUser.crmRecords.edges.find((edge: any) => edge.link.externalId && edge.node?.name === 'Ada Slow');
 
   it('leaves its records null with UNAVAILABLE within the CRM budget, answers the rest, and opens its breaker on latency', async () => {
-    const before = await gql(RECORDS, { id: endUserId }, world.stack.gatewayUrl);
+    const before = await httpClient(world.stack.gatewayUrl, admin).send(RECORDS, { id: endUserId });
     expect(ours(before)).toBeDefined();
     fake.setMode('hubspot', { kind: 'slow', delayMs: 20_000 });
     const answers: number[] = [];
     let last: GraphQLResponse | undefined;
     for (let i = 0; i < 4; i++) {
-      const { ms, result } = await timed(() => gql(RECORDS, { id: endUserId }, world.stack.gatewayUrl));
+      const { ms, result } = await timed(() => httpClient(world.stack.gatewayUrl, admin).send(RECORDS, { id: endUserId }));
       answers.push(ms);
       last = result;
       expect(result.status).toBe(200);
@@ -171,14 +168,14 @@ describe('a slow CRM', () => {
     expect(codes(last!).every((code) => code === 'UNAVAILABLE')).toBe(true);
     // The breaker opened on latency: the last requests were refused without waiting for the CRM.
     const reached = fake.requests('hubspot');
-    await gql(RECORDS, { id: endUserId }, world.stack.gatewayUrl);
+    await httpClient(world.stack.gatewayUrl, admin).send(RECORDS, { id: endUserId });
     expect(fake.requests('hubspot')).toBe(reached);
 
     fake.setMode('hubspot', { kind: 'up' });
     await new Promise((resolve) => setTimeout(resolve, 600)); // the breaker's cool-down (500 ms)
     let recovered: GraphQLResponse | undefined;
     for (let i = 0; i < 3 && !ours(recovered ?? { status: 0, data: { endUser: { crmRecords: { edges: [] } } } }); i++) {
-      recovered = await gql(RECORDS, { id: endUserId }, world.stack.gatewayUrl);
+      recovered = await httpClient(world.stack.gatewayUrl, admin).send(RECORDS, { id: endUserId });
     }
     expect(ours(recovered!)).toBeDefined();
   });

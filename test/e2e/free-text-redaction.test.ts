@@ -3,7 +3,8 @@ import { ConsentRecord } from '../../subgraphs/consent/entities/consent-record.e
 import { CrmConnection } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmLink } from '../../subgraphs/crm/entities/crm-link.entity';
 import { normalise } from '../../subgraphs/kit/sensitive-numbers';
-import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { codes, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 // Stored free text outside transcripts: consent proof, cookie consent, legal holds, disclosures,
@@ -14,7 +15,6 @@ const ORIGIN = 'https://www.acme.example';
 const SSN_DISGUISES = ['536-22-1234', 'ssn ٥٣٦٢٢١٢٣٤', '５３６.２２.１２３４', '5\u200b3\u200b6 22 1234'];
 const CARD_DISGUISES = ['4111 1111 1111 1111', '4111\u20131111\u20131111\u20131111', '４１１１１１１１１１１１１１１１'];
 
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.admin) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const digitsIn = (value: unknown) => normalise(JSON.stringify(value)).text.replace(/[^0-9]/g, '');
 /** Rows must hold no SSN or card number, in any script or disguise. */
 function expectClean(rows: unknown[]) {
@@ -37,7 +37,7 @@ describe('consent proof', () => {
   it('redacts SSNs and card numbers in the user agent and page of a consent record', async () => {
     const RECORD = 'mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id userAgent page } }';
     for (const [index, disguise] of [...SSN_DISGUISES, ...CARD_DISGUISES].entries()) {
-      const response = await gql(RECORD, {
+      const response = await world.as(tokens.admin).send(RECORD, {
         input: {
           endUserId: world.acme.endUserIds[index % world.acme.endUserIds.length],
           purpose: 'ANALYTICS',
@@ -50,7 +50,7 @@ describe('consent proof', () => {
       expect(digitsIn(response.data.recordConsent)).not.toMatch(/536221234|4111111111111111/);
       expect(response.data.recordConsent.userAgent).toMatch(/^Mozilla\/5\.0 \((ssn )?\[(SSN|CARD) REDACTED\]\)$/);
     }
-    const ordinary = await gql(RECORD, {
+    const ordinary = await world.as(tokens.admin).send(RECORD, {
       input: { endUserId: world.acme.endUserIds[0], purpose: 'CONTACT_EMAIL', granted: true, source: 'API', proof: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.6778.85', page: 'https://acme.example/p/2026/03' } },
     });
     expect(ordinary.data.recordConsent).toMatchObject({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.6778.85', page: 'https://acme.example/p/2026/03' });
@@ -59,22 +59,19 @@ describe('consent proof', () => {
 
   it('redacts them in the reason given for an opt-out', async () => {
     const OPT_OUT = 'mutation($id: ID!, $reason: String) { optOutOfContact(endUserId: $id, channel: SMS, source: API, reason: $reason) { reason } }';
-    const response = await gql(OPT_OUT, { id: world.acme.endUserIds[4], reason: `caller gave card ${CARD_DISGUISES[0]} and ssn ${SSN_DISGUISES[2]}` });
+    const response = await world.as(tokens.admin).send(OPT_OUT, { id: world.acme.endUserIds[4], reason: `caller gave card ${CARD_DISGUISES[0]} and ssn ${SSN_DISGUISES[2]}` });
     expect(response.data.optOutOfContact.reason).toBe('caller gave card [CARD REDACTED] and ssn [SSN REDACTED]');
     expectClean(await world.stack.subgraphs.consent.dataSource.query('SELECT * FROM contact_opt_outs'));
   });
 
   it('redacts them in cookie consent sent by the widget', async () => {
-    const key = (await gql('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
-    await gql('mutation($o: [String!]!) { updateWidgetOrigins(origins: $o) { origins } }', { o: [ORIGIN] });
+    const key = (await world.as(tokens.admin).send('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
+    await world.as(tokens.admin).send('mutation($o: [String!]!) { updateWidgetOrigins(origins: $o) { origins } }', { o: [ORIGIN] });
     const widgetUrl = world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
     const COOKIE = 'mutation($v: String!, $page: String, $ua: String) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: false, advertising: false }, page: $page, userAgent: $ua }) }';
     for (const [index, disguise] of [...SSN_DISGUISES, ...CARD_DISGUISES].entries()) {
-      const response = await postGraphQL(widgetUrl, COOKIE, { v: `visitor-redact-${index}`, page: `https://www.acme.example/?card=${disguise}`, ua: `bot ${disguise}` }, {
-        'x-widget-key': key,
-        origin: ORIGIN,
-        'x-forwarded-for': `198.51.100.${10 + index}`,
-      });
+      const browser = httpClient(widgetUrl, undefined, { 'x-widget-key': key, origin: ORIGIN, 'x-forwarded-for': `198.51.100.${10 + index}` });
+      const response = await browser.send(COOKIE, { v: `visitor-redact-${index}`, page: `https://www.acme.example/?card=${disguise}`, ua: `bot ${disguise}` });
       expect(response.data).toEqual({ recordCookieConsent: true });
     }
     const rows = await world.stack.subgraphs.consent.dataSource.getRepository(CookieConsent).find();
@@ -86,15 +83,14 @@ describe('consent proof', () => {
 describe('privacy records', () => {
   it('redacts legal hold reasons and references, and every text of a disclosure', async () => {
     const endUserId = world.acme.endUserIds[1];
-    const hold = await gql(
+    const hold = await world.as(tokens.officer).send(
       'mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id reason reference } }',
       { input: { endUserId, reason: `Litigation over card ${CARD_DISGUISES[1]}`, reference: `case ${SSN_DISGUISES[1]}` } },
-      tokens.officer,
     );
     expect(hold.data.placeLegalHold).toMatchObject({ reason: 'Litigation over card [CARD REDACTED]', reference: 'case ssn [SSN REDACTED]' });
-    await gql('mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', { id: hold.data.placeLegalHold.id }, tokens.officer);
+    await world.as(tokens.officer).send('mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', { id: hold.data.placeLegalHold.id });
 
-    const disclosure = await gql(
+    const disclosure = await world.as(tokens.officer).send(
       'mutation($input: RecordDisclosureInput!) { recordDisclosure(input: $input) { authority legalBasis reference dataCategories } }',
       {
         input: {
@@ -106,7 +102,6 @@ describe('privacy records', () => {
           disclosedAt: '2026-01-01T00:00:00Z',
         },
       },
-      tokens.officer,
     );
     expect(disclosure.data.recordDisclosure).toEqual({
       authority: 'Court order for SSN [SSN REDACTED]',
@@ -136,15 +131,15 @@ describe('end-user fields stored in plain text', () => {
       ['externalRef', '536-22-1234'],
       ['externalRef', SSN_DISGUISES[3]],
     ]) {
-      expectRefused(await gql(CREATE, { input: { [field]: value } }), field);
+      expectRefused(await world.as(tokens.admin).send(CREATE, { input: { [field]: value } }), field);
     }
-    expectRefused(await gql('mutation($ref: String!) { upsertEndUser(externalRef: $ref, input: { firstName: "Ann" }) { id } }', { ref: 'ssn 536221234' }), 'externalRef');
+    expectRefused(await world.as(tokens.admin).send('mutation($ref: String!) { upsertEndUser(externalRef: $ref, input: { firstName: "Ann" }) { id } }', { ref: 'ssn 536221234' }), 'externalRef');
     const existing = world.acme.endUserIds[3];
-    expectRefused(await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "4111 1111 1111 1111" }) { id } }', { id: existing }), 'lastName');
+    expectRefused(await world.as(tokens.admin).send('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "4111 1111 1111 1111" }) { id } }', { id: existing }), 'lastName');
     expect((await identity.query('SELECT COUNT(*) AS n FROM end_users'))[0].n).toEqual(before);
     expectClean(await identity.query('SELECT firstName, lastName, externalRef FROM end_users'));
     // A reference that is a long number is still a reference; ordinary names are kept.
-    const fine = await gql(CREATE, { input: { firstName: 'Zoë-Ann', externalRef: '1263086271791' } });
+    const fine = await world.as(tokens.admin).send(CREATE, { input: { firstName: 'Zoë-Ann', externalRef: '1263086271791' } });
     expect(fine.data.createEndUser).toMatchObject({ firstName: 'Zoë-Ann', externalRef: '1263086271791' });
   });
 });
@@ -155,11 +150,11 @@ describe('CRM links', () => {
     const LINK = 'mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { externalId } }';
     const before = await world.stack.subgraphs.crm.dataSource.getRepository(CrmLink).count();
     for (const externalId of ['536-22-1234', '5\u200b36221234', '５３６２２１２３４', '../../contacts', 'id 42', 'a/b', 'ssn-536221234']) {
-      expectRefused(await gql(LINK, { input: { endUserId: world.acme.endUserIds[2], connectionId: connection.id, externalId } }), 'externalId');
+      expectRefused(await world.as(tokens.admin).send(LINK, { input: { endUserId: world.acme.endUserIds[2], connectionId: connection.id, externalId } }), 'externalId');
     }
     expect(await world.stack.subgraphs.crm.dataSource.getRepository(CrmLink).count()).toBe(before);
     // CRM ids are often long numbers; one that passes Luhn is still an id.
-    const numeric = await gql(LINK, { input: { endUserId: world.acme.endUserIds[2], connectionId: connection.id, externalId: '1263086271791' } });
+    const numeric = await world.as(tokens.admin).send(LINK, { input: { endUserId: world.acme.endUserIds[2], connectionId: connection.id, externalId: '1263086271791' } });
     expect(numeric.data.linkCrmRecord).toEqual({ externalId: '1263086271791' });
   });
 });

@@ -1,12 +1,10 @@
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
-import { bearer, codes, postGraphQL } from '../helpers/environment';
+import { codes } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
 let acmeAdmin: string;
 let globexAdmin: string;
-const gql = (query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, { ...(token ? bearer(token) : {}), ...headers });
 
 beforeAll(async () => {
   world = await seededStack();
@@ -27,7 +25,7 @@ const FULL_PROFILE = `query($id: ID!) {
 describe('gateway over four subgraphs', () => {
   it('answers one operation with fields from all four subgraphs', async () => {
     const id = world.acme.endUserIds[0];
-    const response = await gql(FULL_PROFILE, { id }, acmeAdmin);
+    const response = await world.as(acmeAdmin).send(FULL_PROFILE, { id });
     expect(response.errors).toBeUndefined();
     const endUser = response.data.endUser;
     expect(endUser.id).toBe(id);
@@ -43,7 +41,7 @@ describe('gateway over four subgraphs', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const response: any = await gql(query, { after }, acmeAdmin);
+      const response: any = await world.as(acmeAdmin).send(query, { after });
       seen.push(...response.data.endUsers.edges.map((e: any) => e.node.id));
       if (!response.data.endUsers.pageInfo.hasNextPage) break;
       after = response.data.endUsers.pageInfo.endCursor;
@@ -52,37 +50,36 @@ describe('gateway over four subgraphs', () => {
   });
 
   it('finds an end-user by exact email within the tenant', async () => {
-    const { data } = await gql(FULL_PROFILE, { id: world.acme.endUserIds[1] }, acmeAdmin);
-    const found = await gql('query($e: String) { endUsers(filter: { email: $e }) { edges { node { id } } } }', { e: data.endUser.email }, acmeAdmin);
+    const { data } = await world.as(acmeAdmin).send(FULL_PROFILE, { id: world.acme.endUserIds[1] });
+    const found = await world.as(acmeAdmin).send('query($e: String) { endUsers(filter: { email: $e }) { edges { node { id } } } }', { e: data.endUser.email });
     expect(found.data.endUsers.edges).toEqual([{ node: { id: world.acme.endUserIds[1] } }]);
-    const fromGlobex = await gql('query($e: String) { endUsers(filter: { email: $e }) { edges { node { id } } } }', { e: data.endUser.email }, globexAdmin);
+    const fromGlobex = await world.as(globexAdmin).send('query($e: String) { endUsers(filter: { email: $e }) { edges { node { id } } } }', { e: data.endUser.email });
     expect(fromGlobex.data.endUsers.edges).toEqual([]);
   });
 });
 
 describe('tenant isolation through the gateway', () => {
   it('acme cannot read a globex end-user by id: null, as if missing, with nothing from any subgraph', async () => {
-    const response = await gql(FULL_PROFILE, { id: world.globex.endUserIds[0] }, acmeAdmin);
+    const response = await world.as(acmeAdmin).send(FULL_PROFILE, { id: world.globex.endUserIds[0] });
     expect(response.errors).toBeUndefined();
     expect(response.data.endUser).toBeNull();
-    const missing = await gql(FULL_PROFILE, { id: '00000000-0000-7000-8000-000000000000' }, acmeAdmin);
+    const missing = await world.as(acmeAdmin).send(FULL_PROFILE, { id: '00000000-0000-7000-8000-000000000000' });
     expect(missing.data.endUser).toBeNull();
   });
 
   it('acme cannot update a globex end-user: NOT_FOUND, and the row is unchanged', async () => {
     const id = world.globex.endUserIds[0];
     const before = await world.stack.subgraphs.identity.dataSource.getRepository(EndUser).findOneByOrFail({ id });
-    const response = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { firstName: "Mallory" }) { id } }', { id }, acmeAdmin);
+    const response = await world.as(acmeAdmin).send('mutation($id: ID!) { updateEndUser(id: $id, input: { firstName: "Mallory" }) { id } }', { id });
     expect(codes(response)).toEqual(['NOT_FOUND']);
     const after = await world.stack.subgraphs.identity.dataSource.getRepository(EndUser).findOneByOrFail({ id });
     expect(after.firstNameEncrypted).toBe(before.firstNameEncrypted);
   });
 
   it('acme cannot link its CRM connection to, or record an interaction for, data it cannot see', async () => {
-    const response = await gql(
+    const response = await world.as(acmeAdmin).send(
       'mutation($input: LinkCrmRecordInput!) { linkCrmRecord(input: $input) { id } }',
       { input: { endUserId: world.acme.endUserIds[0], connectionId: '00000000-0000-7000-8000-000000000001', externalId: 'x-1' } },
-      acmeAdmin,
     );
     expect(codes(response)).toEqual(['NOT_FOUND']);
   });
@@ -90,14 +87,14 @@ describe('tenant isolation through the gateway', () => {
 
 describe('authentication at the gateway', () => {
   it('refuses data to a caller with no token', async () => {
-    const response = await gql('{ me { id } endUsers { edges { node { id } } } }');
+    const response = await world.as().send('{ me { id } endUsers { edges { node { id } } } }');
     expect(codes(response)).toContain('UNAUTHENTICATED');
     expect(response.data?.endUsers ?? null).toBeNull();
   });
 
   it('refuses an invalid, expired, or foreign-issuer token with HTTP 401', async () => {
     for (const token of ['not-a-jwt', acmeAdmin.slice(0, -4) + 'AAAA', await world.env.token({ tenant: 'acme', roles: ['admin'], ttlSeconds: -60 })]) {
-      const response = await gql('{ me { id } }', undefined, token);
+      const response = await world.as(token).send('{ me { id } }');
       expect(response.status).toBe(401);
       expect(codes(response)).toEqual(['UNAUTHENTICATED']);
     }
@@ -105,25 +102,23 @@ describe('authentication at the gateway', () => {
 
   it('refuses a token for a tenant that does not exist', async () => {
     const token = await world.env.token({ tenant: 'initech', roles: ['admin'] });
-    const response = await gql('{ endUsers { edges { node { id } } } }', undefined, token);
+    const response = await world.as(token).send('{ endUsers { edges { node { id } } } }');
     expect(response.status).toBe(401);
     expect(codes(response)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('lets a platform operator create a tenant but read no tenant data', async () => {
     const platform = await world.env.token({ platform: true });
-    const created = await gql(
+    const created = await world.as(platform).send(
       'mutation { createTenant(input: { slug: "initech", name: "Initech", deployment: ON_PREMISES, region: "us-west-2" }) { slug deployment region status } }',
-      undefined,
-      platform,
     );
     expect(created.data.createTenant).toEqual({ slug: 'initech', deployment: 'ON_PREMISES', region: 'us-west-2', status: 'ACTIVE' });
-    const duplicate = await gql('mutation { createTenant(input: { slug: "initech", name: "I", deployment: ON_PREMISES, region: "us-west-2" }) { slug } }', undefined, platform);
+    const duplicate = await world.as(platform).send('mutation { createTenant(input: { slug: "initech", name: "I", deployment: ON_PREMISES, region: "us-west-2" }) { slug } }');
     expect(codes(duplicate)).toEqual(['CONFLICT']);
-    const read = await gql(FULL_PROFILE, { id: world.acme.endUserIds[0] }, platform);
+    const read = await world.as(platform).send(FULL_PROFILE, { id: world.acme.endUserIds[0] });
     expect(codes(read)).toContain('FORBIDDEN');
     expect(read.data?.endUser ?? null).toBeNull();
-    const tenants = await gql('{ tenants { edges { node { slug } } } }', undefined, acmeAdmin);
+    const tenants = await world.as(acmeAdmin).send('{ tenants { edges { node { slug } } } }');
     expect(codes(tenants)).toEqual(['FORBIDDEN']);
   });
 });
@@ -132,19 +127,17 @@ describe('writes through the gateway', () => {
   it('creates an end-user and refuses bad input naming the field, writing nothing', async () => {
     const repo = world.stack.subgraphs.identity.dataSource.getRepository(EndUser);
     const count = await repo.count();
-    const bad = await gql('mutation { createEndUser(input: { firstName: "Eve", email: "not-an-email" }) { id } }', undefined, acmeAdmin);
+    const bad = await world.as(acmeAdmin).send('mutation { createEndUser(input: { firstName: "Eve", email: "not-an-email" }) { id } }');
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
     expect(bad.errors![0].extensions!.field).toBe('email');
-    const badPhone = await gql('mutation { createEndUser(input: { phone: "555-1234" }) { id } }', undefined, acmeAdmin);
+    const badPhone = await world.as(acmeAdmin).send('mutation { createEndUser(input: { phone: "555-1234" }) { id } }');
     expect(badPhone.errors![0].extensions!.field).toBe('phone');
-    const future = await gql('mutation { createEndUser(input: { dateOfBirth: "2999-01-01" }) { id } }', undefined, acmeAdmin);
+    const future = await world.as(acmeAdmin).send('mutation { createEndUser(input: { dateOfBirth: "2999-01-01" }) { id } }');
     expect(future.errors![0].extensions!.field).toBe('dateOfBirth');
     expect(await repo.count()).toBe(count);
 
-    const created = await gql(
+    const created = await world.as(acmeAdmin).send(
       'mutation { createEndUser(input: { firstName: "Eve", email: "Eve@Example.com", phone: "+14155550123" }) { id email gender } }',
-      undefined,
-      acmeAdmin,
     );
     expect(created.data.createEndUser).toMatchObject({ email: 'eve@example.com', gender: 'UNSPECIFIED' });
     expect(await repo.count()).toBe(count + 1);
@@ -153,7 +146,7 @@ describe('writes through the gateway', () => {
   });
 
   it('records an interaction with its transcript and reads it back in order', async () => {
-    const recorded = await gql(
+    const recorded = await world.as(acmeAdmin).send(
       `mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { id transcript { edges { node { sequence text } } } } }`,
       {
         input: {
@@ -166,11 +159,10 @@ describe('writes through the gateway', () => {
           ],
         },
       },
-      acmeAdmin,
     );
     expect(recorded.errors).toBeUndefined();
     expect(recorded.data.recordInteraction.transcript.edges.map((e: any) => e.node.text)).toEqual(['Hi', 'How can I help?']);
-    const fromGlobex = await gql('query($id: ID!) { interaction(id: $id) { id } }', { id: recorded.data.recordInteraction.id }, globexAdmin);
+    const fromGlobex = await world.as(globexAdmin).send('query($id: ID!) { interaction(id: $id) { id } }', { id: recorded.data.recordInteraction.id });
     expect(fromGlobex.data.interaction).toBeNull();
   });
 });

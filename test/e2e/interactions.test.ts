@@ -11,7 +11,7 @@ import { deriveServiceKeys, ServiceClient } from '../../subgraphs/kit/service-cl
 import { normalise } from '../../subgraphs/kit/sensitive-numbers';
 import { newId } from '../../subgraphs/kit/tenant-entity';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
 import { consentStandIn } from '../helpers/consent-stand-in';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
@@ -21,8 +21,6 @@ let world: SeededStack;
 let consent: Awaited<ReturnType<typeof consentStandIn>>;
 const tokens: Record<string, string> = {};
 
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.agent) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const interactionsDb = () => world.stack.subgraphs.interactions.dataSource;
 
 function expectRefused(response: GraphQLResponse, code: string, field?: string) {
@@ -65,7 +63,7 @@ async function storedSegments(interactionId: string): Promise<TranscriptSegment[
 }
 
 async function recordChat(transcript: unknown[] = [], extra: Record<string, unknown> = {}) {
-  const response = await gql(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', transcript, ...extra } });
+  const response = await world.as(tokens.agent).send(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', transcript, ...extra } });
   expect(response.errors).toBeUndefined();
   return response.data.recordInteraction;
 }
@@ -80,7 +78,7 @@ describe('redaction at ingest', () => {
       { sequence: 1, speaker: 'END_USER', text: 'My SSN is [SSN REDACTED] and my card is [CARD REDACTED].', redactions: { total: 2, ssn: 1, paymentCard: 1, pattern: 0 } },
       { sequence: 2, speaker: 'AGENT', text: 'Thank you.', redactions: { total: 0, ssn: 0, paymentCard: 0, pattern: 0 } },
     ]);
-    const appended = await gql(APPEND, { id: recorded.id, segments: [{ sequence: 3, speaker: 'END_USER', text: `again: 4111-1111-1111-1111, ssn 219099999` }] });
+    const appended = await world.as(tokens.agent).send(APPEND, { id: recorded.id, segments: [{ sequence: 3, speaker: 'END_USER', text: `again: 4111-1111-1111-1111, ssn 219099999` }] });
     expect(appended.data.appendTranscriptSegments).toMatchObject({ appended: [3], duplicates: [], redactions: 2 });
 
     const rows = JSON.stringify(await interactionsDb().query('SELECT * FROM transcript_segments'));
@@ -98,16 +96,16 @@ describe('redaction at ingest', () => {
     const UPDATE = 'mutation($input: UpdateInteractionSettingsInput!) { updateInteractionSettings(input: $input) { minGroupSize transcriptRetentionDays redactionPatterns { name pattern } } }';
     const input = { redactionPatterns: [{ name: 'member_id', pattern: 'MBR-\\d{6}' }] };
     for (const role of ['agent', 'supervisor', 'analyst', 'privacy_officer']) {
-      expectRefused(await gql(UPDATE, { input }, tokens[role]), 'FORBIDDEN');
-      expectRefused(await gql('{ interactionSettings { minGroupSize } }', undefined, tokens[role]), 'FORBIDDEN');
+      expectRefused(await world.as(tokens[role]).send(UPDATE, { input }), 'FORBIDDEN');
+      expectRefused(await world.as(tokens[role]).send('{ interactionSettings { minGroupSize } }'), 'FORBIDDEN');
     }
     // RE2 cannot run lookaround or backreferences: refused naming the pattern's index.
     for (const bad of ['(?=x)y', '(x)\\1', '[a-z]{900}', 'a*']) {
-      expectRefused(await gql(UPDATE, { input: { redactionPatterns: [input.redactionPatterns[0], { name: 'bad', pattern: bad }] } }, tokens.admin), 'BAD_USER_INPUT', 'redactionPatterns[1].pattern');
+      expectRefused(await world.as(tokens.admin).send(UPDATE, { input: { redactionPatterns: [input.redactionPatterns[0], { name: 'bad', pattern: bad }] } }), 'BAD_USER_INPUT', 'redactionPatterns[1].pattern');
     }
-    expect((await gql('{ interactionSettings { redactionPatterns { name } } }', undefined, tokens.admin)).data.interactionSettings.redactionPatterns).toEqual([]);
-    expectRefused(await gql(UPDATE, { input: { redactionPatterns: [{ name: '1x', pattern: 'x' }] } }, tokens.admin), 'BAD_USER_INPUT', 'redactionPatterns[0].name');
-    const updated = await gql(UPDATE, { input }, tokens.admin);
+    expect((await world.as(tokens.admin).send('{ interactionSettings { redactionPatterns { name } } }')).data.interactionSettings.redactionPatterns).toEqual([]);
+    expectRefused(await world.as(tokens.admin).send(UPDATE, { input: { redactionPatterns: [{ name: '1x', pattern: 'x' }] } }), 'BAD_USER_INPUT', 'redactionPatterns[0].name');
+    const updated = await world.as(tokens.admin).send(UPDATE, { input });
     expect(updated.data.updateInteractionSettings).toEqual({ minGroupSize: 11, transcriptRetentionDays: 365, redactionPatterns: input.redactionPatterns });
 
     const recorded = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'member MBR-123456 here' }, { sequence: 2, speaker: 'END_USER', text: 'or MBR-１２３\u200b４５６' }]);
@@ -116,14 +114,14 @@ describe('redaction at ingest', () => {
       { text: 'or [MEMBER_ID REDACTED]', redactions: { pattern: 1 } },
     ]);
     // A pattern that backtracks catastrophically elsewhere is linear on RE2.
-    const linear = await gql(UPDATE, { input: { redactionPatterns: [{ name: 'run', pattern: '(a+)+b' }] } }, tokens.admin);
+    const linear = await world.as(tokens.admin).send(UPDATE, { input: { redactionPatterns: [{ name: 'run', pattern: '(a+)+b' }] } });
     expect(linear.errors).toBeUndefined();
     const long = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'a'.repeat(19_999) + '!' }, { sequence: 2, speaker: 'END_USER', text: 'aaab' }]);
     expect(long.transcript.edges.map((e: any) => e.node.text)).toEqual(['a'.repeat(19_999) + '!', '[RUN REDACTED]']);
     // Another tenant's patterns are its own.
-    const globex = await gql(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'MBR-123456' }] } }, tokens.globexAdmin);
+    const globex = await world.as(tokens.globexAdmin).send(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', transcript: [{ sequence: 1, speaker: 'END_USER', text: 'MBR-123456' }] } });
     expect(globex.data.recordInteraction.transcript.edges[0].node.text).toBe('MBR-123456');
-    await gql(UPDATE, { input: { redactionPatterns: [] } }, tokens.admin);
+    await world.as(tokens.admin).send(UPDATE, { input: { redactionPatterns: [] } });
   });
 });
 
@@ -150,15 +148,15 @@ describe('redaction that disguises do not defeat', () => {
 
   it('redacts every disguise in the initial transcript, appends and dispositions, leaving no digit of them in any row', async () => {
     const recorded = await recordChat(DISGUISES.map((text, index) => ({ sequence: index + 1, speaker: 'END_USER', text })), { disposition: 'callback ssn ５３６２２１２３４' });
-    const appended = await gql(APPEND, { id: recorded.id, segments: DISGUISES.map((text, index) => ({ sequence: 100 + index, speaker: 'END_USER', text })) });
+    const appended = await world.as(tokens.agent).send(APPEND, { id: recorded.id, segments: DISGUISES.map((text, index) => ({ sequence: 100 + index, speaker: 'END_USER', text })) });
     expect(appended.data.appendTranscriptSegments.redactions).toBe(DISGUISES.length);
-    const ended = await gql('mutation($id: ID!, $input: EndInteractionInput) { endInteraction(id: $id, input: $input) { disposition } }', {
+    const ended = await world.as(tokens.agent).send('mutation($id: ID!, $input: EndInteractionInput) { endInteraction(id: $id, input: $input) { disposition } }', {
       id: recorded.id,
       input: { disposition: 'paid with 4111-1111-1111-1111' },
     });
     expect(ended.data.endInteraction.disposition).toBe('paid with [CARD REDACTED]');
 
-    const read = (await gql(INTERACTION, { id: recorded.id })).data.interaction;
+    const read = (await world.as(tokens.agent).send(INTERACTION, { id: recorded.id })).data.interaction;
     expect(read.disposition).toBe('paid with [CARD REDACTED]');
     expect(read.transcript.edges).toHaveLength(2 * DISGUISES.length);
     for (const { node } of read.transcript.edges) {
@@ -175,7 +173,7 @@ describe('redaction that disguises do not defeat', () => {
   });
 
   it('redacts a disposition given at record time, and cuts it to its column', async () => {
-    const recorded = await gql('mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { disposition } }', {
+    const recorded = await world.as(tokens.agent).send('mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { disposition } }', {
       input: { channel: 'CHAT', direction: 'INBOUND', disposition: `${'x'.repeat(88)} 536-22-1234` },
     });
     expect(recorded.data.recordInteraction.disposition).toBe(`${'x'.repeat(88)} [SSN REDACT`);
@@ -193,7 +191,7 @@ describe('redaction that disguises do not defeat', () => {
       ['agentId', '٥٣٦٢٢١٢٣٤'],
       ['agentId', 'a'.repeat(201)],
     ]) {
-      expectRefused(await gql(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', [field]: value } }), 'BAD_USER_INPUT', field);
+      expectRefused(await world.as(tokens.agent).send(RECORD, { input: { channel: 'CHAT', direction: 'INBOUND', [field]: value } }), 'BAD_USER_INPUT', field);
     }
     expect(await interactionsDb().getRepository(Interaction).count()).toBe(before);
     const fine = await recordChat([], { queue: 'Tier 2 support', agentId: 'alice@acme.example' });
@@ -202,30 +200,30 @@ describe('redaction that disguises do not defeat', () => {
 
   it('redacts numbers split across appends, in the segment already stored too, as every reader sees it', async () => {
     const card = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'my card is 4111 1111' }]);
-    const second = await gql(APPEND, { id: card.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 thanks' }] });
+    const second = await world.as(tokens.agent).send(APPEND, { id: card.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 thanks' }] });
     expect(second.data.appendTranscriptSegments).toMatchObject({ appended: [2], redactions: 2 });
     expect(await storedTexts(card.id)).toEqual([
       [1, 'my card is [CARD REDACTED]', 0, 1],
       [2, '[CARD REDACTED] thanks', 0, 1],
     ]);
-    const read = (await gql(INTERACTION, { id: card.id })).data.interaction.transcript.edges.map((e: any) => e.node);
+    const read = (await world.as(tokens.agent).send(INTERACTION, { id: card.id })).data.interaction.transcript.edges.map((e: any) => e.node);
     expect(read).toEqual([
       { sequence: 1, text: 'my card is [CARD REDACTED]', redactions: { total: 1, ssn: 0, paymentCard: 1, pattern: 0 } },
       { sequence: 2, text: '[CARD REDACTED] thanks', redactions: { total: 1, ssn: 0, paymentCard: 1, pattern: 0 } },
     ]);
     // A retried append of the second segment is still the same segment.
-    const retry = await gql(APPEND, { id: card.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 thanks' }] });
+    const retry = await world.as(tokens.agent).send(APPEND, { id: card.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 thanks' }] });
     expect(retry.data.appendTranscriptSegments).toMatchObject({ appended: [], duplicates: [2] });
 
     // The question in the agent's segment, the answer in the next append.
     const asked = await recordChat([{ sequence: 1, speaker: 'AGENT', text: 'What is your social security number?' }]);
-    await gql(APPEND, { id: asked.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '536 221 234' }] });
+    await world.as(tokens.agent).send(APPEND, { id: asked.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '536 221 234' }] });
     expect((await storedTexts(asked.id)).map((row) => row[1])).toEqual(['What is your social security number?', '[SSN REDACTED]']);
 
     // Digit by digit, one append each.
     const typed = await recordChat([{ sequence: 1, speaker: 'AGENT', text: 'Go ahead' }]);
     for (const [index, digit] of [...'536221234'].entries()) {
-      const response = await gql(APPEND, { id: typed.id, segments: [{ sequence: index + 2, speaker: 'END_USER', text: digit }] });
+      const response = await world.as(tokens.agent).send(APPEND, { id: typed.id, segments: [{ sequence: index + 2, speaker: 'END_USER', text: digit }] });
       expect(response.errors).toBeUndefined();
     }
     const typedRows = await storedTexts(typed.id);
@@ -234,8 +232,8 @@ describe('redaction that disguises do not defeat', () => {
 
     // Out of order: the end of the number arrives first.
     const late = await recordChat();
-    await gql(APPEND, { id: late.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '-22-1234 ok' }] });
-    await gql(APPEND, { id: late.id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'SSN 536' }] });
+    await world.as(tokens.agent).send(APPEND, { id: late.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '-22-1234 ok' }] });
+    await world.as(tokens.agent).send(APPEND, { id: late.id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'SSN 536' }] });
     expect((await storedTexts(late.id)).map((row) => row[1])).toEqual(['SSN [SSN REDACTED]', '[SSN REDACTED] ok']);
 
     // Split inside one batch, and across the initial transcript.
@@ -252,8 +250,8 @@ describe('redaction that disguises do not defeat', () => {
     const chats = await Promise.all(Array.from({ length: 4 }, () => recordChat()));
     await Promise.all(
       chats.flatMap(({ id }) => [
-        gql(APPEND, { id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'card 4111 1111' }] }),
-        gql(APPEND, { id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 ok' }] }),
+        world.as(tokens.agent).send(APPEND, { id, segments: [{ sequence: 1, speaker: 'END_USER', text: 'card 4111 1111' }] }),
+        world.as(tokens.agent).send(APPEND, { id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 ok' }] }),
       ]),
     );
     for (const { id } of chats) {
@@ -265,9 +263,9 @@ describe('redaction that disguises do not defeat', () => {
     const chat = await recordChat([{ sequence: 1, speaker: 'END_USER', text: 'my card is 4111 1111' }]);
     const segments = () => interactionsDb().getRepository(TranscriptSegment).find({ where: { interactionId: chat.id }, order: { sequence: 'ASC' } });
     const [before] = await segments();
-    const second = await gql(APPEND, { id: chat.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 and SSN 536-22' }] });
+    const second = await world.as(tokens.agent).send(APPEND, { id: chat.id, segments: [{ sequence: 2, speaker: 'END_USER', text: '1111 1111 and SSN 536-22' }] });
     expect(second.errors).toBeUndefined();
-    const third = await gql(APPEND, { id: chat.id, segments: [{ sequence: 3, speaker: 'END_USER', text: '-1234 ok' }] });
+    const third = await world.as(tokens.agent).send(APPEND, { id: chat.id, segments: [{ sequence: 3, speaker: 'END_USER', text: '-1234 ok' }] });
     expect(third.data.appendTranscriptSegments).toMatchObject({ appended: [3], redactions: 2 });
 
     const raw = await segments();
@@ -291,7 +289,7 @@ describe('redaction that disguises do not defeat', () => {
     const text = 'Call +1 (415) 555-0123 at 10:30 on 12/05/2026 about order 123456789, $1,299.99 paid.';
     const recorded = await recordChat([{ sequence: 1, speaker: 'END_USER', text }], { disposition: 'RESOLVED 2026-03-01' });
     expect(recorded.transcript.edges[0].node).toMatchObject({ text, redactions: { total: 0 } });
-    await gql(APPEND, { id: recorded.id, segments: [{ sequence: 2, speaker: 'AGENT', text: 'Order 98765 ships 3/4.' }] });
+    await world.as(tokens.agent).send(APPEND, { id: recorded.id, segments: [{ sequence: 2, speaker: 'AGENT', text: 'Order 98765 ships 3/4.' }] });
     expect((await storedTexts(recorded.id)).map((row) => row[1])).toEqual([text, 'Order 98765 ships 3/4.']);
   });
 });
@@ -300,13 +298,13 @@ describe('live transcript ingestion', () => {
   it('stores segments arriving out of order and reads them back in sequence, page by page', async () => {
     const { id } = await recordChat();
     for (const sequence of [3, 1, 5, 2, 4]) {
-      const response = await gql(APPEND, { id, segments: [{ sequence, speaker: sequence % 2 ? 'END_USER' : 'AGENT', text: `line ${sequence}` }] });
+      const response = await world.as(tokens.agent).send(APPEND, { id, segments: [{ sequence, speaker: sequence % 2 ? 'END_USER' : 'AGENT', text: `line ${sequence}` }] });
       expect(response.data.appendTranscriptSegments.appended).toEqual([sequence]);
     }
     const seen: number[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = (await gql(TRANSCRIPT, { id, after })).data.interaction.transcript;
+      const page: any = (await world.as(tokens.agent).send(TRANSCRIPT, { id, after })).data.interaction.transcript;
       seen.push(...page.edges.map((e: any) => e.node.sequence));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
@@ -316,10 +314,10 @@ describe('live transcript ingestion', () => {
 
   it('ignores and reports a repeated segment; refuses a different one at a stored sequence and stores nothing of that batch', async () => {
     const { id } = await recordChat([{ sequence: 1, speaker: 'END_USER', text: `card ${CARD}` }]);
-    const repeat = await gql(APPEND, { id, segments: [{ sequence: 1, speaker: 'END_USER', text: `card ${CARD}` }, { sequence: 2, speaker: 'AGENT', text: 'ok' }] });
+    const repeat = await world.as(tokens.agent).send(APPEND, { id, segments: [{ sequence: 1, speaker: 'END_USER', text: `card ${CARD}` }, { sequence: 2, speaker: 'AGENT', text: 'ok' }] });
     expect(repeat.data.appendTranscriptSegments).toMatchObject({ appended: [2], duplicates: [1] });
 
-    const clash = await gql(APPEND, { id, segments: [{ sequence: 3, speaker: 'AGENT', text: 'new' }, { sequence: 2, speaker: 'AGENT', text: 'different' }] });
+    const clash = await world.as(tokens.agent).send(APPEND, { id, segments: [{ sequence: 3, speaker: 'AGENT', text: 'new' }, { sequence: 2, speaker: 'AGENT', text: 'different' }] });
     expectRefused(clash, 'CONFLICT', 'segments[1].sequence');
     const stored = await storedSegments(id);
     expect(stored.map((s) => [s.sequence, s.text])).toEqual([[1, 'card [CARD REDACTED]'], [2, 'ok']]);
@@ -327,11 +325,11 @@ describe('live transcript ingestion', () => {
 
   it('lets exactly one of two racing appends at the same sequence land', async () => {
     const { id } = await recordChat();
-    const race = await Promise.all(['first', 'second'].map((text) => gql(APPEND, { id, segments: [{ sequence: 1, speaker: 'AGENT', text }] })));
+    const race = await Promise.all(['first', 'second'].map((text) => world.as(tokens.agent).send(APPEND, { id, segments: [{ sequence: 1, speaker: 'AGENT', text }] })));
     expect(race.filter((r) => r.data?.appendTranscriptSegments?.appended?.length === 1)).toHaveLength(1);
     expect(race.flatMap(codes)).toEqual(['CONFLICT']);
     const same = await recordChat();
-    const twins = await Promise.all([1, 2].map(() => gql(APPEND, { id: same.id, segments: [{ sequence: 1, speaker: 'AGENT', text: 'same' }] })));
+    const twins = await Promise.all([1, 2].map(() => world.as(tokens.agent).send(APPEND, { id: same.id, segments: [{ sequence: 1, speaker: 'AGENT', text: 'same' }] })));
     expect(twins.map((r) => r.data.appendTranscriptSegments.appended.length).sort()).toEqual([0, 1]);
     expect(await interactionsDb().getRepository(TranscriptSegment).count({ where: { interactionId: In([id, same.id]) } })).toBe(2);
   });
@@ -339,38 +337,38 @@ describe('live transcript ingestion', () => {
   it('validates batches, texts and sequences by field, and finds no other tenant’s interaction', async () => {
     const { id } = await recordChat();
     const segment = (n: number, text = 'x') => ({ sequence: n, speaker: 'AGENT', text });
-    expectRefused(await gql(APPEND, { id, segments: [] }), 'BAD_USER_INPUT', 'segments');
-    expectRefused(await gql(APPEND, { id, segments: Array.from({ length: 201 }, (_, n) => segment(n + 1)) }), 'BAD_USER_INPUT', 'segments');
-    expectRefused(await gql(APPEND, { id, segments: [segment(1), segment(2, 'y'.repeat(20_001))] }), 'BAD_USER_INPUT', 'segments[1].text');
-    expectRefused(await gql(APPEND, { id, segments: [segment(0)] }), 'BAD_USER_INPUT', 'segments[0].sequence');
-    expectRefused(await gql(APPEND, { id, segments: [segment(4, 'a'), segment(4, 'b')] }), 'BAD_USER_INPUT', 'segments[1].sequence');
+    expectRefused(await world.as(tokens.agent).send(APPEND, { id, segments: [] }), 'BAD_USER_INPUT', 'segments');
+    expectRefused(await world.as(tokens.agent).send(APPEND, { id, segments: Array.from({ length: 201 }, (_, n) => segment(n + 1)) }), 'BAD_USER_INPUT', 'segments');
+    expectRefused(await world.as(tokens.agent).send(APPEND, { id, segments: [segment(1), segment(2, 'y'.repeat(20_001))] }), 'BAD_USER_INPUT', 'segments[1].text');
+    expectRefused(await world.as(tokens.agent).send(APPEND, { id, segments: [segment(0)] }), 'BAD_USER_INPUT', 'segments[0].sequence');
+    expectRefused(await world.as(tokens.agent).send(APPEND, { id, segments: [segment(4, 'a'), segment(4, 'b')] }), 'BAD_USER_INPUT', 'segments[1].sequence');
     expect(await interactionsDb().getRepository(TranscriptSegment).count({ where: { interactionId: id } })).toBe(0);
 
-    const globexOwn = await gql(RECORD, { input: { channel: 'SMS', direction: 'INBOUND' } }, tokens.globexAdmin);
+    const globexOwn = await world.as(tokens.globexAdmin).send(RECORD, { input: { channel: 'SMS', direction: 'INBOUND' } });
     const foreign = globexOwn.data.recordInteraction.id;
-    expectRefused(await gql(APPEND, { id: foreign, segments: [segment(1)] }, tokens.admin), 'NOT_FOUND');
-    expectRefused(await gql('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id: foreign }, tokens.admin), 'NOT_FOUND');
+    expectRefused(await world.as(tokens.admin).send(APPEND, { id: foreign, segments: [segment(1)] }), 'NOT_FOUND');
+    expectRefused(await world.as(tokens.admin).send('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id: foreign }), 'NOT_FOUND');
     expect(await interactionsDb().getRepository(TranscriptSegment).count({ where: { interactionId: foreign } })).toBe(0);
   });
 
   it('records every channel both ways with agent, queue, timing and disposition, and ends an open interaction', async () => {
     for (const channel of ['VOICE', 'CHAT', 'EMAIL', 'SMS', 'SOCIAL']) {
-      const response = await gql(RECORD, {
+      const response = await world.as(tokens.agent).send(RECORD, {
         input: { channel, direction: 'INBOUND', agentId: 'acme-agent-1', queue: 'billing', startedAt: '2026-03-01T10:00:00.000Z', endedAt: '2026-03-01T10:05:30.000Z', disposition: 'RESOLVED' },
       });
       expect(response.data.recordInteraction).toMatchObject({ channel, direction: 'INBOUND', handleSeconds: 330 });
     }
     const open = await recordChat([], { startedAt: '2026-03-01T10:00:00.000Z' });
     expect(open.handleSeconds).toBeNull();
-    const ended = await gql('mutation($id: ID!) { endInteraction(id: $id, input: { endedAt: "2026-03-01T10:01:00.000Z", disposition: "CALLBACK" }) { handleSeconds disposition } }', { id: open.id });
+    const ended = await world.as(tokens.agent).send('mutation($id: ID!) { endInteraction(id: $id, input: { endedAt: "2026-03-01T10:01:00.000Z", disposition: "CALLBACK" }) { handleSeconds disposition } }', { id: open.id });
     expect(ended.data.endInteraction).toEqual({ handleSeconds: 60, disposition: 'CALLBACK' });
-    expectRefused(await gql('mutation($id: ID!) { endInteraction(id: $id, input: { endedAt: "2026-02-01T00:00:00.000Z" }) { id } }', { id: open.id }), 'BAD_USER_INPUT', 'endedAt');
+    expectRefused(await world.as(tokens.agent).send('mutation($id: ID!) { endInteraction(id: $id, input: { endedAt: "2026-02-01T00:00:00.000Z" }) { id } }', { id: open.id }), 'BAD_USER_INPUT', 'endedAt');
   });
 });
 
 describe('outbound contact', () => {
   const outbound = (endUserId: string | undefined, channel = 'SMS') =>
-    gql(RECORD, { input: { endUserId, channel, direction: 'OUTBOUND', transcript: [{ sequence: 1, speaker: 'AGENT', text: 'Hello from Acme' }] } });
+    world.as(tokens.agent).send(RECORD, { input: { endUserId, channel, direction: 'OUTBOUND', transcript: [{ sequence: 1, speaker: 'AGENT', text: 'Hello from Acme' }] } });
   const rowsFor = (endUserId: string) => interactionsDb().getRepository(Interaction).count({ where: { endUserId, direction: 'OUTBOUND' as never } });
 
   it('is refused when the end-user opted out of the channel, or is restricted, and nothing is recorded', async () => {
@@ -387,7 +385,7 @@ describe('outbound contact', () => {
     const limited = await outbound(restricted, 'EMAIL');
     expectRefused(limited, 'NOT_FOUND');
     expect(limited.errors![0].message).not.toMatch(/restricted/);
-    const toAdmin = await gql(RECORD, { input: { endUserId: restricted, channel: 'EMAIL', direction: 'OUTBOUND' } }, tokens.admin);
+    const toAdmin = await world.as(tokens.admin).send(RECORD, { input: { endUserId: restricted, channel: 'EMAIL', direction: 'OUTBOUND' } });
     expectRefused(toAdmin, 'FORBIDDEN');
     expect(toAdmin.errors![0].message).toMatch(/restricted/);
     expect([await rowsFor(optedOut), await rowsFor(restricted), await interactionsDb().getRepository(TranscriptSegment).count()]).toEqual(before);
@@ -439,7 +437,7 @@ describe('outbound contact', () => {
 describe('an analyst’s token', () => {
   it('reads metrics and nothing else', async () => {
     const token = tokens.analyst;
-    expect((await gql(METRICS, { from: '2026-01-01', to: '2026-01-31' }, token)).errors).toBeUndefined();
+    expect((await world.as(token).send(METRICS, { from: '2026-01-01', to: '2026-01-31' })).errors).toBeUndefined();
     const [interaction] = await interactionsDb().getRepository(Interaction).find({ where: { tenantId: world.acme.id }, take: 1 });
     const endUserId = world.acme.endUserIds[0];
     const refusals: [string, Record<string, unknown> | undefined][] = [
@@ -460,7 +458,7 @@ describe('an analyst’s token', () => {
       ['{ legalHolds { edges { node { id } } } }', undefined],
     ];
     for (const [query, variables] of refusals) {
-      const response = await gql(query, variables, token);
+      const response = await world.as(token).send(query, variables);
       expect({ query, codes: codes(response) }).toEqual({ query, codes: expect.arrayContaining(['FORBIDDEN']) });
       expect(JSON.stringify(response.data ?? {})).not.toMatch(/"id":"[0-9a-f-]{36}"/);
     }
@@ -477,9 +475,9 @@ describe('an analyst’s token', () => {
 
   it('is the only kind without metrics it may read: agents and integrators are refused metrics', async () => {
     for (const role of ['agent', 'integrator', 'privacy_officer']) {
-      expectRefused(await gql(METRICS, { from: '2026-01-01', to: '2026-01-31' }, tokens[role]), 'FORBIDDEN');
+      expectRefused(await world.as(tokens[role]).send(METRICS, { from: '2026-01-01', to: '2026-01-31' }), 'FORBIDDEN');
     }
-    expect((await gql(METRICS, { from: '2026-01-01', to: '2026-01-31' }, tokens.supervisor)).errors).toBeUndefined();
+    expect((await world.as(tokens.supervisor).send(METRICS, { from: '2026-01-01', to: '2026-01-31' })).errors).toBeUndefined();
   });
 });
 
@@ -583,7 +581,7 @@ describe('privacy hooks for identity', () => {
       const direct = await callSubgraph(signer, 'interactions', world.stack.subgraphUrls.interactions, memberClaims(world.acme, ['admin', 'privacy_officer']), query, { id: endUserId });
       expectRefused(direct, 'FORBIDDEN');
       expect(direct.data?.[field] ?? null).toBeNull();
-      const viaGateway = await gql(query, { id: endUserId }, tokens.admin);
+      const viaGateway = await world.as(tokens.admin).send(query, { id: endUserId });
       expect(codes(viaGateway)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     }
     expect(await interactionsDb().getRepository(Interaction).count({ where: { endUserId } })).toBe(before);

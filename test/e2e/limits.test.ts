@@ -1,5 +1,5 @@
 import { SignedContextDataSource } from '../../gateway/signed-data-source';
-import { bearer, codes, postGraphQL } from '../helpers/environment';
+import { bearer, codes } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { httpClient } from '../helpers/graphql';
 
@@ -169,11 +169,11 @@ describe('per-tenant cost budget', () => {
     // About 100 × 100 × 3: a few of these spend a 50,000 budget; `{ me { id } }` costs 2.
     const heavy = '{ endUsers(first: 100) { edges { node { consents(first: 100) { edges { node { purpose } } } } } } }';
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await postGraphQL(costly.stack.gatewayUrl, heavy, undefined, bearer(token))).status);
+    for (let i = 0; i < 5; i++) statuses.push((await httpClient(costly.stack.gatewayUrl, token).send(heavy)).status);
     expect(statuses[0]).toBe(200);
     expect(statuses).toContain(429);
-    const refused = await postGraphQL(costly.stack.gatewayUrl, heavy, undefined, bearer(token));
+    const refused = await httpClient(costly.stack.gatewayUrl, token).send(heavy);
     expect(codes(refused)).toEqual(['RATE_LIMITED']);
-    expect((await postGraphQL(costly.stack.gatewayUrl, '{ me { id } }', undefined, bearer(other))).errors).toBeUndefined();
+    expect((await httpClient(costly.stack.gatewayUrl, other).send('{ me { id } }')).errors).toBeUndefined();
   });
 });

@@ -1,5 +1,4 @@
 import { chromium, type Browser } from 'playwright-core';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 // Debian's chromium (.ci/run installs it when missing), driven by playwright-core.
@@ -19,8 +18,7 @@ afterAll(async () => {
 it('a supervisor’s /live page shows a segment appended through the gateway as it arrives, already redacted', async () => {
   const agent = await world.env.token({ tenant: 'acme', roles: ['agent'], sub: 'acme-agent' });
   const supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'], sub: 'acme-supervisor' });
-  const gql = (query: string, variables?: Record<string, unknown>) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(agent));
-  const recorded = await gql('mutation { recordInteraction(input: { channel: VOICE, direction: INBOUND, transcript: [{ sequence: 1, speaker: AGENT, text: "Thank you for calling" }] }) { id } }');
+  const recorded = await world.as(agent).send('mutation { recordInteraction(input: { channel: VOICE, direction: INBOUND, transcript: [{ sequence: 1, speaker: AGENT, text: "Thank you for calling" }] }) { id } }');
   const id = recorded.data.recordInteraction.id;
 
   const page = await browser.newPage();
@@ -33,7 +31,7 @@ it('a supervisor’s /live page shows a segment appended through the gateway as 
   await page.waitForSelector('#segments li[data-sequence="1"]');
   expect(await page.textContent('#status')).toBe('watching');
 
-  await gql('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: END_USER, text: "my social is 078-05-1120" }]) { appended } }', { id });
+  await world.as(agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: END_USER, text: "my social is 078-05-1120" }]) { appended } }', { id });
   const item = await page.waitForSelector('#segments li[data-sequence="2"]');
   expect(await item.textContent()).toBe('END_USER: my social is [SSN REDACTED]');
   expect(await page.content()).not.toContain('078-05-1120');

@@ -1,6 +1,6 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
 import type { LiveSettings } from '../../gateway/config';
-import { bearer, postGraphQL } from '../helpers/environment';
+import { bearer } from '../helpers/environment';
 import { LiveClient } from '../helpers/live-client';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -9,7 +9,6 @@ const tokens: Record<string, string> = {};
 const clients: LiveClient[] = [];
 const gateways: GatewayServer[] = [];
 
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.agent) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const SEGMENTS = 'subscription($id: ID!, $from: Int) { transcriptSegmentsAdded(interactionId: $id, fromSequence: $from) { sequence text } }';
 
 /** Another gateway over the same subgraphs, with its own live settings. */
@@ -27,19 +26,19 @@ async function connect(url: string, token: string) {
 }
 
 async function record(token = tokens.agent): Promise<string> {
-  const response = await gql('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "hello" }] }) { id } }', undefined, token);
+  const response = await world.as(token).send('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "hello" }] }) { id } }');
   return response.data.recordInteraction.id;
 }
 
 const append = (id: string, segments: { sequence: number; text: string }[]) =>
-  gql('mutation($id: ID!, $s: [TranscriptSegmentInput!]!) { appendTranscriptSegments(interactionId: $id, segments: $s) { appended } }', {
+  world.as(tokens.agent).send('mutation($id: ID!, $s: [TranscriptSegmentInput!]!) { appendTranscriptSegments(interactionId: $id, segments: $s) { appended } }', {
     id,
     s: segments.map((s) => ({ speaker: 'END_USER', ...s })),
   });
 
 async function invite(role: string) {
   const subject = `live-${role}-${Math.random().toString(36).slice(2)}`;
-  const invited = await gql(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [${role.toUpperCase()}] }) { id } }`, undefined, tokens.admin);
+  const invited = await world.as(tokens.admin).send(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [${role.toUpperCase()}] }) { id } }`);
   return { id: invited.data.inviteOperator.id as string, token: await world.env.token({ tenant: 'acme', roles: [role], sub: subject }) };
 }
 
@@ -85,7 +84,7 @@ describe('without any event', () => {
     const operator = await invite('agent');
     const client = await connect(url, operator.token);
     client.subscribe(SEGMENTS, { id: await record() });
-    await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: operator.id }, tokens.admin);
+    await world.as(tokens.admin).send('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: operator.id });
     expect(await client.closed).toEqual({ code: 4403, reason: 'revoked' });
   });
 
@@ -93,11 +92,11 @@ describe('without any event', () => {
     const url = await gatewayWith({ recheckMs: 50 });
     const client = await connect(url, tokens.globexAgent);
     client.subscribe(SEGMENTS, { id: await record(tokens.globexAgent) });
-    await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.globex.id }, tokens.platform);
+    await world.as(tokens.platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.globex.id });
     try {
       expect(await client.closed).toEqual({ code: 4403, reason: 'tenant disabled' });
     } finally {
-      await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id }, tokens.platform);
+      await world.as(tokens.platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id });
     }
   });
 });
@@ -155,7 +154,7 @@ describe('over SSE', () => {
     await arrived(1);
     await append(id, [{ sequence: 2, text: 'live' }]);
     await arrived(2);
-    await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: operator.id }, tokens.admin);
+    await world.as(tokens.admin).send('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: operator.id });
     await append(id, [{ sequence: 3, text: 'after revocation' }]);
     await done;
     const nexts = events.filter((e) => e.event === 'next').map((e) => e.data);

@@ -1,5 +1,4 @@
 import { liveEvents } from '../../platform/live-events';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { LiveClient } from '../helpers/live-client';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -7,7 +6,6 @@ let world: SeededStack;
 const tokens: Record<string, string> = {};
 const clients: LiveClient[] = [];
 
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.agent) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const connect = async (token: string | null, headers?: Record<string, string>) => {
   const client = await LiveClient.connect(world.stack.gatewayUrl, token, headers);
   clients.push(client);
@@ -18,16 +16,16 @@ const SEGMENTS = 'subscription($id: ID!, $from: Int) { transcriptSegmentsAdded(i
 const SSN = '078-05-1120';
 
 async function record(token = tokens.agent, extra = ''): Promise<string> {
-  const response = await gql(`mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND${extra}, transcript: [{ sequence: 1, speaker: END_USER, text: "hello" }, { sequence: 2, speaker: AGENT, text: "hi" }] }) { id } }`, undefined, token);
+  const response = await world.as(token).send(`mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND${extra}, transcript: [{ sequence: 1, speaker: END_USER, text: "hello" }, { sequence: 2, speaker: AGENT, text: "hi" }] }) { id } }`);
   expect(response.errors).toBeUndefined();
   return response.data.recordInteraction.id;
 }
 
 async function append(id: string, segments: { sequence: number; text: string }[], token = tokens.agent) {
-  const response = await gql('mutation($id: ID!, $s: [TranscriptSegmentInput!]!) { appendTranscriptSegments(interactionId: $id, segments: $s) { appended } }', {
+  const response = await world.as(token).send('mutation($id: ID!, $s: [TranscriptSegmentInput!]!) { appendTranscriptSegments(interactionId: $id, segments: $s) { appended } }', {
     id,
     s: segments.map((s) => ({ speaker: 'END_USER', ...s })),
-  }, token);
+  });
   expect(response.errors).toBeUndefined();
   return response.data.appendTranscriptSegments.appended as number[];
 }
@@ -109,10 +107,10 @@ describe('transcriptSegmentsAdded', () => {
   });
 
   it('a restricted person’s transcript is hidden from a supervisor and shown to a privacy officer, stored or live', async () => {
-    const { data } = await gql('mutation { createEndUser(input: { firstName: "Rita", lastName: "Stricted" }) { id } }', undefined, tokens.admin);
+    const { data } = await world.as(tokens.admin).send('mutation { createEndUser(input: { firstName: "Rita", lastName: "Stricted" }) { id } }');
     const person = data.createEndUser.id;
     const id = await record(tokens.agent, `, endUserId: "${person}"`);
-    const restricted = await gql('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { status } }', { input: { endUserId: person, kind: 'RESTRICTION' } }, tokens.privacy_officer);
+    const restricted = await world.as(tokens.privacy_officer).send('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { status } }', { input: { endUserId: person, kind: 'RESTRICTION' } });
     expect(restricted.data.createPrivacyRequest.status).toBe('COMPLETED');
     const supervisor = await connect(tokens.supervisor);
     const officer = await connect(tokens.privacy_officer);
@@ -137,8 +135,8 @@ describe('interactionActivity', () => {
     await record(tokens.globexAgent, ', queue: "billing"');
     const id = await record(tokens.agent, ', queue: "billing"');
     await record(tokens.agent, ', queue: "sales"');
-    expect((await gql('mutation($id: ID!) { transferInteraction(id: $id, queue: "retention") { queue } }', { id })).data.transferInteraction.queue).toBe('retention');
-    await gql('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id });
+    expect((await world.as(tokens.agent).send('mutation($id: ID!) { transferInteraction(id: $id, queue: "retention") { queue } }', { id })).data.transferInteraction.queue).toBe('retention');
+    await world.as(tokens.agent).send('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id });
     const everything = await client.nextResults(all, 4);
     expect(everything.map((r) => [r.data.interactionActivity.what, r.data.interactionActivity.interaction.queue])).toEqual([
       ['STARTED', 'billing'],
@@ -174,20 +172,20 @@ describe('admission', () => {
   });
 
   it('refuses a subscription sent over plain HTTP', async () => {
-    const response = await gql('subscription { interactionActivity { kind } }');
+    const response = await world.as(tokens.agent).send('subscription { interactionActivity { kind } }');
     expect(response.status).toBe(400);
   });
 
   it('revocation ends a live subscription on the next event, with 4403 "revoked", before anything is delivered', async () => {
     const subject = `live-${Date.now()}`;
-    const invited = await gql(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [AGENT] }) { id } }`, undefined, tokens.admin);
+    const invited = await world.as(tokens.admin).send(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [AGENT] }) { id } }`);
     const token = await world.env.token({ tenant: 'acme', roles: ['agent'], sub: subject });
     const id = await record();
     const client = await connect(token);
     const sub = client.subscribe(SEGMENTS, { id });
     await append(id, [{ sequence: 3, text: 'before' }]);
     await client.nextResults(sub, 1);
-    await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: invited.data.inviteOperator.id }, tokens.admin);
+    await world.as(tokens.admin).send('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: invited.data.inviteOperator.id });
     await append(id, [{ sequence: 4, text: 'after revocation' }]);
     expect(await client.closed).toEqual({ code: 4403, reason: 'revoked' });
     expect(client.results(sub).map((r) => r.data.transcriptSegmentsAdded.said)).toEqual(['before']);
@@ -195,18 +193,18 @@ describe('admission', () => {
 
   it('a role change ends a live subscription on the next event', async () => {
     const subject = `live-role-${Date.now()}`;
-    const invited = await gql(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [SUPERVISOR] }) { id } }`, undefined, tokens.admin);
+    const invited = await world.as(tokens.admin).send(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [SUPERVISOR] }) { id } }`);
     const token = await world.env.token({ tenant: 'acme', roles: ['supervisor'], sub: subject });
     const id = await record();
     const client = await connect(token);
     client.subscribe(SEGMENTS, { id });
-    await gql('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [ANALYST]) { id } }', { id: invited.data.inviteOperator.id }, tokens.admin);
+    await world.as(tokens.admin).send('mutation($id: ID!) { setOperatorRoles(id: $id, roles: [ANALYST]) { id } }', { id: invited.data.inviteOperator.id });
     await append(id, [{ sequence: 3, text: 'after the change' }]);
     expect(await client.closed).toEqual({ code: 4403, reason: 'roles changed' });
   });
 
   it('an address taken off the allowlist ends a live subscription from it (address through a trusted proxy)', async () => {
-    await gql('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["127.0.0.0/8", "203.0.113.0/24"] }) { id } }', undefined, tokens.admin);
+    await world.as(tokens.admin).send('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["127.0.0.0/8", "203.0.113.0/24"] }) { id } }');
     try {
       const id = await record();
       const client = await connect(tokens.supervisor, { 'x-forwarded-for': '203.0.113.9' });
@@ -214,11 +212,11 @@ describe('admission', () => {
       const outsider = await connect(tokens.supervisor, { 'x-forwarded-for': '198.51.100.7' });
       expect(outsider.closedWith).toEqual({ code: 4403, reason: 'ip not allowed' });
       client.subscribe(SEGMENTS, { id });
-      await gql('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["127.0.0.0/8"] }) { id } }', undefined, tokens.admin);
+      await world.as(tokens.admin).send('mutation { updateTenantAccessPolicy(input: { mode: ALLOWLIST, cidrs: ["127.0.0.0/8"] }) { id } }');
       await append(id, [{ sequence: 3, text: 'after the change' }]);
       expect(await client.closed).toEqual({ code: 4403, reason: 'ip not allowed' });
     } finally {
-      await gql('mutation { updateTenantAccessPolicy(input: { mode: EVERYONE, cidrs: [] }) { id } }', undefined, tokens.admin);
+      await world.as(tokens.admin).send('mutation { updateTenantAccessPolicy(input: { mode: EVERYONE, cidrs: [] }) { id } }');
     }
   });
 
@@ -226,14 +224,14 @@ describe('admission', () => {
     const id = await record(tokens.globexAgent);
     const client = await connect(tokens.globexAgent);
     client.subscribe(SEGMENTS, { id });
-    await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.globex.id }, tokens.platform);
+    await world.as(tokens.platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: DISABLED) { status } }', { id: world.globex.id });
     try {
       // The subgraph refuses the disabled tenant's own writes; an event still in flight is checked first.
       await liveEvents().publish({ kind: 'segments', tenantId: world.globex.id, interactionId: id, sequences: [1] });
       expect(await client.closed).toEqual({ code: 4403, reason: 'tenant disabled' });
       expect((await connect(tokens.globexAgent)).closedWith).toEqual({ code: 4403, reason: 'tenant disabled' });
     } finally {
-      await gql('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id }, tokens.platform);
+      await world.as(tokens.platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id });
     }
   });
 });

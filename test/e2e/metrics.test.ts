@@ -2,6 +2,7 @@ import { Interaction } from '../../subgraphs/interactions/entities/interaction.e
 import { MetricRelease } from '../../subgraphs/interactions/entities/metric-release.entity';
 import { MetricDimension } from '../../subgraphs/interactions/entities/interaction-metrics';
 import { MetricsService } from '../../subgraphs/interactions/services/metrics.service';
+import { InteractionSettingsService } from '../../subgraphs/interactions/services/interaction-settings.service';
 import { cellNoise, MetricMeasure, NAMED_QUEUE_MIN_CALLERS } from '../../subgraphs/interactions/services/metrics-noise';
 import { Channel } from '../../subgraphs/kit/channel';
 import { Keyring } from '../../subgraphs/kit/crypto/keyring';
@@ -9,7 +10,7 @@ import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
 import { DataKeyPurpose, TenantDataKey } from '../../subgraphs/kit/crypto/tenant-data-key.entity';
 import { newId } from '../../subgraphs/kit/tenant-entity';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
-import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { codes, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 /**
@@ -40,11 +41,9 @@ const METRICS = `query($from: String!, $to: String!, $groupBy: [MetricDimension!
 }`;
 
 const interactionsDb = () => world.stack.subgraphs.interactions.dataSource;
-const gql = (query: string, variables: Record<string, unknown> | undefined, token: string) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 
 async function metrics(from: string, to: string, groupBy: string[] = [], token = analyst) {
-  const response = await gql(METRICS, { from, to, groupBy }, token);
+  const response = await world.as(token).send(METRICS, { from, to, groupBy });
   expect(response.errors).toBeUndefined();
   return response.data.interactionMetrics as { groups: Group[]; suppressedGroups: number; releasedDays: number; pendingDays: number; minGroupSize: number; privacy: any };
 }
@@ -139,7 +138,7 @@ const ledger = () => TenantScope.of(interactionsDb(), tenant.id).repo(MetricRele
 beforeAll(async () => {
   world = await seededStack();
   const platform = await world.env.token({ platform: true });
-  const created = await gql('mutation { createTenant(input: { slug: "metrico", name: "Metrico", deployment: PUBLIC_CLOUD, region: "us-east-1" }) { id slug } }', undefined, platform);
+  const created = await world.as(platform).send('mutation { createTenant(input: { slug: "metrico", name: "Metrico", deployment: PUBLIC_CLOUD, region: "us-east-1" }) { id slug } }');
   tenant = created.data.createTenant;
   analyst = await world.env.token({ tenant: tenant.slug, roles: ['analyst'], sub: 'metrico-analyst' });
   supervisor = await world.env.token({ tenant: tenant.slug, roles: ['supervisor'], sub: 'metrico-supervisor' });
@@ -205,7 +204,7 @@ describe('differentially private metrics', () => {
       }
     }
     // groupBy left out is no grouping.
-    const left = await gql('query($from: String!, $to: String!) { interactionMetrics(from: $from, to: $to) { groupBy groups { interactions } } }', { from: D1, to: D1 }, analyst);
+    const left = await world.as(analyst).send('query($from: String!, $to: String!) { interactionMetrics(from: $from, to: $to) { groupBy groups { interactions } } }', { from: D1, to: D1 });
     expect(left.data.interactionMetrics).toEqual({ groupBy: [], groups: expected(D1, D1, []).groups.map((g) => ({ interactions: g.interactions })) });
   });
 
@@ -296,10 +295,9 @@ describe('differentially private metrics', () => {
   it('stay fixed once a day is released: a later recording or an erasure changes no answer', async () => {
     const before = await Promise.all([[], ['CHANNEL'], ['DAY', 'CHANNEL', 'QUEUE']].map((groupBy) => metrics(D0, D3, groupBy)));
     // The target calls again on D1 (SMS, the queue of one), and someone is erased from D1's chats.
-    const recorded = await gql(
+    const recorded = await world.as(supervisor).send(
       'mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { id } }',
       { input: { channel: 'SMS', direction: 'INBOUND', queue: 'sales', startedAt: `${D1}T15:00:00.000Z`, endedAt: `${D1}T15:01:00.000Z` } },
-      supervisor,
     );
     expect(recorded.errors).toBeUndefined();
     const scope = TenantScope.of(interactionsDb(), tenant.id);
@@ -339,7 +337,7 @@ describe('differentially private metrics', () => {
   it('release a day only from 01:00 UTC the next day', async () => {
     const scope = TenantScope.of(interactionsDb(), newId());
     const keyring = new Keyring(interactionsDb(), new LocalMasterKeys(world.env.keys.masterKeys));
-    const at = (iso: string) => new MetricsService(scope, keyring, () => new Date(iso)).interactions('2026-05-10', '2026-05-11', [MetricDimension.DAY]);
+    const at = (iso: string) => new MetricsService(scope, keyring, new InteractionSettingsService(scope), () => new Date(iso)).interactions('2026-05-10', '2026-05-11', [MetricDimension.DAY]);
     expect(await at('2026-05-11T00:59:59.999Z')).toMatchObject({ releasedDays: 0, pendingDays: 2, groups: [] });
     expect(await scope.repo(MetricRelease).count()).toBe(0);
     expect(await at('2026-05-11T01:00:00.000Z')).toMatchObject({ releasedDays: 1, pendingDays: 1 });
@@ -349,22 +347,22 @@ describe('differentially private metrics', () => {
 
   it('follow the tenant’s minimum group size on the noisy callers, never below the floor', async () => {
     const UPDATE = 'mutation($n: Int) { updateInteractionSettings(input: { minGroupSize: $n }) { minGroupSize } }';
-    const refused = await gql(UPDATE, { n: 4 }, admin);
+    const refused = await world.as(admin).send(UPDATE, { n: 4 });
     expect(codes(refused)).toContain('BAD_USER_INPUT');
     expect(refused.errors![0].extensions!.field).toBe('minGroupSize');
     try {
-      expect((await gql(UPDATE, { n: 5 }, admin)).data.updateInteractionSettings.minGroupSize).toBe(5);
+      expect((await world.as(admin).send(UPDATE, { n: 5 })).data.updateInteractionSettings.minGroupSize).toBe(5);
       const shown = await metrics(D0, D3, ['DAY', 'CHANNEL']);
       expect({ groups: shown.groups, suppressedGroups: shown.suppressedGroups }).toEqual(expected(D0, D3, ['DAY', 'CHANNEL'], 5));
       expect(shown.minGroupSize).toBe(5);
     } finally {
-      await gql(UPDATE, { n: 11 }, admin);
+      await world.as(admin).send(UPDATE, { n: 11 });
     }
   });
 
   it('validate the range by field', async () => {
     const refused = async (variables: Record<string, unknown>, field: string) => {
-      const response: GraphQLResponse = await gql(METRICS, variables, analyst);
+      const response: GraphQLResponse = await world.as(analyst).send(METRICS, variables);
       expect(codes(response)).toContain('BAD_USER_INPUT');
       expect(response.errors!.find((e) => e.extensions?.code === 'BAD_USER_INPUT')!.extensions!.field).toBe(field);
     };

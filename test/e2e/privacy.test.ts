@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
-import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { codes, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { PrivacyTask } from '../../subgraphs/identity/entities/privacy-request.entity';
@@ -11,9 +11,6 @@ let officer: string;
 let agent: string;
 let globexOfficer: string;
 let admin: string;
-
-const gql = (query: string, variables: Record<string, unknown> | undefined, token: string) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 
 const sources = (): Record<SubgraphName, DataSource> =>
   Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, world.stack.subgraphs[name].dataSource])) as Record<SubgraphName, DataSource>;
@@ -37,10 +34,9 @@ const REQUEST = `mutation($input: CreatePrivacyRequestInput!) {
 }`;
 
 async function newEndUser(token: string, suffix: string): Promise<string> {
-  const response = await gql(
+  const response = await world.as(token).send(
     CREATE,
     { input: { firstName: 'Pat', lastName: `Privacy${suffix}`, email: `pat.${suffix}@example.org`, phone: `+1415555${suffix.padStart(4, '0').slice(-4)}`, ssn: '123-45-6789', dateOfBirth: '1980-02-03' } },
-    token,
   );
   expect(response.errors).toBeUndefined();
   return response.data.createEndUser.id;
@@ -69,12 +65,12 @@ afterAll(async () => {
 describe('privacy requests: who may', () => {
   it('are for privacy officers only, and only for their own tenant’s end-users', async () => {
     const id = world.acme.endUserIds[0];
-    const byAgent = await gql(REQUEST, { input: { endUserId: id, kind: 'ACCESS' } }, agent);
+    const byAgent = await world.as(agent).send(REQUEST, { input: { endUserId: id, kind: 'ACCESS' } });
     expectCode(byAgent, 'FORBIDDEN');
-    const fromGlobex = await gql(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } }, globexOfficer);
+    const fromGlobex = await world.as(globexOfficer).send(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } });
     expectCode(fromGlobex, 'NOT_FOUND');
-    expect((await gql('{ privacyRequests { edges { node { id } } } }', undefined, agent)).data?.privacyRequests ?? null).toBeNull();
-    const legal = await gql('mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id } }', { input: { endUserId: id, reason: 'x' } }, agent);
+    expect((await world.as(agent).send('{ privacyRequests { edges { node { id } } } }')).data?.privacyRequests ?? null).toBeNull();
+    const legal = await world.as(agent).send('mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id } }', { input: { endUserId: id, reason: 'x' } });
     expectCode(legal, 'FORBIDDEN');
     // Every other privacy operation, tried by an agent (and by a supervisor, who reads PII but is no privacy officer).
     const supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'] });
@@ -89,17 +85,17 @@ describe('privacy requests: who may', () => {
       ['mutation($id: ID!) { recordDisclosure(input: { endUserId: $id, authority: "a", legalBasis: "b", reference: "c", dataCategories: ["profile"], disclosedAt: "2026-01-01T00:00:00Z" }) { id } }', { id }],
     ];
     for (const token of [agent, supervisor]) {
-      for (const [query, variables] of attempts) expectCode(await gql(query, variables, token), 'FORBIDDEN');
+      for (const [query, variables] of attempts) expectCode(await world.as(token).send(query, variables), 'FORBIDDEN');
     }
   });
 
   it('refuses bad input naming the field', async () => {
     const id = world.acme.endUserIds[0];
-    const noFields = await gql(REQUEST, { input: { endUserId: id, kind: 'RECTIFICATION' } }, officer);
+    const noFields = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'RECTIFICATION' } });
     expect(noFields.errors?.[0].extensions?.field).toBe('rectification');
-    const past = await gql(REQUEST, { input: { endUserId: id, kind: 'ACCESS', dueAt: '2020-01-01T00:00:00Z' } }, officer);
+    const past = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'ACCESS', dueAt: '2020-01-01T00:00:00Z' } });
     expect(past.errors?.[0].extensions?.field).toBe('dueAt');
-    const badDob = await gql(REQUEST, { input: { endUserId: id, kind: 'RECTIFICATION', rectification: { dateOfBirth: '2999-01-01' } } }, officer);
+    const badDob = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'RECTIFICATION', rectification: { dateOfBirth: '2999-01-01' } } });
     expect(badDob.errors?.[0].extensions?.field).toBe('dateOfBirth');
   });
 });
@@ -107,23 +103,22 @@ describe('privacy requests: who may', () => {
 describe('legal holds', () => {
   it('refuse an erasure and leave everything as it was; once released, erasure proceeds', async () => {
     const id = await newEndUser(admin, '7001');
-    const hold = await gql(
+    const hold = await world.as(officer).send(
       'mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id endUserId releasedAt } }',
       { input: { endUserId: id, reason: 'Litigation 2026-17', reference: 'CASE-17' } },
-      officer,
     );
     expect(hold.errors).toBeUndefined();
     const before = await allRows();
-    const refused = await gql(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } }, officer);
+    const refused = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } });
     expectCode(refused, 'CONFLICT');
     expect(await allRows()).toEqual(before);
 
-    const released = await gql('mutation($id: ID!) { releaseLegalHold(id: $id) { releasedAt } }', { id: hold.data.placeLegalHold.id }, officer);
+    const released = await world.as(officer).send('mutation($id: ID!) { releaseLegalHold(id: $id) { releasedAt } }', { id: hold.data.placeLegalHold.id });
     expect(released.data.releaseLegalHold.releasedAt).not.toBeNull();
-    const audit = await gql('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action reference } } } }', { id }, officer);
+    const audit = await world.as(officer).send('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action reference } } } }', { id });
     const actions = audit.data.auditEvents.edges.map((edge: any) => edge.node.action);
     expect(actions).toEqual(expect.arrayContaining(['LEGAL_HOLD_PLACED', 'LEGAL_HOLD_RELEASED']));
-    const erased = await gql(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } }, officer);
+    const erased = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'ERASURE' } });
     expect(erased.data.createPrivacyRequest).toMatchObject({ status: 'COMPLETED', endUserId: null });
   });
 });
@@ -131,17 +126,16 @@ describe('legal holds', () => {
 describe('disclosures', () => {
   it('are recorded, listed and audited', async () => {
     const id = world.acme.endUserIds[1];
-    const recorded = await gql(
+    const recorded = await world.as(officer).send(
       'mutation($input: RecordDisclosureInput!) { recordDisclosure(input: $input) { id authority dataCategories } }',
       { input: { endUserId: id, authority: 'Regional court', legalBasis: 'Production order §12', reference: 'PO-2026-4', dataCategories: ['profile', 'transcripts'], disclosedAt: new Date().toISOString() } },
-      officer,
     );
     expect(recorded.errors).toBeUndefined();
-    const listed = await gql('query($id: ID) { disclosures(endUserId: $id) { edges { node { id reference } } } }', { id }, officer);
+    const listed = await world.as(officer).send('query($id: ID) { disclosures(endUserId: $id) { edges { node { id reference } } } }', { id });
     expect(listed.data.disclosures.edges).toEqual([{ node: { id: recorded.data.recordDisclosure.id, reference: 'PO-2026-4' } }]);
-    const fromGlobex = await gql('query($id: ID) { disclosures(endUserId: $id) { edges { node { id } } } }', { id }, globexOfficer);
+    const fromGlobex = await world.as(globexOfficer).send('query($id: ID) { disclosures(endUserId: $id) { edges { node { id } } } }', { id });
     expect(fromGlobex.data.disclosures.edges).toEqual([]);
-    const audit = await gql('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action fields reference } } } }', { id }, officer);
+    const audit = await world.as(officer).send('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action fields reference } } } }', { id });
     expect(audit.data.auditEvents.edges.map((edge: any) => edge.node)).toContainEqual({
       action: 'DISCLOSURE_RECORDED', fields: ['profile', 'transcripts'], reference: recorded.data.recordDisclosure.id,
     });
@@ -158,37 +152,37 @@ async function interactionCount(endUserId: string): Promise<number> {
 describe('restriction', () => {
   it('stops contact and updates, hides the person from all but privacy officers, until lifted', async () => {
     const id = await newEndUser(admin, '7101');
-    expect((await gql(OUTBOUND, { id, channel: 'VOICE' }, agent)).errors).toBeUndefined();
-    const restricted = await gql(REQUEST, { input: { endUserId: id, kind: 'RESTRICTION' } }, officer);
+    expect((await world.as(agent).send(OUTBOUND, { id, channel: 'VOICE' })).errors).toBeUndefined();
+    const restricted = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'RESTRICTION' } });
     expect(restricted.errors).toBeUndefined();
     expect(restricted.data.createPrivacyRequest.status).toBe('COMPLETED');
     expect(restricted.data.createPrivacyRequest.tasks.map((task: any) => [task.target, task.status])).toEqual([['consent', 'DONE'], ['identity', 'DONE']]);
 
     const before = await interactionCount(id);
     // The agent may not see the restricted person: refused as if there were none.
-    const contact = await gql(OUTBOUND, { id, channel: 'SMS' }, agent);
+    const contact = await world.as(agent).send(OUTBOUND, { id, channel: 'SMS' });
     expectCode(contact, 'NOT_FOUND');
     expect(contact.errors![0].message).not.toMatch(/restricted/);
     expect(await interactionCount(id)).toBe(before);
 
-    const update = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "Changed" }) { id } }', { id }, admin);
+    const update = await world.as(admin).send('mutation($id: ID!) { updateEndUser(id: $id, input: { lastName: "Changed" }) { id } }', { id });
     expect(update.data).toBeNull();
     expect(update.errors).toBeDefined();
-    const upsert = await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { firstName: "X" }) { id } }', { id }, agent);
+    const upsert = await world.as(agent).send('mutation($id: ID!) { updateEndUser(id: $id, input: { firstName: "X" }) { id } }', { id });
     expect(upsert.errors).toBeDefined();
     // Admins hold every permission of their tenant, privacy:manage included; a supervisor does not.
     const supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'] });
-    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id }, supervisor)).data.endUser).toBeNull();
-    const listed = await gql('{ endUsers(first: 100) { edges { node { id } } } }', undefined, supervisor);
+    expect((await world.as(supervisor).send('query($id: ID!) { endUser(id: $id) { id } }', { id })).data.endUser).toBeNull();
+    const listed = await world.as(supervisor).send('{ endUsers(first: 100) { edges { node { id } } } }');
     expect(listed.data.endUsers.edges.map((edge: any) => edge.node.id)).not.toContain(id);
-    const seen = await gql('query($id: ID!) { endUser(id: $id) { id lastName processingRestricted } }', { id }, officer);
+    const seen = await world.as(officer).send('query($id: ID!) { endUser(id: $id) { id lastName processingRestricted } }', { id });
     expect(seen.data.endUser).toEqual({ id, lastName: 'Privacy7101', processingRestricted: true });
 
-    const lifted = await gql('mutation($id: ID!) { liftProcessingRestriction(endUserId: $id) { processingRestricted } }', { id }, officer);
+    const lifted = await world.as(officer).send('mutation($id: ID!) { liftProcessingRestriction(endUserId: $id) { processingRestricted } }', { id });
     expect(lifted.data.liftProcessingRestriction.processingRestricted).toBe(false);
-    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id }, supervisor)).data.endUser).toEqual({ id });
-    expect((await gql(OUTBOUND, { id, channel: 'SMS' }, agent)).errors).toBeUndefined();
-    const audit = await gql('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action } } } }', { id }, officer);
+    expect((await world.as(supervisor).send('query($id: ID!) { endUser(id: $id) { id } }', { id })).data.endUser).toEqual({ id });
+    expect((await world.as(agent).send(OUTBOUND, { id, channel: 'SMS' })).errors).toBeUndefined();
+    const audit = await world.as(officer).send('query($id: ID) { auditEvents(endUserId: $id, first: 50) { edges { node { action } } } }', { id });
     expect(audit.data.auditEvents.edges.map((edge: any) => edge.node.action)).toEqual(expect.arrayContaining(['RESTRICTED', 'RESTRICTION_LIFTED', 'PRIVACY_REQUEST_COMPLETED']));
   });
 });
@@ -196,10 +190,10 @@ describe('restriction', () => {
 describe('objection', () => {
   it('opts the person out of contact on every channel', async () => {
     const id = await newEndUser(admin, '7201');
-    const objection = await gql(REQUEST, { input: { endUserId: id, kind: 'OBJECTION' } }, officer);
+    const objection = await world.as(officer).send(REQUEST, { input: { endUserId: id, kind: 'OBJECTION' } });
     expect(objection.data.createPrivacyRequest.status).toBe('COMPLETED');
     for (const channel of ['VOICE', 'CHAT', 'EMAIL', 'SMS', 'SOCIAL']) {
-      const contact = await gql(OUTBOUND, { id, channel }, agent);
+      const contact = await world.as(agent).send(OUTBOUND, { id, channel });
       expectCode(contact, 'FORBIDDEN');
     }
     expect(await interactionCount(id)).toBe(0);
@@ -223,7 +217,7 @@ async function crmConnections(): Promise<{ hubspot: string; zendesk: string }> {
     ['zendesk', 'ZENDESK', FAKE_CREDENTIALS.zendesk],
   ] as const) {
     if (connectionIds[key]) continue;
-    const response = await gql(create, { input: { name: `Privacy ${key}`, provider, role: 'SERVICE_PROVIDER', baseUrl: fake.urls[key], credentials } }, admin);
+    const response = await world.as(admin).send(create, { input: { name: `Privacy ${key}`, provider, role: 'SERVICE_PROVIDER', baseUrl: fake.urls[key], credentials } });
     expect(response.errors).toBeUndefined();
     connectionIds[key] = response.data.createCrmConnection.id;
   }
@@ -233,25 +227,24 @@ async function crmConnections(): Promise<{ hubspot: string; zendesk: string }> {
 /** A person with data in every subgraph and a record in two CRMs, linked by matching and by pushing. */
 async function personEverywhere(suffix: string): Promise<Person> {
   const id = await newEndUser(admin, suffix);
-  const { data } = await gql('query($id: ID!) { endUser(id: $id) { email phone } }', { id }, admin);
+  const { data } = await world.as(admin).send('query($id: ID!) { endUser(id: $id) { email phone } }', { id });
   const { hubspot, zendesk } = await crmConnections();
   const steps: [string, Record<string, unknown>][] = [
     ['mutation($id: ID!) { recordInteraction(input: { endUserId: $id, channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "Hello, this is Pat about order 55" }] }) { id } }', { id }],
     ['mutation($id: ID!) { recordConsent(input: { endUserId: $id, purpose: CONTACT_EMAIL, granted: true, source: AGENT }) { id } }', { id }],
     ['mutation($id: ID!) { optOutOfContact(endUserId: $id, channel: SMS, source: AGENT) { id } }', { id }],
   ];
-  for (const [query, variables] of steps) expect((await gql(query, variables, agent)).errors).toBeUndefined();
+  for (const [query, variables] of steps) expect((await world.as(agent).send(query, variables)).errors).toBeUndefined();
   const contact = fake.addHubSpotContact({ firstname: 'Pat', lastname: `Privacy${suffix}`, email: data.endUser.email });
-  const matched = await gql('mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { externalId } }', { input: { endUserId: id, connectionId: hubspot } }, admin);
+  const matched = await world.as(admin).send('mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { externalId } }', { input: { endUserId: id, connectionId: hubspot } });
   expect(matched.data.matchCrmRecord.externalId).toBe(contact.id);
-  const pushed = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { externalId } } }', { input: { endUserId: id, connectionId: zendesk } }, admin);
+  const pushed = await world.as(admin).send('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { externalId } } }', { input: { endUserId: id, connectionId: zendesk } });
   expect(pushed.data.pushEndUserToCrm.created).toBe(true);
-  const hold = await gql('mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id } }', { input: { endUserId: id, reason: 'Audit 2026' } }, officer);
-  await gql('mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', { id: hold.data.placeLegalHold.id }, officer);
-  await gql(
+  const hold = await world.as(officer).send('mutation($input: PlaceLegalHoldInput!) { placeLegalHold(input: $input) { id } }', { input: { endUserId: id, reason: 'Audit 2026' } });
+  await world.as(officer).send('mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', { id: hold.data.placeLegalHold.id });
+  await world.as(officer).send(
     'mutation($input: RecordDisclosureInput!) { recordDisclosure(input: $input) { id } }',
     { input: { endUserId: id, authority: 'Tax office', legalBasis: 'Statute 4', reference: `T-${suffix}`, dataCategories: ['profile'], disclosedAt: new Date().toISOString() } },
-    officer,
   );
   return { id, email: data.endUser.email, phone: data.endUser.phone, hubspotId: contact.id, zendeskId: pushed.data.pushEndUserToCrm.link.externalId };
 }
@@ -274,7 +267,7 @@ async function rowsOf(person: Person): Promise<(text: string) => boolean> {
 
 async function waitForStatus(requestId: string, status: string, limitMs = 10_000): Promise<any> {
   return eventually(async () => {
-    const response = await gql('query($id: ID!) { privacyRequest(id: $id) { status endUserId completedAt tasks { target status attempts lastError } } }', { id: requestId }, officer);
+    const response = await world.as(officer).send('query($id: ID!) { privacyRequest(id: $id) { status endUserId completedAt tasks { target status attempts lastError } } }', { id: requestId });
     expect(response.data.privacyRequest).toMatchObject({ status });
     return response.data.privacyRequest;
   }, { what: `privacy request ${status}`, timeoutMs: limitMs, intervalMs: 100 });
@@ -291,7 +284,7 @@ describe('erasure', () => {
     expect(inFake(person)).toEqual({ hubspot: 1, zendesk: 1 });
     const othersBefore = (await allRows()).filter((row) => !refersToPerson(row.text) && !row.where.endsWith('crm_connections'));
 
-    const erasure = await gql(REQUEST, { input: { endUserId: person.id, kind: 'ERASURE' } }, officer);
+    const erasure = await world.as(officer).send(REQUEST, { input: { endUserId: person.id, kind: 'ERASURE' } });
     expect(erasure.errors).toBeUndefined();
     const request = erasure.data.createPrivacyRequest;
     expect(request).toMatchObject({ kind: 'ERASURE', status: 'COMPLETED', endUserId: null });
@@ -309,16 +302,16 @@ describe('erasure', () => {
     expect(tombstone.map((row) => row.where).sort()).toEqual([
       ...Array(3).fill('identity.audit_events'), 'identity.privacy_requests', ...Array(4).fill('identity.privacy_tasks'),
     ]);
-    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id }, officer)).data.endUser).toBeNull();
+    expect((await world.as(officer).send('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id })).data.endUser).toBeNull();
 
-    const again = await gql('mutation($id: ID!) { retryPrivacyRequest(id: $id) { status } }', { id: request.id }, officer);
+    const again = await world.as(officer).send('mutation($id: ID!) { retryPrivacyRequest(id: $id) { status } }', { id: request.id });
     expect(again.data.retryPrivacyRequest.status).toBe('COMPLETED');
   });
 
   it('retries a CRM that fails the first attempt until the request completes, the profile kept meanwhile', async () => {
     const person = await personEverywhere('7401');
     fake.setMode('zendesk', { kind: 'down' });
-    const erasure = await gql(REQUEST, { input: { endUserId: person.id, kind: 'ERASURE' } }, officer);
+    const erasure = await world.as(officer).send(REQUEST, { input: { endUserId: person.id, kind: 'ERASURE' } });
     const request = erasure.data.createPrivacyRequest;
     expect(request.status).toBe('IN_PROGRESS');
     expect(request.tasks.map((task: any) => [task.target, task.status, task.attempts])).toEqual([
@@ -327,7 +320,7 @@ describe('erasure', () => {
     expect(request.tasks[2].lastError).toMatch(/^UNAVAILABLE/);
     expect(request.tasks[2].lastError).not.toContain(person.email);
     // Identity waits for the CRMs: the profile is still there to retry with.
-    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id }, officer)).data.endUser).toEqual({ id: person.id });
+    expect((await world.as(officer).send('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id })).data.endUser).toEqual({ id: person.id });
 
     fake.setMode('zendesk', { kind: 'up' });
     // Bring the backoff forward instead of waiting 30 s; the worker does the rest.
@@ -344,9 +337,9 @@ describe('erasure', () => {
 describe('access', () => {
   it('exports every field and every linked record created for the person, in one JSON document', async () => {
     const person = await personEverywhere('7501');
-    const access = await gql(REQUEST, { input: { endUserId: person.id, kind: 'ACCESS' } }, officer);
+    const access = await world.as(officer).send(REQUEST, { input: { endUserId: person.id, kind: 'ACCESS' } });
     expect(access.data.createPrivacyRequest.status).toBe('COMPLETED');
-    const exported = await gql('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: access.data.createPrivacyRequest.id }, officer);
+    const exported = await world.as(officer).send('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: access.data.createPrivacyRequest.id });
     expect(exported.errors).toBeUndefined();
     const doc = JSON.parse(exported.data.privacyAccessExport);
     expect(doc.identity.profile).toMatchObject({
@@ -363,7 +356,7 @@ describe('access', () => {
     expect(text).toContain(person.zendeskId);
     expect(doc.processing).toHaveProperty('purposes');
     expect(doc.processing).toHaveProperty('retention');
-    const fromAgent = await gql('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: access.data.createPrivacyRequest.id }, agent);
+    const fromAgent = await world.as(agent).send('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: access.data.createPrivacyRequest.id });
     expectCode(fromAgent, 'FORBIDDEN');
   });
 });
@@ -371,9 +364,9 @@ describe('access', () => {
 describe('a restricted person', () => {
   it('is not synced to a CRM', async () => {
     const person = await personEverywhere('7601');
-    await gql(REQUEST, { input: { endUserId: person.id, kind: 'RESTRICTION' } }, officer);
+    await world.as(officer).send(REQUEST, { input: { endUserId: person.id, kind: 'RESTRICTION' } });
     const before = fake.requests('zendesk');
-    const push = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', { input: { endUserId: person.id, connectionId: connectionIds.zendesk } }, admin);
+    const push = await world.as(admin).send('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', { input: { endUserId: person.id, connectionId: connectionIds.zendesk } });
     expect(push.errors).toBeDefined();
     expect(fake.requests('zendesk')).toBe(before);
   });

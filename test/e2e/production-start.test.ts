@@ -8,6 +8,7 @@ import { signDevToken } from '../../gateway/auth/dev-issuer';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { loadCoprocessorConfig } from '../../gateway/coprocessor/config';
 import { eventually } from '../helpers/eventually';
+import { httpClient } from '../helpers/graphql';
 
 /**
  * The commands of README's Production section that need no database: `npm run secrets`, the
@@ -251,13 +252,13 @@ describe('npm start in production (all five servers in one process)', () => {
       expect(started.output).not.toContain('seeded');
       const sign = async (claims: { tenant?: string; roles?: string[]; platform?: boolean }) =>
         signDevToken({ ...(await exportJWK(privateKey)), alg: 'ES256', kid: 'k' }, { issuer: 'https://idp.single.test/', audience: 'cx-gateway', subject: 's', ...claims });
-      const gql = async (query: string, token: string) => (await fetch(started.url!.replace('localhost', '127.0.0.1'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json() as Promise<any>;
-      expect((await gql('mutation { createTenant(input: { slug: "single", name: "Single", deployment: PUBLIC_CLOUD, region: "eu-west-1" }) { slug } }', await sign({ platform: true }))).errors).toBeUndefined();
+      const gateway = started.url!.replace('localhost', '127.0.0.1');
+      expect((await httpClient(gateway, await sign({ platform: true })).send('mutation { createTenant(input: { slug: "single", name: "Single", deployment: PUBLIC_CLOUD, region: "eu-west-1" }) { slug } }')).errors).toBeUndefined();
       const admin = await sign({ tenant: 'single', roles: ['admin'] });
-      const created = await gql('mutation { createEndUser(input: { firstName: "Sam", lastName: "One", email: "sam@example.org" }) { id } }', admin);
+      const created = await httpClient(gateway, admin).send('mutation { createEndUser(input: { firstName: "Sam", lastName: "One", email: "sam@example.org" }) { id } }');
       expect(created.errors).toBeUndefined();
-      const read = await gql(`{ endUser(id: "${created.data.createEndUser.id}") { firstName interactions(first: 1) { edges { cursor } } consents(first: 1) { edges { cursor } } crmLinks(first: 1) { edges { cursor } } } }`, admin);
-      expect(read).toEqual({ data: { endUser: { firstName: 'Sam', interactions: { edges: [] }, consents: { edges: [] }, crmLinks: { edges: [] } } } });
+      const read = await httpClient(gateway, admin).send(`{ endUser(id: "${created.data.createEndUser.id}") { firstName interactions(first: 1) { edges { cursor } } consents(first: 1) { edges { cursor } } crmLinks(first: 1) { edges { cursor } } } }`);
+      expect(read).toEqual({ status: 200, data: { endUser: { firstName: 'Sam', interactions: { edges: [] }, consents: { edges: [] }, crmLinks: { edges: [] } } } });
 
       // The Router coprocessor from the generated files, in front of the same subgraphs, as Router calls it.
       const coprocessorPort = await freePort();

@@ -8,7 +8,7 @@ import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { Keyring } from '../../subgraphs/kit/crypto/keyring';
 import { LocalMasterKeys } from '../../subgraphs/kit/crypto/master-keys';
 import { TenantDataKey } from '../../subgraphs/kit/crypto/tenant-data-key.entity';
-import { bearer, codes, postGraphQL } from '../helpers/environment';
+import { codes } from '../helpers/environment';
 import { captureLogs } from '../helpers/log-capture';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -17,8 +17,6 @@ const NEW_KEY = `new:${randomBytes(32).toString('base64url')}`;
 const logs = captureLogs();
 let world: SeededStack;
 const tokens: Record<string, string> = {};
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.admin) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 
 const PERSON = {
   firstName: 'Grace',
@@ -58,7 +56,7 @@ async function everyStoredRow(): Promise<string> {
 describe('end-user profiles at rest', () => {
   let created: any;
   beforeAll(async () => {
-    const response = await gql(`mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { ${FIELDS} } }`, { input: PERSON });
+    const response = await world.as(tokens.admin).send(`mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { ${FIELDS} } }`, { input: PERSON });
     expect(response.errors).toBeUndefined();
     created = response.data.createEndUser;
   });
@@ -68,7 +66,7 @@ describe('end-user profiles at rest', () => {
   });
 
   it('stores no SSN, date of birth, email or phone in plaintext, in any table or database file', async () => {
-    const seeded = await gql(`{ endUsers(first: 100) { edges { node { ssn dateOfBirth email phone } } } }`);
+    const seeded = await world.as(tokens.admin).send(`{ endUsers(first: 100) { edges { node { ssn dateOfBirth email phone } } } }`);
     const secrets = [PERSON.ssn, PERSON.dateOfBirth, 'grace.hopper@navy.example', PERSON.phone,
       ...seeded.data.endUsers.edges.flatMap((e: any) => [e.node.ssn, e.node.dateOfBirth, e.node.email, e.node.phone])];
     expect(secrets.length).toBeGreaterThan(20);
@@ -84,7 +82,7 @@ describe('end-user profiles at rest', () => {
   });
 
   it('logs no personal value, not even when refusing bad input', async () => {
-    await gql('mutation { createEndUser(input: { ssn: "078-05-112", email: "grace@@navy" }) { id } }');
+    await world.as(tokens.admin).send('mutation { createEndUser(input: { ssn: "078-05-112", email: "grace@@navy" }) { id } }');
     const everything = logs.lines.join('\n');
     expect(everything.length).toBeGreaterThan(0);
     for (const secret of [PERSON.ssn, '078-05-112', PERSON.dateOfBirth, 'grace.hopper@navy.example', PERSON.phone]) {
@@ -107,23 +105,23 @@ describe('end-user profiles at rest', () => {
 
 describe('finding a caller', () => {
   it('by exact phone or email, through blind indexes, within the tenant only', async () => {
-    const byPhone = await gql('query($p: String) { endUsers(filter: { phone: $p }) { edges { node { firstName phone } } } }', { p: PERSON.phone });
+    const byPhone = await world.as(tokens.admin).send('query($p: String) { endUsers(filter: { phone: $p }) { edges { node { firstName phone } } } }', { p: PERSON.phone });
     expect(byPhone.data.endUsers.edges).toEqual([{ node: { firstName: 'Grace', phone: PERSON.phone } }]);
-    const byEmail = await gql('query($e: String) { endUsers(filter: { email: $e }) { edges { node { firstName } } } }', { e: 'GRACE.hopper@navy.example ' });
+    const byEmail = await world.as(tokens.admin).send('query($e: String) { endUsers(filter: { email: $e }) { edges { node { firstName } } } }', { e: 'GRACE.hopper@navy.example ' });
     expect(byEmail.data.endUsers.edges).toEqual([{ node: { firstName: 'Grace' } }]);
-    const elsewhere = await gql('query($p: String) { endUsers(filter: { phone: $p }) { edges { node { id } } } }', { p: PERSON.phone }, tokens.globex);
+    const elsewhere = await world.as(tokens.globex).send('query($p: String) { endUsers(filter: { phone: $p }) { edges { node { id } } } }', { p: PERSON.phone });
     expect(elsewhere.data.endUsers.edges).toEqual([]);
-    const nobody = await gql('{ endUsers(filter: { phone: "+14155550000" }) { edges { node { id } } } }');
+    const nobody = await world.as(tokens.admin).send('{ endUsers(filter: { phone: "+14155550000" }) { edges { node { id } } } }');
     expect(nobody.data.endUsers.edges).toEqual([]);
   });
 
   it('by the client’s own reference, created or updated by upsert', async () => {
-    const first = await gql('mutation { upsertEndUser(externalRef: "hs-contact-77", input: { firstName: "Ada", phone: "+14155550177" }) { id firstName externalRef } }');
-    const second = await gql('mutation { upsertEndUser(externalRef: "hs-contact-77", input: { lastName: "Lovelace" }) { id firstName lastName phone } }');
+    const first = await world.as(tokens.admin).send('mutation { upsertEndUser(externalRef: "hs-contact-77", input: { firstName: "Ada", phone: "+14155550177" }) { id firstName externalRef } }');
+    const second = await world.as(tokens.admin).send('mutation { upsertEndUser(externalRef: "hs-contact-77", input: { lastName: "Lovelace" }) { id firstName lastName phone } }');
     expect(second.data.upsertEndUser).toEqual({ id: first.data.upsertEndUser.id, firstName: 'Ada', lastName: 'Lovelace', phone: '+14155550177' });
-    const found = await gql('{ endUsers(filter: { externalRef: "hs-contact-77" }) { edges { node { id } } } }');
+    const found = await world.as(tokens.admin).send('{ endUsers(filter: { externalRef: "hs-contact-77" }) { edges { node { id } } } }');
     expect(found.data.endUsers.edges).toEqual([{ node: { id: first.data.upsertEndUser.id } }]);
-    const taken = await gql('mutation { createEndUser(input: { externalRef: "hs-contact-77" }) { id } }');
+    const taken = await world.as(tokens.admin).send('mutation { createEndUser(input: { externalRef: "hs-contact-77" }) { id } }');
     expect(taken.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'externalRef' });
   });
 });
@@ -131,13 +129,13 @@ describe('finding a caller', () => {
 describe('sensitive fields and the audit log', () => {
   it('shows an agent the SSN masked and a supervisor the whole, and records both reads', async () => {
     const id = world.acme.endUserIds[1];
-    const agent = await gql('query($id: ID!) { endUser(id: $id) { ssn dateOfBirth gender } }', { id }, tokens.agent);
+    const agent = await world.as(tokens.agent).send('query($id: ID!) { endUser(id: $id) { ssn dateOfBirth gender } }', { id });
     expect(agent.data.endUser).toEqual({ ssn: expect.stringMatching(/^\*\*\*-\*\*-\d{4}$/), dateOfBirth: null, gender: null });
-    const supervisor = await gql('query($id: ID!) { endUser(id: $id) { ssn dateOfBirth } }', { id }, tokens.supervisor);
+    const supervisor = await world.as(tokens.supervisor).send('query($id: ID!) { endUser(id: $id) { ssn dateOfBirth } }', { id });
     expect(supervisor.data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
     expect(supervisor.data.endUser.ssn.slice(-4)).toBe(agent.data.endUser.ssn.slice(-4));
 
-    const trail = await gql('query($id: ID!) { auditEvents(endUserId: $id) { edges { node { action fields actor clientIp requestId createdAt } } } }', { id }, tokens.privacy_officer);
+    const trail = await world.as(tokens.privacy_officer).send('query($id: ID!) { auditEvents(endUserId: $id) { edges { node { action fields actor clientIp requestId createdAt } } } }', { id });
     const events = trail.data.auditEvents.edges.map((e: any) => e.node);
     expect(events).toEqual(
       expect.arrayContaining([
@@ -149,10 +147,10 @@ describe('sensitive fields and the audit log', () => {
   });
 
   it('records every change with field names only', async () => {
-    const created = await gql('mutation { createEndUser(input: { firstName: "Alan", ssn: "123-45-6789" }) { id } }', undefined, tokens.agent);
+    const created = await world.as(tokens.agent).send('mutation { createEndUser(input: { firstName: "Alan", ssn: "123-45-6789" }) { id } }');
     const id = created.data.createEndUser.id;
-    await gql('mutation($id: ID!) { updateEndUser(id: $id, input: { ssn: "987-65-4321", phone: "+442071234567" }) { id } }', { id }, tokens.agent);
-    const trail = await gql('query($id: ID!) { auditEvents(endUserId: $id) { edges { node { action fields actor } } } }', { id });
+    await world.as(tokens.agent).send('mutation($id: ID!) { updateEndUser(id: $id, input: { ssn: "987-65-4321", phone: "+442071234567" }) { id } }', { id });
+    const trail = await world.as(tokens.admin).send('query($id: ID!) { auditEvents(endUserId: $id) { edges { node { action fields actor } } } }', { id });
     expect(trail.data.auditEvents.edges.map((e: any) => e.node)).toEqual([
       { action: 'CREATE', fields: ['firstName', 'gender', 'maritalStatus', 'ssn'], actor: 'operator:acme-agent' },
       { action: 'UPDATE', fields: ['phone', 'ssn'], actor: 'operator:acme-agent' },
@@ -162,11 +160,11 @@ describe('sensitive fields and the audit log', () => {
 
   it('is readable by admins and privacy officers only, per tenant, and cannot be changed through the API', async () => {
     for (const role of ['agent', 'supervisor', 'integrator']) {
-      expect(codes(await gql('{ auditEvents { edges { node { id } } } }', undefined, tokens[role]))).toEqual(['FORBIDDEN']);
+      expect(codes(await world.as(tokens[role]).send('{ auditEvents { edges { node { id } } } }'))).toEqual(['FORBIDDEN']);
     }
-    const globex = await gql('{ auditEvents(first: 100) { edges { node { actor } } } }', undefined, tokens.globex);
+    const globex = await world.as(tokens.globex).send('{ auditEvents(first: 100) { edges { node { actor } } } }');
     expect(globex.data.auditEvents.edges.every((e: any) => !e.node.actor.includes('acme'))).toBe(true);
-    const schema = await gql('{ __schema { mutationType { fields { name } } } }');
+    const schema = await world.as(tokens.admin).send('{ __schema { mutationType { fields { name } } } }');
     expect(schema.data.__schema.mutationType.fields.map((f: any) => f.name).filter((n: string) => /audit/i.test(n))).toEqual([]);
   });
 });
@@ -192,16 +190,16 @@ describe('input validation', () => {
   it.each(cases)('refuses a bad %s naming the field, and writes nothing', async (_label, input, field) => {
     const identity = world.stack.subgraphs.identity.dataSource;
     const before = [await identity.getRepository(EndUser).count(), await identity.getRepository(AuditEvent).count()];
-    const response = await gql('mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input });
+    const response = await world.as(tokens.admin).send('mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input });
     expect(response.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field });
     expect(response.data?.createEndUser ?? null).toBeNull();
-    const update = await gql('mutation($id: ID!, $input: UpdateEndUserInput!) { updateEndUser(id: $id, input: $input) { id } }', { id: world.acme.endUserIds[0], input });
+    const update = await world.as(tokens.admin).send('mutation($id: ID!, $input: UpdateEndUserInput!) { updateEndUser(id: $id, input: $input) { id } }', { id: world.acme.endUserIds[0], input });
     expect(update.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field });
     expect([await identity.getRepository(EndUser).count(), await identity.getRepository(AuditEvent).count()]).toEqual(before);
   });
 
   it('refuses an unknown enum value through GraphQL itself', async () => {
-    const response = await gql('mutation { createEndUser(input: { gender: ROBOT }) { id } }');
+    const response = await world.as(tokens.admin).send('mutation { createEndUser(input: { gender: ROBOT }) { id } }');
     expect(codes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 });

@@ -7,15 +7,12 @@ import { CrmLink } from '../../subgraphs/crm/entities/crm-link.entity';
 import { ADMIN_GRADE_SCOPES, API_CLIENT_SCOPES, ROLE_SCOPES, SCOPES } from '../../subgraphs/kit/auth/roles';
 import { ACCESS_EXPORT_SCOPES } from '../../subgraphs/identity/permissions';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
 let admin: string;
 let officer: string;
-
-const gql = (query: string, variables: Record<string, unknown> | undefined, token: string) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 
 const CREATE_CLIENT = 'mutation($scopes: [String!]!) { createApiClient(input: { name: "probe", scopes: $scopes }) { client { clientId scopes } clientSecret } }';
 
@@ -40,17 +37,16 @@ async function storedClient(scopes: string[]): Promise<{ token: string; scope: s
 }
 
 async function newEndUser(): Promise<string> {
-  const created = await gql(
+  const created = await world.as(admin).send(
     'mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }',
     { input: { firstName: 'Sam', lastName: 'Scope', email: `sam.${randomBytes(3).toString('hex')}@example.org`, ssn: '123-45-6789', dateOfBirth: '1980-02-03' } },
-    admin,
   );
   expect(created.errors).toBeUndefined();
   return created.data.createEndUser.id;
 }
 
 async function accessRequest(endUserId: string): Promise<string> {
-  const created = await gql('mutation($id: ID!) { createPrivacyRequest(input: { endUserId: $id, kind: ACCESS }) { id status } }', { id: endUserId }, officer);
+  const created = await world.as(officer).send('mutation($id: ID!) { createPrivacyRequest(input: { endUserId: $id, kind: ACCESS }) { id status } }', { id: endUserId });
   expect(created.errors).toBeUndefined();
   return created.data.createPrivacyRequest.id;
 }
@@ -86,7 +82,7 @@ describe('which scopes an API client may hold', () => {
       ['*'],
     ];
     for (const scopes of attempts) {
-      const response = await gql(CREATE_CLIENT, { scopes }, admin);
+      const response = await world.as(admin).send(CREATE_CLIENT, { scopes });
       expect(codes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors![0].extensions!.field).toBe('scopes');
       expect(response.data?.createApiClient ?? null).toBeNull();
@@ -96,7 +92,7 @@ describe('which scopes an API client may hold', () => {
   });
 
   it('accepts the client scopes, and the token carries exactly them', async () => {
-    const created = await gql(CREATE_CLIENT, { scopes: [...API_CLIENT_SCOPES] }, admin);
+    const created = await world.as(admin).send(CREATE_CLIENT, { scopes: [...API_CLIENT_SCOPES] });
     expect(created.errors).toBeUndefined();
     const { client, clientSecret } = created.data.createApiClient;
     expect((await exchange(client.clientId, clientSecret)).scope.split(' ').sort()).toEqual([...API_CLIENT_SCOPES].sort());
@@ -120,11 +116,11 @@ describe('which scopes an API client may hold', () => {
       ['publishPolicyVersion', 'mutation { publishPolicyVersion(input: { version: "2030-01", effectiveAt: "2030-01-01T00:00:00Z", summary: "x", material: false }) { id } }'],
     ];
     for (const [field, query, variables] of attempts) {
-      const response = await gql(query, variables, legacy.token);
+      const response = await world.as(legacy.token).send(query, variables);
       expectForbidden(response, field);
       expect(JSON.stringify(response)).not.toContain('123-45-6789');
     }
-    const profile = await gql('query($id: ID!) { endUser(id: $id) { id ssn dateOfBirth } }', { id: endUserId }, legacy.token);
+    const profile = await world.as(legacy.token).send('query($id: ID!) { endUser(id: $id) { id ssn dateOfBirth } }', { id: endUserId });
     expect(profile.data.endUser).toEqual({ id: endUserId, ssn: '***-**-6789', dateOfBirth: null });
   });
 });
@@ -148,7 +144,7 @@ describe('the access export', () => {
       await world.env.token({ tenant: 'acme', roles: ['agent', 'integrator'] }),
       await world.env.token({ tenant: 'acme', roles: ['analyst'] }),
     ]) {
-      const response = await gql(query, { id: requestId }, token);
+      const response = await world.as(token).send(query, { id: requestId });
       expectForbidden(response, 'privacyAccessExport');
       expect(JSON.stringify(response)).not.toContain('1980-02-03');
     }
@@ -159,7 +155,7 @@ describe('the access export', () => {
   it('is handed to a privacy officer and audited as a sensitive read of whole values', async () => {
     const endUserId = await newEndUser();
     const requestId = await accessRequest(endUserId);
-    const response = await gql('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: requestId }, officer);
+    const response = await world.as(officer).send('query($id: ID!) { privacyAccessExport(requestId: $id) }', { id: requestId });
     expect(response.errors).toBeUndefined();
     expect(JSON.parse(response.data.privacyAccessExport).identity.profile).toMatchObject({ ssn: '123-45-6789', dateOfBirth: '1980-02-03' });
     const events = await world.stack.subgraphs.identity.dataSource.getRepository(AuditEvent).find({ where: { tenantId: world.acme.id, endUserId }, order: { id: 'ASC' } });
@@ -173,7 +169,7 @@ describe('the access export', () => {
 
 describe('data assembled over service links', () => {
   it('a CRM client without profiles:read cannot push, match or read live records; links stay readable', async () => {
-    const created = await gql(CREATE_CLIENT, { scopes: ['crm:read', 'crm:write'] }, admin);
+    const created = await world.as(admin).send(CREATE_CLIENT, { scopes: ['crm:read', 'crm:write'] });
     const { client, clientSecret } = created.data.createApiClient;
     const { access_token: token } = await exchange(client.clientId, clientSecret);
     const endUserId = world.acme.endUserIds[0];
@@ -182,7 +178,7 @@ describe('data assembled over service links', () => {
     const input = { endUserId, connectionId: '00000000-0000-0000-0000-000000000000' };
     for (const field of ['pushEndUserToCrm', 'matchCrmRecord']) {
       const selection = field === 'pushEndUserToCrm' ? '{ created link { id } }' : '{ id }';
-      expectForbidden(await gql(`mutation($input: CrmEndUserConnectionInput!) { ${field}(input: $input) ${selection} }`, { input }, token), field);
+      expectForbidden(await world.as(token).send(`mutation($input: CrmEndUserConnectionInput!) { ${field}(input: $input) ${selection} }`, { input }), field);
     }
     expect(await links.count({ where: { tenantId: world.acme.id } })).toBe(before);
     // Straight to the crm subgraph's _entities, as a router would ask it for the client.
@@ -199,12 +195,12 @@ describe('data assembled over service links', () => {
     expect(codes(entities)).toContain('FORBIDDEN');
     expect(entities.data._entities[0].crmRecords).toBeNull();
     expect(entities.data._entities[0].crmLinks.edges.length).toBeGreaterThan(0);
-    expectForbidden(await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: endUserId }, token), 'endUser');
+    expectForbidden(await world.as(token).send('query($id: ID!) { endUser(id: $id) { id } }', { id: endUserId }), 'endUser');
   });
 
   it('an integrator (profiles:read and crm) still reads live records and pushes', async () => {
     const integrator = await world.env.token({ tenant: 'acme', roles: ['integrator'] });
-    const response = await gql('query($id: ID!) { endUser(id: $id) { id crmLinks { edges { node { id } } } crmRecords { edges { link { id } } } } }', { id: world.acme.endUserIds[0] }, integrator);
+    const response = await world.as(integrator).send('query($id: ID!) { endUser(id: $id) { id crmLinks { edges { node { id } } } crmRecords { edges { link { id } } } } }', { id: world.acme.endUserIds[0] });
     expect(codes(response)).not.toContain('FORBIDDEN');
     expect(response.data.endUser.id).toBe(world.acme.endUserIds[0]);
   });

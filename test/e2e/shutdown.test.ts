@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { CONTEXT_HEADER, requestDigest } from '../../platform/contracts/signed-context';
-import { bearer, memberClaims, postGraphQL, testEnvironment, type TestEnvironment } from '../helpers/environment';
-import { accepts, buildTree, canListen, freePorts, heldPost, spawnProcess, until, type HeldRequest, type ServerProcess } from '../helpers/server-processes';
+import { bearer, memberClaims, testEnvironment, type TestEnvironment } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
+import { eventually } from '../helpers/eventually';
+import { accepts, buildTree, canListen, freePorts, heldPost, spawnProcess, type HeldRequest, type ServerProcess } from '../helpers/server-processes';
 
 // Real processes, as deployed: SIGTERM/SIGINT to `npm start`, to `node dist/scripts/start.js`, and to
 // each server alone. Requests are held in flight (headers taken, body not yet sent) across the
@@ -22,6 +24,8 @@ const startScript = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'),
 const npmWaitsForServer = /^exec /.test(startScript);
 /** Written while shutting down, looked up afterwards by the processes that run next. */
 const writtenIds: string[] = [];
+/** How long a process may take to let go of its ports or finish its shutdown. */
+const STOPPING = { timeoutMs: 30_000, intervalMs: 50 };
 
 beforeAll(async () => {
   [build, env] = await Promise.all([buildTree(), testEnvironment()]);
@@ -99,7 +103,7 @@ describe('one process (npm start)', () => {
 
     if (group) process.kill(-server.child.pid!, signal);
     else server.child.kill(signal);
-    await until(async () => !(await accepts(ports[0])), 'the gateway to stop accepting connections');
+    await eventually(async () => !(await accepts(ports[0])), { ...STOPPING, what: 'the gateway to stop accepting connections' });
     // The gateway drains first: the subgraphs still listen, and say they are not ready.
     const identityReady = await fetch(`http://127.0.0.1:${ports[1]}/health/ready`);
     expect(identityReady.status).toBe(503);
@@ -110,9 +114,9 @@ describe('one process (npm start)', () => {
     expectWriteAnswered(written, lastName);
 
     if (launcher === 'node' || npmWaitsForServer) expect(await server.exited).toEqual({ code: 0, signal: null });
-    await until(() => server.records().some((r) => r.msg === 'shut down'), `the server to finish shutting down:\n${server.output().slice(-2000)}`);
+    await eventually(() => server.records().some((r) => r.msg === 'shut down'), { ...STOPPING, what: 'the server to finish shutting down', detail: () => server.output().slice(-2000) });
     expect(server.records().filter((r) => /shutdown (failed|did not finish)/.test(String(r.msg)))).toEqual([]);
-    await until(async () => (await Promise.all(ports.map(canListen))).every(Boolean), 'every port to be free');
+    await eventually(async () => (await Promise.all(ports.map(canListen))).every(Boolean), { ...STOPPING, what: 'every port to be free' });
   });
 });
 
@@ -135,17 +139,19 @@ describe('each server alone', () => {
     for (const name of names) expect((await fetch(`http://127.0.0.1:${portOf(name)}/health/ready`)).status).toBe(200);
 
     const gatewayUrl = `http://127.0.0.1:${portOf('gateway')}/graphql`;
-    const headers = bearer(await env.token({ tenant: 'acme', roles: ['admin'] }));
+    const adminToken = await env.token({ tenant: 'acme', roles: ['admin'] });
+    const headers = bearer(adminToken);
+    const admin = httpClient(gatewayUrl, adminToken);
     // What the one-process runs wrote while shutting down was stored.
     for (const id of writtenIds) {
-      const found = await postGraphQL(gatewayUrl, 'query($id: ID!) { endUser(id: $id) { id } }', { id }, headers);
+      const found = await admin.send('query($id: ID!) { endUser(id: $id) { id } }', { id });
       expect(found.data?.endUser).toEqual({ id });
     }
-    const tenant = (await postGraphQL(gatewayUrl, '{ tenant { id slug } }', undefined, headers)).data.tenant as { id: string; slug: string };
+    const tenant = (await admin.send('{ tenant { id slug } }')).data.tenant as { id: string; slug: string };
 
     const stopWith = async (name: SubgraphName | 'gateway', held: HeldRequest[]) => {
       servers[name].child.kill('SIGTERM');
-      await until(async () => !(await accepts(portOf(name))), `${name} to stop accepting connections`);
+      await eventually(async () => !(await accepts(portOf(name))), { ...STOPPING, what: `${name} to stop accepting connections` });
       const answers = await Promise.all(held.map((request) => request.release()));
       expect(await servers[name].exited).toEqual({ code: 0, signal: null });
       expect(await canListen(portOf(name))).toBe(true);

@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuditAction, AuditEvent } from '../../subgraphs/identity/entities/audit-event.entity';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
-import { bearer, postGraphQL } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { StatementCounter } from '../helpers/statement-counter';
 
@@ -50,10 +49,10 @@ const LIST = `query List($first: Int!) {
 async function statementsFor(query: string, variables: Record<string, unknown>): Promise<{ counts: Record<Store, number>; data: any }> {
   // Keys cached long before (by the seed) would reach their time bound mid-test: the warm-up caches them afresh.
   for (const name of SUBGRAPH_NAMES) world.stack.subgraphs[name].keyring.subjectCache.clear();
-  const warm = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(supervisor));
+  const warm = await world.as(supervisor).send(query, variables);
   expect(warm.errors).toBeUndefined();
   counter.reset();
-  const response = await postGraphQL(world.stack.gatewayUrl, query, variables, bearer(supervisor));
+  const response = await world.as(supervisor).send(query, variables);
   expect(response.errors).toBeUndefined();
   return { counts: { ...counter.counts }, data: response.data };
 }
@@ -86,18 +85,18 @@ describe('SQL statements per federated request', () => {
     const id = world.acme.endUserIds[5];
     await identity.query('ALTER TABLE audit_events RENAME TO audit_events_away');
     try {
-      const refused = await postGraphQL(world.stack.gatewayUrl, FEDERATED, { id }, bearer(supervisor));
+      const refused = await world.as(supervisor).send(FEDERATED, { id });
       expect(refused.data?.endUser ?? null).toBeNull();
       expect(JSON.stringify(refused)).not.toMatch(/\d{3}-\d{2}-\d{4}/);
       expect(refused.errors?.map((error) => error.extensions?.code)).toContain('UNAVAILABLE');
       // A read of nothing sensitive needs no entry, and still answers.
-      const plain = await postGraphQL(world.stack.gatewayUrl, SINGLE, { id }, bearer(supervisor));
+      const plain = await world.as(supervisor).send(SINGLE, { id });
       expect(plain.errors).toBeUndefined();
       expect(plain.data.endUser.id).toBe(id);
     } finally {
       await identity.query('ALTER TABLE audit_events_away RENAME TO audit_events');
     }
-    const again = await postGraphQL(world.stack.gatewayUrl, FEDERATED, { id }, bearer(supervisor));
+    const again = await world.as(supervisor).send(FEDERATED, { id });
     expect(again.errors).toBeUndefined();
     expect(again.data.endUser.ssn).toMatch(/^\d{3}-\d{2}-\d{4}$/);
   });
@@ -109,7 +108,7 @@ describe('SQL statements per federated request', () => {
   });
 
   it('finds a caller by the blind index of their email in one identity statement', async () => {
-    const { data: listed } = await postGraphQL(world.stack.gatewayUrl, '{ endUsers(first: 8) { edges { node { id email } } } }', undefined, bearer(supervisor));
+    const { data: listed } = await world.as(supervisor).send('{ endUsers(first: 8) { edges { node { id email } } } }');
     const { id, email } = listed.endUsers.edges[7].node;
     const { counts, data } = await statementsFor('query($email: String) { endUsers(first: 5, filter: { email: $email }) { edges { node { id firstName email } } } }', { email });
     expect(data.endUsers.edges.map((edge: any) => edge.node.id)).toEqual([id]);
@@ -117,15 +116,13 @@ describe('SQL statements per federated request', () => {
   });
 
   it('reads the tenant’s settings once, not on every transcript append', async () => {
-    const opened = await postGraphQL(world.stack.gatewayUrl, 'mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, queue: "counts" }) { id } }', undefined, bearer(supervisor));
+    const opened = await world.as(supervisor).send('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, queue: "counts" }) { id } }');
     expect(opened.errors).toBeUndefined();
     const interactionId = opened.data.recordInteraction.id;
     const append = (from: number) =>
-      postGraphQL(
-        world.stack.gatewayUrl,
+      world.as(supervisor).send(
         'mutation($interactionId: ID!, $segments: [TranscriptSegmentInput!]!) { appendTranscriptSegments(interactionId: $interactionId, segments: $segments) { appended } }',
         { interactionId, segments: [1, 2, 3].map((k) => ({ sequence: from + k, speaker: 'AGENT', text: `line ${from + k}, SSN 123-45-6789` })) },
-        bearer(supervisor),
       );
     expect((await append(0)).errors).toBeUndefined();
     counter.reset();

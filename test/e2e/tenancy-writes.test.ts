@@ -4,7 +4,8 @@ import { CookieConsent, VisitorLink } from '../../subgraphs/consent/entities/coo
 import { Interaction } from '../../subgraphs/interactions/entities/interaction.entity';
 import { TranscriptSegment } from '../../subgraphs/interactions/entities/transcript-segment.entity';
 import { ErasedEndUser, erasedEndUserHash } from '../../subgraphs/kit/erased-end-user.entity';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims, type GraphQLResponse } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 /**
@@ -19,8 +20,6 @@ let visitorId: string;
 let widgetKey: string;
 const ids: Record<'foreign' | 'random' | 'erased' | 'restricted' | 'restrictedWithData' | 'valid', string> = {} as never;
 
-const gql = (query: string, variables: Record<string, unknown> | undefined, token: string) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const sources = (): DataSource[] => ['interactions', 'consent', 'crm', 'identity'].map((name) => world.stack.subgraphs[name as 'identity'].dataSource);
 
 /** Rows in any table of the four subgraphs that mention the id (any tenant). */
@@ -35,13 +34,13 @@ async function rowsMentioning(id: string): Promise<number> {
 }
 
 async function createEndUser(lastName: string): Promise<string> {
-  const response = await gql('mutation($n: String!) { createEndUser(input: { firstName: "Tess", lastName: $n }) { id } }', { n: lastName }, tokens.admin);
+  const response = await world.as(tokens.admin).send('mutation($n: String!) { createEndUser(input: { firstName: "Tess", lastName: $n }) { id } }', { n: lastName });
   expect(response.errors).toBeUndefined();
   return response.data.createEndUser.id;
 }
 
 async function privacyRequest(endUserId: string, kind: string): Promise<void> {
-  const response = await gql('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { status } }', { input: { endUserId, kind } }, tokens.officer);
+  const response = await world.as(tokens.officer).send('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { status } }', { input: { endUserId, kind } });
   expect(response.data.createPrivacyRequest.status).toBe('COMPLETED');
 }
 
@@ -64,9 +63,9 @@ beforeAll(async () => {
   tokens.agent = await world.env.token({ tenant: 'acme', roles: ['agent'], sub: 'acme-agent' });
   tokens.officer = await world.env.token({ tenant: 'acme', roles: ['privacy_officer'], sub: 'acme-officer' });
   tokens.supervisor = await world.env.token({ tenant: 'acme', roles: ['supervisor'], sub: 'acme-supervisor' });
-  connectionId = (await gql('{ crmConnections { edges { node { id } } } }', undefined, tokens.admin)).data.crmConnections.edges[0].node.id;
-  widgetKey = (await gql('mutation { rotateWidgetKey { key } }', undefined, tokens.admin)).data.rotateWidgetKey.key;
-  await gql('mutation { updateWidgetOrigins(origins: ["https://www.acme.example"]) { origins } }', undefined, tokens.admin);
+  connectionId = (await world.as(tokens.admin).send('{ crmConnections { edges { node { id } } } }')).data.crmConnections.edges[0].node.id;
+  widgetKey = (await world.as(tokens.admin).send('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
+  await world.as(tokens.admin).send('mutation { updateWidgetOrigins(origins: ["https://www.acme.example"]) { origins } }');
   // A visitor with a cookie choice in acme, so linkVisitor gets as far as the end-user.
   visitorId = `visitor-${randomUUID().slice(0, 8)}`;
   const consents = world.stack.subgraphs.consent.dataSource.getRepository(CookieConsent);
@@ -90,7 +89,7 @@ describe('writes naming an end-user', () => {
       const id = ids[kind];
       const before = await rowsMentioning(id);
       const [query, variables] = write(id);
-      const response = await gql(query, variables, token(name));
+      const response = await world.as(token(name)).send(query, variables);
       expect([kind, codes(response)]).toEqual([kind, ['NOT_FOUND']]);
       expect(JSON.stringify(response.errors)).not.toMatch(/restricted|erased/i);
       expect(await rowsMentioning(id)).toBe(before);
@@ -102,10 +101,10 @@ describe('writes naming an end-user', () => {
     async (_name, write) => {
       const before = await rowsMentioning(ids.restricted);
       const [query, variables] = write(ids.restricted);
-      const asAgent = await gql(query, variables, tokens.agent);
+      const asAgent = await world.as(tokens.agent).send(query, variables);
       expect(codes(asAgent)).toEqual(['NOT_FOUND']);
       expect(JSON.stringify(asAgent.errors)).not.toMatch(/restrict/i);
-      const asAdmin = await gql(query, variables, tokens.admin);
+      const asAdmin = await world.as(tokens.admin).send(query, variables);
       expect(codes(asAdmin)).toEqual(['FORBIDDEN']);
       expect(await rowsMentioning(ids.restricted)).toBe(before);
     },
@@ -114,30 +113,30 @@ describe('writes naming an end-user', () => {
   it.each(WRITES.filter(([name]) => name.includes('Crm')))('%s: a restricted person is refused and nothing is linked or sent', async (_name, write) => {
     const before = await rowsMentioning(ids.restricted);
     const [query, variables] = write(ids.restricted);
-    expect(codes(await gql(query, variables, tokens.admin))[0]).toMatch(/NOT_FOUND|FORBIDDEN/);
+    expect(codes(await world.as(tokens.admin).send(query, variables))[0]).toMatch(/NOT_FOUND|FORBIDDEN/);
     expect(await rowsMentioning(ids.restricted)).toBe(before);
   });
 
   it('an opt-out of a restricted person is accepted from an admin (it only narrows processing), NOT_FOUND to an agent', async () => {
     const query = 'mutation($e: ID!, $c: Channel!) { optOutOfContact(endUserId: $e, channel: $c, source: AGENT) { channel } }';
     const before = await rowsMentioning(ids.restricted);
-    const asAgent = await gql(query, { e: ids.restricted, c: 'SOCIAL' }, tokens.agent);
-    expect(asAgent.errors!.map((e) => [e.extensions?.code, e.message])).toEqual((await gql(query, { e: randomUUID(), c: 'SOCIAL' }, tokens.agent)).errors!.map((e) => [e.extensions?.code, e.message]));
+    const asAgent = await world.as(tokens.agent).send(query, { e: ids.restricted, c: 'SOCIAL' });
+    expect(asAgent.errors!.map((e) => [e.extensions?.code, e.message])).toEqual((await world.as(tokens.agent).send(query, { e: randomUUID(), c: 'SOCIAL' })).errors!.map((e) => [e.extensions?.code, e.message]));
     expect(await rowsMentioning(ids.restricted)).toBe(before);
-    expect((await gql(query, { e: ids.restricted, c: 'SMS' }, tokens.admin)).data.optOutOfContact).toEqual({ channel: 'SMS' });
+    expect((await world.as(tokens.admin).send(query, { e: ids.restricted, c: 'SMS' })).data.optOutOfContact).toEqual({ channel: 'SMS' });
   });
 
   it('the same writes pass for an end-user of the caller’s own tenant (the refusals above are about the id)', async () => {
     for (const [name, write] of WRITES.filter(([n]) => !['matchCrmRecord', 'pushEndUserToCrm', 'optBackIntoContact'].includes(n))) {
       const [query, variables] = write(ids.valid);
-      const response = await gql(query, variables, token(name));
+      const response = await world.as(token(name)).send(query, variables);
       expect([name, response.errors]).toEqual([name, undefined]);
     }
   });
 
   it('an empty, over-long or malformed id is refused before anyone is asked', async () => {
     for (const id of ['', 'x'.repeat(37), `${ids.valid}' OR '1'='1`]) {
-      const response = await gql('mutation($e: ID!) { recordConsent(input: { endUserId: $e, purpose: ANALYTICS, granted: true, source: AGENT }) { id } }', { e: id }, tokens.agent);
+      const response = await world.as(tokens.agent).send('mutation($e: ID!) { recordConsent(input: { endUserId: $e, purpose: ANALYTICS, granted: true, source: AGENT }) { id } }', { e: id });
       expect(codes(response)[0]).toMatch(/NOT_FOUND|BAD_USER_INPUT/);
     }
   });
@@ -150,9 +149,9 @@ describe('the local tombstone', () => {
     const straggler = await repo.save(repo.create({ id: randomUUID(), tenantId: world.acme.id, endUserId: ids.erased, channel: 'CHAT' as never, direction: 'INBOUND' as never, startedAt: new Date(), endedAt: null, agentId: null, queue: null, disposition: null }));
     const tombstones = await world.stack.subgraphs.interactions.dataSource.getRepository(ErasedEndUser).countBy({ tenantId: world.acme.id, endUserHash: erasedEndUserHash(world.acme.id, ids.erased) });
     expect(tombstones).toBe(1);
-    const append = await gql('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 1, speaker: END_USER, text: "late" }]) { appended } }', { id: straggler.id }, tokens.agent);
+    const append = await world.as(tokens.agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 1, speaker: END_USER, text: "late" }]) { appended } }', { id: straggler.id });
     expect(codes(append)).toEqual(['NOT_FOUND']);
-    const end = await gql('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id: straggler.id }, tokens.agent);
+    const end = await world.as(tokens.agent).send('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id: straggler.id });
     expect(codes(end)).toEqual(['NOT_FOUND']);
     expect(await world.stack.subgraphs.interactions.dataSource.getRepository(TranscriptSegment).countBy({ interactionId: straggler.id })).toBe(0);
     expect((await repo.findOneByOrFail({ id: straggler.id })).endedAt).toBeNull();
@@ -168,56 +167,56 @@ describe('restricted persons are indistinguishable from missing ones', () => {
   let interactionId: string;
   beforeAll(async () => {
     const id = await createEndUser('SoonRestricted');
-    const recorded = await gql('mutation($e: ID) { recordInteraction(input: { endUserId: $e, channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "my secret" }] }) { id } }', { e: id }, tokens.agent);
+    const recorded = await world.as(tokens.agent).send('mutation($e: ID) { recordInteraction(input: { endUserId: $e, channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "my secret" }] }) { id } }', { e: id });
     interactionId = recorded.data.recordInteraction.id;
-    await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: VOICE, source: AGENT) { id } }', { e: id }, tokens.agent);
+    await world.as(tokens.agent).send('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: VOICE, source: AGENT) { id } }', { e: id });
     await privacyRequest(id, 'RESTRICTION');
     ids.restrictedWithData = id;
   });
 
   it('interaction(id) and its transcript are null to agents and supervisors, there for privacy officers and admins', async () => {
     const query = 'query($id: ID!) { interaction(id: $id) { id transcript { edges { node { text } } } } }';
-    const missing = await gql(query, { id: randomUUID() }, tokens.agent);
+    const missing = await world.as(tokens.agent).send(query, { id: randomUUID() });
     for (const token of [tokens.agent, tokens.supervisor]) {
-      const response = await gql(query, { id: interactionId }, token);
+      const response = await world.as(token).send(query, { id: interactionId });
       expect(response).toMatchObject({ data: missing.data });
       expect(response.errors).toEqual(missing.errors);
     }
     for (const token of [tokens.officer, tokens.admin]) {
-      expect((await gql(query, { id: interactionId }, token)).data.interaction.transcript.edges).toEqual([{ node: { text: 'my secret' } }]);
+      expect((await world.as(token).send(query, { id: interactionId })).data.interaction.transcript.edges).toEqual([{ node: { text: 'my secret' } }]);
     }
   });
 
   it('the person and everything other subgraphs add to them answer an agent as a missing person does', async () => {
     const query = `query($id: ID!) { endUser(id: $id) { id interactions { edges { node { id } } } consents { edges { node { id } } }
       contactPreferences { channel } cookieConsent { functional } crmLinks { edges { node { id } } } } }`;
-    const missing = await gql(query, { id: randomUUID() }, tokens.agent);
+    const missing = await world.as(tokens.agent).send(query, { id: randomUUID() });
     expect(missing.data).toEqual({ endUser: null });
-    const restricted = await gql(query, { id: ids.restrictedWithData }, tokens.agent);
+    const restricted = await world.as(tokens.agent).send(query, { id: ids.restrictedWithData });
     expect(restricted.data).toEqual(missing.data);
     expect(restricted.errors).toEqual(missing.errors);
     // The extension subgraphs' entity resolution is not in the public API at all.
-    const entities = await gql('query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { interactions { edges { node { id } } } } } }', { r: [{ __typename: 'EndUser', id: ids.restrictedWithData }] }, tokens.agent);
+    const entities = await world.as(tokens.agent).send('query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { interactions { edges { node { id } } } } } }', { r: [{ __typename: 'EndUser', id: ids.restrictedWithData }] });
     expect(entities.data ?? null).toBeNull();
     expect(new Set(codes(entities))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
-    expect((await gql(query, { id: ids.restrictedWithData }, tokens.officer)).data.endUser.interactions.edges).toHaveLength(1);
+    expect((await world.as(tokens.officer).send(query, { id: ids.restrictedWithData })).data.endUser.interactions.edges).toHaveLength(1);
   });
 
   it('appends and ends answer an agent as for a missing interaction', async () => {
     const append = 'mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: AGENT, text: "x" }]) { appended } }';
-    const missing = await gql(append, { id: randomUUID() }, tokens.agent);
-    const restricted = await gql(append, { id: interactionId }, tokens.agent);
+    const missing = await world.as(tokens.agent).send(append, { id: randomUUID() });
+    const restricted = await world.as(tokens.agent).send(append, { id: interactionId });
     expect(restricted.errors!.map((e) => [e.extensions?.code, e.message])).toEqual(missing.errors!.map((e) => [e.extensions?.code, e.message]));
-    const end = await gql('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id: interactionId }, tokens.agent);
+    const end = await world.as(tokens.agent).send('mutation($id: ID!) { endInteraction(id: $id) { id } }', { id: interactionId });
     expect(codes(end)).toEqual(['NOT_FOUND']);
   });
 
   it('the suppression list leaves a restricted person out for agents', async () => {
     const query = 'query($e: ID) { contactOptOuts(endUserId: $e) { edges { node { endUserId } } } }';
-    expect((await gql(query, { e: ids.restrictedWithData }, tokens.agent)).data.contactOptOuts.edges).toEqual([]);
-    const all = await gql('{ contactOptOuts(first: 100) { edges { node { endUserId } } } }', undefined, tokens.agent);
+    expect((await world.as(tokens.agent).send(query, { e: ids.restrictedWithData })).data.contactOptOuts.edges).toEqual([]);
+    const all = await world.as(tokens.agent).send('{ contactOptOuts(first: 100) { edges { node { endUserId } } } }');
     expect(all.data.contactOptOuts.edges.map((e: any) => e.node.endUserId)).not.toContain(ids.restrictedWithData);
-    expect((await gql(query, { e: ids.restrictedWithData }, tokens.officer)).data.contactOptOuts.edges).toHaveLength(1);
+    expect((await world.as(tokens.officer).send(query, { e: ids.restrictedWithData })).data.contactOptOuts.edges).toHaveLength(1);
   });
 
   it('the widget answers true for a visitor linked to a restricted person, as for any unknown visitor, and stores nothing', async () => {
@@ -229,10 +228,10 @@ describe('restricted persons are indistinguishable from missing ones', () => {
     await links.save(links.create({ id: randomUUID(), tenantId: world.acme.id, visitorId: linked, endUserId: ids.restrictedWithData }));
     const widgetUrl = world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
     const cookie = 'mutation($v: String!) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: true, advertising: true } }) }';
-    const headers = { 'x-widget-key': widgetKey, origin: 'https://www.acme.example' };
+    const browser = httpClient(widgetUrl, undefined, { 'x-widget-key': widgetKey, origin: 'https://www.acme.example' });
     const before = await consents.countBy({ tenantId: world.acme.id, visitorId: linked });
-    const restricted = await postGraphQL(widgetUrl, cookie, { v: linked }, headers);
-    const unknown = await postGraphQL(widgetUrl, cookie, { v: `visitor-${randomUUID().slice(0, 8)}` }, headers);
+    const restricted = await browser.send(cookie, { v: linked });
+    const unknown = await browser.send(cookie, { v: `visitor-${randomUUID().slice(0, 8)}` });
     expect(restricted.data).toEqual({ recordCookieConsent: true });
     expect(restricted.errors).toBeUndefined();
     expect(unknown.data).toEqual(restricted.data);
@@ -243,7 +242,7 @@ describe('restricted persons are indistinguishable from missing ones', () => {
 describe('the end-user state service field', () => {
   it('is not in the public API and answers only interactions, consent and crm over their links', async () => {
     const query = 'query($ids: [ID!]!) { endUserStates(ids: $ids) { id restricted } }';
-    expect(codes(await gql(query, { ids: [ids.valid] }, tokens.admin))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(codes(await world.as(tokens.admin).send(query, { ids: [ids.valid] }))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     const signer = await world.env.signer();
     const direct: GraphQLResponse = await callSubgraph(signer, 'identity', world.stack.subgraphUrls.identity, memberClaims(world.acme, ['admin']), query, { ids: [ids.valid] });
     expect(codes(direct)).toEqual(['FORBIDDEN']);

@@ -1,5 +1,6 @@
 import { CookieConsent } from '../../subgraphs/consent/entities/cookie-consent.entity';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
@@ -8,16 +9,14 @@ const keys: Record<string, string> = {};
 const ACME = 'https://www.acme.example';
 const GLOBEX = 'https://globex.example';
 
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.acmeAdmin) =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 const widgetUrl = () => world.stack.gatewayUrl.replace(/\/graphql$/, '/widget/graphql');
 /** A browser on `origin` calling with a widget key, from `address` (through the trusted proxy). */
 const widget = (query: string, { key = keys.acme, origin = ACME, address = '198.51.100.1', header = 'x-widget-key' } = {}, variables?: Record<string, unknown>) =>
-  postGraphQL(widgetUrl(), query, variables, {
+  httpClient(widgetUrl(), undefined, {
     ...(header === 'authorization' ? { authorization: `Widget ${key}` } : { 'x-widget-key': key }),
     ...(origin ? { origin } : {}),
     'x-forwarded-for': address,
-  });
+  }).send(query, variables);
 const COOKIE = 'mutation($v: String!) { recordCookieConsent(input: { visitorId: $v, choices: { functional: true, analytics: true, advertising: false }, page: "https://www.acme.example/help" }) }';
 const cookies = (tenantId: string, visitorId: string) =>
   world.stack.subgraphs.consent.dataSource.getRepository(CookieConsent).countBy({ tenantId, visitorId });
@@ -30,20 +29,20 @@ beforeAll(async () => {
   tokens.globexAgent = await world.env.token({ tenant: 'globex', roles: ['agent'], sub: 'globex-agent' });
   for (const [tenant, origin] of [['acme', ACME], ['globex', GLOBEX]]) {
     const token = tokens[`${tenant}Admin`];
-    keys[tenant] = (await gql('mutation { rotateWidgetKey { key } }', undefined, token)).data.rotateWidgetKey.key;
-    expect((await gql('mutation($o: [String!]!) { updateWidgetOrigins(origins: $o) { origins } }', { o: [origin, 'http://localhost:5173'] }, token)).errors).toBeUndefined();
+    keys[tenant] = (await world.as(token).send('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
+    expect((await world.as(token).send('mutation($o: [String!]!) { updateWidgetOrigins(origins: $o) { origins } }', { o: [origin, 'http://localhost:5173'] })).errors).toBeUndefined();
   }
 });
 afterAll(() => world?.close());
 
 describe('widget settings', () => {
   it('are managed by tenant admins only, with origins validated', async () => {
-    expect(codes(await gql('mutation { rotateWidgetKey { key } }', undefined, tokens.acmeAgent))).toEqual(['FORBIDDEN']);
-    expect(codes(await gql('{ tenant { widget { key } } }', undefined, tokens.acmeAgent))).toEqual(['FORBIDDEN']);
-    const bad = await gql('mutation { updateWidgetOrigins(origins: ["https://ok.example", "https://x.example/path"]) { origins } }');
+    expect(codes(await world.as(tokens.acmeAgent).send('mutation { rotateWidgetKey { key } }'))).toEqual(['FORBIDDEN']);
+    expect(codes(await world.as(tokens.acmeAgent).send('{ tenant { widget { key } } }'))).toEqual(['FORBIDDEN']);
+    const bad = await world.as(tokens.acmeAdmin).send('mutation { updateWidgetOrigins(origins: ["https://ok.example", "https://x.example/path"]) { origins } }');
     expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
     expect(bad.errors![0].extensions!.field).toBe('origins[1]');
-    expect((await gql('{ tenant { widget { key origins } } }')).data.tenant.widget).toEqual({ key: keys.acme, origins: [ACME, 'http://localhost:5173'] });
+    expect((await world.as(tokens.acmeAdmin).send('{ tenant { widget { key origins } } }')).data.tenant.widget).toEqual({ key: keys.acme, origins: [ACME, 'http://localhost:5173'] });
   });
 });
 
@@ -115,28 +114,28 @@ describe('the widget key', () => {
 
     // globex's visitor is unknown to acme's agents, and the other way round.
     const link = 'mutation($v: String!, $e: ID!) { linkVisitor(visitorId: $v, endUserId: $e) }';
-    expect(codes(await gql(link, { v: 'visitor-globex-only', e: world.acme.endUserIds[0] }, tokens.acmeAgent))).toEqual(['NOT_FOUND']);
+    expect(codes(await world.as(tokens.acmeAgent).send(link, { v: 'visitor-globex-only', e: world.acme.endUserIds[0] }))).toEqual(['NOT_FOUND']);
     await widget(COOKIE, { key: keys.globex, origin: GLOBEX, address: '198.51.100.34' }, { v: 'visitor-globex-only' });
-    expect(codes(await gql(link, { v: 'visitor-globex-only', e: world.acme.endUserIds[0] }, tokens.acmeAgent))).toEqual(['NOT_FOUND']);
-    expect((await gql(link, { v: 'visitor-globex-only', e: world.globex.endUserIds[0] }, tokens.globexAgent)).data.linkVisitor).toBe(true);
+    expect(codes(await world.as(tokens.acmeAgent).send(link, { v: 'visitor-globex-only', e: world.acme.endUserIds[0] }))).toEqual(['NOT_FOUND']);
+    expect((await world.as(tokens.globexAgent).send(link, { v: 'visitor-globex-only', e: world.globex.endUserIds[0] })).data.linkVisitor).toBe(true);
   });
 
   it('is refused when unknown, missing, without an Origin, or after rotation', async () => {
     const unknown = await widget(COOKIE, { key: 'cxw_not-a-key', address: '198.51.100.40' }, { v: 'visitor-acme-2' });
     expect(unknown.status).toBe(401);
     expect(codes(unknown)).toEqual(['UNAUTHENTICATED']);
-    const missing = await postGraphQL(widgetUrl(), COOKIE, { v: 'visitor-acme-2' }, { origin: ACME });
+    const missing = await httpClient(widgetUrl(), undefined, { origin: ACME }).send(COOKIE, { v: 'visitor-acme-2' });
     expect(codes(missing)).toEqual(['UNAUTHENTICATED']);
-    const bearerOnly = await postGraphQL(widgetUrl(), COOKIE, { v: 'visitor-acme-2' }, { origin: ACME, ...bearer(tokens.acmeAdmin) });
+    const bearerOnly = await httpClient(widgetUrl(), tokens.acmeAdmin, { origin: ACME }).send(COOKIE, { v: 'visitor-acme-2' });
     expect(codes(bearerOnly)).toEqual(['UNAUTHENTICATED']);
     expect(codes(await widget(COOKIE, { origin: '', address: '198.51.100.41' }, { v: 'visitor-acme-2' }))).toEqual(['FORBIDDEN']);
     // On the main endpoint a widget key is no credential at all.
-    const main = await postGraphQL(world.stack.gatewayUrl, COOKIE, { v: 'visitor-acme-2' }, { 'x-widget-key': keys.acme, origin: ACME });
+    const main = await world.as(undefined, { 'x-widget-key': keys.acme, origin: ACME }).send(COOKIE, { v: 'visitor-acme-2' });
     expect(codes(main)).toEqual(['FORBIDDEN']);
     expect(await cookies(world.acme.id, 'visitor-acme-2')).toBe(0);
 
     const old = keys.acme;
-    keys.acme = (await gql('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
+    keys.acme = (await world.as(tokens.acmeAdmin).send('mutation { rotateWidgetKey { key } }')).data.rotateWidgetKey.key;
     expect(keys.acme).not.toBe(old);
     expect(codes(await widget(COOKIE, { key: old, address: '198.51.100.42' }, { v: 'visitor-acme-2' }))).toEqual(['UNAUTHENTICATED']);
     expect((await widget(COOKIE, { address: '198.51.100.42' }, { v: 'visitor-acme-2' })).data).toEqual({ recordCookieConsent: true });
@@ -144,13 +143,13 @@ describe('the widget key', () => {
 
   it('is not bound by the tenant’s IP allowlist (visitors are anywhere)', async () => {
     const set = 'mutation($m: AccessMode!, $c: [String!]!) { updateTenantAccessPolicy(input: { mode: $m, cidrs: $c }) { id } }';
-    expect((await gql(set, { m: 'ALLOWLIST', c: ['127.0.0.1/32'] })).errors).toBeUndefined();
+    expect((await world.as(tokens.acmeAdmin).send(set, { m: 'ALLOWLIST', c: ['127.0.0.1/32'] })).errors).toBeUndefined();
     try {
-      const outside = await postGraphQL(world.stack.gatewayUrl, '{ tenant { slug } }', undefined, { ...bearer(tokens.acmeAdmin), 'x-forwarded-for': '198.51.100.50' });
+      const outside = await world.as(tokens.acmeAdmin, { 'x-forwarded-for': '198.51.100.50' }).send('{ tenant { slug } }');
       expect(codes(outside)).toEqual(['IP_NOT_ALLOWED']);
       expect((await widget(COOKIE, { address: '198.51.100.50' }, { v: 'visitor-acme-3' })).data).toEqual({ recordCookieConsent: true });
     } finally {
-      await gql(set, { m: 'EVERYONE', c: [] });
+      await world.as(tokens.acmeAdmin).send(set, { m: 'EVERYONE', c: [] });
     }
   });
 
@@ -163,15 +162,15 @@ describe('the widget key', () => {
     expect(await cookies(world.acme.id, 'visitor-acme-4')).toBe(5);
     expect((await widget(COOKIE, { address: '203.0.113.78' }, { v: 'visitor-acme-4' })).data).toEqual({ recordCookieConsent: true });
     // The tenant's own API budget is untouched.
-    expect((await gql('{ tenant { slug } }')).data.tenant.slug).toBe('acme');
+    expect((await world.as(tokens.acmeAdmin).send('{ tenant { slug } }')).data.tenant.slug).toBe('acme');
   });
 });
 
 describe('linking a visitor', () => {
   it('shows their cookie choice on the end-user, to agents of the tenant', async () => {
     const endUserId = world.acme.endUserIds[2];
-    expect((await gql('mutation($e: ID!) { linkVisitor(visitorId: "visitor-acme-1", endUserId: $e) }', { e: endUserId }, tokens.acmeAgent)).data.linkVisitor).toBe(true);
-    const read = await gql('query($id: ID!) { endUser(id: $id) { cookieConsent { visitorId strictlyNecessary functional analytics advertising } } }', { id: endUserId }, tokens.acmeAgent);
+    expect((await world.as(tokens.acmeAgent).send('mutation($e: ID!) { linkVisitor(visitorId: "visitor-acme-1", endUserId: $e) }', { e: endUserId })).data.linkVisitor).toBe(true);
+    const read = await world.as(tokens.acmeAgent).send('query($id: ID!) { endUser(id: $id) { cookieConsent { visitorId strictlyNecessary functional analytics advertising } } }', { id: endUserId });
     expect(read.data.endUser.cookieConsent).toEqual({ visitorId: 'visitor-acme-1', strictlyNecessary: true, functional: true, analytics: true, advertising: false });
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PrincipalDirectory } from '../../subgraphs/identity/services/principal.service';
-import { bearer, codes, postGraphQL, type GraphQLResponse } from './environment';
+import { codes, type GraphQLResponse } from './environment';
+import { httpClient } from './graphql';
 import type { SeededStack } from './stack';
 
 export interface PropagationWorld {
@@ -40,11 +41,11 @@ function expectRefused(response: GraphQLResponse, status: number, code: string) 
  */
 export function propagationTests(get: () => PropagationWorld): void {
   const change = (query: string, variables: Record<string, unknown> | undefined, token: string, headers: Record<string, string> = {}) =>
-    postGraphQL(get().world.stack.gatewayUrl, query, variables, { ...bearer(token), ...headers }).then((response) => {
+    get().world.as(token, headers).send(query, variables).then((response) => {
       expect(response.errors).toBeUndefined();
       return response;
     });
-  const ask = (query: string, token: string) => postGraphQL(get().url, query, undefined, bearer(token));
+  const ask = (query: string, token: string) => httpClient(get().url, token).send(query);
   const admin = () => get().world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-propagation-admin' });
   const platform = () => get().world.env.token({ platform: true });
 

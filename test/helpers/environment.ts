@@ -9,7 +9,7 @@ import { loadDevKeys, type DevKeys } from '../../platform/dev-keys';
 import { ContextSigner, decodeSecret, requestDigest, type RequestClaims } from '../../platform/contracts/signed-context';
 import { loadSubgraphConfig, SUBGRAPH_NAMES, type SubgraphConfig } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
-import { bearer, codes, postOperation, type GraphQLResponse as TypedResponse } from './graphql';
+import { bearer, codes, httpClient, postGraphQL, type GraphQLResponse as TypedResponse } from './graphql';
 
 export interface TestEnvironment {
   subgraphConfig: SubgraphConfig;
@@ -82,11 +82,8 @@ export async function testEnvironment(overrides: Record<string, string> = {}): P
 /** The untyped answer of the older helpers below; new tests type their documents (see ./graphql). */
 export type GraphQLResponse<T = any> = TypedResponse<T>;
 
-/** Sends one document (see ./graphql for typed documents and clients). */
-export const postGraphQL = <T = any>(url: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  postOperation<T, Record<string, unknown>>(url, query, variables, headers);
-
-export { bearer };
+// Also what the benchmarks send with; tests speak through a Client (./graphql).
+export { bearer, postGraphQL };
 
 /** Calls a subgraph directly, as the gateway would, with a context signed for that body. */
 export async function callSubgraph<T = any>(
@@ -98,7 +95,7 @@ export async function callSubgraph<T = any>(
   variables?: Record<string, unknown>,
 ): Promise<GraphQLResponse<T>> {
   const token = await signer.sign(claims, subgraph, requestDigest(query, variables));
-  return postGraphQL<T>(url, query, variables, { 'x-cx-context': token });
+  return httpClient(url, undefined, { 'x-cx-context': token }).send<T>(query, variables);
 }
 
 export function memberClaims(tenant: { id: string; slug: string }, roles: string[], extra: Partial<RequestClaims> = {}): RequestClaims {

@@ -34,8 +34,11 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** Error codes of a response, in order. */
 export const codes = (response: { errors?: GraphQLErrorBody[] }) => (response.errors ?? []).map((error) => error.extensions?.code);
 
-/** POSTs one document to a GraphQL endpoint. */
-export async function postOperation<TData, TVariables extends Variables>(
+/**
+ * POSTs one document to a GraphQL endpoint: what every client here is built on. Tests speak through
+ * a `Client` (`httpClient`, `SeededStack.as`), which keeps a token and headers with the endpoint.
+ */
+export async function postGraphQL<TData = any, TVariables extends Variables = Variables>(
   url: string,
   document: Operation<TData, TVariables> | string,
   variables?: TVariables,
@@ -51,11 +54,15 @@ export async function postOperation<TData, TVariables extends Variables>(
   return { status: response.status, ...body };
 }
 
+/**
+ * A document given as plain text answers `any` (the older tests read answers untyped); an
+ * `operation` answers its declared types.
+ */
 export interface Client {
   /** The answer as sent, errors included. */
-  send<TData, TVariables extends Variables>(document: Operation<TData, TVariables> | string, variables?: TVariables): Promise<GraphQLResponse<TData>>;
+  send<TData = any, TVariables extends Variables = Variables>(document: Operation<TData, TVariables> | string, variables?: TVariables): Promise<GraphQLResponse<TData>>;
   /** The data of an answer without errors; anything else fails the test with the errors it got. */
-  data<TData, TVariables extends Variables>(document: Operation<TData, TVariables> | string, variables?: TVariables): Promise<TData>;
+  data<TData = any, TVariables extends Variables = Variables>(document: Operation<TData, TVariables> | string, variables?: TVariables): Promise<TData>;
 }
 
 /** Asserts that an answer has data and no errors. */
@@ -78,5 +85,5 @@ export function client(send: (query: string, variables?: Variables) => Promise<G
 
 /** A client of the gateway (or any GraphQL endpoint) with a bearer token and extra headers. */
 export function httpClient(url: string, token?: string, headers: Record<string, string> = {}): Client {
-  return client((query, variables) => postOperation(url, query, variables, { ...(token ? bearer(token) : {}), ...headers }));
+  return client((query, variables) => postGraphQL(url, query, variables, { ...(token ? bearer(token) : {}), ...headers }));
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { eventually } from './eventually';
 import { run } from './gateway-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -35,18 +36,23 @@ export async function buildTree(): Promise<{ dir: string; cleanup(): void }> {
   const dir = path.join(ROOT, 'dist', `test-tree-${treeDigest()}`);
   const complete = path.join(dir, '.complete');
   const lock = `${dir}.lock`;
-  for (;;) {
-    if (fs.existsSync(complete)) return { dir, ...keep };
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch {
-      // Another worker builds it; a lock left by a killed run is taken over after a while.
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const built = await eventually(
+    () => {
+      if (fs.existsSync(complete)) return true;
+      try {
+        fs.mkdirSync(lock);
+        return 'ours';
+      } catch {
+        // Another worker builds it; a lock left by a killed run is taken over after a while.
+        const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > 5 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+        return false;
+      }
+    },
+    // Longer than a stale lock's age, so that one is always taken over.
+    { timeoutMs: 10 * 60_000, intervalMs: 200, what: `the build of ${path.basename(dir)} by another worker` },
+  );
+  if (built === true) return { dir, ...keep };
   try {
     for (const entry of fs.readdirSync(path.join(ROOT, 'dist'))) {
       const old = path.join(ROOT, 'dist', entry);
@@ -109,14 +115,6 @@ export function canListen(port: number): Promise<boolean> {
   });
 }
 
-export async function until(condition: () => Promise<boolean> | boolean, what: string, attempts = 600): Promise<void> {
-  for (let i = 0; i < attempts; i += 1) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
-
 export interface ServerProcess {
   child: ChildProcess;
   output: () => string;
@@ -135,7 +133,11 @@ export function spawnProcess(command: string, args: string[], options: { env: Re
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let done = false;
-  void exited.then(() => (done = true));
+  const exit = new AbortController();
+  void exited.then(() => {
+    done = true;
+    exit.abort(new Error('the process exited'));
+  });
   return {
     child,
     output: () => output,
@@ -150,10 +152,7 @@ export function spawnProcess(command: string, args: string[], options: { env: Re
       }),
     exited,
     waitFor: async (test, what) => {
-      await until(() => {
-        if (done && !test(output)) throw new Error(`process exited before ${what}:\n${output.slice(-3000)}`);
-        return test(output);
-      }, `${what}\n${output.slice(-3000)}`);
+      await eventually(() => test(output), { timeoutMs: 30_000, intervalMs: 50, what, signal: exit.signal, detail: () => output.slice(-3000) });
     },
     kill: () => {
       if (!done) child.kill('SIGKILL');

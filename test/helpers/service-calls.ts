@@ -2,7 +2,8 @@ import pino from 'pino';
 import { decodeSecret, requestDigest, ServiceContextSigner } from '../../platform/contracts/signed-context';
 import type { SubgraphName } from '../../subgraphs/kit/config';
 import { deriveServiceKeys, ServiceClient } from '../../subgraphs/kit/service-client';
-import { postGraphQL, type GraphQLResponse } from './environment';
+import type { GraphQLResponse } from './environment';
+import { httpClient } from './graphql';
 import type { SeededStack } from './stack';
 
 export type Tenant = { id: string; slug: string };
@@ -21,7 +22,7 @@ export function asSubgraph(world: Pick<SeededStack, 'env'> & { stack: Pick<Seede
     raw(callee: SubgraphName, tenant: Tenant, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse> {
       const claims = { requestId: `test-${caller}`, tenant, clientIp: '127.0.0.1', principal: { id: '', kind: 'subgraph' as const, roles: [], scopes: [] }, accessPolicy: null };
       const token = signer.sign(claims, callee, requestDigest(query, variables));
-      return postGraphQL(world.stack.subgraphUrls[callee], query, variables, { 'x-cx-context': token });
+      return httpClient(world.stack.subgraphUrls[callee], undefined, { 'x-cx-context': token }).send(query, variables);
     },
   };
 }

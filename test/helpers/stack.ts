@@ -3,12 +3,17 @@ import { startStack, type Stack } from '../../scripts/stack';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
 import { testEnvironment, type TestEnvironment } from './environment';
+import { bearer, client, postGraphQL, type Client, type GraphQLResponse } from './graphql';
 
 export interface SeededStack {
   env: TestEnvironment;
   stack: Stack;
   acme: { id: string; slug: string; endUserIds: string[] };
   globex: { id: string; slug: string; endUserIds: string[] };
+  /** A client of the gateway with this bearer token (none: anonymous) and extra headers. */
+  as(token?: string, headers?: Record<string, string>): Client;
+  /** Every answer `as` clients received, in order: for tests that search all answers for a leak. */
+  answers: GraphQLResponse<unknown>[];
   close(): Promise<void>;
 }
 
@@ -39,11 +44,19 @@ export async function seededStack(options: SeededStackOptions = {}): Promise<See
     const endUsers = await identity.getRepository(EndUser).find({ where: { tenantId: id }, order: { id: 'ASC' } });
     return { id, slug, endUserIds: endUsers.map((e) => e.id) };
   };
+  const answers: GraphQLResponse<unknown>[] = [];
   return {
     env,
     stack,
     acme: await tenant('acme'),
     globex: await tenant('globex'),
+    as: (token, headers = {}) =>
+      client(async (query, variables) => {
+        const answer = await postGraphQL(stack.gatewayUrl, query, variables, { ...(token ? bearer(token) : {}), ...headers });
+        answers.push(answer);
+        return answer;
+      }),
+    answers,
     async close() {
       await stack.close();
       await env.cleanup();

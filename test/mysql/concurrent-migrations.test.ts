@@ -5,6 +5,7 @@ import { subgraphs } from '../../subgraphs';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
 import { openKeyStore } from '../../subgraphs/kit/crypto/key-store';
 import { mysqlTarget, openDataSource } from '../../subgraphs/kit/data-source';
+import { eventually } from '../helpers/eventually';
 import { testEnvironment, type TestEnvironment } from '../helpers/environment';
 
 /**
@@ -61,13 +62,15 @@ test('an instance waits while another holds the migration lock, applies nothing 
     expect(Number(held.held)).toBe(1);
     opening = openDataSource({ subgraph: 'consent', entities: subgraphs.consent.entities, migrations: subgraphs.consent.migrations, databaseUrl: url.toString(), dataDir: '' });
     // Until its GET_LOCK is seen waiting for ours.
-    for (let waiting = 0; waiting === 0; ) {
-      const [rows] = (await admin.query(
-        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%' AND ID <> CONNECTION_ID()",
-      )) as unknown as [{ n: number }[]];
-      waiting = Number(rows[0].n);
-      if (!waiting) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      async () => {
+        const [rows] = (await admin.query(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%' AND ID <> CONNECTION_ID()",
+        )) as unknown as [{ n: number }[]];
+        return Number(rows[0].n) > 0;
+      },
+      { timeoutMs: 25_000, intervalMs: 50, what: "the instance's GET_LOCK to wait for ours" },
+    );
     const [tables] = (await admin.query('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database])) as unknown as [unknown[]];
     expect(tables).toEqual([]);
     await admin.query('SELECT RELEASE_LOCK(?)', [lock]);

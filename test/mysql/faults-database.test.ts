@@ -1,4 +1,4 @@
-import { bearer, codes, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { codes, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { startTcpProxy, timed, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -15,7 +15,6 @@ let admin: string;
 const original = process.env.DATABASE_URL!;
 
 const PROFILES = '{ endUsers(first: 2) { edges { node { id firstName interactions(first: 1) { edges { node { id } } } consents { edges { node { purpose } } } } } } }';
-const gql = (query: string): Promise<GraphQLResponse> => postGraphQL(world.stack.gatewayUrl, query, undefined, bearer(admin));
 
 beforeAll(async () => {
   const url = new URL(original);
@@ -44,12 +43,12 @@ const answered = (response: GraphQLResponse) => {
 };
 
 it('answers UNAVAILABLE (503) while the database stalls, and recovers when it answers again', async () => {
-  answered(await gql(PROFILES));
+  answered(await world.as(admin).send(PROFILES));
   proxy.set('stall');
   const times: number[] = [];
   // More requests than the pool has connections: a poisoned pool would hang the later ones.
   for (let round = 0; round < 3; round++) {
-    const results = await Promise.all(Array.from({ length: 6 }, () => timed(() => gql(PROFILES))));
+    const results = await Promise.all(Array.from({ length: 6 }, () => timed(() => world.as(admin).send(PROFILES))));
     for (const { ms, result } of results) {
       times.push(ms);
       expect(result.status).toBe(503);
@@ -61,15 +60,15 @@ it('answers UNAVAILABLE (503) while the database stalls, and recovers when it an
 
   proxy.set('forward');
   // The stalled connections were destroyed; fresh ones serve at once, for each subgraph.
-  for (let i = 0; i < 3; i++) answered(await gql(PROFILES));
+  for (let i = 0; i < 3; i++) answered(await world.as(admin).send(PROFILES));
 });
 
 it('answers UNAVAILABLE when the database refuses connections, and recovers', async () => {
   proxy.set('refuse');
-  const { ms, result } = await timed(() => gql(PROFILES));
+  const { ms, result } = await timed(() => world.as(admin).send(PROFILES));
   console.log(`[faults] database down: answered in ${ms} ms`);
   expect(result.status).toBe(503);
   expect(new Set(codes(result))).toEqual(new Set(['UNAVAILABLE']));
   proxy.set('forward');
-  answered(await gql(PROFILES));
+  answered(await world.as(admin).send(PROFILES));
 });

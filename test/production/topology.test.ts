@@ -12,6 +12,8 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
 import { FAKE_CREDENTIALS, startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
 import { writeDemoCertificate } from '../../scripts/demo-certificate';
+import { eventually } from '../helpers/eventually';
+import { httpClient } from '../helpers/graphql';
 
 /**
  * The production topology without Docker, following README's "Production" section: `npm run
@@ -81,32 +83,28 @@ function start(name: string, files: string[], entry: string, env: Record<string,
 
 /** Until the process answers its readiness endpoint (or, where that is not there yet, /health). */
 async function ready(name: string, base: string): Promise<void> {
-  const entry = children.find((c) => c.name === name)!;
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (entry.child.exitCode !== null) throw new Error(`${name} exited (${entry.child.exitCode}):\n${entry.output.join('').slice(-3000)}`);
-    try {
-      let response = await fetch(`${base}/health/ready`);
-      if (response.status === 404) response = await fetch(`${base}/health`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const { child, output } = children.find((c) => c.name === name)!;
+  const exit = new AbortController();
+  const exited = () => exit.abort(new Error(`${name} exited (${child.exitCode ?? child.signalCode})`));
+  if (child.exitCode !== null || child.signalCode !== null) exited();
+  else child.once('exit', exited);
+  try {
+    await eventually(
+      async () => {
+        // Refused while not listening yet: retried.
+        let response = await fetch(`${base}/health/ready`);
+        if (response.status === 404) response = await fetch(`${base}/health`);
+        return response.ok;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: `${name} to become ready`, signal: exit.signal, detail: () => output.join('').slice(-3000) },
+    );
+  } finally {
+    child.off('exit', exited);
   }
-  throw new Error(`${name} never became ready:\n${entry.output.join('').slice(-3000)}`);
 }
 
 const token = (claims: { sub: string; tenant?: string; roles?: string[]; platform?: boolean }) =>
   signDevToken(signingKey, { issuer: ISSUER, audience: 'cx-gateway', subject: claims.sub, tenant: claims.tenant, roles: claims.roles, platform: claims.platform });
-
-async function gql(query: string, variables: Record<string, unknown> | undefined, bearer: string): Promise<{ status: number; data?: any; errors?: any[] }> {
-  const response = await fetch(gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
-}
 
 async function allRows(): Promise<string[]> {
   const { host, port, username, password } = mysqlTarget(databaseUrl, 'identity');
@@ -174,7 +172,7 @@ beforeAll(async () => {
   await ready('gateway', `http://127.0.0.1:${ports.gateway}`);
   gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
   // Answering: an authenticated query planned and answered through a subgraph.
-  const first = await gql('{ tenants(first: 1) { edges { node { id } } } }', undefined, await token({ sub: 'platform-1', platform: true }));
+  const first = await httpClient(gatewayUrl, await token({ sub: 'platform-1', platform: true })).send('{ tenants(first: 1) { edges { node { id } } } }');
   expect(first.errors).toBeUndefined();
   startedInMs = Date.now() - began;
   console.log(`production topology: npm run secrets to the first answered query in ${(startedInMs / 1000).toFixed(1)} s (build done)`);
@@ -204,24 +202,24 @@ describe('the production topology, one process per service', () => {
   let person: { id: string; email: string; zendeskId: string; hubspotId: string };
 
   it('creates a tenant with a platform token from the identity provider, and its people act with their roles', async () => {
-    const created = await gql(`mutation { createTenant(input: { slug: "${slug}", name: "Topology", deployment: PRIVATE_CLOUD, region: "eu-west-1" }) { slug status } }`, undefined, await token({ sub: 'platform-1', platform: true }));
+    const created = await httpClient(gatewayUrl, await token({ sub: 'platform-1', platform: true })).send(`mutation { createTenant(input: { slug: "${slug}", name: "Topology", deployment: PRIVATE_CLOUD, region: "eu-west-1" }) { slug status } }`);
     expect(created.errors).toBeUndefined();
     expect(created.data.createTenant).toEqual({ slug, status: 'ACTIVE' });
     admin = await token({ sub: `admin@${slug}`, tenant: slug, roles: ['admin'] });
     agent = await token({ sub: `agent@${slug}`, tenant: slug, roles: ['agent'] });
     officer = await token({ sub: `officer@${slug}`, tenant: slug, roles: ['privacy_officer'] });
-    const invited = await gql('mutation($input: InviteOperatorInput!) { inviteOperator(input: $input) { subject roles } }', { input: { subject: `agent@${slug}`, email: `agent@${slug}.example`, roles: ['AGENT'] } }, admin);
+    const invited = await httpClient(gatewayUrl, admin).send('mutation($input: InviteOperatorInput!) { inviteOperator(input: $input) { subject roles } }', { input: { subject: `agent@${slug}`, email: `agent@${slug}.example`, roles: ['AGENT'] } });
     expect(invited.errors).toBeUndefined();
-    const policy = await gql('mutation($input: PublishPolicyInput!) { publishPolicyVersion(input: $input) { id } }', { input: { version: '2026-01', effectiveAt: new Date(Date.now() - 30_000).toISOString(), summary: 'Initial notice', material: false } }, admin);
+    const policy = await httpClient(gatewayUrl, admin).send('mutation($input: PublishPolicyInput!) { publishPolicyVersion(input: $input) { id } }', { input: { version: '2026-01', effectiveAt: new Date(Date.now() - 30_000).toISOString(), summary: 'Initial notice', material: false } });
     expect(policy.errors).toBeUndefined();
     // Not a token from the identity provider: refused.
     const forged = await signDevToken((await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)) as JWK, { issuer: ISSUER, audience: 'cx-gateway', subject: 'x', platform: true });
-    expect((await gql('{ tenants(first: 1) { edges { node { id } } } }', undefined, forged)).status).toBe(401);
+    expect((await httpClient(gatewayUrl, forged).send('{ tenants(first: 1) { edges { node { id } } } }')).status).toBe(401);
   });
 
   it('writes a person into every subgraph over the service links, contacts them outbound, and pushes them to a CRM', async () => {
     const email = `pat.${slug}@example.org`;
-    const createdPerson = await gql('mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: { firstName: 'Pat', lastName: 'Topology', email, phone: '+14155550199', ssn: '123-45-6789' } }, admin);
+    const createdPerson = await httpClient(gatewayUrl, admin).send('mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: { firstName: 'Pat', lastName: 'Topology', email, phone: '+14155550199', ssn: '123-45-6789' } });
     expect(createdPerson.errors).toBeUndefined();
     const id = createdPerson.data.createEndUser.id as string;
     for (const query of [
@@ -231,35 +229,34 @@ describe('the production topology, one process per service', () => {
       // Outbound: cleared with consent over interactions>consent first.
       'mutation($id: ID!) { recordInteraction(input: { endUserId: $id, channel: VOICE, direction: OUTBOUND }) { id } }',
     ]) {
-      const response = await gql(query, { id }, agent);
+      const response = await httpClient(gatewayUrl, agent).send(query, { id });
       expect(response.errors).toBeUndefined();
     }
-    const optedOut = await gql('mutation($id: ID!) { recordInteraction(input: { endUserId: $id, channel: SMS, direction: OUTBOUND }) { id } }', { id }, agent);
-    expect(optedOut.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    const optedOut = await httpClient(gatewayUrl, agent).send('mutation($id: ID!) { recordInteraction(input: { endUserId: $id, channel: SMS, direction: OUTBOUND }) { id } }', { id });
+    expect(optedOut.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
     const connections: Record<string, string> = {};
     for (const [key, provider, credentials] of [
       ['hubspot', 'HUBSPOT', { accessToken: FAKE_CREDENTIALS.hubspot.accessToken }],
       ['zendesk', 'ZENDESK', FAKE_CREDENTIALS.zendesk],
     ] as const) {
-      const response = await gql('mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id status baseUrl } }', { input: { name: key, provider, role: 'SERVICE_PROVIDER', baseUrl: fake.urls[key], credentials } }, admin);
+      const response = await httpClient(gatewayUrl, admin).send('mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id status baseUrl } }', { input: { name: key, provider, role: 'SERVICE_PROVIDER', baseUrl: fake.urls[key], credentials } });
       expect(response.errors).toBeUndefined();
       expect(response.data.createCrmConnection.baseUrl).toMatch(/^https:/);
       connections[key] = response.data.createCrmConnection.id;
     }
     const contact = fake.addHubSpotContact({ firstname: 'Pat', lastname: 'Topology', email });
-    const matched = await gql('mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { externalId } }', { input: { endUserId: id, connectionId: connections.hubspot } }, admin);
+    const matched = await httpClient(gatewayUrl, admin).send('mutation($input: CrmEndUserConnectionInput!) { matchCrmRecord(input: $input) { externalId } }', { input: { endUserId: id, connectionId: connections.hubspot } });
     expect(matched.data?.matchCrmRecord.externalId).toBe(contact.id);
-    const pushed = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { externalId } } }', { input: { endUserId: id, connectionId: connections.zendesk } }, admin);
+    const pushed = await httpClient(gatewayUrl, admin).send('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created link { externalId } } }', { input: { endUserId: id, connectionId: connections.zendesk } });
     expect(pushed.errors).toBeUndefined();
     expect(pushed.data.pushEndUserToCrm.created).toBe(true);
     const zendeskId = pushed.data.pushEndUserToCrm.link.externalId as string;
     expect(fake.stores.zendesk.get(Number(zendeskId))?.email).toBe(email);
 
-    const everything = await gql(
+    const everything = await httpClient(gatewayUrl, admin).send(
       'query($id: ID!) { endUser(id: $id) { email interactions(first: 5) { edges { node { direction } } } consents(first: 5) { edges { node { purpose } } } crmLinks(first: 5) { edges { node { externalId } } } crmRecords(first: 5) { edges { node { email } } } } }',
       { id },
-      admin,
     );
     expect(everything.errors).toBeUndefined();
     expect(everything.data.endUser.interactions.edges).toHaveLength(2);
@@ -272,14 +269,14 @@ describe('the production topology, one process per service', () => {
   it('erases the person across all four subgraphs and both CRMs', async () => {
     const mentions = (text: string) => text.includes(person.id) || text.includes(person.email);
     expect(new Set((await allRows()).filter(mentions).map((row) => row.split(' ')[0].split('.')[0]))).toEqual(new Set(SUBGRAPH_NAMES));
-    const erasure = await gql('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { id status endUserId tasks { target status } } }', { input: { endUserId: person.id, kind: 'ERASURE' } }, officer);
+    const erasure = await httpClient(gatewayUrl, officer).send('mutation($input: CreatePrivacyRequestInput!) { createPrivacyRequest(input: $input) { id status endUserId tasks { target status } } }', { input: { endUserId: person.id, kind: 'ERASURE' } });
     expect(erasure.errors).toBeUndefined();
     expect(erasure.data.createPrivacyRequest).toMatchObject({ status: 'COMPLETED', endUserId: null });
     expect(erasure.data.createPrivacyRequest.tasks.map((task: any) => [task.target, task.status])).toEqual([['interactions', 'DONE'], ['consent', 'DONE'], ['crm', 'DONE'], ['identity', 'DONE']]);
     expect((await allRows()).filter(mentions)).toEqual([]);
     expect(fake.stores.hubspot.has(person.hubspotId)).toBe(false);
     expect(fake.stores.zendesk.has(Number(person.zendeskId)) || fake.stores.zendeskDeleted.has(Number(person.zendeskId))).toBe(false);
-    expect((await gql('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id }, officer)).data.endUser).toBeNull();
+    expect((await httpClient(gatewayUrl, officer).send('query($id: ID!) { endUser(id: $id) { id } }', { id: person.id })).data.endUser).toBeNull();
   });
 
   it('leaves no secret in any process’s output', () => {

@@ -1,5 +1,5 @@
 import { createGatewayServer, type GatewayServer } from '../../gateway/server';
-import { bearer, postGraphQL } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { LiveClient } from '../helpers/live-client';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -12,7 +12,6 @@ const clients: LiveClient[] = [];
 const tokens: Record<string, string> = {};
 
 const SEGMENTS = 'subscription($id: ID!, $from: Int) { transcriptSegmentsAdded(interactionId: $id, fromSequence: $from) { sequence text } }';
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.agent) => postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 
 async function gateway(env: { redisPrefix?: string } = {}): Promise<string> {
   const config = world.env.gatewayConfig;
@@ -41,15 +40,15 @@ afterAll(async () => {
 });
 
 it('two gateway instances behind one Redis both deliver an append made through either; another deployment’s prefix hears nothing', async () => {
-  const recorded = await gql('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "hello" }] }) { id } }');
+  const recorded = await world.as(tokens.agent).send('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, transcript: [{ sequence: 1, speaker: END_USER, text: "hello" }] }) { id } }');
   const id = recorded.data.recordInteraction.id;
   const second = await gateway();
   const otherDeployment = await gateway({ redisPrefix: 'cx-other-deployment:' });
   const one = await subscriber(world.stack.gatewayUrl, id);
   const two = await subscriber(second, id);
   const other = await subscriber(otherDeployment, id);
-  await gql('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: AGENT, text: "through the first" }]) { appended } }', { id });
-  await postGraphQL(second, 'mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 3, speaker: AGENT, text: "through the second" }]) { appended } }', { id }, bearer(tokens.agent));
+  await world.as(tokens.agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 2, speaker: AGENT, text: "through the first" }]) { appended } }', { id });
+  await httpClient(second, tokens.agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 3, speaker: AGENT, text: "through the second" }]) { appended } }', { id });
   for (const { client, sub } of [one, two]) {
     expect((await client.nextResults(sub, 3)).map((r) => r.data.transcriptSegmentsAdded.text)).toEqual(['hello', 'through the first', 'through the second']);
   }
@@ -58,15 +57,15 @@ it('two gateway instances behind one Redis both deliver an append made through e
 
 it('a revocation announced through Redis ends the subscription at the other instance on its next event', async () => {
   const subject = `live-redis-${Date.now()}`;
-  const invited = await gql(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [AGENT] }) { id } }`, undefined, tokens.admin);
+  const invited = await world.as(tokens.admin).send(`mutation { inviteOperator(input: { subject: "${subject}", email: "${subject}@acme.example", roles: [AGENT] }) { id } }`);
   const token = await world.env.token({ tenant: 'acme', roles: ['agent'], sub: subject });
-  const recorded = await gql('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND }) { id } }');
+  const recorded = await world.as(tokens.agent).send('mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND }) { id } }');
   const url = await gateway();
   const client = await LiveClient.connect(url, token);
   clients.push(client);
   const sub = client.subscribe(SEGMENTS, { id: recorded.data.recordInteraction.id });
-  await gql('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: invited.data.inviteOperator.id }, tokens.admin);
-  await gql('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 1, speaker: AGENT, text: "after" }]) { appended } }', { id: recorded.data.recordInteraction.id });
+  await world.as(tokens.admin).send('mutation($id: ID!) { revokeOperator(id: $id) { status } }', { id: invited.data.inviteOperator.id });
+  await world.as(tokens.agent).send('mutation($id: ID!) { appendTranscriptSegments(interactionId: $id, segments: [{ sequence: 1, speaker: AGENT, text: "after" }]) { appended } }', { id: recorded.data.recordInteraction.id });
   expect(await client.closed).toEqual({ code: 4403, reason: 'revoked' });
   expect(client.results(sub)).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { RedisAccessEvents } from '../../platform/access-events';
-import { bearer, postGraphQL } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { secondGateway } from '../helpers/gateways';
 import { seededStack } from '../helpers/stack';
 
@@ -15,14 +15,14 @@ describe('rate limits shared through Redis', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++) {
         for (const url of [world.stack.gatewayUrl, other.url]) {
-          statuses.push((await postGraphQL(url, '{ me { id } }', undefined, bearer(token))).status);
+          statuses.push((await httpClient(url, token).send('{ me { id } }')).status);
         }
       }
       // Sixteen requests over two instances against one budget of ten.
       expect(statuses.filter((s) => s === 200)).toHaveLength(10);
       expect(statuses.filter((s) => s === 429)).toHaveLength(6);
       const globex = await world.env.token({ tenant: 'globex', roles: ['admin'] });
-      expect((await postGraphQL(other.url, '{ me { id } }', undefined, bearer(globex))).status).toBe(200);
+      expect((await httpClient(other.url, globex).send('{ me { id } }')).status).toBe(200);
     } finally {
       await other.gateway.close();
       await events.close();

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { RedisAccessEvents } from '../../platform/access-events';
 import { requestDigest } from '../../platform/contracts/signed-context';
 import { Operator } from '../../subgraphs/identity/entities/operator.entity';
-import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { bearer, codes, memberClaims } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { tcpProxy, type TcpProxy } from '../helpers/stoppable-proxy';
+import { eventually } from '../helpers/eventually';
 import { httpClient, operation } from '../helpers/graphql';
 
 // Redis behind a proxy this test stops and starts (the shared Redis itself is never stopped).
@@ -39,12 +40,10 @@ const as = (token: string) => httpClient(world.stack.gatewayUrl, token);
 /** Waits (bounded) until the stack can make access changes again, i.e. its Redis clients reconnected. */
 async function untilChangesWork(): Promise<void> {
   const platform = await world.env.token({ platform: true });
-  for (let i = 0; i < 100; i++) {
-    const answer = await as(platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id });
-    if (!codes(answer).includes('UNAVAILABLE')) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('access changes did not come back after Redis returned');
+  await eventually(
+    async () => !codes(await as(platform).send('mutation($id: ID!) { setTenantStatus(id: $id, status: ACTIVE) { status } }', { id: world.globex.id })).includes('UNAVAILABLE'),
+    { timeoutMs: 20_000, intervalMs: 200, what: 'access changes to come back after Redis returned' },
+  );
 }
 
 describe('with Redis down', () => {
@@ -103,7 +102,7 @@ describe('with Redis down', () => {
     const signer = await world.env.signer();
     const query = '{ endUsers(first: 1) { edges { node { id } } } }';
     const token = signer.sign(memberClaims(world.acme, ['agent']), 'identity', requestDigest(query, undefined));
-    const send = () => postGraphQL(world.stack.subgraphUrls.identity, query, undefined, { 'x-cx-context': token });
+    const send = () => httpClient(world.stack.subgraphUrls.identity, undefined, { 'x-cx-context': token }).send(query);
     expect((await send()).errors).toBeUndefined();
     expect(codes(await send())).toEqual(['UNAUTHENTICATED']);
   });
@@ -136,12 +135,14 @@ it('makes a bump lost to an outage as soon as Redis is back, so no gateway keeps
     await expect(events.publish('globex')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(await events.versions('globex')).toBeNull();
     await proxy.start();
-    let after = await events.versions('globex');
-    for (let i = 0; i < 100 && (after === null || after.tenant === before!.tenant); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = await events.versions('globex');
-    }
-    expect(Number(after!.tenant)).toBe(Number(before!.tenant) + 1);
+    const after = await eventually(
+      async () => {
+        const versions = await events.versions('globex');
+        return versions !== null && versions.tenant !== before!.tenant && versions;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: 'the lost bump to be made' },
+    );
+    expect(Number(after.tenant)).toBe(Number(before!.tenant) + 1);
   } finally {
     await events.close();
   }

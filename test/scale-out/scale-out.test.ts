@@ -3,7 +3,9 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { requestDigest } from '../../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/kit/config';
 import { mysqlTarget } from '../../subgraphs/kit/data-source';
-import { bearer, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { bearer, codes, memberClaims } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
+import { eventually } from '../helpers/eventually';
 import { buildServices, freePorts, haproxy, spawnService, type LoadBalancer, type ServiceProcess } from '../helpers/scale-out';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
@@ -24,7 +26,7 @@ const instances = {} as Record<Service, ServiceProcess[]>;
 const front = {} as Record<Service, string>;
 let admin: string;
 
-const at = (url: string, query: string, token: string, variables?: Record<string, unknown>) => postGraphQL(url, query, variables, bearer(token));
+const at = (url: string, query: string, token: string, variables?: Record<string, unknown>) => httpClient(url, token).send(query, variables);
 const viaLb = (query: string, token: string, variables?: Record<string, unknown>) => at(front.gateway, query, token, variables);
 const gateways = () => instances.gateway.map((instance) => instance.url);
 
@@ -98,7 +100,7 @@ it('spends one rate-limit budget across the gateway instances', async () => {
   const statuses: number[] = [];
   for (let i = 0; i < PER_ADDRESS + 4; i++) {
     const url = gateways()[i % 2].replace(/\/graphql$/, '/widget/graphql');
-    statuses.push((await postGraphQL(url, consent, { v: `visitor-${i}` }, { 'x-widget-key': key, origin })).status);
+    statuses.push((await httpClient(url, undefined, { 'x-widget-key': key, origin }).send(consent, { v: `visitor-${i}` })).status);
   }
   // Sixteen requests, alternating between the instances, against one budget of twelve.
   expect(statuses.slice(0, PER_ADDRESS).every((status) => status === 200)).toBe(true);
@@ -110,7 +112,7 @@ it('refuses a signed context replayed to another instance of the same subgraph',
   const query = '{ endUsers(first: 1) { edges { node { id } } } }';
   for (const [first, second] of [[0, 1], [1, 0]]) {
     const token = signer.sign(memberClaims(world.acme, ['agent']), 'identity', requestDigest(query, undefined));
-    const send = (n: number) => postGraphQL(instances.identity[n].url, query, undefined, { 'x-cx-context': token });
+    const send = (n: number) => httpClient(instances.identity[n].url, undefined, { 'x-cx-context': token }).send(query);
     const original = await send(first);
     expect(original.errors).toBeUndefined();
     expect(original.data.endUsers.edges).toHaveLength(1);
@@ -150,11 +152,13 @@ it('runs each due privacy task once across the identity instances', async () => 
   // Raw SQL in a test, scoped by the request ids just created.
   await identityDb.query("UPDATE privacy_tasks SET status = 'FAILED', doneAt = NULL, nextAttemptAt = ? WHERE requestId IN (?)", [new Date(Date.now() - 60_000), created]);
   await identityDb.query("UPDATE privacy_requests SET status = 'IN_PROGRESS', completedAt = NULL WHERE id IN (?)", [created]);
-  for (let i = 0; i < 150; i++) {
-    const [rows] = await identityDb.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM privacy_requests WHERE id IN (?) AND status = 'COMPLETED'", [created]);
-    if (rows[0].n === created.length) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await eventually(
+    async () => {
+      const [rows] = await identityDb.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM privacy_requests WHERE id IN (?) AND status = 'COMPLETED'", [created]);
+      return rows[0].n === created.length;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: 'the workers to complete every request again' },
+  );
   const [tasks] = await identityDb.query<RowDataPacket[]>('SELECT requestId, target, attempts, status FROM privacy_tasks WHERE requestId IN (?)', [created]);
   expect(tasks).toHaveLength(created.length);
   // One attempt at creation, exactly one more by one of the workers.
@@ -186,7 +190,8 @@ it('loses no acknowledged write when one instance of each service is killed unde
     }
   };
   const load = Promise.all([1, 2, 3, 4].map(writer));
-  while (acknowledged.length < 40 && attempts < 3_000) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Bounded by the writers themselves: they stop after their attempts.
+  await eventually(() => acknowledged.length >= 40 || attempts >= 3_000, { timeoutMs: 200_000, intervalMs: 20, what: '40 acknowledged writes before the kill' });
   await Promise.all(SERVICES.map((name) => instances[name][0].kill()));
   killed = true;
   await load;

@@ -5,7 +5,7 @@ import { PolicyVersion } from '../../subgraphs/consent/entities/policy-version.e
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
 import { publicValidation } from '../helpers/api-schema';
 import { callSubgraph, memberClaims, testEnvironment, type TestEnvironment } from '../helpers/environment';
-import { codes, type GraphQLResponse, type Variables } from '../helpers/graphql';
+import { codes, type Variables } from '../helpers/graphql';
 import { asSubgraph } from '../helpers/service-calls';
 import { subgraphHarness, type Caller, type SubgraphHarness, type Tenant } from '../helpers/subgraph-harness';
 
@@ -25,16 +25,13 @@ const world = {} as {
 };
 const callers: Record<string, Caller> = {};
 const tokens: Record<string, string> = {};
-/** A caller of the consent subgraph, named as in `tokens` (the gateway's principals). */
-const gql = (query: string, variables?: Variables, token = tokens.agent): Promise<GraphQLResponse<any>> =>
-  consent.as(callers[token]).send(query, variables);
 const identityAs = (tenant: Tenant) => identity.as({ tenant, roles: ['admin'] });
 const consentDb = () => consent.dataSource;
 const DAY = 86_400_000;
 
 const RECORD = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id purpose granted policyVersionId userAgent page } }`;
 const record = (endUserId: string, purpose: string, granted: boolean, token = tokens.agent) =>
-  gql(RECORD, { input: { endUserId, purpose, granted, source: 'AGENT' } }, token);
+  consent.as(callers[token]).send(RECORD, { input: { endUserId, purpose, granted, source: 'AGENT' } });
 const STATE = `query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { consentState { purpose granted needsRenewal policyVersionId }
   contactPreferences { channel allowed reason } thirdPartySharing { allowed reason } } } }`;
 const PUBLISH = 'mutation($input: PublishPolicyInput!) { publishPolicyVersion(input: $input) { id version material effectiveAt } }';
@@ -91,9 +88,9 @@ afterAll(async () => {
 
 describe('policy versions', () => {
   it('refuses a material change with 10 days’ notice, naming effectiveAt', async () => {
-    const response = await gql(PUBLISH, {
+    const response = await consent.as(callers[tokens.admin]).send(PUBLISH, {
       input: { version: '2027-early', effectiveAt: new Date(Date.now() + 10 * DAY).toISOString(), summary: 'New purpose', material: true },
-    }, tokens.admin);
+    });
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0].extensions!.field).toBe('effectiveAt');
     expect(await consentDb().getRepository(PolicyVersion).countBy({ version: '2027-early' })).toBe(0);
@@ -101,24 +98,24 @@ describe('policy versions', () => {
 
   it('publishes a material change with 31 days’ notice and shows it as the upcoming change, to its tenant only', async () => {
     const effectiveAt = new Date(Date.now() + 31 * DAY).toISOString();
-    const published = await gql(PUBLISH, { input: { version: '2027-01', effectiveAt, summary: 'Sharing with partners', material: true } }, tokens.admin);
+    const published = await consent.as(callers[tokens.admin]).send(PUBLISH, { input: { version: '2027-01', effectiveAt, summary: 'Sharing with partners', material: true } });
     expect(published.errors).toBeUndefined();
     expect(Date.parse(published.data.publishPolicyVersion.effectiveAt) - Date.parse(effectiveAt)).toBeLessThan(1000);
-    const upcoming = await gql('{ upcomingPolicyChange { version material effectiveAt } }');
+    const upcoming = await consent.as(callers[tokens.agent]).send('{ upcomingPolicyChange { version material effectiveAt } }');
     expect(upcoming.data.upcomingPolicyChange).toEqual({ version: '2027-01', material: true, effectiveAt: published.data.publishPolicyVersion.effectiveAt });
-    const elsewhere = await gql('{ upcomingPolicyChange { version } }', undefined, tokens.globex);
+    const elsewhere = await consent.as(callers[tokens.globex]).send('{ upcomingPolicyChange { version } }');
     expect(elsewhere.data.upcomingPolicyChange).toBeNull();
   });
 
   it('lets a non-material change take effect at once (globex)', async () => {
-    const response = await gql(PUBLISH, { input: { version: '2026-12', effectiveAt: new Date(Date.now() + 1000).toISOString(), summary: 'Typo fixes', material: false } }, tokens.globex);
+    const response = await consent.as(callers[tokens.globex]).send(PUBLISH, { input: { version: '2026-12', effectiveAt: new Date(Date.now() + 1000).toISOString(), summary: 'Typo fixes', material: false } });
     expect(response.errors).toBeUndefined();
   });
 
   it('is published only by holders of policy:manage, never by agents or platform operators', async () => {
     const input = { version: 'x-1', effectiveAt: new Date(Date.now() + 40 * DAY).toISOString(), summary: 'x', material: false };
     for (const token of [tokens.agent, tokens.analyst, tokens.platform]) {
-      expect(codes(await gql(PUBLISH, { input }, token))).toEqual(['FORBIDDEN']);
+      expect(codes(await consent.as(callers[token]).send(PUBLISH, { input }))).toEqual(['FORBIDDEN']);
     }
     expect(await consentDb().getRepository(PolicyVersion).countBy({ version: 'x-1' })).toBe(0);
   });
@@ -162,13 +159,13 @@ describe('consent records', () => {
     state = await stateOf(endUserId);
     expect(purpose(state, 'CONTACT_EMAIL').granted).toBe(true);
     expect((await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: 'EMAIL' })).contactDecision).toEqual({ allowed: true, reason: null });
-    const history = await gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { consents(first: 100) { edges { node { purpose granted } } } } } }`, { r: [{ __typename: 'EndUser', id: endUserId }] });
+    const history = await consent.as(callers[tokens.agent]).send(`query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { consents(first: 100) { edges { node { purpose granted } } } } } }`, { r: [{ __typename: 'EndUser', id: endUserId }] });
     expect(history.data._entities[0].consents.edges.filter((e: any) => e.node.purpose === 'CONTACT_EMAIL').map((e: any) => e.node.granted).slice(-3)).toEqual([true, false, true]);
   });
 
   it('keep proof: a keyed hash of the address (never the address), user agent and page', async () => {
     const endUserId = world.acme.endUserIds[1];
-    const response = await gql(RECORD, {
+    const response = await consent.as(callers[tokens.agent]).send(RECORD, {
       input: { endUserId, purpose: 'ANALYTICS', granted: true, source: 'API', proof: { clientAddress: '198.51.100.23', userAgent: 'Mozilla/5.0 Test', page: 'https://acme.example/prefs' } },
     });
     expect(response.data.recordConsent).toMatchObject({ userAgent: 'Mozilla/5.0 Test', page: 'https://acme.example/prefs' });
@@ -178,7 +175,7 @@ describe('consent records', () => {
   });
 
   it('refuses a malformed proof, naming the field', async () => {
-    const response = await gql(RECORD, { input: { endUserId: world.acme.endUserIds[1], purpose: 'ANALYTICS', granted: true, source: 'API', proof: { clientAddress: 'nope' } } });
+    const response = await consent.as(callers[tokens.agent]).send(RECORD, { input: { endUserId: world.acme.endUserIds[1], purpose: 'ANALYTICS', granted: true, source: 'API', proof: { clientAddress: 'nope' } } });
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0].extensions!.field).toBe('proof.clientAddress');
   });
@@ -186,7 +183,7 @@ describe('consent records', () => {
   it('are not written by readers, nor read by roles without consent:read, nor across tenants', async () => {
     expect(codes(await record(world.acme.endUserIds[1], 'ANALYTICS', true, tokens.analyst))).toEqual(['FORBIDDEN']);
     const read = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on EndUser { consentState { purpose } } } }';
-    expect(codes(await gql(read, { r: [{ __typename: 'EndUser', id: world.acme.endUserIds[1] }] }, tokens.analyst))).toContain('FORBIDDEN');
+    expect(codes(await consent.as(callers[tokens.analyst]).send(read, { r: [{ __typename: 'EndUser', id: world.acme.endUserIds[1] }] }))).toContain('FORBIDDEN');
     // Identity, which resolves endUser(id) for the gateway, has no such person for another tenant.
     const other = await identityAs(world.globex).send('query($id: ID!) { endUser(id: $id) { id } }', { id: world.acme.endUserIds[1] });
     expect(other.data).toEqual({ endUser: null });
@@ -199,24 +196,24 @@ describe('contact opt-outs', () => {
     const endUserId = world.acme.endUserIds[2];
     const interactions = asSubgraph(world, 'interactions');
     const decide = async (channel: string) => (await interactions.request('consent', world.acme, CONTACT, { e: endUserId, c: channel })).contactDecision;
-    const optOut = await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SMS, source: AGENT, reason: "asked on the phone") { channel reason } }', { e: endUserId });
+    const optOut = await consent.as(callers[tokens.agent]).send('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SMS, source: AGENT, reason: "asked on the phone") { channel reason } }', { e: endUserId });
     expect(optOut.data.optOutOfContact).toEqual({ channel: 'SMS', reason: 'asked on the phone' });
     expect(await decide('SMS')).toEqual({ allowed: false, reason: 'OPTED_OUT' });
     expect(await decide('VOICE')).toEqual({ allowed: true, reason: null });
-    const list = await gql('query($e: ID) { contactOptOuts(endUserId: $e) { edges { node { endUserId channel } } } }', { e: endUserId });
+    const list = await consent.as(callers[tokens.agent]).send('query($e: ID) { contactOptOuts(endUserId: $e) { edges { node { endUserId channel } } } }', { e: endUserId });
     expect(list.data.contactOptOuts.edges).toEqual([{ node: { endUserId, channel: 'SMS' } }]);
 
     // Another tenant sees none of it and cannot lift it.
-    const foreign = await gql('{ contactOptOuts { edges { node { endUserId } } } }', undefined, tokens.globex);
+    const foreign = await consent.as(callers[tokens.globex]).send('{ contactOptOuts { edges { node { endUserId } } } }');
     expect(foreign.data.contactOptOuts.edges.map((e: any) => e.node.endUserId)).not.toContain(endUserId);
     const lift = 'mutation($e: ID!) { optBackIntoContact(endUserId: $e, channel: SMS) }';
-    const foreignLift = await gql(lift, { e: endUserId }, tokens.globex);
+    const foreignLift = await consent.as(callers[tokens.globex]).send(lift, { e: endUserId });
     expect(codes(foreignLift)).toEqual(['NOT_FOUND']);
     expect(await decide('SMS')).toEqual({ allowed: false, reason: 'OPTED_OUT' });
     // For globex's interactions, acme's suppression list does not exist.
     expect((await interactions.request('consent', world.globex, CONTACT, { e: endUserId, c: 'SMS' })).contactDecision.allowed).toBe(true);
 
-    expect((await gql(lift, { e: endUserId })).data.optBackIntoContact).toBe(true);
+    expect((await consent.as(callers[tokens.agent]).send(lift, { e: endUserId })).data.optBackIntoContact).toBe(true);
     expect(await decide('SMS')).toEqual({ allowed: true, reason: null });
   });
 });
@@ -253,15 +250,14 @@ describe('processing restriction', () => {
     const refused = await record(endUserId, 'ANALYTICS', true);
     expect(codes(refused)).toEqual(['NOT_FOUND']);
     expect(refused.errors![0].message).not.toMatch(/restricted/);
-    const toAdmin = await gql(
+    const toAdmin = await consent.as(callers[tokens.admin]).send(
       'mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }',
       { input: { endUserId, purpose: 'ANALYTICS', granted: true, source: 'AGENT' } },
-      tokens.admin,
     );
     expect(codes(toAdmin)).toEqual(['FORBIDDEN']);
     expect(toAdmin.errors![0].message).toMatch(/restricted/);
     // An opt-out only narrows processing: still accepted.
-    expect((await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: VOICE, source: AGENT) { channel } }', { e: endUserId })).errors).toBeUndefined();
+    expect((await consent.as(callers[tokens.agent]).send('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: VOICE, source: AGENT) { channel } }', { e: endUserId })).errors).toBeUndefined();
 
     // The flag is per tenant.
     expect((await crm.request('consent', world.globex, SHARING, { e: endUserId, r: 'SERVICE_PROVIDER' })).sharingDecision.allowed).toBe(true);
@@ -319,8 +315,8 @@ describe('privacy hooks', () => {
     const cookie = await callSubgraph(signer, 'consent', world.stack.subgraphUrls.consent, widget,
       'mutation { recordCookieConsent(input: { visitorId: "visitor-export-1", choices: { functional: true, analytics: false, advertising: false }, userAgent: "UA/1" }) }');
     expect(cookie.data).toEqual({ recordCookieConsent: true });
-    expect((await gql('mutation($e: ID!) { linkVisitor(visitorId: "visitor-export-1", endUserId: $e) }', { e: endUserId })).data.linkVisitor).toBe(true);
-    await gql('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SOCIAL, source: API) { channel } }', { e: endUserId });
+    expect((await consent.as(callers[tokens.agent]).send('mutation($e: ID!) { linkVisitor(visitorId: "visitor-export-1", endUserId: $e) }', { e: endUserId })).data.linkVisitor).toBe(true);
+    await consent.as(callers[tokens.agent]).send('mutation($e: ID!) { optOutOfContact(endUserId: $e, channel: SOCIAL, source: API) { channel } }', { e: endUserId });
     await identity.request('consent', world.acme, RESTRICT, { e: endUserId, r: true });
 
     const exported = JSON.parse((await identity.request('consent', world.acme, EXPORT, { e: endUserId })).privacyExportConsent);
@@ -354,26 +350,26 @@ describe('sub-processors', () => {
   const input = { name: 'Speechly Transcription', purpose: 'Call transcription', location: 'EU (Ireland)', dataCategories: ['voice recordings', 'transcripts'], role: 'SERVICE_PROVIDER' };
 
   it('are added by platform operators only, with a notice every tenant sees', async () => {
-    expect(codes(await gql(ADD, { input }, tokens.admin))).toEqual(['FORBIDDEN']);
-    const added = await gql(ADD, { input }, tokens.platform);
+    expect(codes(await consent.as(callers[tokens.admin]).send(ADD, { input }))).toEqual(['FORBIDDEN']);
+    const added = await consent.as(callers[tokens.platform]).send(ADD, { input });
     expect(added.data.addSubProcessor).toMatchObject({ name: input.name, role: 'SERVICE_PROVIDER' });
     for (const token of [tokens.agent, tokens.globex]) {
-      const seen = await gql('{ subProcessors { edges { node { name location dataCategories role } } } subProcessorNotices { edges { node { subProcessorId summary } } } }', undefined, token);
+      const seen = await consent.as(callers[token]).send('{ subProcessors { edges { node { name location dataCategories role } } } subProcessorNotices { edges { node { subProcessorId summary } } } }');
       expect(seen.data.subProcessors.edges).toEqual([{ node: { name: input.name, location: input.location, dataCategories: input.dataCategories, role: 'SERVICE_PROVIDER' } }]);
       expect(seen.data.subProcessorNotices.edges).toEqual([{ node: { subProcessorId: added.data.addSubProcessor.id, summary: expect.stringContaining(input.name) } }]);
     }
-    expect(codes(await gql(ADD, { input }, tokens.platform))).toEqual(['CONFLICT']);
+    expect(codes(await consent.as(callers[tokens.platform]).send(ADD, { input }))).toEqual(['CONFLICT']);
   });
 
   it('validates input, naming the field', async () => {
-    const response = await gql(ADD, { input: { ...input, name: 'Other', dataCategories: [] } }, tokens.platform);
+    const response = await consent.as(callers[tokens.platform]).send(ADD, { input: { ...input, name: 'Other', dataCategories: [] } });
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0].extensions!.field).toBe('dataCategories');
   });
 
   it('leave platform operators reading no tenant data', async () => {
     for (const query of ['{ policyVersions { edges { node { id } } } }', '{ contactOptOuts { edges { node { id } } } }', '{ upcomingPolicyChange { id } }']) {
-      expect(codes(await gql(query, undefined, tokens.platform))).toEqual(['FORBIDDEN']);
+      expect(codes(await consent.as(callers[tokens.platform]).send(query))).toEqual(['FORBIDDEN']);
     }
   });
 });

@@ -4,7 +4,8 @@ import { Kind, parse, print, type DefinitionNode, type ObjectTypeDefinitionNode 
 import { randomBytes } from 'node:crypto';
 import { ContextSigner, requestDigest, serviceClaims } from '../../platform/contracts/signed-context';
 import { SUBGRAPH_NAMES } from '../../subgraphs/kit/config';
-import { bearer, callSubgraph, codes, memberClaims, postGraphQL } from '../helpers/environment';
+import { callSubgraph, codes, memberClaims } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 const ENTITY_FIELDS: Record<string, string> = {
@@ -94,9 +95,9 @@ describe.each(SUBGRAPH_NAMES)('%s subgraph', (name) => {
     };
 
     it('refuses a request with no context', async () => {
-      expectRefused(await postGraphQL(url(), query));
+      expectRefused(await httpClient(url()).send(query));
       expectRefused(
-        await postGraphQL(url(), entitiesQuery(name), { r: [{ __typename: 'EndUser', id: world.acme.endUserIds[0] }] }),
+        await httpClient(url()).send(entitiesQuery(name), { r: [{ __typename: 'EndUser', id: world.acme.endUserIds[0] }] }),
       );
     });
 
@@ -107,21 +108,21 @@ describe.each(SUBGRAPH_NAMES)('%s subgraph', (name) => {
 
     it('refuses a user access token in place of the gateway context', async () => {
       const token = await world.env.token({ tenant: 'acme', roles: ['admin'] });
-      expectRefused(await postGraphQL(url(), query, undefined, { 'x-cx-context': token }));
-      expectRefused(await postGraphQL(url(), query, undefined, bearer(token)));
+      expectRefused(await httpClient(url(), undefined, { 'x-cx-context': token }).send(query));
+      expectRefused(await httpClient(url(), token).send(query));
     });
 
     it('refuses a replayed context, and one issued for another query or subgraph', async () => {
       const claims = serviceClaims('replay');
       const token = await signer.sign(claims, name, requestDigest(query, undefined));
-      const first = await postGraphQL(url(), query, undefined, { 'x-cx-context': token });
+      const first = await httpClient(url(), undefined, { 'x-cx-context': token }).send(query);
       expect(first.status).toBe(200);
-      expectRefused(await postGraphQL(url(), query, undefined, { 'x-cx-context': token }));
+      expectRefused(await httpClient(url(), undefined, { 'x-cx-context': token }).send(query));
       const other = await signer.sign(claims, name, requestDigest('{ __typename }', undefined));
-      expectRefused(await postGraphQL(url(), query, undefined, { 'x-cx-context': other }));
+      expectRefused(await httpClient(url(), undefined, { 'x-cx-context': other }).send(query));
       const elsewhere = name === 'identity' ? 'crm' : 'identity';
       const misdirected = await signer.sign(claims, elsewhere, requestDigest(query, undefined));
-      expectRefused(await postGraphQL(url(), query, undefined, { 'x-cx-context': misdirected }));
+      expectRefused(await httpClient(url(), undefined, { 'x-cx-context': misdirected }).send(query));
     });
   });
 });

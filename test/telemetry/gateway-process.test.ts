@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buildGateway } from '../helpers/gateway-process';
-import { bearer, postGraphQL } from '../helpers/environment';
+import { httpClient } from '../helpers/graphql';
 import { seededStack, type SeededStack } from '../helpers/stack';
 import { eventually } from '../helpers/eventually';
 
@@ -111,10 +111,10 @@ describe('the gateway in a process of its own', () => {
     const token = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-admin' });
     const traceId = randomBytes(16).toString('hex');
     const id = world.acme.endUserIds[0];
-    const response = await postGraphQL(gatewayUrl, 'query Person($id: ID!) { endUser(id: $id) { email phone consents { edges { node { purpose } } } } }', { id }, {
-      ...bearer(token),
-      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
-    });
+    const response = await httpClient(gatewayUrl, token, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }).send(
+      'query Person($id: ID!) { endUser(id: $id) { email phone consents { edges { node { purpose } } } } }',
+      { id },
+    );
     expect(response.data.endUser.email).toContain('@');
 
     const ours = () => exported.filter((batch) => batch.service === 'cx-gateway').flatMap((batch) => batch.spans).filter((span) => span.traceId === traceId);
@@ -141,7 +141,7 @@ describe('the gateway in a process of its own', () => {
     const token = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-admin' });
     const send = async (url: string) => {
       const traceId = randomBytes(16).toString('hex');
-      const response = await postGraphQL(url, '{ tenant { slug } }', undefined, { ...bearer(token), traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
+      const response = await httpClient(url, token, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }).send('{ tenant { slug } }');
       expect(response.data.tenant.slug).toBe('acme');
       return traceId;
     };

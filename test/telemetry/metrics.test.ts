@@ -5,7 +5,6 @@ import { ConfigError } from '../../platform/env';
 import { loadTelemetryConfig } from '../../platform/telemetry/config';
 import { configureMetrics } from '../../platform/telemetry/metrics';
 import { startMetricsServer, type MetricsServer } from '../../platform/telemetry/metrics-server';
-import { bearer, postGraphQL, type GraphQLResponse } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 interface Sample {
@@ -19,9 +18,6 @@ let fake: FakeCrm;
 let metrics: MetricsServer;
 const tokens: Record<string, string> = {};
 const emails: string[] = [];
-
-const gql = (query: string, variables?: Record<string, unknown>, token = tokens.admin): Promise<GraphQLResponse> =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, bearer(token));
 
 async function scrape(): Promise<Sample[]> {
   const response = await fetch(metrics.url);
@@ -50,7 +46,7 @@ beforeAll(async () => {
   tokens.globex = await world.env.token({ tenant: 'globex', roles: ['admin'], sub: 'globex-admin' });
   for (const id of [...world.acme.endUserIds, ...world.globex.endUserIds]) {
     const token = world.acme.endUserIds.includes(id) ? tokens.admin : tokens.globex;
-    emails.push((await gql('query Email($id: ID!) { endUser(id: $id) { email } }', { id }, token)).data.endUser.email);
+    emails.push((await world.as(token).send('query Email($id: ID!) { endUser(id: $id) { email } }', { id })).data.endUser.email);
   }
 });
 afterAll(async () => {
@@ -86,10 +82,10 @@ describe('the metrics endpoint', () => {
 describe('series', () => {
   it('count and time requests by operation and outcome, at the gateway and in each subgraph', async () => {
     const before = await scrape();
-    await gql('query Profile($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } consents { edges { node { purpose } } } } }', { id: world.acme.endUserIds[0] });
-    const bad = await gql('mutation Create($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: { email: 'not-an-email' } });
+    await world.as(tokens.admin).send('query Profile($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } consents { edges { node { purpose } } } } }', { id: world.acme.endUserIds[0] });
+    const bad = await world.as(tokens.admin).send('mutation Create($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: { email: 'not-an-email' } });
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const anonymous = await postGraphQL(world.stack.gatewayUrl, '{ me { kind } }', undefined, bearer('not-a-token'));
+    const anonymous = await world.as('not-a-token').send('{ me { kind } }');
     expect(anonymous.status).toBe(401);
     const after = await scrape();
 
@@ -108,7 +104,7 @@ describe('series', () => {
   });
 
   it('keep at most METRICS_MAX_OPERATIONS operation names; the rest are `other`', async () => {
-    for (const name of ['One', 'Two', 'Three', 'Four', 'Five']) await gql(`query ${name} { tenant { slug } }`);
+    for (const name of ['One', 'Two', 'Three', 'Four', 'Five']) await world.as(tokens.admin).send(`query ${name} { tenant { slug } }`);
     const operations = new Set(find(await scrape(), 'cx_graphql_requests_total', { server: 'gateway' }).map((s) => s.labels.operation));
     // Email was the first name seen, Profile the second: one more slot, then `other`.
     expect([...operations].filter((name) => !['unknown', 'other', 'anonymous'].includes(name)).sort()).toEqual(['Email', 'One', 'Profile']);
@@ -123,7 +119,7 @@ describe('series', () => {
     const before = total(samples, 'cx_subgraph_fetch_errors_total', { subgraph: 'interactions' });
     // Interactions goes away (the stack's close() closes it again, harmlessly).
     await world.stack.subgraphs.interactions.close();
-    const response = await gql('query Down($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } } }', { id: world.acme.endUserIds[0] });
+    const response = await world.as(tokens.admin).send('query Down($id: ID!) { endUser(id: $id) { id interactions(first: 1) { edges { node { channel } } } } }', { id: world.acme.endUserIds[0] });
     expect(response.errors?.length).toBeGreaterThan(0);
     expect(total(await scrape(), 'cx_subgraph_fetch_errors_total', { subgraph: 'interactions' })).toBe(before + 1);
     expect(total(await scrape(), 'cx_subgraph_fetch_duration_seconds_count', { subgraph: 'interactions', outcome: 'error' })).toBe(1);
@@ -132,7 +128,7 @@ describe('series', () => {
   it('count rate-limit refusals', async () => {
     let limited = 0;
     for (let i = 0; i < 25 && limited === 0; i++) {
-      const response = await gql('{ tenant { slug } }', undefined, tokens.globex);
+      const response = await world.as(tokens.globex).send('{ tenant { slug } }');
       if (response.errors?.[0].extensions?.code === 'RATE_LIMITED') limited += 1;
     }
     expect(limited).toBe(1);
@@ -142,11 +138,11 @@ describe('series', () => {
   });
 
   it('count CRM breakers by state, not by tenant or connection', async () => {
-    const connection = await gql(
+    const connection = await world.as(tokens.admin).send(
       'mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id } }',
       { input: { name: 'Metrics HubSpot', provider: 'HUBSPOT', role: 'SERVICE_PROVIDER', baseUrl: fake.urls.hubspot, credentials: { accessToken: fake.credentials.hubspot.accessToken } } },
     );
-    const pushed = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', {
+    const pushed = await world.as(tokens.admin).send('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', {
       input: { endUserId: world.acme.endUserIds[1], connectionId: connection.data.createCrmConnection.id },
     });
     expect(pushed.errors).toBeUndefined();
@@ -200,7 +196,7 @@ describe('series', () => {
 
   it('add the tenant slug only with METRICS_TENANT_LABELS=on', async () => {
     configureMetrics({ metricsTenantLabels: true, metricsMaxOperations: 3 });
-    await gql('query Again { tenant { slug } }');
+    await world.as(tokens.admin).send('query Again { tenant { slug } }');
     const labelled = find(await scrape(), 'cx_graphql_requests_total', { server: 'gateway' });
     expect(labelled.map((s) => s.labels.tenant)).toContain('acme');
   });

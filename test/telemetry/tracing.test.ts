@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { startFakeCrm, type FakeCrm } from '../../scripts/crm-fake/fake-crm';
-import { bearer, postGraphQL, type GraphQLResponse } from '../helpers/environment';
+import { bearer } from '../helpers/environment';
 import { seededStack, type SeededStack } from '../helpers/stack';
 
 let world: SeededStack;
@@ -22,9 +22,6 @@ const PERSON = {
   externalRef: 'ref-zq-7731',
 };
 const SECRET_TEXT = 'Quillfeather asked about order 55-7731';
-
-const gql = (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse> =>
-  postGraphQL(world.stack.gatewayUrl, query, variables, { ...bearer(admin), ...headers });
 
 const portOf = (url: string) => Number(new URL(url).port);
 const traceparent = () => {
@@ -47,14 +44,14 @@ beforeAll(async () => {
   fake = await startFakeCrm();
   world = await seededStack({ endUsersPerTenant: 2 });
   admin = await world.env.token({ tenant: 'acme', roles: ['admin'], sub: 'acme-admin' });
-  const created = await gql('mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: PERSON });
+  const created = await world.as(admin).send('mutation($input: CreateEndUserInput!) { createEndUser(input: $input) { id } }', { input: PERSON });
   person = created.data.createEndUser;
-  const connection = await gql(
+  const connection = await world.as(admin).send(
     'mutation($input: CreateCrmConnectionInput!) { createCrmConnection(input: $input) { id } }',
     { input: { name: 'Traced HubSpot', provider: 'HUBSPOT', role: 'SERVICE_PROVIDER', baseUrl: fake.urls.hubspot, credentials: { accessToken: fake.credentials.hubspot.accessToken } } },
   );
   connectionId = connection.data.createCrmConnection.id;
-  const pushed = await gql('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', { input: { endUserId: person.id, connectionId } });
+  const pushed = await world.as(admin).send('mutation($input: CrmEndUserConnectionInput!) { pushEndUserToCrm(input: $input) { created } }', { input: { endUserId: person.id, connectionId } });
   expect(pushed.errors).toBeUndefined();
 });
 afterAll(async () => {
@@ -66,14 +63,13 @@ afterAll(async () => {
 describe('one trace per request', () => {
   it('spans the gateway, all four subgraphs, their databases and the CRM call for a federated query', async () => {
     const { traceId, header } = traceparent();
-    const response = await gql(
+    const response = await world.as(admin, header).send(
       `query Profile($id: ID!) { endUser(id: $id) { id firstName email ssn
         interactions(first: 3) { edges { node { channel } } }
         consents { edges { node { purpose granted } } }
         crmLinks { edges { node { externalId } } }
         crmRecords { edges { node { name email } } } } }`,
       { id: person.id },
-      header,
     );
     expect(response.errors).toBeUndefined();
     expect(response.data.endUser).toMatchObject({ firstName: PERSON.firstName, crmRecords: { edges: [{ node: { email: PERSON.email } }] } });
@@ -99,10 +95,9 @@ describe('one trace per request', () => {
 
   it('carries a service-link call (interactions asking consent before an outbound contact) in the same trace', async () => {
     const { traceId, header } = traceparent();
-    const response = await gql(
+    const response = await world.as(admin, header).send(
       'mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { id direction } }',
       { input: { endUserId: person.id, channel: 'EMAIL', direction: 'OUTBOUND', transcript: [{ sequence: 1, speaker: 'AGENT', text: SECRET_TEXT }] } },
-      header,
     );
     expect(response.errors).toBeUndefined();
     const trace = await traceOf(traceId);
@@ -123,7 +118,7 @@ describe('one trace per request', () => {
 describe('no personal data in spans', () => {
   it('leaves out every value of the person, the variables, queries, headers and addresses in every span of the file', async () => {
     // Literal arguments too, and a filter by email through the query string of a GET.
-    await gql(`{ endUsers(filter: { email: "${PERSON.email}" }) { edges { node { id phone } } } }`);
+    await world.as(admin).send(`{ endUsers(filter: { email: "${PERSON.email}" }) { edges { node { id phone } } } }`);
     await fetch(`${world.stack.gatewayUrl}?query=${encodeURIComponent(`query Find { endUser(id: "${person.id}") { email } }`)}`, {
       headers: { ...bearer(admin), 'apollo-require-preflight': 'true' },
     });

@@ -1,12 +1,12 @@
 import type { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { endUserField } from '../../subgraphs/identity/resolvers/end-user.resolver';
 import { ENCRYPTED_FIELDS, SENSITIVE_FIELDS, type EncryptedField } from '../../subgraphs/identity/services/end-user-codec';
-import type { SubgraphContext } from '../../subgraphs/kit/context';
+import type { RequestContext } from '../../subgraphs/kit/context';
 
 describe('end-user fields and SENSITIVE_FIELDS', () => {
   const endUser = { id: 'eu-1' } as EndUser;
-  const caller = (scopes: string[]) => ({ can: (scope: string) => scopes.includes(scope) }) as unknown as SubgraphContext;
-  const read = async (_ctx: SubgraphContext, _endUser: EndUser, field: EncryptedField) => `value of ${field}` as never;
+  const caller = (scopes: string[]) => ({ can: (scope: string) => scopes.includes(scope) }) as unknown as RequestContext;
+  const read = async (_ctx: RequestContext, _endUser: EndUser, field: EncryptedField) => `value of ${field}` as never;
 
   it('without pii:read, exactly the fields of SENSITIVE_FIELDS are withheld (masked or null)', async () => {
     const withheld: string[] = [];

@@ -141,6 +141,27 @@ describe('shield on lists', () => {
     expect(second.errors).toEqual(['items: members only']);
   });
 
+  it('walks a context-only rule tree once per request and rule, not once per field per row', async () => {
+    const member = rule('walked-member', { cache: 'contextual' })((_p, _a, ctx: { member: boolean }) => ctx.member || new Error('members only'));
+    const reader = rule('walked-reader', { cache: 'contextual' })((_p, _a, ctx: { reader: boolean }) => ctx.reader);
+    const rowRule = and(member, or(reader, not(member)));
+    const walked = jest.spyOn(member as unknown as { executeRule: (...args: unknown[]) => unknown }, 'executeRule');
+    const schema = schemaWith({ Query: { items: member }, Item: rowRule, Detail: rowRule }, true, { fallbackRule: deny, allowExternalErrors: true }, NULLABLE_SDL);
+    const allowed = await run(schema, '{ items(n: 100) { id owner secret detail { note } } }', { member: true, reader: true });
+    expect(allowed.errors).toEqual([]);
+    // Query.items' rule once, the rows' rule once: it reads `member` twice (in the `and` and in the `not`).
+    expect(walked).toHaveBeenCalledTimes(3);
+    walked.mockClear();
+    // A refusal is kept for the request as well, and still reported on every field it refuses.
+    const refused = await run(schema, '{ items(n: 20) { id owner } }', { member: true, reader: false });
+    expect(walked).toHaveBeenCalledTimes(3);
+    expect(refused.errors).toHaveLength(40);
+    // The next request decides afresh.
+    walked.mockClear();
+    expect((await run(schema, '{ items(n: 20) { id } }', { member: true, reader: true })).errors).toEqual([]);
+    expect(walked).toHaveBeenCalledTimes(3);
+  });
+
   it('refuses a field the caller may not see on every row of a list, and answers the rest', async () => {
     const schema = schemaWith({ Query: { items: isTenantMember }, Item: { '*': isTenantMember, secret: can('pii:read') } }, true, shieldOptions);
     const agent = await run(schema, '{ items(n: 100) { id secret } }', contextFor(claimsFor(['agent'])));

@@ -1,24 +1,20 @@
 import { DataSource } from 'typeorm';
 import { CrmConnection, CrmProvider } from '../../subgraphs/crm/entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../../subgraphs/crm/entities/crm-link.entity';
+import { CrmRuntime } from '../../subgraphs/crm/services/crm-runtime';
 import { CrmSyncService } from '../../subgraphs/crm/services/crm-sync.service';
+import { loadSubgraphConfig } from '../../subgraphs/kit/config';
+import type { IdentityServices } from '../../subgraphs/identity/services';
 import { privacyWorker } from '../../subgraphs/identity/services/privacy.worker';
-import type { SubgraphContext } from '../../subgraphs/kit/context';
+import type { RequestContext } from '../../subgraphs/kit/context';
 import { ErasedEndUser } from '../../subgraphs/kit/erased-end-user.entity';
 import { RecipientRole } from '../../subgraphs/kit/recipient-role';
 import type { WorkerDeps } from '../../subgraphs/kit/server';
 import { TenantScope } from '../../subgraphs/kit/tenant-repository';
+import { eventually } from '../helpers/eventually';
 import { captureLogs } from '../helpers/log-capture';
 
 const PERSONAL = 'ann.person@example.com';
-
-async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('errors that are not domain errors are logged, without personal data', () => {
   it('the privacy-retry worker logs a failed round and keeps going', async () => {
@@ -32,9 +28,9 @@ describe('errors that are not domain errors are logged, without personal data', 
         },
       },
     } as unknown as DataSource;
-    const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps)!;
+    const worker = privacyWorker.start({ dataSource, logger: logs.logger('identity'), config: { privacyRetryIntervalMs: 10 } } as unknown as WorkerDeps<IdentityServices>)!;
     try {
-      await eventually(() => logs.records().filter((record) => record.msg === 'privacy retry round failed').length >= 2);
+      await eventually(() => logs.records().filter((record) => record.msg === 'privacy retry round failed').length >= 2, { timeoutMs: 5_000, intervalMs: 10, what: 'two failed rounds logged' });
     } finally {
       await worker.stop();
     }
@@ -65,12 +61,13 @@ describe('errors that are not domain errors are logged, without personal data', 
         tenantId: 'crm-t1',
         requestId: 'r-crm',
         scope,
-        dataSource,
         logger: logs.logger('crm'),
         // The key store out: not a CRM error, not a domain error.
         keyring: { cipherFor: async () => Promise.reject(new TypeError(`key store answered garbage for ${PERSONAL}`)) },
-      } as unknown as SubgraphContext;
-      return { sync: new CrmSyncService(ctx, { allowed: async () => true } as never), logs, endUserId, connection };
+      } as unknown as RequestContext;
+      const runtime = new CrmRuntime(loadSubgraphConfig({}).crm);
+      const sync = new CrmSyncService(ctx, runtime, { decide: async () => ({ allowed: true, reason: null }) }, async () => undefined);
+      return { sync, logs, endUserId, connection };
     }
 
     it('erasure: the client still sees UNAVAILABLE, and the cause is logged without its message', async () => {

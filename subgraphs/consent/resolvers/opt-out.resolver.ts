@@ -1,12 +1,10 @@
 import { Arg, Args, Ctx, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Channel } from '../../kit/channel';
-import type { SubgraphContext } from '../../kit/context';
+import type { ConsentContext } from '../services';
 import { badInput } from '../../../platform/errors';
 import { connectionType, PageArgs } from '../../kit/pagination';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut } from '../entities/contact-opt-out.entity';
-import { SuppressionService } from '../services/suppression.service';
-import { identityEndUserCheck } from '../../kit/end-user-guard';
 
 @ObjectType()
 export class ContactOptOutConnection extends connectionType(ContactOptOut) {}
@@ -22,9 +20,9 @@ export class OptOutResolver {
   contactOptOuts(
     @Args() { first, after }: PageArgs,
     @Arg('endUserId', () => ID, { nullable: true }) endUserId: string | undefined,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: ConsentContext,
   ) {
-    return new SuppressionService(ctx.scope, identityEndUserCheck(ctx)).list(endUserId, first, after);
+    return services.suppression.list(endUserId, first, after);
   }
 
   @Mutation(() => ContactOptOut, { description: 'Stops contact on a channel; idempotent.' })
@@ -33,17 +31,17 @@ export class OptOutResolver {
     @Arg('channel', () => Channel) channel: Channel,
     @Arg('source', () => ConsentSource) source: ConsentSource,
     @Arg('reason', () => String, { nullable: true }) reason: string | undefined,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: ConsentContext,
   ): Promise<ContactOptOut> {
-    return new SuppressionService(ctx.scope, identityEndUserCheck(ctx)).optOut(endUserId, channel, source, checkReason(reason));
+    return services.suppression.optOut(endUserId, channel, source, checkReason(reason));
   }
 
   @Mutation(() => Boolean, { description: 'Takes a channel off the suppression list; false when it was not on it.' })
   optBackIntoContact(
     @Arg('endUserId', () => ID) endUserId: string,
     @Arg('channel', () => Channel) channel: Channel,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: ConsentContext,
   ): Promise<boolean> {
-    return new SuppressionService(ctx.scope, identityEndUserCheck(ctx)).optIn(endUserId, channel);
+    return services.suppression.optIn(endUserId, channel);
   }
 }

@@ -1,16 +1,13 @@
-import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Query, Resolver } from 'type-graphql';
 import { Channel } from '../../kit/channel';
-import type { SubgraphContext } from '../../kit/context';
+import type { ConsentContext } from '../services';
 import { RecipientRole } from '../../kit/recipient-role';
 import { ContactDecision, SharingDecision } from '../entities/consent-state';
-import { ConsentStateService } from '../services/consent-state.service';
-import { ConsentPrivacyService } from '../services/privacy.service';
-import { SuppressionService } from '../services/suppression.service';
-import { compactAfterErasure } from '../../kit/data-source';
 
 /**
- * Fields other subgraphs call over their service links, for the caller's tenant. `@inaccessible`
- * keeps them out of the public API; shield names the one caller each accepts.
+ * Decisions other subgraphs ask for over their service links, for the caller's tenant (what a
+ * privacy request asks of consent is in privacy-target.resolver.ts). `@inaccessible` keeps them
+ * out of the public API; shield names the one caller each accepts.
  */
 @Resolver()
 export class ServiceResolver {
@@ -19,9 +16,9 @@ export class ServiceResolver {
   contactDecision(
     @Arg('endUserId', () => ID) endUserId: string,
     @Arg('channel', () => Channel) channel: Channel,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: ConsentContext,
   ): Promise<ContactDecision> {
-    return new ConsentStateService(ctx).contactDecision(endUserId, channel);
+    return services.state.contactDecision(endUserId, channel);
   }
 
   @Directive('@inaccessible')
@@ -29,39 +26,8 @@ export class ServiceResolver {
   sharingDecision(
     @Arg('endUserId', () => ID) endUserId: string,
     @Arg('recipient', () => RecipientRole) recipient: RecipientRole,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: ConsentContext,
   ): Promise<SharingDecision> {
-    return new ConsentStateService(ctx).sharingDecision(endUserId, recipient);
-  }
-
-  @Directive('@inaccessible')
-  @Mutation(() => Boolean, { description: 'identity: restricts (or lifts the restriction on) processing of an end-user’s data.' })
-  setProcessingRestriction(
-    @Arg('endUserId', () => ID) endUserId: string,
-    @Arg('restricted') restricted: boolean,
-    @Ctx() ctx: SubgraphContext,
-  ): Promise<boolean> {
-    return new SuppressionService(ctx.scope).setRestriction(endUserId, restricted);
-  }
-
-  @Directive('@inaccessible')
-  @Mutation(() => Boolean, { description: 'identity: the end-user objects to being contacted: every channel is opted out.' })
-  async recordObjection(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<boolean> {
-    await new SuppressionService(ctx.scope).optOutOfEveryChannel(endUserId, 'objection (privacy request)');
-    return true;
-  }
-
-  @Directive('@inaccessible')
-  @Query(() => String, { description: 'identity: everything held about an end-user, as a JSON document.' })
-  privacyExportConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
-    return new ConsentPrivacyService(ctx.scope).export(endUserId);
-  }
-
-  @Directive('@inaccessible')
-  @Mutation(() => Int, { description: 'identity: deletes every row about an end-user; returns how many.' })
-  async privacyEraseConsent(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    const removed = await new ConsentPrivacyService(ctx.scope).erase(endUserId);
-    await compactAfterErasure(ctx.dataSource);
-    return removed;
+    return services.state.sharingDecision(endUserId, recipient);
   }
 }

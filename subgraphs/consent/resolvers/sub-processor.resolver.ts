@@ -1,9 +1,8 @@
 import { Arg, Args, Ctx, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
+import type { ConsentContext } from '../services';
 import { connectionType, PageArgs } from '../../kit/pagination';
 import { SubProcessor, SubProcessorNotice } from '../entities/sub-processor.entity';
 import { AddSubProcessorInput } from '../inputs/sub-processor.input';
-import { SubProcessorService } from '../services/sub-processor.service';
 
 @ObjectType()
 export class SubProcessorConnection extends connectionType(SubProcessor) {}
@@ -14,17 +13,17 @@ export class SubProcessorNoticeConnection extends connectionType(SubProcessorNot
 @Resolver()
 export class SubProcessorResolver {
   @Query(() => SubProcessorConnection, { description: 'The platform’s sub-processors, oldest first.' })
-  subProcessors(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new SubProcessorService(ctx.dataSource).list(first, after);
+  subProcessors(@Args() { first, after }: PageArgs, @Ctx() { services }: ConsentContext) {
+    return services.subProcessors.list(first, after);
   }
 
   @Query(() => SubProcessorNoticeConnection, { description: 'Notices of changes to the sub-processors, oldest first.' })
-  subProcessorNotices(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new SubProcessorService(ctx.dataSource).notices(first, after);
+  subProcessorNotices(@Args() { first, after }: PageArgs, @Ctx() { services }: ConsentContext) {
+    return services.subProcessors.notices(first, after);
   }
 
   @Mutation(() => SubProcessor, { description: 'Platform operators only. Publishes a notice to every tenant.' })
-  addSubProcessor(@Arg('input') input: AddSubProcessorInput, @Ctx() ctx: SubgraphContext): Promise<SubProcessor> {
-    return new SubProcessorService(ctx.dataSource).add(input);
+  addSubProcessor(@Arg('input') input: AddSubProcessorInput, @Ctx() { services }: ConsentContext): Promise<SubProcessor> {
+    return services.subProcessors.add(input);
   }
 }

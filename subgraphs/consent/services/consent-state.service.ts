@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import { Channel } from '../../kit/channel';
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { RecipientRole } from '../../kit/recipient-role';
 import { ConsentPurpose, ConsentRecord } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
@@ -12,7 +12,7 @@ import {
   type PurposeConsent,
   type SharingDecision,
 } from '../entities/consent-state';
-import { PolicyService } from './policy.service';
+import type { PolicyService } from './policy.service';
 
 export const CONTACT_PURPOSE: Record<Channel, ConsentPurpose> = {
   [Channel.VOICE]: ConsentPurpose.CONTACT_VOICE,
@@ -30,7 +30,10 @@ const chronological = (a: ConsentRecord, b: ConsentRecord) =>
  * suppression list and the restriction flag. Loads are batched per request across end-users.
  */
 export class ConsentStateService {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(
+    private readonly request: Pick<RequestContext, 'scope' | 'loader'>,
+    private readonly policies: PolicyService,
+  ) {}
 
   async consentState(endUserId: string): Promise<PurposeConsent[]> {
     const [latest, baseline] = await Promise.all([this.latest(endUserId), this.baseline()]);
@@ -69,8 +72,8 @@ export class ConsentStateService {
   }
 
   async restricted(endUserId: string): Promise<boolean> {
-    const loader = this.ctx.loader<string, boolean>('consent.restricted', async (ids) => {
-      const rows = await this.ctx.scope.repo(ProcessingRestriction).find({ where: { endUserId: In([...ids]) } });
+    const loader = this.request.loader<string, boolean>('consent.restricted', async (ids) => {
+      const rows = await this.request.scope.repo(ProcessingRestriction).find({ where: { endUserId: In([...ids]) } });
       const restricted = new Set(rows.map((row) => row.endUserId));
       return ids.map((id) => restricted.has(id));
     });
@@ -85,8 +88,8 @@ export class ConsentStateService {
 
   /** The latest record per purpose: a later withdrawal beats an earlier grant, and the reverse. */
   private latest(endUserId: string): Promise<Map<ConsentPurpose, ConsentRecord>> {
-    const loader = this.ctx.loader<string, Map<ConsentPurpose, ConsentRecord>>('consent.latest', async (ids) => {
-      const rows = await this.ctx.scope.repo(ConsentRecord).find({ where: { endUserId: In([...ids]) } });
+    const loader = this.request.loader<string, Map<ConsentPurpose, ConsentRecord>>('consent.latest', async (ids) => {
+      const rows = await this.request.scope.repo(ConsentRecord).find({ where: { endUserId: In([...ids]) } });
       const byUser = new Map(ids.map((id) => [id, new Map<ConsentPurpose, ConsentRecord>()]));
       for (const row of rows.sort(chronological)) byUser.get(row.endUserId)?.set(row.purpose, row);
       return ids.map((id) => byUser.get(id)!);
@@ -95,16 +98,16 @@ export class ConsentStateService {
   }
 
   private optOuts(endUserId: string): Promise<ContactOptOut[]> {
-    const loader = this.ctx.loader<string, ContactOptOut[]>('consent.optOuts', async (ids) => {
-      const rows = await this.ctx.scope.repo(ContactOptOut).find({ where: { endUserId: In([...ids]) } });
+    const loader = this.request.loader<string, ContactOptOut[]>('consent.optOuts', async (ids) => {
+      const rows = await this.request.scope.repo(ContactOptOut).find({ where: { endUserId: In([...ids]) } });
       return ids.map((id) => rows.filter((row) => row.endUserId === id));
     });
     return loader.load(endUserId);
   }
 
   private baseline() {
-    return this.ctx.loader<'baseline', Awaited<ReturnType<PolicyService['renewalBaseline']>>>('consent.baseline', async (keys) => {
-      const baseline = await new PolicyService(this.ctx.scope).renewalBaseline();
+    return this.request.loader<'baseline', Awaited<ReturnType<PolicyService['renewalBaseline']>>>('consent.baseline', async (keys) => {
+      const baseline = await this.policies.renewalBaseline();
       return keys.map(() => baseline);
     }).load('baseline');
   }

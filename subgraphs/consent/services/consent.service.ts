@@ -1,13 +1,13 @@
 import { badInput, conflict, forbidden, notFound } from '../../../platform/errors';
-import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
+import { assertNotErased, type EndUserCheck } from '../../kit/end-user-guard';
 import { pageRequest, type Page } from '../../kit/pagination';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { ConsentRecord } from '../entities/consent-record.entity';
 import { ProcessingRestriction } from '../entities/contact-opt-out.entity';
 import { PolicyVersion } from '../entities/policy-version.entity';
 import type { RecordConsentInput } from '../inputs/record-consent.input';
-import { PolicyService } from './policy.service';
-import type { Proof } from './proof';
+import type { PolicyService } from './policy.service';
+import type { Prove } from './proof';
 
 /**
  * Refuses any write about an end-user whose processing is restricted; to a caller who may not see
@@ -29,20 +29,22 @@ export class ConsentService {
   constructor(
     private readonly scope: TenantScope,
     /** Whether the end-user named may be written about; identity decides. */
-    private readonly endUsers: EndUserCheck = noEndUserCheck,
+    private readonly endUsers: EndUserCheck,
+    private readonly policies: PolicyService,
+    private readonly prove: Prove,
   ) {}
-
 
   policyVersions(first?: number | null, after?: string | null): Promise<Page<PolicyVersion>> {
     return this.scope.repo(PolicyVersion).page({}, pageRequest(first, after));
   }
 
   /** Appends a grant or withdrawal under the policy in force; records are never changed afterwards. */
-  async record(input: RecordConsentInput, proof: Proof): Promise<ConsentRecord> {
+  async record(input: RecordConsentInput): Promise<ConsentRecord> {
+    const proof = await this.prove(input.proof);
     checkEndUserId(input.endUserId);
     await this.endUsers.writable([input.endUserId]);
     await assertNotRestricted(this.scope, input.endUserId, this.endUsers.seesRestricted);
-    const policy = await new PolicyService(this.scope).current();
+    const policy = await this.policies.current();
     if (!policy) throw conflict('No privacy notice is in force yet: publish a policy version first');
     const { endUserId, purpose, granted, source } = input;
     return this.scope.transaction(async (scope) => {

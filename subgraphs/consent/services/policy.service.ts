@@ -1,7 +1,7 @@
-import { LessThanOrEqual, MoreThan, type DataSource } from 'typeorm';
+import { LessThanOrEqual, MoreThan } from 'typeorm';
 import { badInput, conflict } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
-import { PlatformTables, type PlatformRepository } from '../../kit/platform-tables';
+import type { PlatformRepository, PlatformTables } from '../../kit/platform-tables';
 import { newId } from '../../kit/tenant-entity';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { PlatformPolicyVersion, PolicyVersion, type PolicyVersionFields } from '../entities/policy-version.entity';
@@ -85,8 +85,8 @@ export class PolicyService {
 export class PlatformPolicyService {
   private readonly versions: PlatformRepository<PlatformPolicyVersion>;
 
-  constructor(dataSource: DataSource) {
-    this.versions = PlatformTables.of(dataSource).repo(PlatformPolicyVersion);
+  constructor(tables: PlatformTables) {
+    this.versions = tables.repo(PlatformPolicyVersion);
   }
 
   list(first?: number | null, after?: string | null): Promise<Page<PlatformPolicyVersion>> {

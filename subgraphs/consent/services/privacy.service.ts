@@ -8,7 +8,11 @@ import { CookieConsent, VisitorLink } from '../entities/cookie-consent.entity';
 
 /** What this subgraph holds about one end-user, for identity's access and erasure requests. */
 export class ConsentPrivacyService {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(
+    private readonly scope: TenantScope,
+    /** Once the erasure has committed: the deleted rows' old page images leave the disk too (SQLite's WAL). */
+    private readonly compact: () => Promise<void>,
+  ) {}
 
   async export(endUserId: string): Promise<string> {
     const links = await this.scope.repo(VisitorLink).find({ where: { endUserId } });
@@ -48,8 +52,8 @@ export class ConsentPrivacyService {
    * Deletes every row about the person, linked visitors' cookie choices included, after the
    * tombstone that refuses every later write about them; idempotent.
    */
-  erase(endUserId: string): Promise<number> {
-    return this.scope.transaction(async (scope) => {
+  async erase(endUserId: string): Promise<number> {
+    const erased = await this.scope.transaction(async (scope) => {
       await recordErasure(scope, endUserId);
       const links = await scope.repo(VisitorLink).findLocked({ endUserId });
       const visitorIds = links.map((link) => link.visitorId);
@@ -67,5 +71,7 @@ export class ConsentPrivacyService {
       if (left.some((rows) => rows.length > 0)) throw conflict('Rows about the end-user remain; retry the erasure');
       return removed;
     });
+    await this.compact();
+    return erased;
   }
 }

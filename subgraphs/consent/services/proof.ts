@@ -1,9 +1,15 @@
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { parseAddress } from '../../../platform/addresses';
 import { redactToFit } from '../../kit/sensitive-numbers';
 
 /** Proof text is free text: SSNs and card numbers in it (a form's URL, a forged user agent) are redacted. */
 export const proofText = (text: string | null | undefined, max: number): string | null => (text ? redactToFit(text, max) : null);
+
+/** What the caller says about where consent was given; the request's own address when it says nothing. */
+export type GivenProof = { clientAddress?: string | null; userAgent?: string | null; page?: string | null } | null | undefined;
+
+/** Proof for this request: its address and its tenant's key, bound by the composition root. */
+export type Prove = (given: GivenProof) => Promise<Proof>;
 
 export interface Proof {
   addressHash: string | null;
@@ -16,10 +22,7 @@ export interface Proof {
  * index key. A plain or salted SHA-256 of an IPv4 address is reversed by trying all 2^32; a keyed
  * hash is not, and still lets the tenant show that two records came from the same address.
  */
-export async function proofOf(
-  ctx: SubgraphContext,
-  given: { clientAddress?: string | null; userAgent?: string | null; page?: string | null } | null | undefined,
-): Promise<Proof> {
+export async function proofOf(ctx: Pick<RequestContext, 'claims' | 'keyring' | 'tenantId'>, given: GivenProof): Promise<Proof> {
   const address = parseAddress(given?.clientAddress ?? ctx.claims.clientIp);
   const cipher = await ctx.keyring.cipherFor(ctx.tenantId);
   return {

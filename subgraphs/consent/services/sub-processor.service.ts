@@ -1,18 +1,13 @@
-import type { DataSource } from 'typeorm';
 import { conflict } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
-import { PlatformTables } from '../../kit/platform-tables';
+import type { PlatformTables } from '../../kit/platform-tables';
 import { newId } from '../../kit/tenant-entity';
 import { SubProcessor, SubProcessorNotice } from '../entities/sub-processor.entity';
 import type { AddSubProcessorInput } from '../inputs/sub-processor.input';
 
 /** The platform's sub-processor registry: platform-level rows, the same for every tenant. */
 export class SubProcessorService {
-  private readonly tables: PlatformTables;
-
-  constructor(dataSource: DataSource) {
-    this.tables = PlatformTables.of(dataSource);
-  }
+  constructor(private readonly tables: PlatformTables) {}
 
   list(first?: number | null, after?: string | null): Promise<Page<SubProcessor>> {
     return this.tables.repo(SubProcessor).page({}, pageRequest(first, after));

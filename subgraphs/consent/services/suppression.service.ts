@@ -4,7 +4,7 @@ import { redactToFit } from '../../kit/sensitive-numbers';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { ConsentSource } from '../entities/consent-record.entity';
 import { ContactOptOut, ProcessingRestriction } from '../entities/contact-opt-out.entity';
-import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
+import { assertNotErased, type EndUserCheck } from '../../kit/end-user-guard';
 import { assertNotRestricted, checkEndUserId } from './consent.service';
 
 /** The suppression list and the restriction flag. */
@@ -12,7 +12,7 @@ export class SuppressionService {
   constructor(
     private readonly scope: TenantScope,
     /** Whether the end-user named may be written about or seen; identity decides. */
-    private readonly endUsers: EndUserCheck = noEndUserCheck,
+    private readonly endUsers: EndUserCheck,
   ) {}
 
   /** Entries of persons the caller may not see (restricted ones, to most) are left out. */

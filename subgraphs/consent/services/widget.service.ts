@@ -1,20 +1,25 @@
 import { In } from 'typeorm';
 import { badInput, notFound } from '../../../platform/errors';
+import type { RequestContext } from '../../kit/context';
 import type { TenantScope } from '../../kit/tenant-repository';
 import { CookieConsent, VisitorLink } from '../entities/cookie-consent.entity';
 import { VISITOR_ID, VISITOR_ID_MESSAGE, type RecordCookieConsentInput } from '../inputs/widget.input';
-import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
+import { assertNotErased, type EndUserCheck } from '../../kit/end-user-guard';
 import { DomainError } from '../../../platform/errors';
 import { assertNotRestricted, checkEndUserId } from './consent.service';
-import { PolicyService } from './policy.service';
-import { proofText, type Proof } from './proof';
+import type { PolicyService } from './policy.service';
+import { proofText, type Proof, type Prove } from './proof';
 
 /** Cookie consent from the chat widget, and linking its visitors to end-users. */
 export class WidgetService {
   constructor(
     private readonly scope: TenantScope,
     /** Whether the end-user named may be written about; identity decides. */
-    private readonly endUsers: EndUserCheck = noEndUserCheck,
+    private readonly endUsers: EndUserCheck,
+    private readonly policies: PolicyService,
+    private readonly prove: Prove,
+    /** The request's loaders: cookie choices of a page of end-users are read together. */
+    private readonly request: Pick<RequestContext, 'loader'>,
   ) {}
 
   /**
@@ -22,10 +27,11 @@ export class WidgetService {
    * is `true` whatever the visitor: for one linked to a person whose processing is restricted (or
    * who is being erased) nothing is stored, and the widget cannot tell.
    */
-  async recordCookieConsent(input: RecordCookieConsentInput, proof: Proof): Promise<boolean> {
+  async recordCookieConsent(input: RecordCookieConsentInput): Promise<boolean> {
+    const proof = await this.prove(null);
     const link = await this.scope.repo(VisitorLink).findOne({ visitorId: input.visitorId });
     if (link && !(await this.mayRecordFor(link.endUserId))) return true;
-    const policy = await new PolicyService(this.scope).current();
+    const policy = await this.policies.current();
     const { functional, analytics, advertising } = input.choices;
     return this.scope.transaction(async (scope) => {
       if (link && !(await notErased(scope, link.endUserId))) return true;
@@ -86,8 +92,13 @@ export class WidgetService {
     });
   }
 
+  /** The latest cookie choice of any visitor linked to the end-user (null when none), batched per request. */
+  latestForEndUser(endUserId: string): Promise<CookieConsent | null> {
+    return this.request.loader<string, CookieConsent | null>('consent.cookieByEndUser', (ids) => this.latestForEndUsers(ids)).load(endUserId);
+  }
+
   /** For each end-user, the latest cookie choice of any visitor linked to them (null when none). */
-  async latestForEndUsers(endUserIds: readonly string[]): Promise<(CookieConsent | null)[]> {
+  private async latestForEndUsers(endUserIds: readonly string[]): Promise<(CookieConsent | null)[]> {
     const links = await this.scope.repo(VisitorLink).find({ where: { endUserId: In([...endUserIds]) } });
     const owner = new Map(links.map((link) => [link.visitorId, link.endUserId]));
     const latest = new Map<string, CookieConsent>();

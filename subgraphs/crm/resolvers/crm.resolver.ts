@@ -1,11 +1,11 @@
-import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { connectionType, PageArgs, PageInfo } from '../../kit/pagination';
 import { CrmConnection, CrmProvider } from '../entities/crm-connection.entity';
 import { CrmLink } from '../entities/crm-link.entity';
 import { CreateCrmConnectionInput, CrmEndUserConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
-import { CrmService } from '../services/crm.service';
-import { CrmSyncService, type LiveCrmRecord } from '../services/crm-sync.service';
+import type { CrmContext } from '../services';
+import type { LiveCrmRecord } from '../services/crm-sync.service';
+import { EndUser } from '../entities/end-user.stub';
 
 @ObjectType()
 export class CrmConnectionConnection extends connectionType(CrmConnection) {}
@@ -82,14 +82,6 @@ export class CrmPushResult {
   link: CrmLink;
 }
 
-/** EndUser is owned by identity; this subgraph adds the end-user's CRM links and live records. */
-@Directive('@key(fields: "id")')
-@ObjectType('EndUser')
-export class EndUserCrm {
-  @Field(() => ID)
-  id: string;
-}
-
 const toRecord = (record: LiveCrmRecord): CrmRecord => ({
   ...record,
   fields: Object.entries(record.fields).map(([name, value]) => ({ name, value })),
@@ -98,52 +90,52 @@ const toRecord = (record: LiveCrmRecord): CrmRecord => ({
 @Resolver()
 export class CrmResolver {
   @Query(() => CrmConnectionConnection, { description: 'Your CRM connections.' })
-  crmConnections(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return new CrmService(ctx).connections(first, after);
+  crmConnections(@Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext) {
+    return services.crm.connections(first, after);
   }
 
   @Mutation(() => CrmConnection, { description: 'Tenant admins only. Credentials are stored encrypted and never returned.' })
-  createCrmConnection(@Arg('input') input: CreateCrmConnectionInput, @Ctx() ctx: SubgraphContext): Promise<CrmConnection> {
-    return new CrmService(ctx).createConnection(input);
+  createCrmConnection(@Arg('input') input: CreateCrmConnectionInput, @Ctx() { services }: CrmContext): Promise<CrmConnection> {
+    return services.crm.createConnection(input);
   }
 
   @Mutation(() => CrmConnection, { description: 'Tenant admins only.' })
   updateCrmConnection(
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateCrmConnectionInput,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: CrmContext,
   ): Promise<CrmConnection> {
-    return new CrmService(ctx).updateConnection(id, input);
+    return services.crm.updateConnection(id, input);
   }
 
   @Mutation(() => ID, { description: 'Tenant admins only. Removes the connection and its links; nothing is deleted in the CRM.' })
-  deleteCrmConnection(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<string> {
-    return new CrmService(ctx).deleteConnection(id);
+  deleteCrmConnection(@Arg('id', () => ID) id: string, @Ctx() { services }: CrmContext): Promise<string> {
+    return services.crm.deleteConnection(id);
   }
 
   @Mutation(() => CrmLink, { description: 'Links an end-user to a record in one of your CRMs.' })
-  linkCrmRecord(@Arg('input') input: LinkCrmRecordInput, @Ctx() ctx: SubgraphContext): Promise<CrmLink> {
-    return new CrmService(ctx).link(input);
+  linkCrmRecord(@Arg('input') input: LinkCrmRecordInput, @Ctx() { services }: CrmContext): Promise<CrmLink> {
+    return services.crm.link(input);
   }
 
   @Mutation(() => ID, { description: 'Removes a link; the CRM record stays.' })
-  unlinkCrmRecord(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<string> {
-    return new CrmService(ctx).unlink(id);
+  unlinkCrmRecord(@Arg('id', () => ID) id: string, @Ctx() { services }: CrmContext): Promise<string> {
+    return services.crm.unlink(id);
   }
 
   @Mutation(() => CrmLink, {
     nullable: true,
     description: 'Finds the end-user in the CRM by email, then phone, and links the record; null when there is none. Subject to the sharing gate.',
   })
-  matchCrmRecord(@Arg('input') input: CrmEndUserConnectionInput, @Ctx() ctx: SubgraphContext): Promise<CrmLink | null> {
-    return new CrmSyncService(ctx).match(input.endUserId, input.connectionId);
+  matchCrmRecord(@Arg('input') input: CrmEndUserConnectionInput, @Ctx() { services }: CrmContext): Promise<CrmLink | null> {
+    return services.sync.match(input.endUserId, input.connectionId);
   }
 
   @Mutation(() => CrmPushResult, {
     description: 'Sends the profile (name, email, phone) to the CRM, updating the linked record or creating one. Refused without the end-user’s opt-in for a third party, and when processing is restricted.',
   })
-  pushEndUserToCrm(@Arg('input') input: CrmEndUserConnectionInput, @Ctx() ctx: SubgraphContext) {
-    return new CrmSyncService(ctx).push(input.endUserId, input.connectionId);
+  pushEndUserToCrm(@Arg('input') input: CrmEndUserConnectionInput, @Ctx() { services }: CrmContext) {
+    return services.sync.push(input.endUserId, input.connectionId);
   }
 }
 
@@ -153,25 +145,25 @@ export class CrmRecordEdgeResolver {
     nullable: true,
     description: 'Live from the CRM: null with an error at this path when the CRM fails, null alone when it no longer has the record.',
   })
-  async node(@Root() edge: CrmRecordEdge, @Ctx() ctx: SubgraphContext): Promise<CrmRecord | null> {
-    const record = await new CrmSyncService(ctx).recordLoader().load(edge.link);
+  async node(@Root() edge: CrmRecordEdge, @Ctx() { services }: CrmContext): Promise<CrmRecord | null> {
+    const record = await services.sync.record(edge.link);
     return record && toRecord(record);
   }
 }
 
-@Resolver(() => EndUserCrm)
+@Resolver(() => EndUser)
 export class EndUserCrmResolver {
   @FieldResolver(() => CrmLinkConnection, { nullable: true, description: 'Records linked to this end-user in your CRMs.' })
-  crmLinks(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return ctx.childPage(CrmLink, 'endUserId', endUser.id, first, after);
+  crmLinks(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext) {
+    return services.crm.linksOf(endUser.id, first, after);
   }
 
   @FieldResolver(() => CrmRecordConnection, {
     nullable: true,
     description: 'The linked records, live from each CRM (cached for a few seconds). One CRM failing leaves its records null, with an error each; the others answer.',
   })
-  async crmRecords(@Root() endUser: EndUserCrm, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext): Promise<CrmRecordConnection> {
-    const page = await ctx.childPage(CrmLink, 'endUserId', endUser.id, first, after);
+  async crmRecords(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() { services }: CrmContext): Promise<CrmRecordConnection> {
+    const page = await services.crm.linksOf(endUser.id, first, after);
     return { edges: page.edges.map(({ cursor, node }) => ({ cursor, link: node })), pageInfo: page.pageInfo };
   }
 }

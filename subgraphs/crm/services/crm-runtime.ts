@@ -1,12 +1,9 @@
 import type { LookupFunction } from 'node:net';
 import CircuitBreaker from 'opossum';
 import { LRUCache } from 'lru-cache';
-import type { DataSource } from 'typeorm';
 import type { CrmSettings } from '../../kit/config';
-import { loadSubgraphConfig } from '../../kit/config';
-import type { SubgraphContext } from '../../kit/context';
 import { CrmProvider, type CrmConnection } from '../entities/crm-connection.entity';
-import { addressExempt, baseUrlText, BaseUrlRefused, parseBaseUrl } from './base-url';
+import { addressExempt, baseUrlText, BaseUrlRefused, parseBaseUrl, type BaseUrlPolicy } from './base-url';
 import { crmAgents, type CrmAgents } from './connectors/crm-agents';
 import { CrmError, type CrmConnector, type CrmRecordData } from './connectors/crm-connector';
 import { CrmHttp, type CrmTarget } from './connectors/crm-http';
@@ -35,8 +32,9 @@ export interface CrmRuntimeOptions {
 }
 
 /**
- * What outlives a request in one crm process: a circuit breaker per connection and a short cache of
- * live records. Both are keyed by tenant first, so nothing is shared across tenants.
+ * What outlives a request in one crm process (its composition root builds one): a circuit breaker
+ * per connection and a short cache of live records. Both are keyed by tenant first, so nothing is
+ * shared across tenants.
  */
 export class CrmRuntime {
   private readonly breakers = new Map<string, Breaker>();
@@ -52,6 +50,11 @@ export class CrmRuntime {
     this.agents = crmAgents(options.lookup);
     observeBreakers(this.breakers);
     if (settings.cacheTtlMs > 0) this.cache = new LRUCache<string, Cached>({ max: 10_000, ttl: settings.cacheTtlMs });
+  }
+
+  /** What a base URL given through the API is checked against: the same rules as every call's. */
+  get baseUrlPolicy(): BaseUrlPolicy {
+    return { production: this.production, crm: this.settings };
   }
 
   breaker(tenantId: string, connectionId: string): Breaker {
@@ -151,17 +154,4 @@ export class CrmRuntime {
     this.breakers.delete(key);
     this.forget(tenantId, connectionId);
   }
-}
-
-const runtimes = new WeakMap<DataSource, CrmRuntime>();
-
-/** One runtime per crm server (its data source), with that server's settings. */
-export function crmRuntime(ctx: SubgraphContext): CrmRuntime {
-  let runtime = runtimes.get(ctx.dataSource);
-  if (!runtime) {
-    const config = ctx.config ?? loadSubgraphConfig({});
-    runtime = new CrmRuntime(config.crm, { production: config.production });
-    runtimes.set(ctx.dataSource, runtime);
-  }
-  return runtime;
 }

@@ -1,16 +1,16 @@
 import { In } from 'typeorm';
 import { errorFacts } from '../../kit/error-facts';
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { conflict, DomainError, notFound } from '../../../platform/errors';
 import { CrmConnection, CrmConnectionStatus } from '../entities/crm-connection.entity';
 import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CrmRectificationInput } from '../inputs/crm.input';
 import { CrmError, type CrmConnector, type CrmContact, type CrmRecordData } from './connectors/crm-connector';
 import { openCredentials } from './credentials';
-import { crmRuntime, MISSING, type CrmRuntime } from './crm-runtime';
+import { MISSING, type CrmRuntime } from './crm-runtime';
 import { profileFor } from './identity-profiles';
 import type { CrmProfile } from '../../../platform/contracts/operations/identity';
-import { assertSharingAllowed, ConsentSharingGate, type SharingGate } from './sharing-gate';
+import { assertSharingAllowed, type SharingGate } from './sharing-gate';
 import { assertEndUsersWritable, assertNotErased, recordErasure, seesRestricted } from '../../kit/end-user-guard';
 
 /** A live record with the connection it came from. */
@@ -35,21 +35,21 @@ const unavailable = (connection: CrmConnection, message: string) =>
  * pushing (behind the sharing gate), and the privacy requests' export, erasure and rectification.
  */
 export class CrmSyncService {
-  private readonly runtime: CrmRuntime;
-
   constructor(
-    private readonly ctx: SubgraphContext,
-    private readonly gate: SharingGate = new ConsentSharingGate(ctx),
-  ) {
-    this.runtime = crmRuntime(ctx);
-  }
+    private readonly request: RequestContext,
+    /** The process's breakers and record cache. */
+    private readonly runtime: CrmRuntime,
+    private readonly gate: SharingGate,
+    /** Runs once an erasure has removed everything (on SQLite, the erased rows' old pages leave the WAL). */
+    private readonly afterErasure: () => Promise<void>,
+  ) {}
 
   private get tenantId() {
-    return this.ctx.tenantId;
+    return this.request.tenantId;
   }
 
   private async connection(id: string): Promise<CrmConnection> {
-    const connection = await this.ctx.scope.repo(CrmConnection).findById(id);
+    const connection = await this.request.scope.repo(CrmConnection).findById(id);
     if (!connection) throw notFound('CRM connection');
     return connection;
   }
@@ -59,7 +59,7 @@ export class CrmSyncService {
     if (connection.status === CrmConnectionStatus.DISABLED && !options.evenIfDisabled) {
       throw unavailable(connection, 'the connection is disabled');
     }
-    const cipher = await this.ctx.keyring.cipherFor(this.tenantId);
+    const cipher = await this.request.keyring.cipherFor(this.tenantId);
     try {
       // Inside the try: credentials that do not match the connection's provider and origin mark it ERROR.
       const credentials = openCredentials(cipher, connection);
@@ -70,7 +70,7 @@ export class CrmSyncService {
     } catch (error) {
       if (!(error instanceof CrmError)) throw error;
       if (error.kind === 'unavailable' || error.kind === 'auth') {
-        this.ctx.logger.warn({ requestId: this.ctx.requestId, connectionId: connection.id, provider: connection.provider, reason: error.message }, 'CRM call failed');
+        this.request.logger.warn({ requestId: this.request.requestId, connectionId: connection.id, provider: connection.provider, reason: error.message }, 'CRM call failed');
         if (connection.status !== CrmConnectionStatus.DISABLED) await this.noteStatus(connection, CrmConnectionStatus.ERROR, error.message);
         throw unavailable(connection, error.message);
       }
@@ -87,16 +87,21 @@ export class CrmSyncService {
       connection.lastErrorAt = new Date();
     }
     // In place: a connection deleted meanwhile is not brought back.
-    await this.ctx.scope.repo(CrmConnection).saveExisting(connection).catch((error: unknown) => {
-      this.ctx.logger.warn({ connectionId: connection.id, err: error }, 'could not record the CRM connection status');
+    await this.request.scope.repo(CrmConnection).saveExisting(connection).catch((error: unknown) => {
+      this.request.logger.warn({ connectionId: connection.id, err: error }, 'could not record the CRM connection status');
     });
   }
 
+  /** A link's live record; null when the CRM no longer has it. */
+  record(link: CrmLink): Promise<LiveCrmRecord | null> {
+    return this.recordLoader().load(link);
+  }
+
   /** Live records for links, batched per request: one provider call per connection for the records not cached. */
-  recordLoader() {
-    return this.ctx.loader<CrmLink, LiveCrmRecord | null>('CrmRecord.byLink', async (links) => {
+  private recordLoader() {
+    return this.request.loader<CrmLink, LiveCrmRecord | null>('CrmRecord.byLink', async (links) => {
       const connectionIds = [...new Set(links.map((link) => link.connectionId))];
-      const connections = new Map((await this.ctx.scope.repo(CrmConnection).findByIds(connectionIds)).map((c) => [c.id, c]));
+      const connections = new Map((await this.request.scope.repo(CrmConnection).findByIds(connectionIds)).map((c) => [c.id, c]));
       const results = new Map<CrmLink, LiveCrmRecord | null | Error>();
       await Promise.all(
         connectionIds.map(async (connectionId) => {
@@ -137,15 +142,15 @@ export class CrmSyncService {
 
   /** The end-user must exist, be neither erased nor restricted (asked of identity), and have a profile. */
   private async profile(endUserId: string): Promise<CrmProfile> {
-    await assertEndUsersWritable(this.ctx, [endUserId]);
-    const profile = await profileFor(this.ctx, endUserId);
+    await assertEndUsersWritable(this.request, [endUserId]);
+    const profile = await profileFor(this.request, endUserId);
     if (!profile) throw notFound('End-user');
     return profile;
   }
 
   /** Refused (NOT_FOUND) for an end-user erased here meanwhile, inside the transaction that writes it. */
   private saveLink(endUserId: string, connection: CrmConnection, externalId: string, method: CrmLinkMethod): Promise<CrmLink> {
-    return this.ctx.scope.transaction(async (scope) => {
+    return this.request.scope.transaction(async (scope) => {
       await assertNotErased(scope, [endUserId]);
       const links = scope.repo(CrmLink);
       const existing = await links.findOne({ connectionId: connection.id, externalId });
@@ -161,9 +166,9 @@ export class CrmSyncService {
   async match(endUserId: string, connectionId: string): Promise<CrmLink | null> {
     const connection = await this.connection(connectionId);
     const profile = await this.profile(endUserId);
-    const linked = await this.ctx.scope.repo(CrmLink).findOne({ endUserId, connectionId });
+    const linked = await this.request.scope.repo(CrmLink).findOne({ endUserId, connectionId });
     if (linked) return linked;
-    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.ctx));
+    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.request));
     const found = await this.call(connection, async (connector) => {
       const byEmail = profile.email ? await connector.findByEmail(profile.email) : null;
       if (byEmail) return { record: byEmail, method: CrmLinkMethod.MATCHED_EMAIL };
@@ -182,9 +187,9 @@ export class CrmSyncService {
   async push(endUserId: string, connectionId: string): Promise<PushResult> {
     const connection = await this.connection(connectionId);
     const profile = await this.profile(endUserId);
-    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.ctx));
+    await assertSharingAllowed(this.gate, endUserId, connection.role, seesRestricted(this.request));
     const contact: CrmContact = { firstName: profile.firstName, lastName: profile.lastName, email: profile.email, phone: profile.phone };
-    const links = this.ctx.scope.repo(CrmLink);
+    const links = this.request.scope.repo(CrmLink);
     const linked = await links.findOne({ endUserId, connectionId });
     const result = await this.call(connection, async (connector) => {
       if (linked) {
@@ -208,7 +213,7 @@ export class CrmSyncService {
       this.runtime.forget(this.tenantId, connection.id, linked.externalId);
       linked.externalId = result.externalId;
       linked.method = result.method;
-      const moved = await this.ctx.scope.transaction(async (scope) => {
+      const moved = await this.request.scope.transaction(async (scope) => {
         await assertNotErased(scope, [endUserId]);
         return scope.repo(CrmLink).saveExisting(linked);
       }).catch((error: unknown) => this.undoCreate(connection, result, error));
@@ -227,7 +232,7 @@ export class CrmSyncService {
   private async undoCreate(connection: CrmConnection, result: { externalId: string; created: boolean }, error: unknown): Promise<never> {
     if (result.created && error instanceof DomainError && error.code === 'NOT_FOUND') {
       await this.call(connection, (connector) => connector.delete(result.externalId), { evenIfDisabled: true }).catch(() => {
-        this.ctx.logger.warn({ requestId: this.ctx.requestId, connectionId: connection.id }, 'could not take back a CRM record pushed for an erased end-user');
+        this.request.logger.warn({ requestId: this.request.requestId, connectionId: connection.id }, 'could not take back a CRM record pushed for an erased end-user');
       });
       this.runtime.forget(this.tenantId, connection.id, result.externalId);
     }
@@ -235,9 +240,9 @@ export class CrmSyncService {
   }
 
   private async linksOf(endUserId: string): Promise<{ links: CrmLink[]; connections: Map<string, CrmConnection> }> {
-    const links = await this.ctx.scope.repo(CrmLink).find({ where: { endUserId }, order: { id: 'ASC' }, take: PRIVACY_LINK_LIMIT });
+    const links = await this.request.scope.repo(CrmLink).find({ where: { endUserId }, order: { id: 'ASC' }, take: PRIVACY_LINK_LIMIT });
     const ids = [...new Set(links.map((link) => link.connectionId))];
-    const rows = ids.length ? await this.ctx.scope.repo(CrmConnection).find({ where: { id: In(ids) } }) : [];
+    const rows = ids.length ? await this.request.scope.repo(CrmConnection).find({ where: { id: In(ids) } }) : [];
     return { links, connections: new Map(rows.map((row) => [row.id, row])) };
   }
 
@@ -272,7 +277,7 @@ export class CrmSyncService {
     // The tombstone first, committed on its own (the CRM calls below cannot wait inside a
     // transaction): every write about the person from now on is refused, and those holding a lock
     // on it have committed, so their links are among those read next.
-    await this.ctx.scope.transaction((scope) => recordErasure(scope, endUserId));
+    await this.request.scope.transaction((scope) => recordErasure(scope, endUserId));
     const { links, connections } = await this.linksOf(endUserId);
     let removed = 0;
     let failure: DomainError | null = null;
@@ -290,15 +295,16 @@ export class CrmSyncService {
         failure ??= error instanceof DomainError ? error : unavailable(connection!, 'the record could not be deleted');
       }
     }
-    if (done.length) removed += await this.ctx.scope.repo(CrmLink).delete({ id: In(done.map((link) => link.id)) });
+    if (done.length) removed += await this.request.scope.repo(CrmLink).delete({ id: In(done.map((link) => link.id)) });
     if (failure) throw new DomainError('UNAVAILABLE', `${failure.message}; retry to finish the erasure`);
-    if ((await this.ctx.scope.repo(CrmLink).count({ endUserId })) > 0) throw conflict('Links of the end-user remain; retry the erasure');
+    if ((await this.request.scope.repo(CrmLink).count({ endUserId })) > 0) throw conflict('Links of the end-user remain; retry the erasure');
+    await this.afterErasure();
     return removed;
   }
 
   /** A failure that is no CRM or domain error (a bug, a database fault): the client still sees UNAVAILABLE. */
   private unexpected(work: string, connection: CrmConnection | undefined, error: unknown): void {
-    this.ctx.logger.error({ requestId: this.ctx.requestId, connectionId: connection?.id, provider: connection?.provider, error: errorFacts(error) }, `CRM ${work} failed unexpectedly`);
+    this.request.logger.error({ requestId: this.request.requestId, connectionId: connection?.id, provider: connection?.provider, error: errorFacts(error) }, `CRM ${work} failed unexpectedly`);
   }
 
   /** Rectification: the corrected fields go to every linked record; returns how many were updated. */

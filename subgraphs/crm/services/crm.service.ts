@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { badInput, conflict, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { checkIdentifier } from '../../kit/sensitive-numbers';
@@ -7,20 +7,18 @@ import { CrmLink, CrmLinkMethod } from '../entities/crm-link.entity';
 import type { CreateCrmConnectionInput, LinkCrmRecordInput, UpdateCrmConnectionInput } from '../inputs/crm.input';
 import { checkBaseUrl, crmOrigin } from './base-url';
 import { credentialsFor, sealCredentials } from './credentials';
-import { crmRuntime } from './crm-runtime';
+import type { CrmRuntime } from './crm-runtime';
 import { assertEndUsersWritable, assertNotErased } from '../../kit/end-user-guard';
 
 /** A tenant's CRM connections (managed by its admins) and its end-users' links to CRM records. */
 export class CrmService {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(
+    private readonly request: RequestContext,
+    private readonly runtime: CrmRuntime,
+  ) {}
 
   private get scope() {
-    return this.ctx.scope;
-  }
-
-  private policy() {
-    const crm = crmRuntime(this.ctx).settings;
-    return { production: this.ctx.config?.production ?? false, crm };
+    return this.request.scope;
   }
 
   connections(first?: number | null, after?: string | null): Promise<Page<CrmConnection>> {
@@ -36,7 +34,7 @@ export class CrmService {
 
   async createConnection(input: CreateCrmConnectionInput): Promise<CrmConnection> {
     const credentials = credentialsFor(input.provider, input.credentials);
-    const baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+    const baseUrl = await checkBaseUrl(input.baseUrl, this.runtime.baseUrlPolicy);
     const connections = this.scope.repo(CrmConnection);
     const row = connections.create({
       name: input.name,
@@ -47,7 +45,7 @@ export class CrmService {
       lastError: null,
       lastErrorAt: null,
     });
-    sealCredentials(await this.ctx.keyring.cipherFor(this.ctx.tenantId), row, credentials);
+    sealCredentials(await this.request.keyring.cipherFor(this.request.tenantId), row, credentials);
     return connections.save(row);
   }
 
@@ -56,7 +54,7 @@ export class CrmService {
     if (input.name) row.name = input.name;
     if (input.role) row.role = input.role;
     if (input.baseUrl) {
-      const baseUrl = await checkBaseUrl(input.baseUrl, this.policy());
+      const baseUrl = await checkBaseUrl(input.baseUrl, this.runtime.baseUrlPolicy);
       // Credentials are bound to the origin they were given for; another origin needs its own.
       if (!input.credentials && crmOrigin(baseUrl) !== crmOrigin(row.baseUrl)) {
         throw badInput('credentials', 'are required when the base URL moves to another scheme, host or port');
@@ -64,7 +62,7 @@ export class CrmService {
       row.baseUrl = baseUrl;
     }
     if (input.credentials) {
-      sealCredentials(await this.ctx.keyring.cipherFor(this.ctx.tenantId), row, credentialsFor(row.provider, input.credentials));
+      sealCredentials(await this.request.keyring.cipherFor(this.request.tenantId), row, credentialsFor(row.provider, input.credentials));
     }
     if (input.enabled === false) row.status = CrmConnectionStatus.DISABLED;
     if (input.enabled === true || (input.enabled !== false && (input.credentials || input.baseUrl) && row.status === CrmConnectionStatus.ERROR)) {
@@ -75,7 +73,7 @@ export class CrmService {
     // In place: a connection deleted meanwhile is not brought back.
     const connections = this.scope.repo(CrmConnection);
     if (!(await connections.saveExisting(row))) throw notFound('CRM connection');
-    crmRuntime(this.ctx).reset(this.ctx.tenantId, row.id);
+    this.runtime.reset(this.request.tenantId, row.id);
     return (await connections.findById(id)) ?? row;
   }
 
@@ -86,15 +84,20 @@ export class CrmService {
       await scope.repo(CrmLink).delete({ connectionId: row.id });
       await scope.repo(CrmConnection).delete({ id: row.id });
     });
-    crmRuntime(this.ctx).reset(this.ctx.tenantId, row.id);
+    this.runtime.reset(this.request.tenantId, row.id);
     return row.id;
+  }
+
+  /** One end-user's links, a page; siblings in one request share the statement (see childPage). */
+  linksOf(endUserId: string, first?: number | null, after?: string | null): Promise<Page<CrmLink>> {
+    return this.request.childPage(CrmLink, 'endUserId', endUserId, first, after);
   }
 
   /** The end-user must exist in the tenant and be neither erased nor restricted. */
   async link(input: LinkCrmRecordInput): Promise<CrmLink> {
     checkIdentifier('externalId', input.externalId, 100, 'recordId');
     await this.connection(input.connectionId);
-    await assertEndUsersWritable(this.ctx, [input.endUserId]);
+    await assertEndUsersWritable(this.request, [input.endUserId]);
     return this.scope.transaction(async (scope) => {
       await assertNotErased(scope, [input.endUserId]);
       const links = scope.repo(CrmLink);
@@ -111,7 +114,7 @@ export class CrmService {
     const link = await links.findById(id);
     if (!link) throw notFound('CRM link');
     await links.delete({ id: link.id });
-    crmRuntime(this.ctx).forget(this.ctx.tenantId, link.connectionId, link.externalId);
+    this.runtime.forget(this.request.tenantId, link.connectionId, link.externalId);
     return link.id;
   }
 }

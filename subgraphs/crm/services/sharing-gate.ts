@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { DomainError, notFound } from '../../../platform/errors';
 import type { RecipientRole } from '../../kit/recipient-role';
 import { SHARING_DECISION, type SharingDecision, type SharingRefusal } from '../../../platform/contracts/operations/consent';
@@ -10,10 +10,10 @@ export interface SharingGate {
 
 /** The consent subgraph's gate; unreachable means UNAVAILABLE (fail closed, nothing shared). */
 export class ConsentSharingGate implements SharingGate {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(private readonly request: RequestContext) {}
 
   async decide(endUserId: string, recipient: RecipientRole): Promise<SharingDecision> {
-    const data = await this.ctx.callService(SHARING_DECISION, { endUserId, recipient });
+    const data = await this.request.callService(SHARING_DECISION, { endUserId, recipient });
     return data.sharingDecision;
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
+import type { IdentityContext } from '../services';
 import { endUserCodec } from './end-user.resolver';
 import { endUserLoader } from './end-user.reference';
 import type { CrmProfile as CrmProfileContract } from '../../../platform/contracts/operations/identity';
@@ -29,7 +29,7 @@ export class CrmProfile implements CrmProfileContract {
 export class CrmProfileResolver {
   @Directive('@inaccessible')
   @Query(() => CrmProfile, { nullable: true, description: 'Null when the tenant has no such end-user.' })
-  async endUserForCrm(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<CrmProfile | null> {
+  async endUserForCrm(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<CrmProfile | null> {
     const row = await endUserLoader(ctx).load(id);
     if (!row) return null;
     const codec = await endUserCodec(ctx, row);

@@ -1,7 +1,6 @@
 import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
 import { badInput } from '../../../platform/errors';
-import { EndUserService } from '../services/end-user.service';
+import type { IdentityContext } from '../services';
 import type { EndUserStateRecord } from '../../../platform/contracts/operations/identity';
 
 /** The most ids one call may ask about (a request's writes and reads of one subgraph, batched). */
@@ -22,8 +21,8 @@ export class EndUserState implements EndUserStateRecord {
 export class EndUserStateResolver {
   @Directive('@inaccessible')
   @Query(() => [EndUserState], { description: 'The ids of the tenant that exist and are not erased or being erased; others are left out.' })
-  endUserStates(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: SubgraphContext): Promise<EndUserState[]> {
+  endUserStates(@Arg('ids', () => [ID]) ids: string[], @Ctx() { services }: IdentityContext): Promise<EndUserState[]> {
     if (ids.length > END_USER_STATES_LIMIT) throw badInput('ids', `must hold at most ${END_USER_STATES_LIMIT} ids`);
-    return new EndUserService(ctx).states(ids);
+    return services.endUsers.states(ids);
   }
 }

@@ -1,16 +1,16 @@
-import { byKeys, type SubgraphContext } from '../../kit/context';
+import { byKeys } from '../../kit/context';
 import { EndUser } from '../entities/end-user.entity';
-import { EndUserService } from '../services/end-user.service';
+import type { IdentityContext } from '../services';
 
 /** Batched per request and scoped to the caller's tenant: another tenant's id resolves to null. */
-export function endUserLoader(ctx: SubgraphContext) {
+export function endUserLoader(ctx: IdentityContext) {
   return ctx.loader<string, EndUser | null>('EndUser.byId', async (ids) =>
-    byKeys(ids, await new EndUserService(ctx).findMany(ids), (row) => row.id),
+    byKeys(ids, await ctx.services.endUsers.findMany(ids), (row) => row.id),
   );
 }
 
 export const endUserReference = {
   EndUser: {
-    __resolveReference: (reference: { id: string }, ctx: SubgraphContext) => endUserLoader(ctx).load(reference.id),
+    __resolveReference: (reference: { id: string }, ctx: IdentityContext) => endUserLoader(ctx).load(reference.id),
   },
 };

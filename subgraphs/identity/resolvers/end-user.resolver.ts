@@ -1,12 +1,12 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { connectionType, PageArgs } from '../../kit/pagination';
 import { AuditEvent } from '../entities/audit-event.entity';
 import { EndUser, Gender, Geolocation, MaritalStatus, PostalAddress } from '../entities/end-user.entity';
 import { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
-import { AuditService, noteSensitiveRead } from '../services/audit.service';
+import { noteSensitiveRead } from '../services/audit.service';
 import { EndUserCodec, isSensitiveField, type EncryptedField, type EncryptedFields } from '../services/end-user-codec';
-import { EndUserService } from '../services/end-user.service';
+import type { IdentityContext } from '../services';
 import { maskSsn } from '../services/pii';
 import { endUserLoader } from './end-user.reference';
 
@@ -17,7 +17,7 @@ export class EndUserConnection extends connectionType(EndUser) {}
 export class AuditEventConnection extends connectionType(AuditEvent) {}
 
 /** One key lookup per person per request: the codec is built once per row and batched across rows. */
-export function endUserCodec(ctx: SubgraphContext, endUser: EndUser): Promise<EndUserCodec> {
+export function endUserCodec(ctx: RequestContext, endUser: EndUser): Promise<EndUserCodec> {
   return ctx
     .loader<EndUser, EndUserCodec>('EndUser.codec', async (rows) => {
       const tenant = await ctx.keyring.cipherFor(ctx.tenantId);
@@ -26,7 +26,7 @@ export function endUserCodec(ctx: SubgraphContext, endUser: EndUser): Promise<En
     .load(endUser);
 }
 
-async function decrypt<F extends EncryptedField>(ctx: SubgraphContext, endUser: EndUser, field: F): Promise<EncryptedFields[F] | null> {
+async function decrypt<F extends EncryptedField>(ctx: RequestContext, endUser: EndUser, field: F): Promise<EncryptedFields[F] | null> {
   return (await endUserCodec(ctx, endUser)).read(endUser, field);
 }
 
@@ -36,11 +36,11 @@ async function decrypt<F extends EncryptedField>(ctx: SubgraphContext, endUser: 
  * other field is returned whole.
  */
 export async function endUserField<F extends EncryptedField>(
-  ctx: SubgraphContext,
+  ctx: RequestContext,
   endUser: EndUser,
   field: F,
   mask: (value: NonNullable<EncryptedFields[F]>) => EncryptedFields[F] | null = () => null,
-  read: (ctx: SubgraphContext, endUser: EndUser, field: F) => Promise<EncryptedFields[F] | null> = decrypt,
+  read: (ctx: RequestContext, endUser: EndUser, field: F) => Promise<EncryptedFields[F] | null> = decrypt,
 ): Promise<EncryptedFields[F] | null> {
   if (!isSensitiveField(field)) return read(ctx, endUser, field);
   const whole = ctx.can('pii:read');
@@ -53,7 +53,7 @@ export async function endUserField<F extends EncryptedField>(
 @Resolver(() => EndUser)
 export class EndUserResolver {
   @Query(() => EndUser, { nullable: true, description: 'An end-user of your tenant; null when there is none.' })
-  endUser(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<EndUser | null> {
+  endUser(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<EndUser | null> {
     return endUserLoader(ctx).load(id);
   }
 
@@ -61,94 +61,94 @@ export class EndUserResolver {
   endUsers(
     @Args() { first, after }: PageArgs,
     @Arg('filter', () => EndUserFilter, { nullable: true }) filter: EndUserFilter | undefined,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: IdentityContext,
   ) {
-    return new EndUserService(ctx).list(filter, first, after);
+    return services.endUsers.list(filter, first, after);
   }
 
   @Query(() => AuditEventConnection, { description: 'Your audit trail, oldest first; optionally for one end-user.' })
   auditEvents(
     @Args() { first, after }: PageArgs,
     @Arg('endUserId', () => ID, { nullable: true }) endUserId: string | undefined,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: IdentityContext,
   ) {
-    return new AuditService(ctx).list(endUserId, first, after);
+    return services.audit.list(endUserId, first, after);
   }
 
   @Mutation(() => EndUser)
-  createEndUser(@Arg('input') input: CreateEndUserInput, @Ctx() ctx: SubgraphContext): Promise<EndUser> {
-    return new EndUserService(ctx).create(input);
+  createEndUser(@Arg('input') input: CreateEndUserInput, @Ctx() { services }: IdentityContext): Promise<EndUser> {
+    return services.endUsers.create(input);
   }
 
   @Mutation(() => EndUser, { description: 'Partial update: omitted fields are kept, null clears a field.' })
   updateEndUser(
     @Arg('id', () => ID) id: string,
     @Arg('input') input: UpdateEndUserInput,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: IdentityContext,
   ): Promise<EndUser> {
-    return new EndUserService(ctx).update(id, input);
+    return services.endUsers.update(id, input);
   }
 
   @Mutation(() => EndUser, { description: 'Creates the end-user known to you as externalRef, or updates it (partially) if it exists.' })
   upsertEndUser(
     @Arg('externalRef') externalRef: string,
     @Arg('input') input: UpdateEndUserInput,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: IdentityContext,
   ): Promise<EndUser> {
-    return new EndUserService(ctx).upsert(externalRef, input);
+    return services.endUsers.upsert(externalRef, input);
   }
 
   // Stored encrypted; decrypted only when asked for.
 
   @FieldResolver(() => String, { nullable: true })
-  firstName(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  firstName(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'firstName');
   }
 
   @FieldResolver(() => String, { nullable: true })
-  lastName(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  lastName(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'lastName');
   }
 
   @FieldResolver(() => String, { nullable: true })
-  email(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  email(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'email');
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'E.164, e.g. +14155550123.' })
-  phone(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  phone(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'phone');
   }
 
   @FieldResolver(() => PostalAddress, { nullable: true })
-  address(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  address(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'address');
   }
 
   // Sensitive (SENSITIVE_FIELDS): whole with `pii:read`, otherwise masked (SSN) or null — never plaintext.
 
   @FieldResolver(() => String, { nullable: true, description: 'Masked as ***-**-1234 without the pii:read permission.' })
-  ssn(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  ssn(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'ssn', maskSsn);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'ISO date, YYYY-MM-DD; null without the pii:read permission.' })
-  dateOfBirth(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  dateOfBirth(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'dateOfBirth');
   }
 
   @FieldResolver(() => Gender, { nullable: true, description: 'Null without the pii:read permission.' })
-  gender(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  gender(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'gender');
   }
 
   @FieldResolver(() => MaritalStatus, { nullable: true, description: 'Null without the pii:read permission.' })
-  maritalStatus(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  maritalStatus(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'maritalStatus');
   }
 
   @FieldResolver(() => Geolocation, { nullable: true, description: 'Null without the pii:read permission.' })
-  geolocation(@Root() endUser: EndUser, @Ctx() ctx: SubgraphContext) {
+  geolocation(@Root() endUser: EndUser, @Ctx() ctx: IdentityContext) {
     return endUserField(ctx, endUser, 'geolocation');
   }
 }

@@ -2,6 +2,7 @@ import { isDependencyFailure } from '../../../platform/dependency-errors';
 import type { Request, Response, Router } from 'express';
 import { CONTEXT_HEADER, requestDigest } from '../../../platform/contracts/signed-context';
 import { DomainError } from '../../../platform/errors';
+import { PlatformTables } from '../../kit/platform-tables';
 import type { RouteDeps } from '../../kit/server';
 import { PrincipalDirectory } from '../services/principal.service';
 import { TenantService } from '../services/tenant.service';
@@ -19,8 +20,10 @@ import {
  * service context, signed for this path and body.
  */
 export function internalRoutes(router: Router, { dataSource, verifier, logger, accessEvents }: RouteDeps): void {
+  // Built once per process: each question comes before any tenant is known. The directory reads the
+  // tenants, then one tenant's principals (or finds a client across tenants), so it holds the data source.
   const directory = new PrincipalDirectory(dataSource);
-  const tenants = new TenantService(dataSource);
+  const tenants = new TenantService(PlatformTables.of(dataSource), accessEvents);
   // The body is untrusted: each answer reads its fields through `text`.
   const route = <P extends IdentityLookupPath>(path: P, answer: (body: Partial<Record<keyof IdentityLookups[P]['request'], unknown>>) => Promise<IdentityLookups[P]['answer']>) =>
     router.post(path, async (req: Request, res: Response) => {

@@ -1,10 +1,9 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
 import { connectionType, PageArgs } from '../../kit/pagination';
 import { ApiClient } from '../entities/api-client.entity';
 import { Operator, OperatorRole, PrincipalStatus } from '../entities/operator.entity';
 import { CreateApiClientInput, InviteOperatorInput } from '../inputs/principal.input';
-import { PrincipalService } from '../services/principal.service';
+import type { IdentityContext } from '../services';
 
 @ObjectType()
 export class OperatorConnection extends connectionType(Operator) {}
@@ -21,52 +20,50 @@ export class CreatedApiClient {
   clientSecret: string;
 }
 
-const service = (ctx: SubgraphContext) => new PrincipalService(ctx.scope, ctx.tenantSlug, ctx.accessEvents);
-
 /** Tenant admins manage who may act for the tenant; changes apply from the next request. */
 @Resolver()
 export class PrincipalResolver {
   @Query(() => OperatorConnection)
-  operators(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return service(ctx).operators(first, after);
+  operators(@Args() { first, after }: PageArgs, @Ctx() { services }: IdentityContext) {
+    return services.principals.operators(first, after);
   }
 
   @Query(() => ApiClientConnection)
-  apiClients(@Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
-    return service(ctx).apiClients(first, after);
+  apiClients(@Args() { first, after }: PageArgs, @Ctx() { services }: IdentityContext) {
+    return services.principals.apiClients(first, after);
   }
 
   @Mutation(() => Operator, { description: 'Lets a person of your identity provider act for your tenant.' })
-  inviteOperator(@Arg('input') input: InviteOperatorInput, @Ctx() ctx: SubgraphContext): Promise<Operator> {
-    return service(ctx).inviteOperator(input);
+  inviteOperator(@Arg('input') input: InviteOperatorInput, @Ctx() { services }: IdentityContext): Promise<Operator> {
+    return services.principals.inviteOperator(input);
   }
 
   @Mutation(() => Operator, { description: 'Replaces the operator’s roles.' })
   setOperatorRoles(
     @Arg('id', () => ID) id: string,
     @Arg('roles', () => [OperatorRole]) roles: OperatorRole[],
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() ctx: IdentityContext,
   ): Promise<Operator> {
-    return service(ctx).setOperatorRoles(id, roles, ctx.claims.principal.id);
+    return ctx.services.principals.setOperatorRoles(id, roles, ctx.claims.principal.id);
   }
 
   @Mutation(() => Operator, { description: 'Refuses the operator from the next request on, whatever tokens they hold.' })
-  revokeOperator(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<Operator> {
-    return service(ctx).setOperatorStatus(id, PrincipalStatus.REVOKED, ctx.claims.principal.id);
+  revokeOperator(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<Operator> {
+    return ctx.services.principals.setOperatorStatus(id, PrincipalStatus.REVOKED, ctx.claims.principal.id);
   }
 
   @Mutation(() => Operator)
-  reinstateOperator(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<Operator> {
-    return service(ctx).setOperatorStatus(id, PrincipalStatus.ACTIVE, ctx.claims.principal.id);
+  reinstateOperator(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<Operator> {
+    return ctx.services.principals.setOperatorStatus(id, PrincipalStatus.ACTIVE, ctx.claims.principal.id);
   }
 
   @Mutation(() => CreatedApiClient, { description: 'Creates a machine client; exchange its credentials at POST /oauth/token.' })
-  createApiClient(@Arg('input') input: CreateApiClientInput, @Ctx() ctx: SubgraphContext): Promise<CreatedApiClient> {
-    return service(ctx).createApiClient(input);
+  createApiClient(@Arg('input') input: CreateApiClientInput, @Ctx() { services }: IdentityContext): Promise<CreatedApiClient> {
+    return services.principals.createApiClient(input);
   }
 
   @Mutation(() => ApiClient, { description: 'Refuses the client’s tokens from the next request on.' })
-  revokeApiClient(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<ApiClient> {
-    return service(ctx).revokeApiClient(id);
+  revokeApiClient(@Arg('id', () => ID) id: string, @Ctx() { services }: IdentityContext): Promise<ApiClient> {
+    return services.principals.revokeApiClient(id);
   }
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext, SubgraphContext } from '../../kit/context';
 import { pageRequest, type Page } from '../../kit/pagination';
 import type { TenantRepository, TenantScope } from '../../kit/tenant-repository';
 import { In } from 'typeorm';
@@ -8,7 +8,7 @@ import { EndUser } from '../entities/end-user.entity';
 
 /** The tenant's audit trail: appended to, read by admins and privacy officers, never changed. */
 export class AuditService {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(private readonly request: RequestContext) {}
 
   /**
    * Appends an entry in `scope`: the transaction of the change it records, so both are written or
@@ -20,7 +20,7 @@ export class AuditService {
 
   async appendMany(scope: TenantScope, entries: { action: AuditAction; endUserId: string | null; fields: string[]; reference?: string | null }[]): Promise<void> {
     if (entries.length === 0) return;
-    const { principal, clientIp, requestId } = this.ctx.claims;
+    const { principal, clientIp, requestId } = this.request.claims;
     const build = (events: TenantRepository<AuditEvent>, entry: (typeof entries)[number], endUserId: string | null) =>
       events.create({
         ...entry,
@@ -49,14 +49,14 @@ export class AuditService {
   }
 
   list(endUserId: string | null | undefined, first?: number | null, after?: string | null): Promise<Page<AuditEvent>> {
-    return this.ctx.scope.repo(AuditEvent).page(endUserId ? { endUserId } : {}, pageRequest(first, after));
+    return this.request.scope.repo(AuditEvent).page(endUserId ? { endUserId } : {}, pageRequest(first, after));
   }
 }
 
 /** Sensitive-field reads of one request, recorded together before the response is sent. */
-const reads = new WeakMap<SubgraphContext, Map<string, { whole: Set<string>; masked: Set<string> }>>();
+const reads = new WeakMap<RequestContext, Map<string, { whole: Set<string>; masked: Set<string> }>>();
 
-export function noteSensitiveRead(ctx: SubgraphContext, endUserId: string, field: string, masked: boolean): void {
+export function noteSensitiveRead(ctx: RequestContext, endUserId: string, field: string, masked: boolean): void {
   let perRequest = reads.get(ctx);
   if (!perRequest) reads.set(ctx, (perRequest = new Map()));
   let entry = perRequest.get(endUserId);

@@ -1,5 +1,5 @@
 import type { FindOptionsWhere } from 'typeorm';
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { badInput, forbidden, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { refuseSensitiveNumbers } from '../../kit/sensitive-numbers';
@@ -8,9 +8,8 @@ import { EndUser, Gender, MaritalStatus } from '../entities/end-user.entity';
 import { PrivacyRequestKind, PrivacyRequestStatus } from '../entities/privacy-request.entity';
 import { Tenant } from '../entities/tenant.entity';
 import type { CreateEndUserInput, EndUserFilter, UpdateEndUserInput } from '../inputs/end-user.input';
-import { AuditService } from './audit.service';
+import type { AuditService } from './audit.service';
 import { ENCRYPTED_FIELDS, EndUserCodec, type EncryptedField } from './end-user-codec';
-import { PlatformTables } from '../../kit/platform-tables';
 
 const COUNTRY = /^[A-Z]{2}$/;
 
@@ -64,21 +63,24 @@ function apply(row: EndUser, input: UpdateEndUserInput, codec: EndUserCodec): st
 }
 
 export class EndUserService {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(
+    private readonly request: RequestContext,
+    private readonly audit: AuditService,
+  ) {}
 
   private get repo() {
-    return this.ctx.scope.repo(EndUser);
+    return this.request.scope.repo(EndUser);
   }
 
   /** For blind indexes alone, or (given the row) to write it under the person's own key. */
   async codec(row?: EndUser): Promise<EndUserCodec> {
-    const tenant = await this.ctx.keyring.cipherFor(this.ctx.tenantId);
-    return row ? EndUserCodec.forRow(this.ctx.subjectKeys, tenant, row, true) : new EndUserCodec(tenant, null);
+    const tenant = await this.request.keyring.cipherFor(this.request.tenantId);
+    return row ? EndUserCodec.forRow(this.request.subjectKeys, tenant, row, true) : new EndUserCodec(tenant, null);
   }
 
   /** A restricted person's record is read by privacy officers only; to anyone else it is not there. */
   private get seesRestricted(): boolean {
-    return this.ctx.can('privacy:manage');
+    return this.request.can('privacy:manage');
   }
 
   async get(id: string): Promise<EndUser> {
@@ -111,14 +113,14 @@ export class EndUserService {
       throw badInput('externalRef', 'is already used by another end-user; use upsertEndUser to update it');
     }
     // Stamped from the tenant, so region-pinned storage can route the record.
-    const tenant = await PlatformTables.of(this.ctx.dataSource).repo(Tenant).findOneByOrFail({ id: this.ctx.tenantId });
+    const tenant = await this.request.platform.repo(Tenant).findOneByOrFail({ id: this.request.tenantId });
     const row = this.repo.create({ dataRegion: tenant.region });
     const codec = await this.codec(row);
     const fields = apply(row, { gender: Gender.UNSPECIFIED, maritalStatus: MaritalStatus.UNSPECIFIED, ...input }, codec);
     // The record and its audit entry are written together or not at all.
-    return this.ctx.scope.transaction(async (scope) => {
+    return this.request.scope.transaction(async (scope) => {
       const saved = await scope.repo(EndUser).save(row);
-      await new AuditService(this.ctx).append(scope, AuditAction.CREATE, saved.id, fields);
+      await this.audit.append(scope, AuditAction.CREATE, saved.id, fields);
       return saved;
     });
   }
@@ -158,7 +160,7 @@ export class EndUserService {
       throw badInput('externalRef', 'is already used by another end-user');
     }
     const codec = await this.codec(found);
-    return this.ctx.scope.transaction(async (scope) => {
+    return this.request.scope.transaction(async (scope) => {
       const repo = scope.repo(EndUser);
       const [row] = await repo.findLocked({ id });
       if (!row || (!options.rectification && (await this.states([id])).length === 0)) throw notFound('End-user');
@@ -167,7 +169,7 @@ export class EndUserService {
       if (fields.length === 0) return row;
       // Written back under the lock taken above; a row erased meanwhile is not inserted again.
       if (!(await repo.saveExisting(row))) throw notFound('End-user');
-      await new AuditService(this.ctx).append(scope, AuditAction.UPDATE, id, fields);
+      await this.audit.append(scope, AuditAction.UPDATE, id, fields);
       return (await repo.findById(id)) ?? row;
     });
   }

@@ -1,11 +1,10 @@
 import { In, IsNull, LessThanOrEqual, type DataSource } from 'typeorm';
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import type { SubgraphName } from '../../kit/config';
 import { badInput, conflict, DomainError, notFound } from '../../../platform/errors';
 import { pageRequest, type Page } from '../../kit/pagination';
 import { redactToFit } from '../../kit/sensitive-numbers';
 import { crossTenantTransaction, type TenantScope } from '../../kit/tenant-repository';
-import { compactAfterErasure } from '../../kit/data-source';
 import { AuditAction, AuditEvent } from '../entities/audit-event.entity';
 import { Disclosure } from '../entities/disclosure.entity';
 import { EndUser } from '../entities/end-user.entity';
@@ -19,13 +18,13 @@ import {
 } from '../entities/privacy-request.entity';
 import type { UpdateEndUserInput } from '../inputs/end-user.input';
 import type { CreatePrivacyRequestInput, PlaceLegalHoldInput, RecordDisclosureInput } from '../inputs/privacy.input';
-import { AuditService } from './audit.service';
+import type { AuditService } from './audit.service';
 import type { ServiceOperation } from '../../../platform/contracts/service-operation';
 import { PRIVACY_ERASE_CONSENT, PRIVACY_EXPORT_CONSENT, RECORD_OBJECTION, SET_PROCESSING_RESTRICTION } from '../../../platform/contracts/operations/consent';
 import { PRIVACY_ERASE_CRM, PRIVACY_EXPORT_CRM, PRIVACY_RECTIFY_CRM, RECTIFIABLE_IN_CRM } from '../../../platform/contracts/operations/crm';
 import { PRIVACY_ERASE_INTERACTIONS, PRIVACY_EXPORT_INTERACTIONS } from '../../../platform/contracts/operations/interactions';
 import { ENCRYPTED_FIELDS, EndUserCodec, SENSITIVE_FIELDS } from './end-user-codec';
-import { EndUserService, validateEndUserFields } from './end-user.service';
+import { validateEndUserFields, type EndUserService } from './end-user.service';
 import { AcrossTenants } from '../../kit/platform-tables';
 
 export const DEFAULT_DUE_DAYS = 30;
@@ -69,7 +68,13 @@ function failureOf(error: unknown): string {
 
 /** Privacy requests, legal holds and disclosures of one tenant, carried out across every store. */
 export class PrivacyService {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly endUsers: EndUserService,
+    private readonly audit: AuditService,
+    /** Drops what an erasure left behind in the database's own files (SQLite's write-ahead log). */
+    private readonly compact: () => Promise<void>,
+  ) {}
 
   private get scope(): TenantScope {
     return this.ctx.scope;
@@ -153,7 +158,7 @@ export class PrivacyService {
           tasks.create({ requestId: row.id, target, status: PrivacyTaskStatus.PENDING, attempts: 0, lastError: null, nextAttemptAt: new Date(now.getTime() + TAKEOVER_MS), doneAt: null }),
         ),
       );
-      await new AuditService(this.ctx).append(scope, AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], row.id);
+      await this.audit.append(scope, AuditAction.PRIVACY_REQUEST_CREATED, input.endUserId, [input.kind], row.id);
       return row;
     });
     return this.run(request.id);
@@ -210,7 +215,7 @@ export class PrivacyService {
         { status: request.status, completedAt: request.completedAt, detailsEncrypted: null },
       );
       if (changed === 0) return;
-      await new AuditService(this.ctx).append(scope, AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], request.id);
+      await this.audit.append(scope, AuditAction.PRIVACY_REQUEST_COMPLETED, request.endUserId, [request.kind], request.id);
     });
   }
 
@@ -227,7 +232,7 @@ export class PrivacyService {
       case PrivacyRequestKind.RECTIFICATION: {
         const fields = await this.rectification(request);
         if (target === 'identity') {
-          await new EndUserService(this.ctx).update(endUserId, fields, { rectification: true });
+          await this.endUsers.update(endUserId, fields, { rectification: true });
           return;
         }
         const forCrm = Object.fromEntries(RECTIFIABLE_IN_CRM.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
@@ -264,7 +269,7 @@ export class PrivacyService {
       if (!row) throw notFound('End-user');
       if (row.processingRestricted === restricted) return;
       if ((await scope.repo(EndUser).update({ id: endUserId }, { processingRestricted: restricted })) === 0) throw notFound('End-user');
-      await new AuditService(this.ctx).append(scope, restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], reference);
+      await this.audit.append(scope, restricted ? AuditAction.RESTRICTED : AuditAction.RESTRICTION_LIFTED, endUserId, [], reference);
     });
   }
 
@@ -299,11 +304,11 @@ export class PrivacyService {
         await scope.repo<AuditEvent | LegalHold | Disclosure | PrivacyRequest>(entity).update({ endUserId }, { endUserId: null });
       }
       request.endUserId = null;
-      await new AuditService(this.ctx).append(scope, AuditAction.ERASED, null, [], request.id);
+      await this.audit.append(scope, AuditAction.ERASED, null, [], request.id);
     });
     // Again, in case a write racing this erasure made the person a new key meanwhile.
     await this.ctx.subjectKeys.destroy([endUserId]);
-    await compactAfterErasure(this.ctx.dataSource);
+    await this.compact();
   }
 
   private async exportFrom(target: OtherStore, endUserId: string): Promise<unknown> {
@@ -356,7 +361,7 @@ export class PrivacyService {
     ]);
     // A sensitive read like any other (whole values), recorded before anything is handed out; no
     // change goes with it, so the entries are a write of their own in the request's scope.
-    await new AuditService(this.ctx).appendMany(this.scope, [
+    await this.audit.appendMany(this.scope, [
       { action: AuditAction.ACCESS_EXPORTED, endUserId, fields: ['identity', 'interactions', 'consent', 'crm'], reference: request.id },
       { action: AuditAction.READ_SENSITIVE, endUserId, fields: [...SENSITIVE_FIELDS], reference: request.id },
     ]);
@@ -392,7 +397,7 @@ export class PrivacyService {
           releasedBy: null,
         }),
       );
-      await new AuditService(this.ctx).append(scope, AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], hold.id);
+      await this.audit.append(scope, AuditAction.LEGAL_HOLD_PLACED, input.endUserId, [], hold.id);
       return hold;
     });
   }
@@ -407,7 +412,7 @@ export class PrivacyService {
       if ((await holds.update({ id, releasedAt: IsNull() }, { releasedAt: hold.releasedAt, releasedBy: hold.releasedBy })) === 0) {
         throw conflict('This legal hold was already released');
       }
-      await new AuditService(this.ctx).append(scope, AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], hold.id);
+      await this.audit.append(scope, AuditAction.LEGAL_HOLD_RELEASED, hold.endUserId, [], hold.id);
       return hold;
     });
   }
@@ -434,7 +439,7 @@ export class PrivacyService {
           recordedBy: this.actor,
         }),
       );
-      await new AuditService(this.ctx).append(scope, AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, disclosure.id);
+      await this.audit.append(scope, AuditAction.DISCLOSURE_RECORDED, input.endUserId, dataCategories, disclosure.id);
       return disclosure;
     });
   }

@@ -3,13 +3,14 @@ import { errorFacts } from '../../kit/error-facts';
 import { PlatformTables } from '../../kit/platform-tables';
 import type { SubgraphWorker, WorkerDeps } from '../../kit/server';
 import { Tenant } from '../entities/tenant.entity';
-import { claimDueRequest, dueRequests, PrivacyService } from './privacy.service';
+import type { IdentityServices } from './index';
+import { claimDueRequest, dueRequests } from './privacy.service';
 
 /**
  * Runs every due privacy request this worker can claim, each in its own tenant's scope; returns
  * how many it ran. With several identity instances each due request is run by one of them.
  */
-export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()): Promise<number> {
+export async function retryDuePrivacyRequests(deps: WorkerDeps<IdentityServices>, now = new Date()): Promise<number> {
   const due = await dueRequests(deps.dataSource, now);
   let ran = 0;
   for (const { id, tenantId } of due) {
@@ -26,7 +27,7 @@ export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()
       accessPolicy: null,
     });
     try {
-      const request = await new PrivacyService(ctx).run(id, now);
+      const request = await ctx.services.privacy.run(id, now);
       deps.logger.info({ privacyRequest: id, status: request.status }, 'privacy request retried');
     } catch (error) {
       deps.logger.error({ err: error, privacyRequest: id }, 'privacy request retry failed');
@@ -36,7 +37,7 @@ export async function retryDuePrivacyRequests(deps: WorkerDeps, now = new Date()
 }
 
 /** Retries failed privacy-request targets until they are done (PRIVACY_RETRY_INTERVAL_MS). */
-export const privacyWorker: SubgraphWorker = {
+export const privacyWorker: SubgraphWorker<IdentityServices> = {
   name: 'privacy-retries',
   start(deps) {
     const interval = deps.config.privacyRetryIntervalMs;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { pageRequest, type Page } from '../../kit/pagination';
-import { PlatformTables, type PlatformRepository } from '../../kit/platform-tables';
+import type { PlatformRepository, PlatformTables } from '../../kit/platform-tables';
 import { addressAllowed, normaliseCidrs } from '../../../platform/addresses';
 import { badInput, conflict, notFound } from '../../../platform/errors';
 import { newId } from '../../kit/tenant-entity';
@@ -33,12 +32,18 @@ export function normaliseOrigins(origins: string[]): string[] {
   ];
 }
 
-/** Tenants are platform-level records: no tenant scope applies, callers are checked by shield. */
+/**
+ * Tenants are platform-level records: no tenant scope applies, callers are checked by shield.
+ * Every change is announced on `events`, so gateways drop what they cached about the tenant.
+ */
 export class TenantService {
   private readonly tenants: PlatformRepository<Tenant>;
 
-  constructor(dataSource: DataSource) {
-    this.tenants = PlatformTables.of(dataSource).repo(Tenant);
+  constructor(
+    platform: PlatformTables,
+    private readonly events: AccessEvents,
+  ) {
+    this.tenants = platform.repo(Tenant);
   }
 
   async create(input: CreateTenantInput): Promise<Tenant> {
@@ -52,7 +57,10 @@ export class TenantService {
       accessMode: AccessMode.EVERYONE,
       allowedCidrs: [],
     });
-    return this.tenants.save(tenant);
+    const saved = await this.tenants.save(tenant);
+    // A gateway may have cached the slug as unknown.
+    await this.events.publish(saved.slug);
+    return saved;
   }
 
   list(first?: number | null, after?: string | null): Promise<Page<Tenant>> {
@@ -66,13 +74,8 @@ export class TenantService {
   }
 
   /** `callerIp` is the admin's own address: a policy that would refuse it is itself refused. */
-  async updateAccessPolicy(
-    tenantId: string,
-    input: AccessPolicyInput,
-    callerIp: string,
-    events: AccessEvents,
-  ): Promise<Tenant> {
-    await events.assertReachable();
+  async updateAccessPolicy(tenantId: string, input: AccessPolicyInput, callerIp: string): Promise<Tenant> {
+    await this.events.assertReachable();
     const cidrs = normaliseCidrs(input.cidrs);
     if (input.mode === AccessMode.ALLOWLIST && cidrs.length === 0) {
       throw badInput('cidrs', 'an allowlist needs at least one CIDR');
@@ -84,26 +87,26 @@ export class TenantService {
     tenant.accessMode = input.mode;
     tenant.allowedCidrs = cidrs;
     const saved = await this.tenants.save(tenant);
-    await events.publish(saved.slug);
+    await this.events.publish(saved.slug);
     return saved;
   }
 
   /** A new public widget key; the old one stops working from the next request. */
-  async rotateWidgetKey(tenantId: string, events: AccessEvents): Promise<Tenant> {
-    await events.assertReachable();
+  async rotateWidgetKey(tenantId: string): Promise<Tenant> {
+    await this.events.assertReachable();
     const tenant = await this.get(tenantId);
     tenant.widgetKey = `cxw_${randomBytes(24).toString('base64url')}`;
     const saved = await this.tenants.save(tenant);
-    await events.publish(saved.slug);
+    await this.events.publish(saved.slug);
     return saved;
   }
 
-  async updateWidgetOrigins(tenantId: string, origins: string[], events: AccessEvents): Promise<Tenant> {
-    await events.assertReachable();
+  async updateWidgetOrigins(tenantId: string, origins: string[]): Promise<Tenant> {
+    await this.events.assertReachable();
     const tenant = await this.get(tenantId);
     tenant.widgetOrigins = normaliseOrigins(origins);
     const saved = await this.tenants.save(tenant);
-    await events.publish(saved.slug);
+    await this.events.publish(saved.slug);
     return saved;
   }
 
@@ -118,12 +121,12 @@ export class TenantService {
     };
   }
 
-  async setStatus(id: string, status: TenantStatus, events: AccessEvents): Promise<Tenant> {
-    await events.assertReachable();
+  async setStatus(id: string, status: TenantStatus): Promise<Tenant> {
+    await this.events.assertReachable();
     const tenant = await this.get(id);
     tenant.status = status;
     const saved = await this.tenants.save(tenant);
-    await events.publish(saved.slug);
+    await this.events.publish(saved.slug);
     return saved;
   }
 }

@@ -1,28 +1,18 @@
-import { Arg, Args, Ctx, Directive, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { connectionType, PageArgs, type Page } from '../../kit/pagination';
 import { Interaction } from '../entities/interaction.entity';
 import { Redactions, TranscriptSegment } from '../entities/transcript-segment.entity';
 import { EndInteractionInput, RecordInteractionInput, TranscriptSegmentInput } from '../inputs/record-interaction.input';
-import { ConsentContactGate } from '../services/contact-gate';
-import { InteractionService, transcriptRequest } from '../services/interaction.service';
+import { transcriptRequest } from '../services/interaction.service';
+import type { InteractionsContext } from '../services';
 import { interactionLoader } from './interaction.reference';
-import { ActivityPublisher } from '../services/activity-publisher';
-import { identityEndUserCheck } from '../../kit/end-user-guard';
+import { EndUser } from '../entities/end-user.stub';
 
 @ObjectType()
 export class InteractionConnection extends connectionType(Interaction) {}
 
 @ObjectType()
 export class TranscriptSegmentConnection extends connectionType(TranscriptSegment) {}
-
-/** EndUser is owned by identity; this subgraph adds the end-user's interactions. */
-@Directive('@key(fields: "id")')
-@ObjectType('EndUser')
-export class EndUserInteractions {
-  @Field(() => ID)
-  id: string;
-}
 
 @ObjectType({ description: 'What one append stored and what it ignored.' })
 export class TranscriptAppendResult {
@@ -42,59 +32,47 @@ export class TranscriptAppendResult {
 @Resolver(() => Interaction)
 export class InteractionResolver {
   @Query(() => Interaction, { nullable: true, description: 'An interaction of your tenant; null when there is none.' })
-  interaction(@Arg('id', () => ID) id: string, @Ctx() ctx: SubgraphContext): Promise<Interaction | null> {
+  interaction(@Arg('id', () => ID) id: string, @Ctx() ctx: InteractionsContext): Promise<Interaction | null> {
     return interactionLoader(ctx).load(id);
   }
 
   @Mutation(() => Interaction, { description: 'Records an interaction, with its transcript so far.' })
-  async recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, new ConsentContactGate(ctx), identityEndUserCheck(ctx), ctx.accessEvents).record(input);
-    // After the commit: subscribers resolve these ids as themselves (see gateway/subscriptions).
-    const live = new ActivityPublisher(ctx);
-    await live.activity(interaction.id, 'STARTED');
-    if (interaction.endedAt) await live.activity(interaction.id, 'ENDED');
-    await live.segmentsAppended(interaction.id, input.transcript.map((segment) => segment.sequence));
-    return interaction;
+  recordInteraction(@Arg('input') input: RecordInteractionInput, @Ctx() { services }: InteractionsContext): Promise<Interaction> {
+    return services.interactions.record(input);
   }
 
   @Mutation(() => TranscriptAppendResult, {
     description: 'Appends transcript segments as they happen (up to 200 per call). A repeat of a stored segment is ignored; a different segment at a stored sequence is a CONFLICT.',
   })
-  async appendTranscriptSegments(
+  appendTranscriptSegments(
     @Arg('interactionId', () => ID) interactionId: string,
     // Checked in the service, which names the segment at fault (segments[i].text).
     @Arg('segments', () => [TranscriptSegmentInput], { validate: false }) segments: TranscriptSegmentInput[],
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: InteractionsContext,
   ) {
-    const result = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx), ctx.accessEvents).append(interactionId, segments);
-    await new ActivityPublisher(ctx).segmentsAppended(interactionId, result.appended);
-    return result;
+    return services.interactions.append(interactionId, segments);
   }
 
   @Mutation(() => Interaction, { description: 'Marks an open interaction ended, with its disposition.' })
-  async endInteraction(
+  endInteraction(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => EndInteractionInput, { defaultValue: {} }) input: EndInteractionInput,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: InteractionsContext,
   ): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx), ctx.accessEvents).end(id, input);
-    await new ActivityPublisher(ctx).activity(id, 'ENDED');
-    return interaction;
+    return services.interactions.end(id, input);
   }
 
   @Mutation(() => Interaction, { description: 'Moves an open interaction to another queue (a transfer); announced to interactionActivity subscribers.' })
-  async transferInteraction(@Arg('id', () => ID) id: string, @Arg('queue') queue: string, @Ctx() ctx: SubgraphContext): Promise<Interaction> {
-    const interaction = await new InteractionService(ctx.scope, ctx.subjectKeys, undefined, identityEndUserCheck(ctx)).transfer(id, queue);
-    await new ActivityPublisher(ctx).activity(id, 'TRANSFERRED');
-    return interaction;
+  transferInteraction(@Arg('id', () => ID) id: string, @Arg('queue') queue: string, @Ctx() { services }: InteractionsContext): Promise<Interaction> {
+    return services.interactions.transfer(id, queue);
   }
 
   @FieldResolver(() => TranscriptSegmentConnection)
-  transcript(@Root() interaction: Interaction, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
+  transcript(@Root() interaction: Interaction, @Args() { first, after }: PageArgs, @Ctx() ctx: InteractionsContext) {
     // Siblings asking for the same page share one statement: a list of interactions costs one query.
     const request = transcriptRequest(first, after);
     const loader = ctx.loader<Interaction, Page<TranscriptSegment>>(`TranscriptSegment.interactionId:${request.first}:${request.afterSequence ?? ''}`, (interactions) =>
-      new InteractionService(ctx.scope, ctx.subjectKeys).transcripts(interactions, request),
+      ctx.services.interactions.transcripts(interactions, request),
     );
     return loader.load(interaction);
   }
@@ -109,10 +87,10 @@ export class TranscriptSegmentResolver {
   }
 }
 
-@Resolver(() => EndUserInteractions)
+@Resolver(() => EndUser)
 export class EndUserInteractionsResolver {
   @FieldResolver(() => InteractionConnection, { nullable: true, description: 'Interactions with this end-user, oldest first.' })
-  interactions(@Root() endUser: EndUserInteractions, @Args() { first, after }: PageArgs, @Ctx() ctx: SubgraphContext) {
+  interactions(@Root() endUser: EndUser, @Args() { first, after }: PageArgs, @Ctx() ctx: InteractionsContext) {
     return ctx.childPage(Interaction, 'endUserId', endUser.id, first, after);
   }
 }

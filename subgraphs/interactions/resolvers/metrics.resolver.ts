@@ -1,7 +1,6 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
 import { InteractionMetrics, MetricDimension } from '../entities/interaction-metrics';
-import { MetricsService } from '../services/metrics.service';
+import type { InteractionsContext } from '../services';
 
 @Resolver()
 export class MetricsResolver {
@@ -12,8 +11,8 @@ export class MetricsResolver {
     @Arg('from', { description: 'First day, YYYY-MM-DD (UTC).' }) from: string,
     @Arg('to', { description: 'Last day, YYYY-MM-DD (UTC), included.' }) to: string,
     @Arg('groupBy', () => [MetricDimension], { defaultValue: [] }) groupBy: MetricDimension[],
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: InteractionsContext,
   ): Promise<InteractionMetrics> {
-    return new MetricsService(ctx.scope, ctx.keyring).interactions(from, to, groupBy);
+    return services.metrics.interactions(from, to, groupBy);
   }
 }

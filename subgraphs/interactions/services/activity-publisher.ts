@@ -1,25 +1,39 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import type { SubgraphContext } from '../../kit/context';
+import type { SubgraphConfig } from '../../kit/config';
 import { liveEvents, type LiveEvent, type LiveEvents } from '../../../platform/live-events';
-import type { SubgraphWorker } from '../../kit/server';
 
-/** The channel each interactions server publishes on, opened and closed with the server. */
-const channels = new WeakMap<DataSource, { events: LiveEvents; logger: Logger }>();
+/**
+ * The channel an interactions server publishes on: one per process, held by the composition root,
+ * opened and closed with the server by the live-events worker. Closed (or never opened), it drops
+ * what it is given: announcements are best effort.
+ */
+export class LiveChannel {
+  private open?: { events: LiveEvents; owned?: LiveEvents; logger: Logger };
 
-export const livePublisherWorker: SubgraphWorker = {
-  name: 'live-events',
-  start({ dataSource, config, logger }) {
-    const owned = config.redisUrl ? liveEvents(config.redisUrl, config.redisPrefix) : undefined;
-    channels.set(dataSource, { events: owned ?? liveEvents(), logger });
-    return {
-      async stop() {
-        channels.delete(dataSource);
-        await owned?.close();
-      },
-    };
-  },
-};
+  constructor(private readonly config: Pick<SubgraphConfig, 'redisUrl' | 'redisPrefix'>) {}
+
+  /** Redis when the deployment has it (this server owns that connection), else the in-process channel. */
+  start(logger: Logger): void {
+    const owned = this.config.redisUrl ? liveEvents(this.config.redisUrl, this.config.redisPrefix) : undefined;
+    this.open = { events: owned ?? liveEvents(), owned, logger };
+  }
+
+  async stop(): Promise<void> {
+    const open = this.open;
+    this.open = undefined;
+    await open?.owned?.close();
+  }
+
+  async publish(event: LiveEvent): Promise<void> {
+    const open = this.open;
+    if (!open) return;
+    try {
+      await open.events.publish(event);
+    } catch (error) {
+      open.logger.warn({ interactionId: event.interactionId, kind: event.kind, reason: (error as Error).message }, 'live event not published');
+    }
+  }
+}
 
 /**
  * Announces committed changes to the gateways, after the commit (the caller awaits the write
@@ -27,24 +41,18 @@ export const livePublisherWorker: SubgraphWorker = {
  * its last sequence reads what it missed.
  */
 export class ActivityPublisher {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(
+    private readonly channel: LiveChannel,
+    /** The request's tenant: an event names it, and is heard on its channel only. */
+    private readonly tenant: { readonly tenantId: string },
+  ) {}
 
   segmentsAppended(interactionId: string, sequences: number[]): Promise<void> {
     if (sequences.length === 0) return Promise.resolve();
-    return this.publish({ kind: 'segments', tenantId: this.ctx.tenantId, interactionId, sequences: [...sequences].sort((a, b) => a - b) });
+    return this.channel.publish({ kind: 'segments', tenantId: this.tenant.tenantId, interactionId, sequences: [...sequences].sort((a, b) => a - b) });
   }
 
   activity(interactionId: string, activity: 'STARTED' | 'ENDED' | 'TRANSFERRED'): Promise<void> {
-    return this.publish({ kind: 'activity', tenantId: this.ctx.tenantId, interactionId, activity });
-  }
-
-  private async publish(event: LiveEvent): Promise<void> {
-    const channel = channels.get(this.ctx.dataSource);
-    if (!channel) return;
-    try {
-      await channel.events.publish(event);
-    } catch (error) {
-      channel.logger.warn({ interactionId: event.interactionId, kind: event.kind, reason: (error as Error).message }, 'live event not published');
-    }
+    return this.channel.publish({ kind: 'activity', tenantId: this.tenant.tenantId, interactionId, activity });
   }
 }

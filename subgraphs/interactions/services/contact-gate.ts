@@ -1,4 +1,4 @@
-import type { SubgraphContext } from '../../kit/context';
+import type { RequestContext } from '../../kit/context';
 import { unavailable } from '../../kit/service-client';
 import type { Channel } from '../../kit/channel';
 import { CONTACT_DECISION, type ContactDecision } from '../../../platform/contracts/operations/consent';
@@ -13,7 +13,7 @@ export interface ContactGate {
  * No answer, or an answer it cannot read, is UNAVAILABLE: an outbound contact is never assumed allowed.
  */
 export class ConsentContactGate implements ContactGate {
-  constructor(private readonly ctx: SubgraphContext) {}
+  constructor(private readonly ctx: RequestContext) {}
 
   async decide(endUserId: string, channel: Channel): Promise<ContactDecision> {
     const data = await this.ctx.callService(CONTACT_DECISION, { endUserId, channel });

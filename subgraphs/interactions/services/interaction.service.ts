@@ -7,7 +7,6 @@ import { checkIdentifier } from '../../kit/sensitive-numbers';
 import { unavailable } from '../../kit/service-client';
 import { assertNotErased, noEndUserCheck, type EndUserCheck } from '../../kit/end-user-guard';
 import type { TenantScope } from '../../kit/tenant-repository';
-import type { TenantVersions } from '../../../platform/access-events';
 import { Direction, Interaction } from '../entities/interaction.entity';
 import { TranscriptSegment } from '../entities/transcript-segment.entity';
 import {
@@ -17,8 +16,9 @@ import {
   type RecordInteractionInput,
   type TranscriptSegmentInput,
 } from '../inputs/record-interaction.input';
+import type { ActivityPublisher } from './activity-publisher';
 import type { ContactGate } from './contact-gate';
-import { InteractionSettingsService } from './interaction-settings.service';
+import type { InteractionSettingsService } from './interaction-settings.service';
 import { sameRedactedText, type Redacted, type RedactedPart, type Redactor } from './redaction';
 import { keySubjectOf, openSegments, sealSegment } from './transcript-cipher';
 import { isUniqueViolation } from './unique-violation';
@@ -52,12 +52,14 @@ export class InteractionService {
     private readonly scope: TenantScope,
     /** Per-person keys: transcript text is stored under the end-user's key (see transcript-cipher.ts). */
     private readonly keys: SubjectKeys,
+    /** The tenant's settings: redaction patterns for transcripts and dispositions. */
+    private readonly settings: InteractionSettingsService,
+    /** Told of each committed change, for the gateways' subscribers. */
+    private readonly live: ActivityPublisher,
     /** Asked before an outbound interaction; without one, outbound contact is refused as unavailable. */
     private readonly gate?: ContactGate,
     /** Whether the end-user named may be written about (or seen); identity decides. */
     private readonly endUsers: EndUserCheck = noEndUserCheck,
-    /** The deployment's tenant versions: with them, the tenant's settings (redaction) are cached. */
-    private readonly versions?: TenantVersions,
   ) {}
 
   /** Interactions of a restricted person are not there for a caller who may not see that person. */
@@ -110,6 +112,15 @@ export class InteractionService {
    * outbound contact is first cleared with consent; a refusal or no answer records nothing.
    */
   async record(input: RecordInteractionInput): Promise<Interaction> {
+    const interaction = await this.store(input);
+    // After the commit: subscribers resolve these ids as themselves (see gateway/subscriptions).
+    await this.live.activity(interaction.id, 'STARTED');
+    if (interaction.endedAt) await this.live.activity(interaction.id, 'ENDED');
+    await this.live.segmentsAppended(interaction.id, input.transcript.map((segment) => segment.sequence));
+    return interaction;
+  }
+
+  private async store(input: RecordInteractionInput): Promise<Interaction> {
     const startedAt = input.startedAt ?? new Date();
     checkEventTime('startedAt', startedAt);
     checkEventTime('endedAt', input.endedAt);
@@ -120,7 +131,7 @@ export class InteractionService {
     if (input.direction === Direction.OUTBOUND && !input.endUserId) throw badInput('endUserId', 'is required for an outbound interaction');
     if (input.endUserId) await this.endUsers.writable([input.endUserId]);
     if (input.direction === Direction.OUTBOUND) await this.clearOutbound(input);
-    const redactor = await new InteractionSettingsService(this.scope, this.versions).redactor();
+    const redactor = await this.settings.redactor();
     const redacted = redactInOrder(redactor, input.transcript);
     const disposition = input.disposition == null ? null : redactDisposition(redactor, input.disposition);
     return this.scope.transaction(async (scope) => {
@@ -162,15 +173,22 @@ export class InteractionService {
   /**
    * Live ingestion: appends segments as they arrive, in one transaction. Idempotent per sequence: a
    * repeat with the same speaker and (redacted) text is reported as a duplicate and ignored; a
-   * different segment at a stored sequence is a CONFLICT and stores nothing of the batch.
+   * different segment at a stored sequence is a CONFLICT and stores nothing of the batch. What it
+   * stored is announced once, after the commit.
    */
-  async append(interactionId: string, segments: TranscriptSegmentInput[], retried = false): Promise<AppendResult> {
+  async append(interactionId: string, segments: TranscriptSegmentInput[]): Promise<AppendResult> {
+    const result = await this.appendOnce(interactionId, segments);
+    await this.live.segmentsAppended(interactionId, result.appended);
+    return result;
+  }
+
+  private async appendOnce(interactionId: string, segments: TranscriptSegmentInput[], retried = false): Promise<AppendResult> {
     if (segments.length === 0 || segments.length > MAX_APPENDED_SEGMENTS) {
       throw badInput('segments', `must hold 1-${MAX_APPENDED_SEGMENTS} segments`);
     }
     const batch = checkSegments(segments, 'segments', false);
     const target = await this.writable(interactionId);
-    const redactor = await new InteractionSettingsService(this.scope, this.versions).redactor();
+    const redactor = await this.settings.redactor();
     try {
       return await this.scope.transaction(async (scope) => {
         await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
@@ -219,7 +237,7 @@ export class InteractionService {
       });
     } catch (error) {
       // A concurrent append stored one of these sequences first: decide again against what it stored.
-      if (!retried && isUniqueViolation(error)) return this.append(interactionId, segments, true);
+      if (!retried && isUniqueViolation(error)) return this.appendOnce(interactionId, segments, true);
       if (isUniqueViolation(error)) throw conflict('segments: another append stored these sequences at the same time; retry');
       throw error;
     }
@@ -227,8 +245,14 @@ export class InteractionService {
 
   /** Changes the row in place (`UPDATE … WHERE`), so an interaction erased meanwhile stays gone. */
   async end(id: string, input: EndInteractionInput): Promise<Interaction> {
+    const interaction = await this.markEnded(id, input);
+    await this.live.activity(id, 'ENDED');
+    return interaction;
+  }
+
+  private async markEnded(id: string, input: EndInteractionInput): Promise<Interaction> {
     const target = await this.writable(id);
-    const redactor = input.disposition == null ? null : await new InteractionSettingsService(this.scope, this.versions).redactor();
+    const redactor = input.disposition == null ? null : await this.settings.redactor();
     return this.scope.transaction(async (scope) => {
       await assertNotErased(scope, [target.endUserId]).catch(hideEndUser);
       const repo = scope.repo(Interaction);
@@ -249,6 +273,12 @@ export class InteractionService {
 
   /** Moves an open interaction to another queue, in place (`UPDATE … WHERE`); an ended one is a CONFLICT. */
   async transfer(id: string, queue: string): Promise<Interaction> {
+    const interaction = await this.requeue(id, queue);
+    await this.live.activity(id, 'TRANSFERRED');
+    return interaction;
+  }
+
+  private async requeue(id: string, queue: string): Promise<Interaction> {
     const target = queue.trim();
     if (target.length === 0 || target.length > 100) throw badInput('queue', 'must be 1-100 characters');
     await this.writable(id);

@@ -13,7 +13,7 @@ import {
   type InteractionMetrics,
   type MetricsPrivacy,
 } from '../entities/interaction-metrics';
-import { InteractionSettingsService } from './interaction-settings.service';
+import type { InteractionSettingsService } from './interaction-settings.service';
 import {
   BUDGET,
   cellNoise,
@@ -90,6 +90,8 @@ export class MetricsService {
   constructor(
     private readonly scope: TenantScope,
     private readonly keyring: Keyring,
+    /** The tenant's settings: the smallest group shown. */
+    private readonly settings: InteractionSettingsService,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -111,7 +113,7 @@ export class MetricsService {
     await this.ensureReleased(days, key);
     const cells = await this.cells(days, key);
 
-    const { minGroupSize } = await new InteractionSettingsService(this.scope, this.keyring.versions).get();
+    const { minGroupSize } = await this.settings.get();
     const sums = new Map<string, { identity: CellIdentity; figures: Figures; cells: number }>();
     for (const { identity, figures } of cells) {
       const group = {

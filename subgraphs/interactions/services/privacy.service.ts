@@ -18,6 +18,8 @@ export class InteractionPrivacyService {
   constructor(
     private readonly scope: TenantScope,
     private readonly keys: SubjectKeys,
+    /** Run once an erasure committed and its keys are gone: the erased rows leave the database files too. */
+    private readonly afterErasure: () => Promise<void>,
   ) {}
 
   async export(endUserId: string): Promise<string> {
@@ -77,6 +79,7 @@ export class InteractionPrivacyService {
       return removed;
     });
     await this.keys.destroy([endUserId]);
+    await this.afterErasure();
     return removed;
   }
 }

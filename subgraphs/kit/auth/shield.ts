@@ -10,8 +10,9 @@ import { middleware, type IMiddleware, type IMiddlewareFunction, type IMiddlewar
  * request's context alone (`cache: 'contextual'`: shield runs its function once per request and
  * reuses the result). For a field whose whole rule is made of such rules and `and`/`or`/`not`/
  * `allow`/`deny`, the rule is walked synchronously over shield's own per-request cache, with the
- * same combination logic as shield's, and an allowed field calls its resolver at once (a default
- * resolver stays synchronous). Any other rule (per object: no cache, `strict`, a cache key
+ * same combination logic as shield's, once per request and rule (its decision is then kept on the
+ * context for every other field and row under that rule), and an allowed field calls its resolver
+ * at once (a default resolver stays synchronous). Any other rule (per object: no cache, `strict`, a cache key
  * function, `chain`, `race`, input rules) keeps shield's own middleware, evaluated per object.
  * The rule tree, fallbackRule, fallbackError and validation are shield's.
  */
@@ -21,8 +22,14 @@ type ShieldRule = { resolve(...args: never[]): Promise<unknown> };
 type ShieldOptions = Parameters<typeof graphqlShield>[1];
 type Decision = boolean | Error;
 type Pending = Decision | Promise<Decision>;
+/**
+ * Per request (on its context): the decision of each whole field rule that depends on the context
+ * only, so that a list of N rows walks each rule tree once instead of once per field per row.
+ */
+const DECISIONS = Symbol('shieldDecisions');
 interface ShieldContext {
   _shield?: { cache: Record<string, unknown> };
+  [DECISIONS]?: Map<ShieldRule, Decision>;
 }
 interface Options {
   debug: boolean;
@@ -142,11 +149,18 @@ function contextualField(fieldRule: ShieldRule, options: Options): IMiddlewareFu
   const fieldMiddleware = (resolve: (...a: unknown[]) => unknown, parent: unknown, args: unknown, context: unknown, info: GraphQLResolveInfo) => {
     const ctx = (context ?? {}) as ShieldContext;
     ctx._shield ??= { cache: {} };
-    let decision: Pending;
-    try {
-      decision = decide(fieldRule, parent, args, ctx, info, options);
-    } catch (error) {
-      return later(() => failed(error, parent, args, ctx, info));
+    const decided = (ctx[DECISIONS] ??= new Map());
+    let decision: Pending | undefined = decided.get(fieldRule);
+    if (decision === undefined) {
+      try {
+        decision = decide(fieldRule, parent, args, ctx, info, options);
+      } catch (error) {
+        return later(() => failed(error, parent, args, ctx, info));
+      }
+      // Every leaf's answer is already fixed for the request (shield's contextual cache), so the
+      // combination is too: later fields and rows under the same rule reuse it. A pending decision
+      // is not kept (its leaves are shield's cached promises, reused anyway).
+      if (!isPromise(decision)) decided.set(fieldRule, decision);
     }
     if (!isPromise(decision)) return settle(decision, resolve, parent, args, ctx, info);
     return decision.then(

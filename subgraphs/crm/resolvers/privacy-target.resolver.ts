@@ -1,27 +1,23 @@
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { SubgraphContext } from '../../kit/context';
 import { CrmRectificationInput } from '../inputs/crm.input';
-import { CrmSyncService } from '../services/crm-sync.service';
-import { compactAfterErasure } from '../../kit/data-source';
+import type { CrmContext } from '../services';
 
 /**
  * What privacy requests need from the CRMs, for the identity subgraph alone (service link,
  * `@inaccessible`: the gateway never exposes them). Each fails UNAVAILABLE for a retry when a CRM does.
  */
 @Resolver()
-export class CrmPrivacyResolver {
+export class PrivacyTargetResolver {
   @Directive('@inaccessible')
   @Query(() => String, { description: 'JSON: the end-user’s links and each linked record as the CRM holds it.' })
-  privacyExportCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<string> {
-    return new CrmSyncService(ctx).exportFor(endUserId);
+  privacyExportCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() { services }: CrmContext): Promise<string> {
+    return services.sync.exportFor(endUserId);
   }
 
   @Directive('@inaccessible')
   @Mutation(() => Int, { description: 'Deletes the linked records in every CRM, then the links; returns records and rows removed. Idempotent.' })
-  async privacyEraseCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() ctx: SubgraphContext): Promise<number> {
-    const removed = await new CrmSyncService(ctx).erase(endUserId);
-    await compactAfterErasure(ctx.dataSource);
-    return removed;
+  privacyEraseCrm(@Arg('endUserId', () => ID) endUserId: string, @Ctx() { services }: CrmContext): Promise<number> {
+    return services.sync.erase(endUserId);
   }
 
   @Directive('@inaccessible')
@@ -29,8 +25,8 @@ export class CrmPrivacyResolver {
   privacyRectifyCrm(
     @Arg('endUserId', () => ID) endUserId: string,
     @Arg('input', () => CrmRectificationInput) input: CrmRectificationInput,
-    @Ctx() ctx: SubgraphContext,
+    @Ctx() { services }: CrmContext,
   ): Promise<number> {
-    return new CrmSyncService(ctx).rectify(endUserId, input);
+    return services.sync.rectify(endUserId, input);
   }
 }

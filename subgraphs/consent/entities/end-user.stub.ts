@@ -1,0 +1,9 @@
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+
+/** EndUser is owned by identity; this subgraph adds the end-user's consent records, state and preferences. */
+@Directive('@key(fields: "id")')
+@ObjectType('EndUser')
+export class EndUser {
+  @Field(() => ID)
+  id: string;
+}
