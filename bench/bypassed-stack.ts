@@ -11,7 +11,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import type { GatewayConfig } from '../gateway/config';
+import { applyApolloTelemetry, type GatewayConfig } from '../gateway/config';
 import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retryAfterOf } from '../gateway/limits';
 import { outageStatus } from '../gateway/outage-status';
 import { SignedContextDataSource, type GatewayContext } from '../gateway/signed-data-source';
@@ -147,8 +147,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
   const unused = new ContextSigner(randomBytes(32));
-  // As the secured gateway: no usage export to Apollo (gateway/server.ts).
-  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  // As the secured gateway: no usage export to Apollo unless configured.
+  applyApolloTelemetry(config);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_PORTS, defaultSubgraphUrl, SUBGRAPH_NAMES, type SubgraphName } from '../platform/contracts/service-links';
 import { redisPrefix } from '../platform/redis';
 import { isProxyEntry } from '../platform/addresses';
-import { count, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../platform/env';
+import { bool, count, int, list, port, problem, readConfig, required, schemas, SECRETS_HINT, setting, type Env } from '../platform/env';
 import { lifecycleSettings, type LifecycleSettings } from '../platform/lifecycle';
 
 export interface GatewayConfig {
@@ -28,6 +28,8 @@ export interface GatewayConfig {
   redisPrefix: string;
   keysDir: string;
   accessCacheTtlMs: number;
+  /** Whether @apollo/gateway may export its usage metrics to Apollo (`APOLLO_TELEMETRY_DISABLED=false`); off by default. */
+  apolloTelemetry: boolean;
   corsOrigins: string[];
   logLevel: string;
   // Lifecycle (shutdown drain, health probes): SHUTDOWN_DRAIN_MS, HEALTH_TIMEOUT_MS.
@@ -140,6 +142,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       redisUrl,
       keysDir: path.resolve(env.KEYS_DIR || '.keys'),
       accessCacheTtlMs: ttl,
+      apolloTelemetry: !bool(env, 'APOLLO_TELEMETRY_DISABLED', true),
       corsOrigins: env.CORS_ORIGINS
         ? list(env.CORS_ORIGINS)
         : production
@@ -187,4 +190,14 @@ export interface LiveSettings {
   maxBufferedBytes: number;
   /** Events waiting for one subscription beyond which it is cut as a slow consumer. */
   maxPendingEvents: number;
+}
+
+/**
+ * Left alone, @apollo/gateway exports usage metrics to Apollo (usage-reporting.api.apollographql.com)
+ * and probes cloud metadata endpoints as it is constructed: a data processor's gateway calls out to
+ * no one it was not told to. The gateway reads this switch from the process environment itself, so
+ * it is set there, before a gateway is built.
+ */
+export function applyApolloTelemetry(config: Pick<GatewayConfig, 'apolloTelemetry'>): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = config.apolloTelemetry ? 'false' : 'true';
 }

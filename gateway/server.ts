@@ -30,7 +30,7 @@ import { assertTokenLimit, costBudget, queryLimits, RateLimits, retryAfterOf } f
 import type Redis from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../platform/redis';
 import { RedisPersistedQueryCache } from './apq-cache';
-import type { GatewayConfig } from './config';
+import { applyApolloTelemetry, type GatewayConfig } from './config';
 import type { GatewayDeps } from './deps';
 import { SignedContextDataSource, type GatewayContext } from './signed-data-source';
 import { requestMetrics } from '../platform/telemetry/metrics';
@@ -144,10 +144,7 @@ export async function createGatewayServer(
   const deps = await createDeps(config, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const armor = queryLimits(config);
   const fetcher = createSubgraphFetcher(config.deadlines);
-  // Left alone, @apollo/gateway exports usage metrics to Apollo (usage-reporting.api.apollographql.com)
-  // and probes cloud metadata endpoints as it starts: a data processor's gateway calls out to no one
-  // it was not told to. APOLLO_TELEMETRY_DISABLED=false in the environment turns it back on.
-  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  applyApolloTelemetry(config);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>

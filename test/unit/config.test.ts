@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { loadContextSigningSecret, loadGatewayConfig } from '../../gateway/config';
+import { applyApolloTelemetry, loadContextSigningSecret, loadGatewayConfig } from '../../gateway/config';
 import { ConfigError, linksOf, loadSubgraphConfig, SHARED_PROCESS, TOOL } from '../../subgraphs/kit/config';
 import { formatServiceKeys } from '../../subgraphs/kit/service-client';
 
@@ -75,6 +75,23 @@ describe('gateway configuration', () => {
     const config = loadGatewayConfig({});
     expect(config).toMatchObject({ production: false, port: 4000, host: '127.0.0.1', tokenIssuer: 'cx-dev-issuer', accessCacheTtlMs: 5000, clientTokenTtlSeconds: 900 });
     expect(config.contextSigningSecret).toBeUndefined();
+  });
+
+  it('keeps @apollo/gateway from exporting usage to Apollo unless APOLLO_TELEMETRY_DISABLED=false, in both modes', () => {
+    expect(loadGatewayConfig({}).apolloTelemetry).toBe(false);
+    expect(loadGatewayConfig(gateway).apolloTelemetry).toBe(false);
+    expect(loadGatewayConfig({ APOLLO_TELEMETRY_DISABLED: 'false' }).apolloTelemetry).toBe(true);
+    expect(problemsOf(() => loadGatewayConfig({ APOLLO_TELEMETRY_DISABLED: 'perhaps' }))).toEqual([expect.stringMatching(/^APOLLO_TELEMETRY_DISABLED must be true or false/)]);
+    const before = process.env.APOLLO_TELEMETRY_DISABLED;
+    try {
+      applyApolloTelemetry({ apolloTelemetry: false });
+      expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+      applyApolloTelemetry({ apolloTelemetry: true });
+      expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('false');
+    } finally {
+      if (before === undefined) delete process.env.APOLLO_TELEMETRY_DISABLED;
+      else process.env.APOLLO_TELEMETRY_DISABLED = before;
+    }
   });
 
   it('context-key’s reader requires the real secret in production and validates it', () => {
