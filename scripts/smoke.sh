@@ -19,8 +19,9 @@ for _ in $(seq 1 300); do
   body=$(curl -s "http://127.0.0.1:$PORT/graphql" -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$query" || true)
   if [[ "$body" == *'"crmLinks"'* ]]; then
     elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
-    echo "first answered query ${elapsed} ms after start: $body"
-    [[ "$body" != *'"errors"'* ]] || { echo "query returned errors"; exit 1; }
+    # The answer holds a (demo) person's data: it is checked here, and only its size is printed.
+    [[ "$body" != *'"errors"'* ]] || { echo "query returned errors after ${elapsed} ms"; exit 1; }
+    echo "first answered query ${elapsed} ms after start (${#body} bytes, no errors)"
     exit 0
   fi
   sleep 0.1
