@@ -191,7 +191,9 @@ export async function createSubgraphServer<S>(
   observeDataSource(module.name, dataSource);
   const links = await serviceKeys(config, module.name);
   // Scale-out: shared state (context ids seen) in Redis, under the deployment's prefix.
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay` }) : undefined;
+  // One SET NX per request: those issued in the same turn go to Redis in one write (auto-pipelining),
+  // each still answered on its own, so a replay is refused exactly as before.
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: `${module.name}-replay`, enableAutoPipelining: true }) : undefined;
   let replayWarned = 0;
   const verifier = new ContextVerifier(
     await contextKey(config, module.name),
