@@ -57,7 +57,11 @@ const pathOf = (req: IncomingMessage) => {
  */
 export function accessLog(logger: Logger): express.RequestHandler {
   return pinoHttp({
-    logger,
+    // Without the logger's redaction: the line below is built field by field from values that are
+    // never a header, a body or a caller's object, and the per-request child binds the id alone.
+    // With it, pino runs every wildcard path (`*.password`, `*.token`…) over that child's bindings
+    // on every request, logged or not (the line is dropped at levels above info).
+    logger: logger.child({}, { redact: [] }),
     quietResLogger: true,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const id = wellFormedRequestId(req.headers[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
