@@ -217,7 +217,10 @@ export async function createGatewayServer(
         assertTokenLimit((req.body as { query?: unknown } | undefined)?.query, config.limits.maxTokens);
         const deadline = Date.now() + config.deadlines.requestMs;
         try {
-          return noted({ ...(await admit(req)), deadline }, res);
+          // Admission answers a context of this request's own: it is completed in place.
+          const context = await admit(req);
+          context.deadline = deadline;
+          return noted(context, res);
         } catch (error) {
           const retryAfter = retryAfterOf(error);
           if (retryAfter) res.setHeader('Retry-After', retryAfter);
