@@ -137,11 +137,13 @@ class PlainClaimsDataSource extends SignedContextDataSource {
 
 /**
  * The product's gateway pipeline without its access control: the claims are fixed (no token, no
- * principal lookup, no allowlist, no signing); limits, budgets, CORS, deadlines and errors as in
- * gateway/server.ts.
+ * principal lookup, no allowlist, no signing); limits, budgets, CORS, deadlines, errors and the
+ * logger as in gateway/server.ts.
  */
 export async function startTwinGateway(config: GatewayConfig, urls: Record<SubgraphName, string>, claims: RequestClaims) {
   // Budgets where the secured gateway keeps them: in Redis when the stack runs with it.
+  // The product's logger (its redaction included), as the secured gateway logs.
+  const logger = createLogger('gateway', config.logLevel);
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'gateway-twin', commandTimeoutMs: config.deadlines.redisMs }) : undefined;
   const limits = new RateLimits(config, redis);
   const armor = queryLimits(config);
@@ -152,8 +154,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.supergraphPath, 'utf8'),
     buildService: ({ name, url }) =>
-      new PlainClaimsDataSource(name, urls[name as SubgraphName] ?? url!, unused, { fetcher: fetcher.fetcher, logger: silent, fetchTimeoutMs: config.deadlines.subgraphFetchMs }),
-    logger: silent,
+      new PlainClaimsDataSource(name, urls[name as SubgraphName] ?? url!, unused, { fetcher: fetcher.fetcher, logger, fetchTimeoutMs: config.deadlines.subgraphFetchMs }),
+    logger,
     // As gateway/server.ts plans.
     queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
   });
@@ -165,7 +167,7 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
     hideSchemaDetailsFromClientErrors: config.production,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,
-    formatError: createErrorFormatter(silent),
+    formatError: createErrorFormatter(logger),
     plugins: [
       requestMetrics('gateway'),
       ...armor.plugins,
@@ -180,7 +182,7 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
-  app.use(accessLog(silent));
+  app.use(accessLog(logger));
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }),
@@ -203,7 +205,7 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
     }),
   );
   app.use(jsonNotFound());
-  app.use(jsonErrors(silent));
+  app.use(jsonErrors(logger));
   const { server, url } = await listen(app);
   return {
     gatewayUrl: url,

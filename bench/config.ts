@@ -10,8 +10,13 @@ export interface BenchConfig {
   otherBenchSeconds: number;
   /** Unmeasured seconds of the same load right before each measurement (pools, JIT, caches). */
   warmupSeconds: number;
-  /** Seconds per scenario of the whole warm-up round that runs before round 1 and is not counted. */
+  /** Seconds per slice of the warm-up round that runs before round 1 and is not counted. */
   warmupRoundSeconds: number;
+  /**
+   * At most this many warm-up slices per scenario: slices repeat while the throughput still rises
+   * by more than 5% from one to the next (JIT tiers, pools, caches), so round 1 is not a cold one.
+   */
+  warmupSlices: number;
   connections: number;
   /** The federated query is also measured at these connection counts. */
   connectionsSweep: number[];
@@ -97,6 +102,7 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     otherBenchSeconds: positive(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
     warmupSeconds: positive(env.BENCH_WARMUP, 1, 'BENCH_WARMUP'),
     warmupRoundSeconds: positive(env.BENCH_WARMUP_ROUND, quick ? 1 : 2, 'BENCH_WARMUP_ROUND'),
+    warmupSlices: positive(env.BENCH_WARMUP_SLICES, quick ? 1 : 6, 'BENCH_WARMUP_SLICES'),
     connections: positive(env.BENCH_CONNECTIONS, 10, 'BENCH_CONNECTIONS'),
     connectionsSweep: list(env.BENCH_CONNECTIONS_SWEEP, [1, 10, 50], 'BENCH_CONNECTIONS_SWEEP'),
     listSizes: list(env.BENCH_LIST_SIZES, [5, 20, 50, 100], 'BENCH_LIST_SIZES'),

@@ -28,7 +28,12 @@ export function startProcess(name: string, script: string, options: StartOptions
 
 /** Pins this process (all its threads) to a CPU list. */
 export function pinSelf(cpus: string): void {
-  execFileSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: 'ignore' });
+  pinProcess(process.pid, cpus);
+}
+
+/** Moves a running process, every thread of it, to these CPUs. */
+export function pinProcess(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /** The CPU list a process may run on, as taskset reports it. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadBenchConfig } from './config';
 import { drive } from './load';
 import { cpuMs } from './processes';
-import { FEDERATED, SINGLE } from './run';
+import { direct, FEDERATED, SINGLE } from './run';
 import type { Ready } from './server';
 import { startStack } from './stack';
 
@@ -147,15 +147,19 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-profile-'));
   const stack = await startStack(config, { profile: { dir }, baseline: Boolean(config.baseline), twin: config.profileTwin });
   const query = config.profileScenario === 'single' ? SINGLE : FEDERATED;
-  const windows: Record<string, { from: number; to: number; requestsPerSecond: number; errors: number; cpu: Record<string, number> }> = {};
+  const windows: Record<string, { from: number; to: number; answers: number; requestsPerSecond: number; errors: number; cpu: Record<string, number> }> = {};
   try {
     const targets: [string, string, Ready, string[]][] = [['this checkout', stack.gateways.secure!, stack.ready, ['gateway', 'identity', 'subgraphs']]];
+    // The single lookup straight to identity too, so its profile shows what a request through the gateway adds there.
+    if (config.profileScenario === 'single') targets.push(['direct', stack.ready.secure.subgraphs.identity, stack.ready, ['identity']]);
     if (stack.gateways.twin) targets.push(['twin', stack.gateways.twin, stack.ready, ['gateway-twin', 'subgraphs-bypassed']]);
     if (stack.gateways.baseline) targets.push(['baseline', stack.gateways.baseline, stack.baselineReady!, ['gateway-baseline', 'subgraphs-baseline']]);
     for (const [label, url, ready, roles] of targets) {
       const body = (i: number) => JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
-      // The twin takes no token (its claims are fixed).
-      const headers = () => ({ 'content-type': 'application/json', ...(label === 'twin' ? {} : { authorization: `Bearer ${ready.token}` }) });
+      // The twin takes no token (its claims are fixed); straight to identity, a fresh signed context per request.
+      const signed = direct('identity');
+      const headers = (text: string) =>
+        label === 'direct' ? signed(ready, text) : { 'content-type': 'application/json', ...(label === 'twin' ? {} : { authorization: `Bearer ${ready.token}` }) };
       const counter = { next: 0 };
       await drive({ url, connections: config.connections, seconds: config.warmupRoundSeconds, body, headers }, counter);
       const before = Object.fromEntries(roles.map((role) => [role, cpuMs(stack.processes.get(role)!.pid)]));
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
       const result = await drive({ url, connections: config.connections, seconds: config.profileSeconds, body, headers }, counter);
       const to = now();
       const cpu = Object.fromEntries(roles.map((role) => [role, (cpuMs(stack.processes.get(role)!.pid) - before[role]) / Math.max(1, result.answers)]));
-      windows[label] = { from, to, requestsPerSecond: result.requestsPerSecond, errors: result.errors, cpu };
+      windows[label] = { from, to, answers: result.answers, requestsPerSecond: result.requestsPerSecond, errors: result.errors, cpu };
       process.stderr.write(`${label}: ${result.requestsPerSecond.toFixed(0)} req/s, ${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}\n`);
     }
   } finally {
@@ -176,18 +180,26 @@ async function main(): Promise<void> {
   ];
   for (const [label, w] of Object.entries(windows)) {
     lines.push(`## ${label}: ${w.requestsPerSecond.toFixed(0)} req/s (profiled), ${w.errors} errors; CPU ms per request ${Object.entries(w.cpu).map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(', ')}`, '');
-    const files = label === 'baseline' ? ['gateway-baseline', 'subgraphs-baseline'] : label === 'twin' ? ['gateway-twin'] : ['gateway', 'identity'];
+    const files =
+      label === 'baseline' ? ['gateway-baseline', 'subgraphs-baseline'] : label === 'twin' ? ['gateway-twin', 'subgraphs-bypassed'] : label === 'direct' ? ['identity'] : ['gateway', 'identity'];
     for (const name of files) {
       const file = path.join(dir, `${name}.cpuprofile`);
       if (!fs.existsSync(file)) {
         lines.push(`(no profile written for ${name})`, '');
         continue;
       }
-      const title = name === 'subgraphs-baseline' ? 'baseline subgraphs (all four in one process, as that checkout runs them)' : name;
+      const title =
+        name === 'subgraphs-baseline'
+          ? 'baseline subgraphs (all four in one process, as that checkout runs them)'
+          : name === 'subgraphs-bypassed'
+            ? 'subgraphs-bypassed (all four in one process)'
+            : name;
       lines.push(...table(title, breakdown(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, w)));
     }
   }
-  lines.push(`Profiles kept in ${dir} (open them in Chrome DevTools).`);
+  // Each load's window and answer count, for comparing profiles function by function.
+  fs.writeFileSync(path.join(dir, 'windows.json'), JSON.stringify(windows, null, 2));
+  lines.push(`Profiles kept in ${dir} (open them in Chrome DevTools; windows.json gives each load's window).`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
 import { drive } from './load';
-import { cpuMs, rssMb } from './processes';
+import { cpuMs, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
 import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
@@ -58,6 +58,12 @@ interface Scenario {
   /** The processes whose CPU and memory the scenario is charged with. */
   gatewayRole?: string;
   subgraphRole: string;
+  /**
+   * As deployed, where the gateway does not share the subgraph's CPU: while the scenario runs, the
+   * subgraphs' process moves to the load generator's CPUs (the gateway keeps the servers' CPUs to
+   * itself; every other process is idle), and moves back after.
+   */
+  ownCpus?: boolean;
 }
 
 interface RoundResult {
@@ -78,7 +84,7 @@ const byId = (query: string) => (ready: Ready, i: number) => JSON.stringify({ qu
 
 const signers = new Map<string, ContextSigner>();
 /** A fresh context per request (each is accepted once), signed as the gateway signs it. */
-const direct = (subgraph: string) => (ready: Ready, body: string) => {
+export const direct = (subgraph: string) => (ready: Ready, body: string) => {
   let signer = signers.get(ready.contextSecret);
   if (!signer) signers.set(ready.contextSecret, (signer = new ContextSigner(decodeSecret(ready.contextSecret, 'bench context secret'))));
   const { query, variables } = JSON.parse(body) as { query: string; variables?: unknown };
@@ -119,6 +125,12 @@ function scenarios(config: BenchConfig, stack: Stack): Scenario[] {
     add({ id: `single/${name}`, name: `single-subgraph lookup, ${LABEL[name]}`, stack: name, url: gatewayOf(name), headers: headersOf(name), body: byId(SINGLE) });
   }
   add({ id: 'single/direct', name: `single-subgraph lookup, ${LABEL.direct} (identity, signed context)`, stack: 'direct', url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE) });
+  if (config.pinning) {
+    // The same pair with the gateway on CPUs of its own: the subgraphs share the load generator's in both.
+    const where = `subgraphs on CPU ${config.pinning.load} with the load generator`;
+    add({ id: 'single/secure-own', name: `single-subgraph lookup, security on, gateway alone on CPU ${config.pinning.servers}, ${where}`, stack: 'secure', url: gatewayOf('secure'), headers: withToken, body: byId(SINGLE), ownCpus: true });
+    add({ id: 'single/direct-own', name: `single-subgraph lookup, direct to the subgraph, ${where}`, stack: 'direct', url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE), ownCpus: true });
+  }
   for (const size of config.listSizes) {
     for (const name of stacks('secure', 'twin')) {
       add({
@@ -221,7 +233,38 @@ const load = (scenario: Scenario, stack: Stack, seconds: number) => {
   return drive({ url: scenario.url(stack), connections: scenario.connections, seconds, body: (i) => scenario.body(ready, i), headers: (body) => scenario.headers(ready, body) }, counter);
 };
 
+/** Warm-up slices until a slice is no more than 5% faster than the one before, or the cap. */
+async function warmUp(scenario: Scenario, stack: Stack, config: BenchConfig): Promise<{ errors: number; slices: number; firstError?: string }> {
+  let errors = 0;
+  let firstError: string | undefined;
+  let previous = 0;
+  for (let slice = 1; ; slice++) {
+    const warm = await load(scenario, stack, config.warmupRoundSeconds);
+    errors += warm.errors;
+    firstError ??= warm.firstError;
+    const steady = slice > 1 && warm.requestsPerSecond <= previous * 1.05;
+    if (steady || slice >= config.warmupSlices) return { errors, slices: slice, firstError };
+    previous = warm.requestsPerSecond;
+  }
+}
+
+/** Runs `work` with the subgraphs' process on the load generator's CPUs when the scenario asks for it. */
+async function onItsCpus<T>(scenario: Scenario, stack: Stack, config: BenchConfig, work: () => Promise<T>): Promise<T> {
+  const subgraphs = stack.processes.get(scenario.subgraphRole);
+  if (!scenario.ownCpus || !config.pinning || !subgraphs) return work();
+  pinProcess(subgraphs.pid, config.pinning.load);
+  try {
+    return await work();
+  } finally {
+    pinProcess(subgraphs.pid, config.pinning.servers);
+  }
+}
+
 async function measure(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
+  return onItsCpus(scenario, stack, config, () => measureHere(scenario, stack, config, round));
+}
+
+async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
   const warm = await load(scenario, stack, config.warmupSeconds);
   const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole)! : undefined;
   const subgraphs = stack.processes.get(scenario.subgraphRole)!;
@@ -259,19 +302,22 @@ async function main(): Promise<void> {
   const stack = await startStack(config, { twin: true, vanilla: true, baseline: Boolean(config.baseline) });
   const runs = new Map<string, RoundResult[]>();
   const warmupErrors = { all: 0, own: 0 };
+  const warmupSlices: number[] = [];
   let list: Scenario[] = [];
   try {
     list = scenarios(config, stack);
     const perRound = list.length * (config.warmupSeconds + config.durationSeconds + 0.5);
     process.stderr.write(
-      `${list.length} scenarios; about ${Math.ceil((list.length * (config.warmupRoundSeconds + 0.5) + config.rounds * perRound) / 60)} min of load; ${stack.pinning}\n`,
+      `${list.length} scenarios; about ${Math.ceil((list.length * (2 * config.warmupRoundSeconds + 0.5) + config.rounds * perRound) / 60)} min of load (a warm-up of 2 slices per scenario; up to ${config.warmupSlices} if still warming); ${stack.pinning}\n`,
     );
     for (const scenario of list) await check(scenario, stack);
-    // A whole round, not counted, so round 1 is not the cold one (JIT, pools, caches, SQLite pages).
+    // A whole round, not counted, so round 1 is not the cold one (JIT, pools, caches, SQLite pages):
+    // each scenario is loaded in slices until its throughput stops rising.
     for (const scenario of list) {
-      const warm = await load(scenario, stack, config.warmupRoundSeconds);
+      const warm = await onItsCpus(scenario, stack, config, () => warmUp(scenario, stack, config));
       warmupErrors.all += warm.errors;
       if (scenario.stack !== 'vanilla' && scenario.stack !== 'baseline') warmupErrors.own += warm.errors;
+      warmupSlices.push(warm.slices);
       if (warm.errors) process.stderr.write(`  warm-up, ${scenario.name}: ${warm.errors} errors, first: ${warm.firstError}\n`);
     }
     loads.push(os.loadavg()[0]);
@@ -289,7 +335,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.close();
   }
-  const lines = report(config, stack, list, runs, { startedAt, loads, warmupErrors: warmupErrors.all });
+  const lines = report(config, stack, list, runs, { startedAt, loads, warmupErrors: warmupErrors.all, warmupSlices });
   process.stdout.write(lines.join('\n') + '\n');
   // The references' own failures (vanilla's default fetcher racing keep-alive resets, an older
   // checkout's) are reported in their rows; this checkout's decide the exit code.
@@ -303,7 +349,7 @@ function report(
   stack: Stack,
   list: Scenario[],
   runs: Map<string, RoundResult[]>,
-  { startedAt, loads, warmupErrors }: { startedAt: Date; loads: number[]; warmupErrors: number },
+  { startedAt, loads, warmupErrors, warmupSlices }: { startedAt: Date; loads: number[]; warmupErrors: number; warmupSlices: number[] },
 ): string[] {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
@@ -314,8 +360,9 @@ function report(
     stack.redis
       ? 'Redis (REDIS_URL): the secured gateway caches access answers and every stack keeps its budgets there, as deployed at scale.'
       : 'No Redis (REDIS_URL unset): the secured gateway, in a process of its own, asks identity for the principal on every request, as a deployment without a shared store does.',
-    `${config.durationSeconds} s measured per scenario and round after ${config.warmupSeconds} s unmeasured, medians of ${config.rounds} interleaved rounds after a warm-up round of ` +
-      `${config.warmupRoundSeconds} s per scenario; ${config.connections} connections unless said; ${config.endUsersPerTenant} end-users per demo tenant; ` +
+    `${config.durationSeconds} s measured per scenario and round after ${config.warmupSeconds} s unmeasured, medians of ${config.rounds} interleaved rounds after a warm-up round ` +
+      `(per scenario, slices of ${config.warmupRoundSeconds} s until the throughput stopped rising by more than 5%, at most ${config.warmupSlices}: ` +
+      `${warmupSlices.length ? `${Math.min(...warmupSlices)}-${Math.max(...warmupSlices)}` : 0} slices); ${config.connections} connections unless said; ${config.endUsersPerTenant} end-users per demo tenant; ` +
       `${stack.ready.bulk.endUsers} in the bulk tenant (seeded in ${stack.ready.bulk.seedSeconds.toFixed(0)} s).` +
       (config.baseline ? ` Baseline: ${config.baseline}.` : ''),
     'Every answer is checked: errors count non-200 answers, 200 answers carrying `errors`, socket errors and timeouts (warm-ups included). ' +
@@ -381,7 +428,16 @@ function report(
       spread(`${id}/secure`, `${id}/vanilla`, (x, y) => (x.gatewayCpu ?? NaN) / (y.gatewayCpu ?? NaN)),
       spread(`${id}/twin`, `${id}/vanilla`, (x, y) => (x.gatewayCpu ?? NaN) / (y.gatewayCpu ?? NaN)));
   }
-  push('single-subgraph lookup: through the gateway {0}× the direct subgraph\'s throughput', spread('single/secure', 'single/direct', (x, y) => x.requestsPerSecond / y.requestsPerSecond));
+  push('single-subgraph lookup: through the gateway {0}× the direct subgraph\'s throughput (every server on the same CPUs: a request through the gateway costs both processes\' CPU there)', spread('single/secure', 'single/direct', (x, y) => x.requestsPerSecond / y.requestsPerSecond));
+  push(
+    `single-subgraph lookup, the gateway on CPU ${config.pinning?.servers} alone and the subgraphs on CPU ${config.pinning?.load} (shared with the load generator, in both rows): through the gateway {0}× the direct subgraph's throughput; the subgraph's CPU per request through the gateway {1}× the direct one's`,
+    spread('single/secure-own', 'single/direct-own', (x, y) => x.requestsPerSecond / y.requestsPerSecond),
+    spread('single/secure-own', 'single/direct-own', (x, y) => x.subgraphCpu / y.subgraphCpu),
+  );
+  push(
+    "single-subgraph lookup, from CPU per request alone (each process on a CPU of its own, as deployed): the direct subgraph's CPU over the larger of the gateway's and the subgraph's through it, {0}",
+    spread('single/secure', 'single/direct', (x, y) => y.subgraphCpu / Math.max(x.gatewayCpu ?? NaN, x.subgraphCpu)),
+  );
   for (const [id, label] of securityPairs.slice(0, 2)) {
     push(`${label} at ${config.connections} connections, this checkout against the baseline: {0}× the throughput, {1}× the CPU per request (gateway {2}×, subgraphs {3}×)`,
       spread(`${id}/secure`, `${id}/baseline`, (x, y) => x.requestsPerSecond / y.requestsPerSecond),

@@ -80,7 +80,7 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     }
     let bypassedSubgraphs: Record<string, string> | undefined;
     if (options.twin || options.vanilla) {
-      const bypassed = start('subgraphs-bypassed', path.join(own, 'server.js'));
+      const bypassed = start('subgraphs-bypassed', path.join(own, 'server.js'), { execArgv: options.twin ? profiled('subgraphs-bypassed') : [] });
       waits.push(
         reply<{ subgraphUrls: Record<string, string> }>(bypassed, 'subgraphUrls', {
           start: { stack: 'bypassed', seed: false, env: ready.env } satisfies ServerStart,
