@@ -8,6 +8,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -45,8 +46,7 @@ import { observeDataSource, requestMetrics } from '../platform/telemetry/metrics
 const HEADER = 'x-bench-claims';
 const silent = pino({ level: 'silent' });
 
-async function listen(app: express.Express): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer(app);
+async function listen(app: express.Express, server = http.createServer(app)): Promise<{ server: http.Server; url: string }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
@@ -72,6 +72,8 @@ export async function startBypassedSubgraphs(
     const process: ProcessDeps = { dataSource: dataSources[name], logger, accessEvents: events, keyring: keyrings[name], links: noServices, config };
     const module: SubgraphModule = subgraphs[name];
     const compose = module.compose(process);
+    const app = express();
+    const httpServer = http.createServer(app);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
       stopOnTerminationSignals: false,
@@ -81,6 +83,7 @@ export async function startBypassedSubgraphs(
       // The secured subgraph's plugins but the denial log; its own (identity's read audit) stay.
       plugins: [
         requestMetrics(name),
+        ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginInlineTraceDisabled(),
         accessLogPlugin,
@@ -89,7 +92,6 @@ export async function startBypassedSubgraphs(
       ],
     });
     await apollo.start();
-    const app = express();
     app.disable('x-powered-by');
     app.use(accessLog(logger));
     app.use(
@@ -108,7 +110,7 @@ export async function startBypassedSubgraphs(
     );
     app.use(jsonNotFound());
     app.use(jsonErrors(logger));
-    const { server, url } = await listen(app);
+    const { server, url } = await listen(app, httpServer);
     urls[name] = url;
     closers.push(async () => {
       await apollo.stop();
@@ -159,6 +161,8 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
     // As gateway/server.ts plans.
     queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
   });
+  const app = express();
+  const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     stopOnTerminationSignals: false,
@@ -174,12 +178,12 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
       costBudget(limits, config.limits.maxCost),
       widgetOperations(),
       outageStatus(),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.lifecycle.drainMs }),
       accessLogPlugin,
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
-  const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
   app.use(accessLog(logger));
@@ -206,7 +210,7 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
   );
   app.use(jsonNotFound());
   app.use(jsonErrors(logger));
-  const { server, url } = await listen(app);
+  const { server, url } = await listen(app, httpServer);
   return {
     gatewayUrl: url,
     close: async () => {

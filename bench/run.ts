@@ -127,9 +127,15 @@ function scenarios(config: BenchConfig, stack: Stack): Scenario[] {
   add({ id: 'single/direct', name: `single-subgraph lookup, ${LABEL.direct} (identity, signed context)`, stack: 'direct', url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE) });
   if (config.pinning) {
     // The same pair with the gateway on CPUs of its own: the subgraphs share the load generator's in both.
+    // At the bench's connections, and at the sweep's most: a request through the gateway takes two
+    // hops, so it needs more requests in flight than the direct one to keep both CPUs busy.
     const where = `subgraphs on CPU ${config.pinning.load} with the load generator`;
-    add({ id: 'single/secure-own', name: `single-subgraph lookup, security on, gateway alone on CPU ${config.pinning.servers}, ${where}`, stack: 'secure', url: gatewayOf('secure'), headers: withToken, body: byId(SINGLE), ownCpus: true });
-    add({ id: 'single/direct-own', name: `single-subgraph lookup, direct to the subgraph, ${where}`, stack: 'direct', url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE), ownCpus: true });
+    for (const connections of [...new Set([config.connections, Math.max(config.connections, ...config.connectionsSweep)])]) {
+      const at = connections === config.connections ? '' : `@${connections}`;
+      const said = connections === config.connections ? '' : `, ${connections} connections`;
+      add({ id: `single/secure-own${at}`, name: `single-subgraph lookup, security on, gateway alone on CPU ${config.pinning.servers}, ${where}${said}`, stack: 'secure', connections, url: gatewayOf('secure'), headers: withToken, body: byId(SINGLE), ownCpus: true });
+      add({ id: `single/direct-own${at}`, name: `single-subgraph lookup, direct to the subgraph, ${where}${said}`, stack: 'direct', connections, url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE), ownCpus: true });
+    }
   }
   for (const size of config.listSizes) {
     for (const name of stacks('secure', 'twin')) {
@@ -321,9 +327,11 @@ async function main(): Promise<void> {
       if (warm.errors) process.stderr.write(`  warm-up, ${scenario.name}: ${warm.errors} errors, first: ${warm.firstError}\n`);
     }
     loads.push(os.loadavg()[0]);
-    // Rounds interleave the scenarios, so a slow spell of the machine hits every scenario alike.
+    // Rounds interleave the scenarios, so a slow spell of the machine hits every scenario alike;
+    // every other round runs them in reverse, so no scenario always follows the same one (whose
+    // processes may still be collecting garbage on the shared CPU when it starts).
     for (let round = 1; round <= config.rounds; round++) {
-      for (const scenario of list) {
+      for (const scenario of round % 2 ? list : [...list].reverse()) {
         const result = await measure(scenario, stack, config, round);
         runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), result]);
         process.stderr.write(
@@ -429,11 +437,14 @@ function report(
       spread(`${id}/twin`, `${id}/vanilla`, (x, y) => (x.gatewayCpu ?? NaN) / (y.gatewayCpu ?? NaN)));
   }
   push('single-subgraph lookup: through the gateway {0}× the direct subgraph\'s throughput (every server on the same CPUs: a request through the gateway costs both processes\' CPU there)', spread('single/secure', 'single/direct', (x, y) => x.requestsPerSecond / y.requestsPerSecond));
-  push(
-    `single-subgraph lookup, the gateway on CPU ${config.pinning?.servers} alone and the subgraphs on CPU ${config.pinning?.load} (shared with the load generator, in both rows): through the gateway {0}× the direct subgraph's throughput; the subgraph's CPU per request through the gateway {1}× the direct one's`,
-    spread('single/secure-own', 'single/direct-own', (x, y) => x.requestsPerSecond / y.requestsPerSecond),
-    spread('single/secure-own', 'single/direct-own', (x, y) => x.subgraphCpu / y.subgraphCpu),
-  );
+  for (const connections of [...new Set([config.connections, Math.max(config.connections, ...config.connectionsSweep)])]) {
+    const at = connections === config.connections ? '' : `@${connections}`;
+    push(
+      `single-subgraph lookup at ${connections} connections, the gateway on CPU ${config.pinning?.servers} alone and the subgraphs on CPU ${config.pinning?.load} (shared with the load generator, in both rows): through the gateway {0}× the direct subgraph's throughput; the subgraph's CPU per request through the gateway {1}× the direct one's`,
+      spread(`single/secure-own${at}`, `single/direct-own${at}`, (x, y) => x.requestsPerSecond / y.requestsPerSecond),
+      spread(`single/secure-own${at}`, `single/direct-own${at}`, (x, y) => x.subgraphCpu / y.subgraphCpu),
+    );
+  }
   push(
     "single-subgraph lookup, from CPU per request alone (each process on a CPU of its own, as deployed): the direct subgraph's CPU over the larger of the gateway's and the subgraph's through it, {0}",
     spread('single/secure', 'single/direct', (x, y) => y.subgraphCpu / Math.max(x.gatewayCpu ?? NaN, x.subgraphCpu)),
