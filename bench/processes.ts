@@ -57,6 +57,30 @@ export function reply<T>(proc: BenchProcess, key: string, message?: object): Pro
   });
 }
 
+/**
+ * Has the process collect its garbage now (it runs with --expose-gc and answers `collect`), so a
+ * scenario does not pay for the garbage the one before it left on the same processes.
+ */
+export async function collectGarbage(processes: BenchProcess[], timeoutMs = 5_000): Promise<void> {
+  await Promise.all(
+    processes.map((proc) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      return Promise.race([reply(proc, 'collected', { collect: true }).then(() => undefined), late]).finally(() => clearTimeout(timer));
+    }),
+  );
+}
+
+/** In a bench server process: answers the runner's `collect` with a full collection (when exposed). */
+export function collectOnRequest(): void {
+  process.on('message', (message: { collect?: boolean }) => {
+    if (!message?.collect) return;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    process.send?.({ collected: Boolean(gc) });
+  });
+}
+
 let tickMs: number | undefined;
 /** Milliseconds per clock tick of /proc's CPU times (USER_HZ, 100 on Linux). */
 function clockTickMs(): number {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
 import { drive } from './load';
-import { cpuMs, pinProcess, rssMb } from './processes';
+import { collectGarbage, cpuMs, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
 import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
@@ -271,6 +271,10 @@ async function measure(scenario: Scenario, stack: Stack, config: BenchConfig, ro
 }
 
 async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
+  // Every process starts the scenario with a clean heap: without this a scenario measured right after
+  // a heavy one on the same processes paid that one's collections (ratios swung with the order).
+  // The baseline checkout cannot be asked; its scenarios still get the unmeasured second below.
+  await collectGarbage([...stack.processes.entries()].filter(([role]) => !role.endsWith('-baseline')).map(([, proc]) => proc));
   const warm = await load(scenario, stack, config.warmupSeconds);
   const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole)! : undefined;
   const subgraphs = stack.processes.get(scenario.subgraphRole)!;
