@@ -33,8 +33,11 @@ export interface BenchConfig {
   /** Runs the stack on MySQL/MariaDB (databases of its own, dropped afterwards) instead of SQLite. */
   databaseUrl?: string;
   redisUrl?: string;
-  /** Only scenarios whose name contains this. */
-  only?: string;
+  /**
+   * Only these scenarios (comma-separated): an item with a `/` is a scenario id (`single/secure`,
+   * `single/baseline`), any other a part of the id or the name (`single`, `list of 50`).
+   */
+  only?: string[];
   /** Extra Node flags for the server processes, e.g. --cpu-prof. */
   nodeOptions: string[];
   /** A built checkout (its dist/bench) measured in the same run, interleaved: the "before" of a change. */
@@ -112,7 +115,7 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     databaseUrl: env.DATABASE_URL || undefined,
     /** The scale-out bench's shared Redis. */
     redisUrl: env.REDIS_URL || undefined,
-    only: env.BENCH_ONLY || undefined,
+    only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((item) => item.trim()).filter(Boolean) : undefined,
     nodeOptions: (env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
     baseline: flag(argv, 'baseline') ?? (env.BENCH_BASELINE || undefined),
     pinning: pinning(env, os.cpus().length),

@@ -4,7 +4,6 @@ import { createGatewayServer } from '../gateway/server';
 import type { RequestClaims } from '../platform/contracts/signed-context';
 import type { SubgraphName } from '../subgraphs/kit/config';
 import { startTwinGateway, startVanillaGateway } from './bypassed-stack';
-import { collectOnRequest } from './processes';
 
 export type GatewayKind = 'secure' | 'twin' | 'vanilla';
 
@@ -22,7 +21,6 @@ export interface GatewayStart {
  * figures: the secured gateway over the secured subgraphs, or over the bypassed subgraphs its twin
  * without access control, or a vanilla @apollo/gateway.
  */
-collectOnRequest();
 process.once('message', async (start: GatewayStart) => {
   try {
     const config = loadGatewayConfig(start.env);

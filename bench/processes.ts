@@ -57,30 +57,6 @@ export function reply<T>(proc: BenchProcess, key: string, message?: object): Pro
   });
 }
 
-/**
- * Has the process collect its garbage now (it runs with --expose-gc and answers `collect`), so a
- * scenario does not pay for the garbage the one before it left on the same processes.
- */
-export async function collectGarbage(processes: BenchProcess[], timeoutMs = 5_000): Promise<void> {
-  await Promise.all(
-    processes.map((proc) => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      return Promise.race([reply(proc, 'collected', { collect: true }).then(() => undefined), late]).finally(() => clearTimeout(timer));
-    }),
-  );
-}
-
-/** In a bench server process: answers the runner's `collect` with a full collection (when exposed). */
-export function collectOnRequest(): void {
-  process.on('message', (message: { collect?: boolean }) => {
-    if (!message?.collect) return;
-    const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
-    process.send?.({ collected: Boolean(gc) });
-  });
-}
-
 let tickMs: number | undefined;
 /** Milliseconds per clock tick of /proc's CPU times (USER_HZ, 100 on Linux). */
 function clockTickMs(): number {
@@ -98,6 +74,13 @@ export function cpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of stat(5) (utime, stime) are the 12th and 13th after the name.
   return (Number(fields[11]) + Number(fields[12])) * clockTickMs();
+}
+
+/** The machine's CPU time so far, all CPUs, in clock ticks: the total and what the hypervisor stole (/proc/stat). */
+export function machineTicks(): { total: number; steal: number } {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  return { total: fields.slice(0, 8).reduce((sum, v) => sum + v, 0), steal: fields[7] ?? 0 };
 }
 
 /** Resident memory of the process in MiB, from /proc/<pid>/status. */

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
 import { drive } from './load';
-import { collectGarbage, cpuMs, pinProcess, rssMb } from './processes';
+import { cpuMs, machineTicks, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
 import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
@@ -76,6 +76,8 @@ interface RoundResult {
   subgraphCpu: number;
   gatewayRss?: number;
   subgraphRss: number;
+  /** Share of the machine's CPU time the hypervisor took during the window, in percent. */
+  steal: number;
 }
 
 const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
@@ -186,7 +188,8 @@ function scenarios(config: BenchConfig, stack: Stack): Scenario[] {
       expectRows: 1,
     });
   }
-  return list.filter((s) => !config.only || s.name.includes(config.only) || s.id.includes(config.only));
+  const wanted = (s: Scenario, item: string) => (item.includes('/') ? s.id === item : s.id.includes(item) || s.name.includes(item));
+  return list.filter((s) => !config.only || config.only.some((item) => wanted(s, item)));
 }
 
 async function openChats(stack: Stack, chatIds: string[]): Promise<void> {
@@ -271,16 +274,13 @@ async function measure(scenario: Scenario, stack: Stack, config: BenchConfig, ro
 }
 
 async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
-  // Every process starts the scenario with a clean heap: without this a scenario measured right after
-  // a heavy one on the same processes paid that one's collections (ratios swung with the order).
-  // The baseline checkout cannot be asked; its scenarios still get the unmeasured second below.
-  await collectGarbage([...stack.processes.entries()].filter(([role]) => !role.endsWith('-baseline')).map(([, proc]) => proc));
   const warm = await load(scenario, stack, config.warmupSeconds);
   const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole)! : undefined;
   const subgraphs = stack.processes.get(scenario.subgraphRole)!;
-  const before = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid) };
+  const before = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid), machine: machineTicks() };
   const result = await load(scenario, stack, config.durationSeconds);
-  const after = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid) };
+  const after = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid), machine: machineTicks() };
+  const ticks = after.machine.total - before.machine.total;
   const errors = warm.errors + result.errors;
   if (errors > 0) process.stderr.write(`  ${scenario.name}: ${errors} errors, first: ${result.firstError ?? warm.firstError}\n`);
   // Too few answers in the window (a machine too busy for the duration): no CPU figure rather than a wrong one.
@@ -295,7 +295,19 @@ async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig
     subgraphCpu: (after.subgraphs - before.subgraphs) / answers,
     gatewayRss: gateway ? rssMb(gateway.pid) : undefined,
     subgraphRss: rssMb(subgraphs.pid),
+    steal: ticks > 0 ? ((after.machine.steal - before.machine.steal) / ticks) * 100 : 0,
   };
+}
+
+/**
+ * On a virtual machine the hypervisor may run other guests on our CPUs ("steal"): every figure of a
+ * window with much steal is slower, and CPU per request higher, for reasons outside the code.
+ */
+function stealLine(steals: number[]): string {
+  if (!steals.length) return 'CPU steal: no measured window.';
+  const sorted = [...steals].sort((a, b) => a - b);
+  return `CPU steal (time the hypervisor gave to other guests, /proc/stat) over the measured windows: median ${median(sorted).toFixed(1)}%, ` +
+    `${sorted[0].toFixed(1)}-${sorted[sorted.length - 1].toFixed(1)}%; a window with much steal runs slower and shows more CPU per request.`;
 }
 
 const median = (values: number[]) => {
@@ -339,7 +351,7 @@ async function main(): Promise<void> {
         const result = await measure(scenario, stack, config, round);
         runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), result]);
         process.stderr.write(
-          `round ${round}, ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms, CPU ms/req gateway ${fixed(result.gatewayCpu, 2)} subgraphs ${fixed(result.subgraphCpu, 2)}\n`,
+          `round ${round}, ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms, CPU ms/req gateway ${fixed(result.gatewayCpu, 2)} subgraphs ${fixed(result.subgraphCpu, 2)}, steal ${result.steal.toFixed(1)}%\n`,
         );
       }
       loads.push(os.loadavg()[0]);
@@ -369,6 +381,7 @@ function report(
     `Run ${startedAt.toISOString()}: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${stack.ready.database}; ` +
       `load average (1 min) ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} over the run; the run took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min.`,
     `${stack.pinning}.`,
+    stealLine([...runs.values()].flat().map((r) => r.steal)),
     stack.redis
       ? 'Redis (REDIS_URL): the secured gateway caches access answers and every stack keeps its budgets there, as deployed at scale.'
       : 'No Redis (REDIS_URL unset): the secured gateway, in a process of its own, asks identity for the principal on every request, as a deployment without a shared store does.',

@@ -18,7 +18,6 @@ import { startBypassedSubgraphs } from './bypassed-stack';
 import { seedBulkTenant } from './bulk-tenant';
 import { accessEvents } from '../platform/access-events';
 import { loadBenchConfig } from './config';
-import { collectOnRequest } from './processes';
 
 /** What bench/run.ts asks of a subgraphs process. */
 export interface ServerStart {
@@ -162,7 +161,6 @@ async function main(start: ServerStart): Promise<void> {
   });
 }
 
-collectOnRequest();
 process.once('message', (message: { start?: ServerStart }) => {
   if (!message.start) return;
   main(message.start).catch((error: unknown) => {

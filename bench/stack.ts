@@ -41,9 +41,7 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
   const profiled = (name: string) =>
     options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const start = (role: string, script: string, extra: { execArgv?: string[]; env?: Record<string, string | undefined>; cwd?: string } = {}) => {
-    // This checkout's processes collect their garbage between scenarios when the runner asks (bench/processes.ts).
-    const gc = role.endsWith('-baseline') ? [] : ['--expose-gc'];
-    const proc = startProcess(role, script, { cpus, execArgv: [...config.nodeOptions, ...gc, ...(extra.execArgv ?? [])], env: extra.env, cwd: extra.cwd });
+    const proc = startProcess(role, script, { cpus, execArgv: [...config.nodeOptions, ...(extra.execArgv ?? [])], env: extra.env, cwd: extra.cwd });
     processes.set(role, proc);
     return proc;
   };
