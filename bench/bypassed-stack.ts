@@ -1,11 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cors from 'cors';
 import express from 'express';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -16,7 +15,7 @@ import { applyApolloTelemetry, type GatewayConfig } from '../gateway/config';
 import { assertTokenLimit, budgetKey, costBudget, queryLimits, RateLimits, retryAfterOf } from '../gateway/limits';
 import { outageStatus } from '../gateway/outage-status';
 import { SignedContextDataSource, type GatewayContext } from '../gateway/signed-data-source';
-import { createSubgraphFetcher, FETCH_TIMEOUT_HEADER } from '../gateway/subgraph-fetcher';
+import { createSubgraphFetcher } from '../gateway/subgraph-fetcher';
 import { widgetOperations } from '../gateway/widget';
 import { subgraphs } from '../subgraphs';
 import { LocalAccessEvents, type AccessEvents } from '../platform/access-events';
@@ -26,7 +25,7 @@ import { SUBGRAPH_NAMES, type SubgraphConfig, type SubgraphName } from '../subgr
 import { SubgraphContext, type ProcessDeps } from '../subgraphs/kit/context';
 import type { SubgraphModule } from '../subgraphs/kit/server';
 import type { Keyring } from '../subgraphs/kit/crypto/keyring';
-import { budgetForNextHop, deadlineMiddleware, DEADLINE_HEADER } from '../platform/deadline';
+import { deadlineMiddleware } from '../platform/deadline';
 import { createErrorFormatter } from '../platform/errors';
 import { createLogger } from '../platform/logger';
 import { closeRedisClient, createRedisClient } from '../platform/redis';
@@ -34,6 +33,7 @@ import { jsonErrors, jsonNotFound } from '../platform/http-errors';
 import { inputFieldNames } from '../subgraphs/kit/input-field.plugin';
 import { ServiceClient } from '../subgraphs/kit/service-client';
 import { observeDataSource, requestMetrics } from '../platform/telemetry/metrics';
+import { expressApp } from '../platform/http-app';
 
 /**
  * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost
@@ -72,7 +72,7 @@ export async function startBypassedSubgraphs(
     const process: ProcessDeps = { dataSource: dataSources[name], logger, accessEvents: events, keyring: keyrings[name], links: noServices, config };
     const module: SubgraphModule = subgraphs[name];
     const compose = module.compose(process);
-    const app = express();
+    const app = expressApp();
     const httpServer = http.createServer(app);
     const apollo = new ApolloServer<SubgraphContext>({
       schema: await subgraphs[name].buildSchema(),
@@ -125,15 +125,8 @@ export async function startBypassedSubgraphs(
 
 /** The product's data source (retry of reads on reset, outage answers, deadlines), sending plain claims instead of a signature. */
 class PlainClaimsDataSource extends SignedContextDataSource {
-  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.context : undefined;
-    const claims = incoming?.claims;
-    const headers = options.request.http?.headers;
-    if (claims) headers?.set(HEADER, JSON.stringify(claims));
-    headers?.set('x-request-id', claims?.requestId ?? randomUUID());
-    const remaining = incoming?.deadline ? Math.max(0, incoming.deadline - Date.now()) : 10_000;
-    headers?.set(FETCH_TIMEOUT_HEADER, String(remaining));
-    headers?.set(DEADLINE_HEADER, String(budgetForNextHop(remaining)));
+  protected override contextHeader(claims: RequestClaims): [string, string] {
+    return [HEADER, JSON.stringify(claims)];
   }
 }
 
@@ -161,7 +154,7 @@ export async function startTwinGateway(config: GatewayConfig, urls: Record<Subgr
     // As gateway/server.ts plans.
     queryPlannerConfig: { exposeDocumentNodeInFetchNode: true },
   });
-  const app = express();
+  const app = expressApp();
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -38,6 +38,7 @@ import { createWidgetContextBuilder, WIDGET_PATH, widgetOperations } from './wid
 import { createSubgraphFetcher, type SubgraphFetcher } from './subgraph-fetcher';
 import { outageStatus } from './outage-status';
 import { LiveSubscriptions } from './subscriptions/live-server';
+import { expressApp } from '../platform/http-app';
 
 export interface GatewayServerOptions {
   logger?: Logger;
@@ -162,8 +163,7 @@ export async function createGatewayServer(
   const live = new LiveSubscriptions(config, deps, logger, armor.validationRules);
   live.watch(gateway);
 
-  const app = express();
-  app.disable('x-powered-by');
+  const app = expressApp();
   // Only the proxies named in TRUST_PROXY may set the client address through X-Forwarded-For.
   app.set('trust proxy', config.trustProxy.length > 0 ? config.trustProxy : false);
   const httpServer = http.createServer(app);

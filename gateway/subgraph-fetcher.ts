@@ -1,5 +1,5 @@
-import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
-import { Agent, Headers } from 'undici';
+import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
+import { Agent } from 'undici';
 import { parseBudget } from '../platform/deadline';
 import type { GatewayDeadlines } from './config';
 
@@ -58,11 +58,6 @@ export function createSubgraphFetcher(settings: GatewayDeadlines): SubgraphFetch
 
 /** The part of a fetch Response that RemoteGraphQLDataSource reads, over an already read body. */
 function textResponse(url: string, status: number, raw: Record<string, string | string[] | undefined>, text: string): FetcherResponse {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
   const response: FetcherResponse = {
     bodyUsed: false,
     url,
@@ -70,11 +65,61 @@ function textResponse(url: string, status: number, raw: Record<string, string | 
     status,
     ok: status >= 200 && status < 300,
     statusText: '',
-    headers: headers as unknown as FetcherResponse['headers'],
+    headers: new ResponseHeaders(raw),
     text: async () => text,
     json: async () => JSON.parse(text) as unknown,
     arrayBuffer: async () => new TextEncoder().encode(text).buffer as ArrayBuffer,
     clone: () => response,
   };
   return response;
+}
+
+/**
+ * A response's headers, read-only, over undici's record (names in lower case, repeated ones as an
+ * array): what a fetch Headers offers a reader, without copying every header into one per fetch.
+ */
+export class ResponseHeaders implements FetcherHeaders {
+  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    // As fetch joins repeated headers (set-cookie aside, which a subgraph does not send).
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.raw).sort()) {
+      const value = this.get(name);
+      if (value !== null) yield [name, value];
+    }
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): IterableIterator<string> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  append(_name: string, _value: string): void {
+    throw new TypeError('response headers are read-only');
+  }
+
+  delete(_name: string): void {
+    throw new TypeError('response headers are read-only');
+  }
+
+  set(_name: string, _value: string): void {
+    throw new TypeError('response headers are read-only');
+  }
 }

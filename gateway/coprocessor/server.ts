@@ -22,6 +22,7 @@ import { FETCH_TIMEOUT_HEADER } from '../subgraph-fetcher';
 import { ADMISSION_ENTRY, seal, unseal } from './admission-seal';
 import type { CoprocessorConfig } from './config';
 import { forwardedClientAddress, trustedRanges } from '../../platform/addresses';
+import { expressApp } from '../../platform/http-app';
 
 /** Apollo Router's external coprocessor protocol, version 1: the fields this coprocessor reads and answers. */
 export type HeaderMap = Record<string, string[]>;
@@ -238,8 +239,7 @@ export async function createCoprocessorServer(config: CoprocessorConfig, options
   const deps = await createDeps(gateway, options.accessEvents ?? ownedEvents ?? accessEvents(), redis);
   const stages = coprocessorStages(config, deps, createAdmission(deps, logger, gateway), logger);
 
-  const app = express();
-  app.disable('x-powered-by');
+  const app = expressApp();
   const server = http.createServer(app);
   const lifecycle = new Lifecycle();
   lifecycle.mount(app, gatewayReadiness(gateway.subgraphUrls.identity, gateway.lifecycle.healthTimeoutMs), gateway.lifecycle.healthTimeoutMs);

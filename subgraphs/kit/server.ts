@@ -35,6 +35,7 @@ import { observeDataSource, requestMetrics } from '../../platform/telemetry/metr
 import { deriveServiceKeys, parseServiceKeys, ServiceClient, type ServiceLinkKeys } from './service-client';
 import { GRAPHQL_PATH } from '../../platform/contracts/service-links';
 import { IDENTITY_LOOKUPS_PREFIX } from '../../platform/contracts/identity-lookups';
+import { expressApp } from '../../platform/http-app';
 
 export interface RouteDeps extends ProcessDeps {
   verifier: ContextVerifier;
@@ -217,8 +218,7 @@ export async function createSubgraphServer<S>(
   const compose: ComposeServices<S> = module.compose(process);
   const contextFor = (claims: RequestClaims) => new SubgraphContext(claims, process, compose);
 
-  const app = express();
-  app.disable('x-powered-by');
+  const app = expressApp();
   const httpServer = http.createServer(app);
   const lifecycle = new Lifecycle();
   app.use(accessLog(logger));

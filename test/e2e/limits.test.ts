@@ -6,7 +6,7 @@ import { httpClient } from '../helpers/graphql';
 let world: SeededStack;
 let acme: string;
 let globex: string;
-const fetches = jest.spyOn(SignedContextDataSource.prototype, 'willSendRequest');
+const fetches = jest.spyOn(SignedContextDataSource.prototype, 'process');
 
 beforeAll(async () => {
   world = await seededStack({
