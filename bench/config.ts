@@ -6,6 +6,12 @@ export interface BenchConfig {
   quick: boolean;
   /** Measured seconds per scenario and round (`npm run bench`). */
   durationSeconds: number;
+  /**
+   * A scenario too slow to give this many answers in `durationSeconds` is measured longer (up to
+   * `maxDurationSeconds`), so a collection or two in its window does not decide its figure.
+   */
+  minAnswers: number;
+  maxDurationSeconds: number;
   /** The same setting for the live and scale-out benches, whose default is longer. */
   otherBenchSeconds: number;
   /** Unmeasured seconds of the same load right before each measurement (pools, JIT, caches). */
@@ -102,6 +108,8 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
   return {
     quick,
     durationSeconds: positive(env.BENCH_DURATION, quick ? 3 : 5, 'BENCH_DURATION'),
+    minAnswers: positive(env.BENCH_MIN_ANSWERS, quick ? 1 : 150, 'BENCH_MIN_ANSWERS'),
+    maxDurationSeconds: positive(env.BENCH_MAX_DURATION, quick ? 3 : 30, 'BENCH_MAX_DURATION'),
     otherBenchSeconds: positive(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
     warmupSeconds: positive(env.BENCH_WARMUP, 1, 'BENCH_WARMUP'),
     warmupRoundSeconds: positive(env.BENCH_WARMUP_ROUND, quick ? 1 : 2, 'BENCH_WARMUP_ROUND'),

@@ -78,6 +78,8 @@ interface RoundResult {
   subgraphRss: number;
   /** Share of the machine's CPU time the hypervisor took during the window, in percent. */
   steal: number;
+  /** The measured window's length. */
+  seconds: number;
 }
 
 const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
@@ -273,12 +275,19 @@ async function measure(scenario: Scenario, stack: Stack, config: BenchConfig, ro
   return onItsCpus(scenario, stack, config, () => measureHere(scenario, stack, config, round));
 }
 
+/** The measured window: long enough for `minAnswers` at the rate the unmeasured second showed, within the bounds. */
+function windowSeconds(config: BenchConfig, requestsPerSecond: number): number {
+  const wanted = Math.ceil(config.minAnswers / Math.max(requestsPerSecond, 0.1));
+  return Math.min(Math.max(config.durationSeconds, config.maxDurationSeconds), Math.max(config.durationSeconds, wanted));
+}
+
 async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
   const warm = await load(scenario, stack, config.warmupSeconds);
   const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole)! : undefined;
   const subgraphs = stack.processes.get(scenario.subgraphRole)!;
   const before = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid), machine: machineTicks() };
-  const result = await load(scenario, stack, config.durationSeconds);
+  const seconds = windowSeconds(config, warm.requestsPerSecond);
+  const result = await load(scenario, stack, seconds);
   const after = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid), machine: machineTicks() };
   const ticks = after.machine.total - before.machine.total;
   const errors = warm.errors + result.errors;
@@ -296,7 +305,17 @@ async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig
     gatewayRss: gateway ? rssMb(gateway.pid) : undefined,
     subgraphRss: rssMb(subgraphs.pid),
     steal: ticks > 0 ? ((after.machine.steal - before.machine.steal) / ticks) * 100 : 0,
+    seconds,
   };
+}
+
+/** The scenarios measured longer than the default window, with their median window. */
+function longer(list: Scenario[], runs: Map<string, RoundResult[]>, config: BenchConfig): string {
+  return list
+    .map((scenario) => ({ scenario, seconds: median((runs.get(scenario.id) ?? []).map((r) => r.seconds)) }))
+    .filter(({ seconds }) => seconds > config.durationSeconds)
+    .map(({ scenario, seconds }) => `${scenario.id} ${seconds} s`)
+    .join(', ');
 }
 
 /**
@@ -385,7 +404,7 @@ function report(
     stack.redis
       ? 'Redis (REDIS_URL): the secured gateway caches access answers and every stack keeps its budgets there, as deployed at scale.'
       : 'No Redis (REDIS_URL unset): the secured gateway, in a process of its own, asks identity for the principal on every request, as a deployment without a shared store does.',
-    `${config.durationSeconds} s measured per scenario and round after ${config.warmupSeconds} s unmeasured, medians of ${config.rounds} interleaved rounds after a warm-up round ` +
+    `${config.durationSeconds} s measured per scenario and round (longer, up to ${config.maxDurationSeconds} s, for a scenario that would give fewer than ${config.minAnswers} answers: ${longer(list, runs, config) || 'none here'}) after ${config.warmupSeconds} s unmeasured, medians of ${config.rounds} interleaved rounds after a warm-up round ` +
       `(per scenario, slices of ${config.warmupRoundSeconds} s until the throughput stopped rising by more than 5%, at most ${config.warmupSlices}: ` +
       `${warmupSlices.length ? `${Math.min(...warmupSlices)}-${Math.max(...warmupSlices)}` : 0} slices); ${config.connections} connections unless said; ${config.endUsersPerTenant} end-users per demo tenant; ` +
       `${stack.ready.bulk.endUsers} in the bulk tenant (seeded in ${stack.ready.bulk.seedSeconds.toFixed(0)} s).` +
