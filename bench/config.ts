@@ -33,7 +33,7 @@ export interface BenchConfig {
   endUsersPerTenant: number;
   /**
    * End-users of the extra tenant `bulk`, for the caller-id lookup scenario (0 to skip). Seeding
-   * costs milliseconds per end-user (each gets its own keys): 20,000 keeps a full run within 12 minutes.
+   * costs milliseconds per end-user (each gets its own keys): 20,000 keeps a full run within 17 minutes.
    */
   lookupEndUsers: number;
   /** Runs the stack on MySQL/MariaDB (databases of its own, dropped afterwards) instead of SQLite. */

@@ -69,7 +69,7 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
    * subgraph is told a little less, so its own timeouts fire first and it still answers with what
    * it has), the trace context.
    */
-  private async headersFor(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<Record<string, string>> {
+  private headersFor(options: GraphQLDataSourceProcessOptions<GatewayContext>): Record<string, string> {
     const { request } = options;
     // Health checks and schema loading run with no incoming request: the gateway speaks for itself.
     const incoming = options.kind === GraphQLDataSourceRequestKind.INCOMING_OPERATION ? options.context : undefined;
@@ -95,13 +95,14 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayCont
 
   /**
    * One fetch, as RemoteGraphQLDataSource sends it, without the two node-fetch Headers and the
-   * node-fetch Request it builds per fetch (a tenth of the gateway's CPU on a single lookup): the
-   * subgraph's Cache-Control still restricts the request's cache policy.
+   * node-fetch Request it builds per fetch (with the ETag gone too, the single lookup's gateway CPU
+   * per request went to 0.90× [0.86, 1.13] in an A/B run): the subgraph's Cache-Control still
+   * restricts the request's cache policy.
    */
   private async send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     if (!request.query) throw new Error('Missing query');
-    const headers = await this.headersFor(options);
+    const headers = this.headersFor(options);
     const { http: _http, ...graphqlRequest } = request;
     const response = await this.fetcher(this.url!, { method: 'POST', headers, body: JSON.stringify(graphqlRequest) });
     if (!response.ok) throw await this.errorFromResponse(response);
