@@ -36,6 +36,21 @@ describe('gateway over four subgraphs', () => {
     expect(endUser.crmLinks.edges).toEqual([{ node: { externalId: 'hs-1000', method: 'MATCHED_EMAIL' } }]);
   });
 
+  it('sends no ETag and no X-Powered-By, from the gateway or a subgraph (no answer is hashed per request)', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const urls = [world.stack.gatewayUrl, ...Object.values(world.stack.subgraphUrls)];
+    for (const url of urls) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${acmeAdmin}` }, body });
+      // A subgraph refuses a caller without a signed context; its answer is still an Express answer.
+      expect(response.status).toBeGreaterThanOrEqual(200);
+      expect(response.headers.get('etag')).toBeNull();
+      expect(response.headers.get('x-powered-by')).toBeNull();
+      expect((await response.text()).length).toBeGreaterThan(0);
+    }
+    const health = await fetch(new URL('/health/live', world.stack.gatewayUrl));
+    expect(health.headers.get('etag')).toBeNull();
+  });
+
   it('pages through end-users with cursors', async () => {
     const query = 'query($after: String) { endUsers(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }';
     const seen: string[] = [];
