@@ -278,7 +278,7 @@ async function measure(scenario: Scenario, stack: Stack, config: BenchConfig, ro
 /** The measured window: long enough for `minAnswers` at the rate the unmeasured second showed, within the bounds. */
 function windowSeconds(config: BenchConfig, requestsPerSecond: number): number {
   const wanted = Math.ceil(config.minAnswers / Math.max(requestsPerSecond, 0.1));
-  return Math.min(Math.max(config.durationSeconds, config.maxDurationSeconds), Math.max(config.durationSeconds, wanted));
+  return Math.max(config.durationSeconds, Math.min(config.maxDurationSeconds, wanted));
 }
 
 async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
