@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
@@ -6,6 +7,7 @@ import { cpuMs, machineTicks, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
 import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
+import { freePorts, haproxy, type LoadBalancer } from '../scripts/topology';
 
 /**
  * `npm run bench`: the secured stack, its twin without access control, a vanilla @apollo/gateway
@@ -112,7 +114,7 @@ const LABEL: Record<StackName, string> = {
 };
 const gatewayOf = (stack: StackName) => (s: Stack) => s.gateways[stack === 'direct' ? 'secure' : stack]!;
 
-function scenarios(config: BenchConfig, stack: Stack): Scenario[] {
+function scenarios(config: BenchConfig, stack: Stack, hop?: string): Scenario[] {
   const list: Scenario[] = [];
   const add = (s: Omit<Scenario, 'gatewayRole' | 'subgraphRole' | 'connections'> & { connections?: number }) =>
     list.push({ connections: config.connections, ...ROLES[s.stack], ...s });
@@ -138,6 +140,14 @@ function scenarios(config: BenchConfig, stack: Stack): Scenario[] {
       const at = connections === config.connections ? '' : `@${connections}`;
       const said = connections === config.connections ? '' : `, ${connections} connections`;
       add({ id: `single/secure-own${at}`, name: `single-subgraph lookup, security on, gateway alone on CPU ${config.pinning.servers}, ${where}${said}`, stack: 'secure', connections, url: gatewayOf('secure'), headers: withToken, body: byId(SINGLE), ownCpus: true });
+      // References for the same hop: the twin and vanilla gateways (the hop through any gateway of
+      // this stack), and HAProxy alone (the hop itself), each where the secured gateway runs.
+      for (const name of stacks('twin', 'vanilla')) {
+        add({ id: `single/${name}-own${at}`, name: `single-subgraph lookup, ${LABEL[name]}, gateway alone on CPU ${config.pinning.servers}, ${where}${said}`, stack: name, connections, url: gatewayOf(name), headers: headersOf(name), body: byId(SINGLE), ownCpus: true });
+      }
+      if (hop) {
+        add({ id: `single/hop-own${at}`, name: `single-subgraph lookup, through HAProxy alone on CPU ${config.pinning.servers} to the subgraph, ${where}${said}`, stack: 'direct', connections, url: () => hop, headers: direct('identity'), body: byId(SINGLE), ownCpus: true });
+      }
       add({ id: `single/direct-own${at}`, name: `single-subgraph lookup, direct to the subgraph, ${where}${said}`, stack: 'direct', connections, url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE), ownCpus: true });
     }
   }
@@ -336,6 +346,23 @@ const median = (values: number[]) => {
 };
 const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits));
 
+/**
+ * HAProxy in front of the secured identity, on the servers' CPUs, for the reference row of a hop
+ * alone; none when the servers are not pinned, or without HAProxy (the row is left out, and said).
+ */
+async function startHop(config: BenchConfig, stack: Stack): Promise<{ url: string; balancer: LoadBalancer } | undefined> {
+  if (!config.pinning) return undefined;
+  if (!['/usr/sbin/haproxy', '/usr/bin/haproxy'].some((file) => fs.existsSync(file))) {
+    process.stderr.write('HAProxy is not installed: the row of the hop through HAProxy is left out.\n');
+    return undefined;
+  }
+  const identity = new URL(stack.ready.secure.subgraphs.identity);
+  const [port] = await freePorts(1);
+  const balancer = await haproxy({ identity: [Number(identity.port)] }, { identity: port });
+  pinProcess(balancer.pid, config.pinning.servers);
+  return { url: `http://127.0.0.1:${port}${identity.pathname}`, balancer };
+}
+
 async function main(): Promise<void> {
   const config = loadBenchConfig();
   const startedAt = new Date();
@@ -345,8 +372,10 @@ async function main(): Promise<void> {
   const warmupErrors = { all: 0, own: 0 };
   const warmupSlices: number[] = [];
   let list: Scenario[] = [];
+  let hop: { url: string; balancer: LoadBalancer } | undefined;
   try {
-    list = scenarios(config, stack);
+    hop = await startHop(config, stack);
+    list = scenarios(config, stack, hop?.url);
     const perRound = list.length * (config.warmupSeconds + config.durationSeconds + 0.5);
     process.stderr.write(
       `${list.length} scenarios; about ${Math.ceil((list.length * (2 * config.warmupRoundSeconds + 0.5) + config.rounds * perRound) / 60)} min of load (a warm-up of 2 slices per scenario; up to ${config.warmupSlices} if still warming); ${stack.pinning}\n`,
@@ -376,6 +405,7 @@ async function main(): Promise<void> {
       loads.push(os.loadavg()[0]);
     }
   } finally {
+    await hop?.balancer.close();
     await stack.close();
   }
   const lines = report(config, stack, list, runs, { startedAt, loads, warmupErrors: warmupErrors.all, warmupSlices });
@@ -480,6 +510,12 @@ function report(
       spread(`single/secure-own${at}`, `single/direct-own${at}`, (x, y) => x.requestsPerSecond / y.requestsPerSecond),
       spread(`single/secure-own${at}`, `single/direct-own${at}`, (x, y) => x.subgraphCpu / y.subgraphCpu),
     );
+    // Each reference on its own line, so a missing one (no HAProxy, BENCH_ONLY) leaves the others.
+    const throughHop = (via: string, what: string) =>
+      push(`the same, for reference, through ${what}: {0}× the direct subgraph's throughput`, spread(`single/${via}-own${at}`, `single/direct-own${at}`, (x, y) => x.requestsPerSecond / y.requestsPerSecond));
+    throughHop('twin', 'the twin gateway (no access control)');
+    throughHop('vanilla', 'the vanilla @apollo/gateway');
+    throughHop('hop', 'HAProxy alone (a hop with no gateway)');
   }
   push(
     "single-subgraph lookup, from CPU per request alone (each process on a CPU of its own, as deployed): the direct subgraph's CPU over the larger of the gateway's and the subgraph's through it, {0}",

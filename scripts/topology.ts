@@ -83,6 +83,8 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 export interface LoadBalancer {
+  /** HAProxy's process, to pin it (bench/run.ts). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function haproxy(backends: Record<string, number[]>, ports: Record<
     }
   }
   return {
+    pid: child.pid!,
     async close() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
