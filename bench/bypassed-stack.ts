@@ -67,7 +67,6 @@ export async function startBypassedSubgraphs(
   // than the checks cost. The twin waits the same way on a PING, which checks nothing, so the
   // two loops gather work alike and the difference is the checks' own (README: Benchmarks).
   const waiter = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'twin-wait', enableAutoPipelining: true }) : undefined;
-  if (waiter) closers.push(() => closeRedisClient(waiter));
   const wait = waiter ? () => firstConnection(waiter).then(() => waiter.ping()) : async () => undefined;
   const requestMs = config.deadlines?.requestMs ?? 10_000;
   for (const name of names.length ? names : SUBGRAPH_NAMES) {
@@ -127,7 +126,11 @@ export async function startBypassedSubgraphs(
   }
   return {
     subgraphUrls: urls,
-    close: () => Promise.all(closers.map((close) => close())),
+    // The waiter last: a request still draining waits on it.
+    close: async () => {
+      await Promise.all(closers.map((close) => close()));
+      if (waiter) await closeRedisClient(waiter);
+    },
   };
 }
 

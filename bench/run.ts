@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
@@ -7,7 +6,7 @@ import { cpuMs, machineTicks, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
 import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
-import { freePorts, haproxy, type LoadBalancer } from '../scripts/topology';
+import { freePorts, haproxy, haproxyBinary, type LoadBalancer } from '../scripts/topology';
 
 /**
  * `npm run bench`: the secured stack, its twin without access control, a vanilla @apollo/gateway
@@ -352,7 +351,7 @@ const fixed = (value: number | undefined, digits: number) => (value === undefine
  */
 async function startHop(config: BenchConfig, stack: Stack): Promise<{ url: string; balancer: LoadBalancer } | undefined> {
   if (!config.pinning) return undefined;
-  if (!['/usr/sbin/haproxy', '/usr/bin/haproxy'].some((file) => fs.existsSync(file))) {
+  if (!haproxyBinary()) {
     process.stderr.write('HAProxy is not installed: the row of the hop through HAProxy is left out.\n');
     return undefined;
   }

@@ -82,6 +82,11 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** HAProxy where Debian installs it (under /usr/sbin, which a non-root PATH may lack); null if it is not there. */
+export function haproxyBinary(): string | null {
+  return ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((file) => fs.existsSync(file)) ?? null;
+}
+
 export interface LoadBalancer {
   /** HAProxy's process, to pin it (bench/run.ts). */
   pid: number;
@@ -120,8 +125,7 @@ export async function haproxy(backends: Record<string, number[]>, ports: Record<
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-haproxy-'));
   const file = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(file, `${config}\n`);
-  // Debian installs it under /usr/sbin, which a non-root PATH may lack.
-  const binary = fs.existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+  const binary = haproxyBinary() ?? 'haproxy';
   const child = spawn(binary, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
