@@ -8,14 +8,19 @@ import { loadGatewayConfig } from '../gateway/config';
 import { assertTokenLimit, budgetKey, priceOperation, queryLimits, RateLimits } from '../gateway/limits';
 import { operationCost } from '../gateway/query-cost';
 import { widgetOperations } from '../gateway/widget';
-import { ContextSigner, requestDigest, type RequestClaims } from '../platform/contracts/signed-context';
+import { ContextSigner, ContextVerifier, contextKeyFor, requestDigest, type RequestClaims } from '../platform/contracts/signed-context';
+import { closeRedisClient, createRedisClient, firstConnection } from '../platform/redis';
+import { loadBenchConfig } from './config';
 import { FEDERATED } from './run';
 
 /**
  * `node dist/bench/pipeline.js`: the per-request cost of each step of the gateway's pipeline in
  * isolation (µs per call, median of several batches), on the bench's federated query and list of
  * 50. Steps Apollo runs once per document (parse, validation with armor's rules) are shown for
- * comparison: a request whose document was seen before does not pay them.
+ * comparison: a request whose document was seen before does not pay them. Then what each subgraph
+ * fetch costs the subgraph (the context check), and with `REDIS_URL` the client's own CPU for one
+ * Redis command (the gateway's version read, the budgets, the replay guard each are one) when it
+ * travels alone and when ten share a write.
  */
 
 const LIST = `query List($first: Int!) {
@@ -31,6 +36,26 @@ async function time(label: string, work: () => unknown | Promise<unknown>, batch
     const start = process.hrtime.bigint();
     for (let i = 0; i < batch; i++) await work();
     samples.push(Number(process.hrtime.bigint() - start) / 1000 / batch);
+  }
+  samples.sort((a, c) => a - c);
+  return `| ${label} | ${samples[3].toFixed(2)} | ${samples[0].toFixed(2)}-${samples[6].toFixed(2)} |`;
+}
+
+/** CPU µs (user + system) this process spends per call, `inFlight` calls at a time; median of 7 batches. */
+async function cpuPerCommand(label: string, work: () => Promise<unknown>, inFlight: number, calls = 4_000): Promise<string> {
+  const run = async () => {
+    let left = calls;
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (left-- > 0) await work();
+    }));
+  };
+  await run();
+  const samples: number[] = [];
+  for (let b = 0; b < 7; b++) {
+    const start = process.cpuUsage();
+    await run();
+    const used = process.cpuUsage(start);
+    samples.push((used.user + used.system) / calls);
   }
   samples.sort((a, c) => a - c);
   return `| ${label} | ${samples[3].toFixed(2)} | ${samples[0].toFixed(2)}-${samples[6].toFixed(2)} |`;
@@ -69,6 +94,21 @@ async function main(): Promise<void> {
   const representations = { representations: Array.from({ length: 1 }, () => ({ __typename: 'EndUser', id: '01J0000000000000000000000A' })) };
   rows.push(await time('signing one subgraph fetch (digest + context)', () => signer.sign(claims, 'interactions', requestDigest(ENTITY_FETCH, representations))));
   rows.push(await time('  of which the digest', () => requestDigest(ENTITY_FETCH, representations)));
+  // Each context is accepted once: the subgraph checks a fresh one every call, as it does per fetch.
+  const master = randomBytes(32);
+  const gatewaySigner = new ContextSigner(master);
+  const verifier = new ContextVerifier(contextKeyFor(master, 'interactions'), 'interactions');
+  const digest = requestDigest(ENTITY_FETCH, representations);
+  const tokens = Array.from({ length: 2_000 * 8 }, () => gatewaySigner.sign(claims, 'interactions', digest));
+  let next = 0;
+  rows.push(await time('checking one context in the subgraph (digest + signature + claims, replay cache in memory)', () => verifier.verify(tokens[next++], requestDigest(ENTITY_FETCH, representations))));
+  const { redisUrl } = loadBenchConfig();
+  if (redisUrl) {
+    const redis = createRedisClient(redisUrl, { name: 'bench-pipeline', enableAutoPipelining: true });
+    await firstConnection(redis);
+    for (const inFlight of [1, 10]) rows.push(await cpuPerCommand(`one Redis command (PING), ${inFlight} in flight: the client's CPU`, () => redis.ping(), inFlight));
+    await closeRedisClient(redis);
+  }
   process.stdout.write(['| step | µs per call (median) | range |', '| --- | ---: | ---: |', ...rows].join('\n') + '\n');
 }
 
