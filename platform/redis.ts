@@ -1,4 +1,4 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { type Command, type RedisOptions } from 'ioredis';
 import { problem, type Env } from './env';
 
 /** Default deployment prefix of every Redis key and channel (`REDIS_PREFIX`). */
@@ -35,18 +35,22 @@ export interface RedisClientOptions {
  */
 export function createRedisClient(url: string, options: RedisClientOptions & RedisOptions = {}): Redis {
   const { name, commandTimeoutMs, ...overrides } = options;
+  // A subscriber (live events) may turn the deadline off with `commandTimeout: undefined`.
+  const deadlineMs = 'commandTimeout' in overrides ? overrides.commandTimeout : (commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS);
   const client = new Redis(url, {
     connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
     // Pub/sub subscribers reconnect and resubscribe; plain clients need nothing more.
     autoResubscribe: true,
-    // A subscriber (live events) may ask for its own settings, e.g. no command deadline.
+    // A subscriber (live events) may ask for its own settings.
     ...overrides,
+    // The deadline is kept by withCommandDeadline, never by ioredis's bare timer.
+    commandTimeout: undefined,
   });
+  if (deadlineMs !== undefined) withCommandDeadline(client, deadlineMs);
   // Errors surface on the commands; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);
   firstConnections.set(
@@ -59,6 +63,34 @@ export function createRedisClient(url: string, options: RedisClientOptions & Red
     }),
   );
   return client;
+}
+
+/**
+ * Each command fails ('Command timed out') when no reply has been read by the first look at the
+ * sockets after its deadline. ioredis's own `commandTimeout` is a bare timer, and Node runs expired
+ * timers before it reads sockets: with the loop kept busy past the deadline by other work (a
+ * loaded process), a command whose reply had come back at once failed all the same, and its caller
+ * fell back to its slower path (access answers asked of identity, budgets per instance) just when
+ * the process was busiest. Here the expired timer hands over to `setImmediate`, which runs after
+ * that turn's poll phase has read whatever arrived; a hung Redis still fails the command at about
+ * its deadline.
+ */
+function withCommandDeadline(client: Redis, ms: number): void {
+  const armed = new WeakSet<Command>();
+  const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown;
+  const expire = (command: Command) => {
+    if (!command.isResolved) command.reject(new Error('Command timed out'));
+  };
+  (client as { sendCommand: (command: Command, ...rest: unknown[]) => unknown }).sendCommand = (command, ...rest) => {
+    // A command sent again (after a reconnection) keeps its first deadline, as ioredis's does.
+    if (!armed.has(command)) {
+      armed.add(command);
+      const timer = setTimeout(() => setImmediate(expire, command), ms);
+      const clear = () => clearTimeout(timer);
+      command.promise.then(clear, clear);
+    }
+    return send(command, ...rest);
+  };
 }
 
 /** How long the first commands of a new client wait for its first connection. */
