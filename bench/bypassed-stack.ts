@@ -67,9 +67,7 @@ export async function startBypassedSubgraphs(
   // than the checks cost. The twin waits the same way on a PING, which checks nothing, so the
   // two loops gather work alike and the difference is the checks' own (README: Benchmarks).
   const waiter = config.redisUrl ? createRedisClient(config.redisUrl, { name: 'twin-wait', enableAutoPipelining: true }) : undefined;
-  // A command that fails (Redis slow or away) is passed over, as the replay guard passes over its
-  // own: with the loop blocked past the command deadline by other requests, a reply already in the
-  // socket can be read only after its timer fired, and a failed wait must not fail the request.
+  // A command that fails (Redis slow or away) is passed over, as the replay guard passes over its own.
   const wait = waiter ? () => firstConnection(waiter).then(() => waiter.ping()).catch(() => undefined) : async () => undefined;
   const requestMs = config.deadlines?.requestMs ?? 10_000;
   for (const name of names.length ? names : SUBGRAPH_NAMES) {

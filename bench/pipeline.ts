@@ -29,6 +29,12 @@ const LIST = `query List($first: Int!) {
 /** What the gateway sends identity for the federated query's entity fetch of interactions (its size, roughly). */
 const ENTITY_FETCH = `query Federated__interactions__1($representations:[_Any!]!){_entities(representations:$representations){...on EndUser{interactions(first:5){edges{node{id channel startedAt transcript(first:5){edges{node{sequence text}}}}}}}}}`;
 
+/** A table row: the median of seven samples and their range. */
+function row(label: string, samples: number[]): string {
+  samples.sort((a, c) => a - c);
+  return `| ${label} | ${samples[3].toFixed(2)} | ${samples[0].toFixed(2)}-${samples[6].toFixed(2)} |`;
+}
+
 async function time(label: string, work: () => unknown | Promise<unknown>, batch = 2_000): Promise<string> {
   for (let i = 0; i < batch; i++) await work();
   const samples: number[] = [];
@@ -37,8 +43,7 @@ async function time(label: string, work: () => unknown | Promise<unknown>, batch
     for (let i = 0; i < batch; i++) await work();
     samples.push(Number(process.hrtime.bigint() - start) / 1000 / batch);
   }
-  samples.sort((a, c) => a - c);
-  return `| ${label} | ${samples[3].toFixed(2)} | ${samples[0].toFixed(2)}-${samples[6].toFixed(2)} |`;
+  return row(label, samples);
 }
 
 /** CPU µs (user + system) this process spends per call, `inFlight` calls at a time; median of 7 batches. */
@@ -57,8 +62,7 @@ async function cpuPerCommand(label: string, work: () => Promise<unknown>, inFlig
     const used = process.cpuUsage(start);
     samples.push((used.user + used.system) / calls);
   }
-  samples.sort((a, c) => a - c);
-  return `| ${label} | ${samples[3].toFixed(2)} | ${samples[0].toFixed(2)}-${samples[6].toFixed(2)} |`;
+  return row(label, samples);
 }
 
 async function main(): Promise<void> {

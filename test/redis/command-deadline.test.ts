@@ -19,6 +19,14 @@ afterEach(async () => {
   proxy = undefined;
 });
 
+/** Redis through a proxy the test can stall (closed after each test), and its URL. */
+async function behindProxy(): Promise<{ target: string; proxy: TcpProxy }> {
+  const target = new URL(url);
+  proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
+  target.port = String(proxy.port);
+  return { target: target.toString(), proxy };
+}
+
 async function open(client: Redis): Promise<Redis> {
   clients.push(client);
   await firstConnection(client);
@@ -52,10 +60,8 @@ it.each([false, true])('a reply read after a busy loop passed the deadline is us
 });
 
 it('a command to a hung Redis fails at about its deadline, and the client goes on once it answers', async () => {
-  const target = new URL(url);
-  proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
-  target.port = String(proxy.port);
-  const client = await open(createRedisClient(target.toString(), { name: 'test-deadline-hung', commandTimeoutMs: DEADLINE_MS }));
+  const { target, proxy } = await behindProxy();
+  const client = await open(createRedisClient(target, { name: 'test-deadline-hung', commandTimeoutMs: DEADLINE_MS }));
   proxy.set('stall');
   const { ms, result } = await timed(() => client.ping().then(() => 'answered', (error: Error) => error.message));
   expect(result).toBe('Command timed out');
@@ -66,10 +72,8 @@ it('a command to a hung Redis fails at about its deadline, and the client goes o
 });
 
 it('a pipeline and a transaction carry the deadline too', async () => {
-  const target = new URL(url);
-  proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
-  target.port = String(proxy.port);
-  const client = await open(createRedisClient(target.toString(), { name: 'test-deadline-multi', commandTimeoutMs: DEADLINE_MS }));
+  const { target, proxy } = await behindProxy();
+  const client = await open(createRedisClient(target, { name: 'test-deadline-multi', commandTimeoutMs: DEADLINE_MS }));
   proxy.set('stall');
   const outcome = await client
     .multi()
@@ -81,10 +85,8 @@ it('a pipeline and a transaction carry the deadline too', async () => {
 });
 
 it('a client opened without a deadline waits for its reply', async () => {
-  const target = new URL(url);
-  proxy = await startTcpProxy(Number(target.port || 6379), target.hostname);
-  target.port = String(proxy.port);
-  const client = await open(createRedisClient(target.toString(), { name: 'test-no-deadline', commandTimeout: undefined }));
+  const { target, proxy } = await behindProxy();
+  const client = await open(createRedisClient(target, { name: 'test-no-deadline', commandTimeout: undefined }));
   proxy.set('stall');
   let settled = false;
   const answer = client.ping().finally(() => (settled = true));
