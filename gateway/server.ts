@@ -69,7 +69,10 @@ export async function createDeps(config: GatewayConfig, events: AccessEvents, re
     tokens,
     clientTokens: new ClientTokenIssuer(clientKey, config.tokenAudience, config.clientTokenTtlSeconds),
     signer,
-    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events, config.deadlines.identityMs),
+    directory: new PrincipalDirectory(config.subgraphUrls.identity, signer, config.accessCacheTtlMs, events, config.deadlines.identityMs, {
+      connections: config.deadlines.subgraphConnections,
+      keepAliveMs: config.deadlines.subgraphKeepAliveMs,
+    }),
     events,
     limits: new RateLimits(config, redis),
   };
@@ -116,7 +119,7 @@ export class GatewayServer {
   async close(): Promise<void> {
     this.lifecycle.beginShutdown();
     await this.apollo.stop();
-    this.deps.directory.close();
+    await this.deps.directory.close();
     if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
     await this.ownedEvents?.close();
     await closeRedisClient(this.redis);

@@ -128,7 +128,7 @@ export class CoprocessorServer {
 
   async close(): Promise<void> {
     this.lifecycle.beginShutdown();
-    this.deps.directory.close();
+    await this.deps.directory.close();
     if (this.server.listening) {
       this.server.closeIdleConnections();
       await new Promise((resolve) => this.server.close(resolve));

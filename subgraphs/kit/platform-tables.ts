@@ -1,5 +1,6 @@
 import type { DataSource, DeepPartial, EntityManager, EntityTarget, FindManyOptions, FindOptionsWhere, ObjectLiteral, Repository } from 'typeorm';
 import { keysetPage, type Page, type PageRequest } from './pagination';
+import { hydrate, selectList, statementRunner, type SqlValue } from './prepared-statements';
 import { TenantScopeError } from './scoped-query-builder';
 import type { TenantOwnedEntity } from './tenant-entity';
 import { crossTenantTransaction, TenantScope } from './tenant-repository';
@@ -37,14 +38,34 @@ export class PlatformTables {
 }
 
 export class PlatformRepository<T extends PlatformEntity> {
-  constructor(private readonly repository: Repository<T>) {}
+  constructor(private readonly repository: Repository<T>) {
+    // Its statements carry no tenant predicate, so it never holds a tenant's table, however built.
+    assertNotTenantOwned(repository.manager, repository.target);
+  }
 
   find(options: FindManyOptions<T> = {}): Promise<T[]> {
     return this.repository.find(options);
   }
 
-  findOneBy(where: FindOptionsWhere<T>): Promise<T | null> {
-    return this.repository.findOneBy(where);
+  /**
+   * A lookup by plain equalities (a tenant by its slug, on every request the gateway asks
+   * identity about) is one prepared statement outside a transaction; anything else, the ORM's.
+   */
+  async findOneBy(where: FindOptionsWhere<T>): Promise<T | null> {
+    const { manager, metadata } = this.repository;
+    if (manager.queryRunner) return this.repository.findOneBy(where);
+    const runner = statementRunner(manager.connection);
+    const parts: string[] = [];
+    const params: SqlValue[] = [];
+    for (const [property, value] of Object.entries(where)) {
+      const column = metadata.findColumnWithPropertyPath(property);
+      if (!column || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) return this.repository.findOneBy(where);
+      parts.push(`p.${runner.quote(column.databaseName)} = ?`);
+      params.push(value);
+    }
+    if (parts.length === 0) return this.repository.findOneBy(where);
+    const rows = await runner.select(`SELECT ${selectList(metadata, runner, 'p')} FROM ${runner.quote(metadata.tableName)} p WHERE ${parts.join(' AND ')} LIMIT 1`, params);
+    return hydrate<T>(manager.connection, metadata, rows)[0] ?? null;
   }
 
   findOneByOrFail(where: FindOptionsWhere<T>): Promise<T> {

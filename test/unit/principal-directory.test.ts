@@ -39,6 +39,7 @@ async function setup(options: { ttlMs?: number; channel?: string; events?: Acces
   const identity = await fakeIdentity({ channel: options.channel ?? events.channel, status: options.status, during: options.during && (() => options.during!(events)) });
   servers.push(identity);
   const directory = new PrincipalDirectory(identity.url, signer, options.ttlMs ?? 60_000, events);
+  servers.push(directory);
   const lookup = () => directory.lookup('acme', 'operator', 'acme-agent', 'r1');
   return { events, identity, directory, lookup };
 }
@@ -119,5 +120,80 @@ describe('the gateway’s principal directory', () => {
     await events.publish('globex');
     expect(await directory.widget('cxw_key', 'r3')).toMatchObject({ tenant: { slug: 'acme' } });
     expect(identity.asked()).toBe(2);
+  });
+});
+
+/** An identity that answers as told: `hang` never answers, `stall` sends its headers and never ends the body. */
+async function scriptedIdentity(behave: (res: http.ServerResponse) => void, keepAliveMs = 5_000) {
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => behave(res));
+  });
+  server.keepAliveTimeout = keepAliveMs;
+  server.on('connection', () => (connections += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  servers.push({ close: () => (server.closeAllConnections(), new Promise((resolve) => server.close(resolve))) });
+  return { url, connections: () => connections };
+}
+
+const answer = (res: http.ServerResponse) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ tenant: { id: 't1', slug: 'acme', status: 'ACTIVE', accessPolicy: { mode: 'EVERYONE', cidrs: [] } }, principal: { status: 'ACTIVE', roles: [], scopes: [] }, channel: 'x' }));
+};
+
+function directoryOver(url: string, timeoutMs: number, keepAliveMs = 4_000) {
+  const directory = new PrincipalDirectory(url, signer, 0, new LocalAccessEvents(), timeoutMs, { connections: 4, keepAliveMs });
+  servers.push(directory);
+  return directory;
+}
+
+const codeOf = (asked: Promise<unknown>) => asked.then(() => 'ANSWERED', (error: { extensions?: { code?: string } }) => error.extensions?.code ?? String(error));
+
+describe('the principal directory’s connections to identity', () => {
+  it('asks over kept-alive connections: forty questions in a row, not forty connections', async () => {
+    const identity = await scriptedIdentity(answer);
+    const directory = directoryOver(identity.url, 1_000);
+    for (let i = 0; i < 40; i += 1) expect(await directory.lookup('acme', 'operator', 'acme-agent', `r${i}`)).toMatchObject({ principal: { status: 'ACTIVE' } });
+    // The pool may open a second while the first is still being handed back; never one per question.
+    expect(identity.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('answers UNAVAILABLE at its deadline when identity never answers, or sends headers and stalls the body', async () => {
+    for (const behave of [() => undefined, (res: http.ServerResponse) => (res.writeHead(200, { 'content-type': 'application/json' }), res.write('{"tenant":'))]) {
+      const identity = await scriptedIdentity(behave);
+      const directory = directoryOver(identity.url, 300);
+      const started = Date.now();
+      expect(await codeOf(directory.lookup('acme', 'operator', 'acme-agent', 'r1'))).toBe('UNAVAILABLE');
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(250);
+      expect(took).toBeLessThan(2_000);
+    }
+  });
+
+  it('answers UNAVAILABLE when identity fails (HTTP 5xx, a body that is no JSON) or is down, and a bug for a 4xx', async () => {
+    const failing = await scriptedIdentity((res) => (res.statusCode = 503, res.end('{}')));
+    expect(await codeOf(directoryOver(failing.url, 1_000).lookup('acme', 'operator', 'a', 'r1'))).toBe('UNAVAILABLE');
+    const garbled = await scriptedIdentity((res) => res.end('<html>'));
+    expect(await codeOf(directoryOver(garbled.url, 1_000).lookup('acme', 'operator', 'a', 'r1'))).toBe('UNAVAILABLE');
+    const refusing = await scriptedIdentity((res) => (res.statusCode = 404, res.end('{}')));
+    expect(await codeOf(directoryOver(refusing.url, 1_000).lookup('acme', 'operator', 'a', 'r1'))).toMatch(/answered HTTP 404/);
+    const down = http.createServer();
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const port = (down.address() as AddressInfo).port;
+    await new Promise((resolve) => down.close(resolve));
+    expect(await codeOf(directoryOver(`http://127.0.0.1:${port}/graphql`, 1_000).lookup('acme', 'operator', 'a', 'r1'))).toBe('UNAVAILABLE');
+  });
+
+  it('closes idle connections before identity does, so a question never lands on a socket identity is closing', async () => {
+    // identity closes idle sockets after 300 ms; the directory lets its own go after 150.
+    const identity = await scriptedIdentity(answer, 300);
+    const directory = directoryOver(identity.url, 1_000, 150);
+    for (let i = 0; i < 4; i += 1) {
+      expect(await codeOf(directory.lookup('acme', 'operator', 'acme-agent', `r${i}`))).toBe('ANSWERED');
+      await new Promise((resolve) => setTimeout(resolve, 320));
+    }
+    expect(identity.connections()).toBe(4);
   });
 });

@@ -1,7 +1,7 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { EndUser } from '../../subgraphs/identity/entities/end-user.entity';
 import { Tenant } from '../../subgraphs/identity/entities/tenant.entity';
-import { PlatformTables } from '../../subgraphs/kit/platform-tables';
+import { PlatformRepository, PlatformTables } from '../../subgraphs/kit/platform-tables';
 import { TenantRepository, TenantScope, TenantScopeError } from '../../subgraphs/kit/tenant-repository';
 
 describe('tenant-scoped repository', () => {
@@ -20,6 +20,44 @@ describe('tenant-scoped repository', () => {
   it('the platform-table door refuses a tenant-owned table', () => {
     expect(() => PlatformTables.of(dataSource).repo(EndUser as never)).toThrow(TenantScopeError);
     expect(PlatformTables.of(dataSource).repo(Tenant)).toBeDefined();
+  });
+
+  it('the platform repository refuses a tenant-owned table even when built by hand (its statements carry no tenant predicate)', () => {
+    expect(() => new PlatformRepository(dataSource.getRepository(EndUser) as never)).toThrow(TenantScopeError);
+  });
+
+  it('looks a platform row up by plain equalities in one prepared statement, answering what the ORM answers', async () => {
+    const tables = PlatformTables.of(dataSource);
+    const tenants = tables.repo(Tenant);
+    const saved = await tenants.save(
+      tenants.create({ id: 'tenant-p', slug: 'prepared', name: 'Prepared', deployment: 'PUBLIC_CLOUD' as never, region: 'eu-west-1', allowedCidrs: ['10.0.0.0/8'], widgetOrigins: null }),
+    );
+    const orm = dataSource.getRepository(Tenant);
+    const statements: string[] = [];
+    const logQuery = jest.spyOn(dataSource.logger, 'logQuery').mockImplementation((sql: string) => void statements.push(sql));
+    try {
+      const bySlug = await tenants.findOneBy({ slug: 'prepared' });
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(/^SELECT .* FROM "tenants" p WHERE p\."slug" = \? LIMIT 1$/);
+      // Same entity, types included (simple-json, dates, nulls, getters), as the ORM's own read.
+      expect(bySlug).toBeInstanceOf(Tenant);
+      expect(bySlug).toEqual(await orm.findOneBy({ slug: 'prepared' }));
+      expect(bySlug!.accessPolicy).toEqual({ mode: 'EVERYONE', cidrs: ['10.0.0.0/8'] });
+      expect(bySlug!.createdAt).toBeInstanceOf(Date);
+      expect(bySlug!.createdAt.getTime()).toBe(saved.createdAt.getTime());
+      expect(await tenants.findOneBy({ id: 'tenant-p', status: 'ACTIVE' as never })).toEqual(bySlug);
+      expect(await tenants.findOneBy({ id: 'tenant-p', status: 'DISABLED' as never })).toBeNull();
+      expect(await tenants.findOneBy({ slug: 'nobody' })).toBeNull();
+      // A value that is no plain equality stays with the ORM, whose semantics it keeps.
+      statements.length = 0;
+      await expect(tenants.findOneBy({ widgetKey: null as never })).rejects.toThrow(/Null value encountered/);
+      await expect(tenants.findOneBy({ slug: undefined })).rejects.toThrow(/Undefined value encountered/);
+      expect(statements).toEqual([]);
+    } finally {
+      logQuery.mockRestore();
+    }
+    // Inside a transaction, on the transaction's connection.
+    expect(await tables.transaction((inside) => inside.repo(Tenant).findOneBy({ slug: 'prepared' }))).toEqual(await orm.findOneBy({ slug: 'prepared' }));
   });
 
   it('updates and lock-reads only its own tenant’s rows, and never brings a deleted row back', async () => {
