@@ -93,10 +93,14 @@ export class PrincipalDirectory {
     return client;
   }
 
-  async close(): Promise<void> {
+  private closing?: Promise<void>;
+
+  /** Forgets every answer and closes the connections (closing again is harmless). */
+  close(): Promise<void> {
     this.cache.clear();
     this.widgets.clear();
-    await this.agent.close();
+    this.closing ??= this.agent.close();
+    return this.closing;
   }
 
   /** `version` undefined: versions cannot be read, or caching is off; the answer is not kept. */

@@ -137,6 +137,7 @@ export class SubgraphServer {
     private readonly workers: { stop(): Promise<void> }[] = [],
     readonly lifecycle = new Lifecycle(),
     private readonly redis?: Redis,
+    private readonly links?: ServiceClient,
   ) {}
 
   listen(port: number, host = '127.0.0.1'): Promise<Listening> {
@@ -169,6 +170,7 @@ export class SubgraphServer {
     if (this.keyring.keyStore?.isInitialized) await this.keyring.keyStore.destroy();
     await this.ownedEvents?.close();
     await closeRedisClient(this.redis);
+    await this.links?.close();
   }
 }
 
@@ -284,5 +286,5 @@ export async function createSubgraphServer<S>(
   const workers = (module.workers ?? [])
     .map((worker) => worker.start({ ...process, logger: logger.child({ worker: worker.name }), contextFor }))
     .filter((worker): worker is { stop(): Promise<void> } => worker !== null);
-  return new SubgraphServer(module.name, app, apollo, dataSource, contextFor, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle, redis);
+  return new SubgraphServer(module.name, app, apollo, dataSource, contextFor, keyring, httpServer, !options.dataSource, ownedEvents, workers, lifecycle, redis, services);
 }
