@@ -39,8 +39,8 @@ export interface DirectoryConnections {
  * identity bumps versions in the store this gateway reads: so a revocation or policy change holds
  * from the next request at every gateway. Without a shared store (a gateway in its own process
  * and no Redis) nothing is reused and every request asks identity, over a pool of keep-alive
- * connections (undici, as the subgraph fetches): the global fetch cost that gateway about a fifth
- * of its CPU per request in web streams, abort signals and header objects.
+ * connections (undici, as the subgraph fetches): the global fetch spent much of that gateway's
+ * CPU per request in web streams, abort signals and header objects.
  */
 export class PrincipalDirectory {
   private readonly cache: LRUCache<string, Entry<PrincipalAccess>>;
