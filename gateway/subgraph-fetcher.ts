@@ -1,5 +1,5 @@
 import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
-import { Agent } from 'undici';
+import { callWithin, keepAlivePool } from '../platform/http-pool';
 import { parseBudget } from '../platform/deadline';
 import type { GatewayDeadlines } from './config';
 
@@ -23,35 +23,18 @@ export class SubgraphTimeout extends Error {
  * make-fetch-happen, whose agent builds a stack trace per request.
  */
 export function createSubgraphFetcher(settings: GatewayDeadlines): SubgraphFetcher {
-  const agent = new Agent({
+  const agent = keepAlivePool({
     connections: settings.subgraphConnections,
-    keepAliveTimeout: settings.subgraphKeepAliveMs,
-    keepAliveMaxTimeout: settings.subgraphKeepAliveMs,
-    headersTimeout: settings.subgraphFetchMs,
-    bodyTimeout: settings.subgraphFetchMs,
-    connect: { timeout: Math.min(settings.subgraphFetchMs, 3_000) },
+    keepAliveMs: settings.subgraphKeepAliveMs,
+    connectTimeoutMs: Math.min(settings.subgraphFetchMs, 3_000),
+    answerTimeoutMs: settings.subgraphFetchMs,
   });
   const fetcher: Fetcher = async (url, init = {}) => {
     const { [FETCH_TIMEOUT_HEADER]: asked, ...headers } = init.headers ?? {};
     const timeoutMs = parseBudget(asked, settings.subgraphFetchMs);
     if (timeoutMs <= 0) throw new SubgraphTimeout('no time left for the subgraph');
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new SubgraphTimeout('the subgraph did not answer in time')), timeoutMs);
-    try {
-      const target = new URL(url);
-      const response = await agent.request({
-        origin: target.origin,
-        path: target.pathname + target.search,
-        method: (init.method ?? 'POST') as 'POST',
-        headers,
-        body: init.body,
-        signal: controller.signal,
-      });
-      const text = await response.body.text();
-      return textResponse(url, response.statusCode, response.headers, text);
-    } finally {
-      clearTimeout(timer);
-    }
+    const answer = await callWithin(agent, url, { method: init.method, headers, body: init.body }, timeoutMs, () => new SubgraphTimeout('the subgraph did not answer in time'));
+    return textResponse(url, answer.status, answer.headers, answer.text);
   };
   return { fetcher, close: () => agent.close() };
 }

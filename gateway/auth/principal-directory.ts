@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { CONTEXT_HEADER, requestDigest, serviceClaims, type ContextSigner } from '../../platform/contracts/signed-context';
 import {
   CLIENT_CREDENTIALS_PATH,
@@ -15,6 +15,7 @@ import {
 import type { AccessEvents } from '../../platform/access-events';
 import { DEADLINE_HEADER } from '../../platform/deadline';
 import { DomainError, refusesRequest } from '../../platform/errors';
+import { callWithin, keepAlivePool } from '../../platform/http-pool';
 
 /** Identity not answering refuses the request as an outage (503), never as a bug. */
 const identityUnavailable = () => refusesRequest(new DomainError('UNAVAILABLE', 'The identity service could not be reached'));
@@ -38,15 +39,13 @@ export interface DirectoryConnections {
  * request, see AccessEvents) is the one it was fetched at, for at most the TTL, and only when
  * identity bumps versions in the store this gateway reads: so a revocation or policy change holds
  * from the next request at every gateway. Without a shared store (a gateway in its own process
- * and no Redis) nothing is reused and every request asks identity, over a pool of keep-alive
- * connections (undici, as the subgraph fetches): the global fetch spent much of that gateway's
- * CPU per request in web streams, abort signals and header objects.
+ * and no Redis) nothing is reused and every request asks identity, over a keep-alive pool
+ * (platform/http-pool.ts).
  */
 export class PrincipalDirectory {
   private readonly cache: LRUCache<string, Entry<PrincipalAccess>>;
   private readonly widgets: LRUCache<string, Entry<WidgetAccess>>;
-  private readonly origin: string;
-  private readonly basePath: string;
+  private readonly baseUrl: string;
   private readonly agent: Agent;
 
   constructor(
@@ -57,15 +56,8 @@ export class PrincipalDirectory {
     private readonly timeoutMs = 3_000,
     pool: DirectoryConnections = { connections: 64, keepAliveMs: 4_000 },
   ) {
-    const base = new URL(identityGraphqlUrl.replace(/\/graphql\/?$/, '') + IDENTITY_LOOKUPS_PREFIX);
-    this.origin = base.origin;
-    this.basePath = base.pathname;
-    this.agent = new Agent({
-      connections: pool.connections,
-      keepAliveTimeout: pool.keepAliveMs,
-      keepAliveMaxTimeout: pool.keepAliveMs,
-      connect: { timeout: timeoutMs },
-    });
+    this.baseUrl = identityGraphqlUrl.replace(/\/graphql\/?$/, '') + IDENTITY_LOOKUPS_PREFIX;
+    this.agent = keepAlivePool({ connections: pool.connections, keepAliveMs: pool.keepAliveMs, connectTimeoutMs: timeoutMs });
     // With a TTL of 0 nothing is kept (see cached), so the caches' own TTL need not be set.
     const ttl = Math.max(ttlMs, 0);
     this.cache = new LRUCache({ max: 50_000, ttl });
@@ -116,26 +108,17 @@ export class PrincipalDirectory {
 
   private async call<P extends IdentityLookupPath>(path: P, body: IdentityLookups[P]['request'], requestId: string): Promise<IdentityLookups[P]['answer']> {
     const token = await this.signer.sign(serviceClaims(requestId), 'identity', requestDigest(path, body));
-    // One deadline for the whole call, connection, answer and body alike.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     let status: number;
     let text: string;
     try {
-      const response = await this.agent.request({
-        origin: this.origin,
-        path: this.basePath + path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: token, [DEADLINE_HEADER]: String(this.timeoutMs) },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
-      status = response.statusCode;
-      text = await response.body.text();
+      ({ status, text } = await callWithin(
+        this.agent,
+        this.baseUrl + path,
+        { headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: token, [DEADLINE_HEADER]: String(this.timeoutMs) }, body: JSON.stringify(body) },
+        this.timeoutMs,
+      ));
     } catch {
       throw identityUnavailable();
-    } finally {
-      clearTimeout(timer);
     }
     if (status >= 500) throw identityUnavailable();
     if (status < 200 || status >= 300) throw new Error(`identity ${path} answered HTTP ${status}`);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Agent } from 'undici';
 import {
   CONTEXT_HEADER,
   decodeSecret,
@@ -13,6 +12,7 @@ import { SERVICE_LINKS, type SubgraphName } from '../../platform/contracts/servi
 import { DomainError } from '../../platform/errors';
 import { budgetForNextHop, DEADLINE_HEADER, remainingMs } from '../../platform/deadline';
 import { REQUEST_ID_HEADER } from '../../platform/access-log';
+import { callWithin, keepAlivePool } from '../../platform/http-pool';
 
 export interface ServiceLinkKeys {
   /** Keys for calls this subgraph makes, by callee. */
@@ -64,17 +64,11 @@ const LINK_KEEPALIVE_MS = 4_000;
 /**
  * Calls another subgraph's GraphQL endpoint with a context signed over their link. Any failure
  * (unreachable, slow, refused, errors in the answer) is an UNAVAILABLE error, so callers fail closed.
- * Calls go over a pool of keep-alive connections (undici, as the gateway's fetches do): writes
- * about end-users ask identity on every request, and the global fetch spent a good share of their
- * CPU in web streams, abort signals and header objects.
+ * Calls go over a keep-alive pool (platform/http-pool.ts): writes about end-users ask identity on
+ * every request.
  */
 export class ServiceClient {
-  private readonly agent = new Agent({
-    connections: LINK_CONNECTIONS,
-    keepAliveTimeout: LINK_KEEPALIVE_MS,
-    keepAliveMaxTimeout: LINK_KEEPALIVE_MS,
-    connect: { timeout: SERVICE_CALL_TIMEOUT_MS },
-  });
+  private readonly agent = keepAlivePool({ connections: LINK_CONNECTIONS, keepAliveMs: LINK_KEEPALIVE_MS, connectTimeoutMs: SERVICE_CALL_TIMEOUT_MS });
 
   constructor(
     private readonly signer: ServiceContextSigner,
@@ -96,30 +90,25 @@ export class ServiceClient {
     const budget = remainingMs(this.timeoutMs);
     if (budget <= 0) throw unavailable(callee);
     let body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
-    // One deadline over the whole call: connection, answer and body.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${budget} ms`)), budget);
     try {
-      const target = new URL(this.urls[callee]);
-      const response = await this.agent.request({
-        origin: target.origin,
-        path: target.pathname + target.search,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [CONTEXT_HEADER]: token,
-          [REQUEST_ID_HEADER]: claims.requestId,
-          [DEADLINE_HEADER]: String(budgetForNextHop(budget)),
+      const answer = await callWithin(
+        this.agent,
+        this.urls[callee],
+        {
+          headers: {
+            'content-type': 'application/json',
+            [CONTEXT_HEADER]: token,
+            [REQUEST_ID_HEADER]: claims.requestId,
+            [DEADLINE_HEADER]: String(budgetForNextHop(budget)),
+          },
+          body: JSON.stringify({ query, variables }),
         },
-        body: JSON.stringify({ query, variables }),
-        signal: controller.signal,
-      });
-      body = JSON.parse(await response.body.text()) as typeof body;
+        budget,
+      );
+      body = JSON.parse(answer.text) as typeof body;
     } catch (error) {
       this.logger.warn({ callee, requestId: claims.requestId, reason: (error as Error).message }, 'service call failed');
       throw unavailable(callee);
-    } finally {
-      clearTimeout(timer);
     }
     if (body?.errors?.length || !body?.data) {
       this.logger.warn(
