@@ -23,13 +23,14 @@ async function main(): Promise<void> {
   const mariadb = loadBenchConfig().databaseUrl;
   const database = mariadb ? new URL(mariadb) : undefined;
   const dbProxy = database ? await startTcpProxy(Number(database.port || 3306), database.hostname) : undefined;
-  if (database && dbProxy) {
-    database.port = String(dbProxy.port);
-    // The test environment helper takes its database from the environment: point it at the proxy.
-    process.env.DATABASE_URL = database.toString();
-  }
+  // The stack's databases go on the server through the proxy, so the proxy can stall them.
+  if (database && dbProxy) database.port = String(dbProxy.port);
   const fake = await startFakeCrm();
-  const world = await seededStack({ endUsersPerTenant: 5, env: { LOG_LEVEL: 'silent', CRM_CACHE_TTL_MS: '0', ACCESS_CACHE_TTL_MS: '0' } });
+  const world = await seededStack({
+    endUsersPerTenant: 5,
+    env: { LOG_LEVEL: 'silent', CRM_CACHE_TTL_MS: '0', ACCESS_CACHE_TTL_MS: '0' },
+    databaseServer: database?.toString(),
+  });
   const admin = await world.env.token({ tenant: 'acme', roles: ['admin'] });
   const port = (url: string) => Number(new URL(url).port);
   const interactions = await startTcpProxy(port(world.stack.subgraphUrls.interactions));

@@ -26,11 +26,15 @@ export interface TestEnvironment {
  * A private world for one test file: temporary SQLite files and keys, or (with DATABASE_URL set)
  * MySQL databases under a unique prefix, dropped afterwards.
  */
-export async function testEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+export async function testEnvironment(
+  overrides: Record<string, string> = {},
+  /** The MySQL/MariaDB server the databases go on (a proxy in front of it, say); DATABASE_URL by default. */
+  databaseServer = process.env.DATABASE_URL,
+): Promise<TestEnvironment> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-test-'));
   let databaseUrl: string | undefined;
-  if (process.env.DATABASE_URL) {
-    const url = new URL(process.env.DATABASE_URL);
+  if (databaseServer) {
+    const url = new URL(databaseServer);
     url.pathname = `/t${randomBytes(5).toString('hex')}`;
     databaseUrl = url.toString();
   }

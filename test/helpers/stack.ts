@@ -24,11 +24,13 @@ export interface SeededStackOptions {
   logger?: (name: string) => Logger | undefined;
   /** Production behaviour (no introspection, masked errors…) while keeping the generated keys and SQLite. */
   production?: boolean;
+  /** The MySQL/MariaDB server to use instead of DATABASE_URL's (see testEnvironment). */
+  databaseServer?: string;
 }
 
 /** All five servers on free ports over a private database, seeded with acme and globex. */
 export async function seededStack(options: SeededStackOptions = {}): Promise<SeededStack> {
-  const env = await testEnvironment(options.env);
+  const env = await testEnvironment(options.env, options.databaseServer);
   const production = options.production ? { production: true } : {};
   const stack = await startStack({
     subgraphConfig: { ...env.subgraphConfig, ...production },
