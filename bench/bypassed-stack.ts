@@ -34,6 +34,7 @@ import { inputFieldNames } from '../subgraphs/kit/input-field.plugin';
 import { ServiceClient } from '../subgraphs/kit/service-client';
 import { observeDataSource, requestMetrics } from '../platform/telemetry/metrics';
 import { expressApp } from '../platform/http-app';
+import { CLAIMS_HEADER } from './bypassed-claims';
 
 /**
  * The same subgraphs and gateway with the access-control layer taken out, for measuring its cost
@@ -43,7 +44,6 @@ import { expressApp } from '../platform/http-app';
  * metrics, and data protection (encryption, audit). The tenant is fixed and passed in plain JSON.
  * Lives under bench/ and is never part of the product.
  */
-const HEADER = 'x-bench-claims';
 const silent = pino({ level: 'silent' });
 
 async function listen(app: express.Express, server = http.createServer(app)): Promise<{ server: http.Server; url: string }> {
@@ -108,7 +108,7 @@ export async function startBypassedSubgraphs(
       expressMiddleware(apollo, {
         context: async ({ req, res }) => {
           await wait();
-          const claims = JSON.parse(req.header(HEADER)!) as RequestClaims;
+          const claims = JSON.parse(req.header(CLAIMS_HEADER)!) as RequestClaims;
           Object.assign(accessEntry(res), { requestId: claims.requestId, tenant: claims.tenant?.slug ?? null, tenantId: claims.tenant?.id ?? null, principal: claims.principal.kind });
           const context = new SubgraphContext(claims, process, compose);
           bindAccessEntry(context, res);
@@ -138,7 +138,7 @@ export async function startBypassedSubgraphs(
 /** The product's data source (retry of reads on reset, outage answers, deadlines), sending plain claims instead of a signature. */
 class PlainClaimsDataSource extends SignedContextDataSource {
   protected override contextHeader(claims: RequestClaims): [string, string] {
-    return [HEADER, JSON.stringify(claims)];
+    return [CLAIMS_HEADER, JSON.stringify(claims)];
   }
 }
 
@@ -237,7 +237,7 @@ export async function startVanillaGateway(urls: Record<SubgraphName, string>, cl
     buildService: ({ name }) =>
       new (class extends RemoteGraphQLDataSource {
         override willSendRequest({ request }: GraphQLDataSourceProcessOptions) {
-          request.http?.headers.set(HEADER, JSON.stringify(claims));
+          request.http?.headers.set(CLAIMS_HEADER, JSON.stringify(claims));
         }
       })({ url: urls[name as SubgraphName] }),
   });

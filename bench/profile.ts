@@ -7,6 +7,7 @@ import { cpuMs } from './processes';
 import { direct, FEDERATED, SINGLE } from './run';
 import type { Ready } from './server';
 import { startStack } from './stack';
+import { CLAIMS_HEADER } from './bypassed-claims';
 
 /**
  * `node dist/bench/profile.js [--scenario federated|single] [--twin] [--baseline <built tree>]`: the
@@ -15,7 +16,9 @@ import { startStack } from './stack';
  * --cpu-prof, then the same through the twin without access control (its gateway profiled) and
  * through the baseline's stack; prints each profile's
  * layer breakdown, the share of busy (non-idle) time spent in each library or part of the code,
- * counted over the load's window only (start-up and seeding left out).
+ * counted over the load's window only (start-up and seeding left out). With --twin the secured
+ * subgraphs run in one process, as the twin's do, and the functions whose self time per request
+ * differs most between the two stacks are listed: where the security layer's cost goes.
  */
 
 interface CpuProfile {
@@ -140,26 +143,57 @@ function table(title: string, b: Breakdown): string[] {
   ];
 }
 
+/**
+ * Self time per request of each function in two profiles of the same load, the largest
+ * differences first. A profile samples wall time: read the differences against each other, and
+ * the CPU per request from /proc for the size of the whole.
+ */
+export function difference(nameA: string, a: Breakdown, answersA: number, nameB: string, b: Breakdown, answersB: number, top = 20): string[] {
+  const perRequest = (functions: [string, number][], answers: number) => new Map(functions.map(([fn, ms]) => [fn, (ms * 1000) / Math.max(1, answers)]));
+  const ma = perRequest(a.functions, answersA);
+  const mb = perRequest(b.functions, answersB);
+  const rows = [...new Set([...ma.keys(), ...mb.keys()])]
+    .map((fn) => ({ fn, a: ma.get(fn) ?? 0, b: mb.get(fn) ?? 0 }))
+    .sort((x, y) => Math.abs(y.a - y.b) - Math.abs(x.a - x.b))
+    .slice(0, top);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((sum, v) => sum + v, 0);
+  return [
+    `### ${nameA} against ${nameB}: sampled self time per request, ${total(ma).toFixed(0)} against ${total(mb).toFixed(0)} µs; the ${top} largest differences`,
+    '',
+    `| function | ${nameA} µs | ${nameB} µs | difference |`,
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.fn.replaceAll('|', '\\|')} | ${r.a.toFixed(1)} | ${r.b.toFixed(1)} | ${(r.a - r.b >= 0 ? '+' : '') + (r.a - r.b).toFixed(1)} |`),
+    '',
+  ];
+}
+
 const now = () => Number(process.hrtime.bigint() / 1000n);
 
 async function main(): Promise<void> {
   const config = loadBenchConfig();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-profile-'));
-  const stack = await startStack(config, { profile: { dir }, baseline: Boolean(config.baseline), twin: config.profileTwin });
+  const together = config.profileTwin;
+  const stack = await startStack(config, { profile: { dir, together }, baseline: Boolean(config.baseline), twin: config.profileTwin });
   const query = config.profileScenario === 'single' ? SINGLE : FEDERATED;
   const windows: Record<string, { from: number; to: number; answers: number; requestsPerSecond: number; errors: number; cpu: Record<string, number> }> = {};
   try {
-    const targets: [string, string, Ready, string[]][] = [['this checkout', stack.gateways.secure!, stack.ready, ['gateway', 'identity', 'subgraphs']]];
+    const targets: [string, string, Ready, string[]][] = [['this checkout', stack.gateways.secure!, stack.ready, together ? ['gateway', 'subgraphs'] : ['gateway', 'identity', 'subgraphs']]];
     // The single lookup straight to identity too, so its profile shows what a request through the gateway adds there.
-    if (config.profileScenario === 'single') targets.push(['direct', stack.ready.secure.subgraphs.identity, stack.ready, ['identity']]);
+    if (config.profileScenario === 'single') targets.push(['direct', stack.ready.secure.subgraphs.identity, stack.ready, [together ? 'subgraphs' : 'identity']]);
     if (stack.gateways.twin) targets.push(['twin', stack.gateways.twin, stack.ready, ['gateway-twin', 'subgraphs-bypassed']]);
+    // And straight to the bypassed identity: the subgraph's own share of the cost, with no gateway.
+    if (config.profileScenario === 'single' && stack.bypassedSubgraphs) targets.push(['direct-twin', stack.bypassedSubgraphs.identity, stack.ready, ['subgraphs-bypassed']]);
     if (stack.gateways.baseline) targets.push(['baseline', stack.gateways.baseline, stack.baselineReady!, ['gateway-baseline', 'subgraphs-baseline']]);
     for (const [label, url, ready, roles] of targets) {
       const body = (i: number) => JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
       // The twin takes no token (its claims are fixed); straight to identity, a fresh signed context per request.
       const signed = direct('identity');
-      const headers = (text: string) =>
-        label === 'direct' ? signed(ready, text) : { 'content-type': 'application/json', ...(label === 'twin' ? {} : { authorization: `Bearer ${ready.token}` }) };
+      const headers = (text: string): Record<string, string> =>
+        label === 'direct'
+          ? signed(ready, text)
+          : label === 'direct-twin'
+            ? { 'content-type': 'application/json', [CLAIMS_HEADER]: JSON.stringify(ready.claims) }
+            : { 'content-type': 'application/json', ...(label === 'twin' ? {} : { authorization: `Bearer ${ready.token}` }) };
       const counter = { next: 0 };
       await drive({ url, connections: config.connections, seconds: config.warmupRoundSeconds, body, headers }, counter);
       const before = Object.fromEntries(roles.map((role) => [role, cpuMs(stack.processes.get(role)!.pid)]));
@@ -178,10 +212,21 @@ async function main(): Promise<void> {
     `Profile ${new Date().toISOString()}: ${config.profileScenario === 'single' ? 'single-subgraph lookup' : 'federated end-user'}, ${config.connections} connections, ${config.profileSeconds} s under --cpu-prof; ${stack.pinning}; load average ${os.loadavg()[0].toFixed(2)}.`,
     '',
   ];
+  const kept = new Map<string, Breakdown>();
   for (const [label, w] of Object.entries(windows)) {
     lines.push(`## ${label}: ${w.requestsPerSecond.toFixed(0)} req/s (profiled), ${w.errors} errors; CPU ms per request ${Object.entries(w.cpu).map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(', ')}`, '');
     const files =
-      label === 'baseline' ? ['gateway-baseline', 'subgraphs-baseline'] : label === 'twin' ? ['gateway-twin', 'subgraphs-bypassed'] : label === 'direct' ? ['identity'] : ['gateway', 'identity'];
+      label === 'baseline'
+        ? ['gateway-baseline', 'subgraphs-baseline']
+        : label === 'twin'
+          ? ['gateway-twin', 'subgraphs-bypassed']
+          : label === 'direct'
+            ? [together ? 'subgraphs' : 'identity']
+            : label === 'direct-twin'
+              ? ['subgraphs-bypassed']
+            : together
+              ? ['gateway', 'subgraphs']
+              : ['gateway', 'identity'];
     for (const name of files) {
       const file = path.join(dir, `${name}.cpuprofile`);
       if (!fs.existsSync(file)) {
@@ -194,8 +239,20 @@ async function main(): Promise<void> {
           : name === 'subgraphs-bypassed'
             ? 'subgraphs-bypassed (all four in one process)'
             : name;
-      lines.push(...table(title, breakdown(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, w)));
+      const b = breakdown(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, w);
+      kept.set(label.startsWith('direct') ? `${name} (${label})` : name, b);
+      lines.push(...table(title, b));
     }
+  }
+  const pairs: [string, string, string, string][] = [
+    ['gateway', 'this checkout', 'gateway-twin', 'twin'],
+    ['subgraphs', 'this checkout', 'subgraphs-bypassed', 'twin'],
+    ['subgraphs (direct)', 'direct', 'subgraphs-bypassed (direct-twin)', 'direct-twin'],
+  ];
+  for (const [secured, securedWindow, twin, twinWindow] of pairs) {
+    const a = kept.get(secured);
+    const b = kept.get(twin);
+    if (a && b) lines.push(...difference(secured, a, windows[securedWindow].answers, twin, b, windows[twinWindow].answers));
   }
   // Each load's window and answer count, for comparing profiles function by function.
   fs.writeFileSync(path.join(dir, 'windows.json'), JSON.stringify(windows, null, 2));

@@ -5,6 +5,7 @@ import { drive } from './load';
 import { cpuMs, machineTicks, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
+import { CLAIMS_HEADER } from './bypassed-claims';
 import { ContextSigner, decodeSecret, requestDigest } from '../platform/contracts/signed-context';
 import { freePorts, haproxy, haproxyBinary, type LoadBalancer } from '../scripts/topology';
 
@@ -39,7 +40,7 @@ const APPEND = `mutation Append($interactionId: ID!, $segments: [TranscriptSegme
 const CHATS = 50;
 const SEGMENTS_PER_APPEND = 20;
 
-type StackName = 'secure' | 'twin' | 'vanilla' | 'baseline' | 'direct';
+type StackName = 'secure' | 'twin' | 'vanilla' | 'baseline' | 'direct' | 'direct-twin' | 'side';
 
 interface Scenario {
   id: string;
@@ -85,6 +86,11 @@ interface RoundResult {
 
 const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
 const plain = () => ({ 'content-type': 'application/json' });
+/** Straight to a bypassed subgraph: the claims in plain JSON, as the twin gateway sends them. */
+const plainClaims = (ready: Ready) => ({
+  'content-type': 'application/json',
+  [CLAIMS_HEADER]: JSON.stringify({ ...ready.claims, requestId: `bench-${Math.random().toString(36).slice(2)}` }),
+});
 const byId = (query: string) => (ready: Ready, i: number) => JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
 
 const signers = new Map<string, ContextSigner>();
@@ -103,6 +109,8 @@ const ROLES: Record<StackName, { gatewayRole?: string; subgraphRole: string }> =
   vanilla: { gatewayRole: 'gateway-vanilla', subgraphRole: 'subgraphs-bypassed' },
   baseline: { gatewayRole: 'gateway-baseline', subgraphRole: 'subgraphs-baseline' },
   direct: { subgraphRole: 'subgraphs' },
+  'direct-twin': { subgraphRole: 'subgraphs-bypassed' },
+  side: { gatewayRole: 'gateway-side', subgraphRole: 'subgraphs-side' },
 };
 const LABEL: Record<StackName, string> = {
   secure: 'security on',
@@ -110,26 +118,34 @@ const LABEL: Record<StackName, string> = {
   vanilla: 'vanilla @apollo/gateway',
   baseline: 'baseline checkout',
   direct: 'direct to the subgraph',
+  'direct-twin': 'direct to the bypassed subgraph (no signed context, no shield)',
+  side: 'security on',
 };
-const gatewayOf = (stack: StackName) => (s: Stack) => s.gateways[stack === 'direct' ? 'secure' : stack]!;
+const gatewayOf = (stack: StackName) => (s: Stack) => s.gateways[stack === 'direct' || stack === 'direct-twin' ? 'secure' : stack]!;
 
 function scenarios(config: BenchConfig, stack: Stack, hop?: string): Scenario[] {
   const list: Scenario[] = [];
   const add = (s: Omit<Scenario, 'gatewayRole' | 'subgraphRole' | 'connections'> & { connections?: number }) =>
     list.push({ connections: config.connections, ...ROLES[s.stack], ...s });
-  const headersOf = (name: StackName) => (name === 'secure' || name === 'baseline' ? withToken : plain);
-  const stacks = (...names: StackName[]) => names.filter((n) => n === 'secure' || n === 'direct' || stack.gateways[n]);
+  const headersOf = (name: StackName) => (name === 'secure' || name === 'side' || name === 'baseline' ? withToken : plain);
+  const stacks = (...names: StackName[]) => names.filter((n) => n === 'secure' || n === 'direct' || (n === 'direct-twin' ? stack.bypassedSubgraphs : stack.gateways[n as keyof Stack['gateways']]));
 
   for (const name of stacks('secure', 'twin', 'vanilla', 'baseline')) {
     add({ id: `federated/${name}`, name: `federated end-user, ${LABEL[name]}`, stack: name, url: gatewayOf(name), headers: headersOf(name), body: byId(FEDERATED) });
   }
   for (const connections of config.connectionsSweep.filter((c) => c !== config.connections)) {
-    add({ id: `federated/secure@${connections}`, name: `federated end-user, security on, ${connections} connections`, stack: 'secure', connections, url: gatewayOf('secure'), headers: withToken, body: byId(FEDERATED) });
+    for (const name of stacks('secure', 'twin')) {
+      add({ id: `federated/${name}@${connections}`, name: `federated end-user, ${LABEL[name]}, ${connections} connections`, stack: name, connections, url: gatewayOf(name), headers: headersOf(name), body: byId(FEDERATED) });
+    }
   }
   for (const name of stacks('secure', 'twin', 'vanilla', 'baseline')) {
     add({ id: `single/${name}`, name: `single-subgraph lookup, ${LABEL[name]}`, stack: name, url: gatewayOf(name), headers: headersOf(name), body: byId(SINGLE) });
   }
   add({ id: 'single/direct', name: `single-subgraph lookup, ${LABEL.direct} (identity, signed context)`, stack: 'direct', url: (s) => s.ready.secure.subgraphs.identity, headers: direct('identity'), body: byId(SINGLE) });
+  // The subgraph's own share of the security layer's cost: the same call to its bypassed twin.
+  if (stacks('direct-twin').length) {
+    add({ id: 'single/direct-twin', name: `single-subgraph lookup, ${LABEL['direct-twin']} (identity)`, stack: 'direct-twin', url: (s) => s.bypassedSubgraphs!.identity, headers: plainClaims, body: byId(SINGLE) });
+  }
   if (config.pinning) {
     // The same pair with the gateway on CPUs of its own: the subgraphs share the load generator's in both.
     // At the bench's connections, and at the sweep's most: a request through the gateway takes two
@@ -163,36 +179,35 @@ function scenarios(config: BenchConfig, stack: Stack, hop?: string): Scenario[] 
       });
     }
   }
-  add({
-    id: 'entities/direct',
-    name: '_entities batch of 100, interactions direct',
-    stack: 'direct',
-    url: (s) => s.ready.secure.subgraphs.interactions,
-    headers: direct('interactions'),
-    body: (r, i) => {
-      const ids = Array.from({ length: 100 }, (_, k) => r.endUserIds[(i + k) % r.endUserIds.length]);
-      return JSON.stringify({ query: ENTITIES, variables: { representations: ids.map((id) => ({ __typename: 'EndUser', id })) } });
-    },
-  });
+  const entities = (r: Ready, i: number) => {
+    const ids = Array.from({ length: 100 }, (_, k) => r.endUserIds[(i + k) % r.endUserIds.length]);
+    return JSON.stringify({ query: ENTITIES, variables: { representations: ids.map((id) => ({ __typename: 'EndUser', id })) } });
+  };
+  add({ id: 'entities/direct', name: '_entities batch of 100, interactions direct', stack: 'direct', url: (s) => s.ready.secure.subgraphs.interactions, headers: direct('interactions'), body: entities });
+  if (stacks('direct-twin').length) {
+    add({ id: 'entities/direct-twin', name: '_entities batch of 100, interactions bypassed, direct', stack: 'direct-twin', url: (s) => s.bypassedSubgraphs!.interactions, headers: plainClaims, body: entities });
+  }
+  // Rows with no twin run on a secured stack of their own (see StackOptions.side).
+  const writer: StackName = stacks('side').length ? 'side' : 'secure';
   const chatIds: string[] = [];
   let appendCount = 0;
   add({
     id: 'ingestion',
     name: `transcript ingestion, ${SEGMENTS_PER_APPEND} segments per append, security on`,
-    stack: 'secure',
-    url: gatewayOf('secure'),
+    stack: writer,
+    url: gatewayOf(writer),
     headers: withToken,
     // A counter of its own, so every append gets fresh sequences whatever ran before.
     body: () => append(chatIds, appendCount++),
-    prepare: (s) => openChats(s, chatIds),
+    prepare: (s) => openChats(gatewayOf(writer)(s), s.ready, chatIds),
     itemsPerRequest: SEGMENTS_PER_APPEND,
   });
   if (stack.ready.bulk.endUsers > 0) {
     add({
       id: 'caller-id',
       name: `caller-id phone lookup among ${stack.ready.bulk.endUsers} end-users, security on`,
-      stack: 'secure',
-      url: gatewayOf('secure'),
+      stack: writer,
+      url: gatewayOf(writer),
       headers: (r) => ({ 'content-type': 'application/json', authorization: `Bearer ${r.bulk.token}` }),
       // Spread over the whole tenant: 7919 is prime, so successive requests hit distant rows.
       body: (r, i) => JSON.stringify({ query: PHONE_LOOKUP, variables: { phone: bulkPhone((i * 7919) % r.bulk.endUsers) } }),
@@ -203,11 +218,11 @@ function scenarios(config: BenchConfig, stack: Stack, hop?: string): Scenario[] 
   return list.filter((s) => !config.only || config.only.some((item) => wanted(s, item)));
 }
 
-async function openChats(stack: Stack, chatIds: string[]): Promise<void> {
+async function openChats(gateway: string, ready: Ready, chatIds: string[]): Promise<void> {
   for (let k = chatIds.length; k < CHATS; k++) {
-    const response = await fetch(stack.gateways.secure!, {
+    const response = await fetch(gateway, {
       method: 'POST',
-      headers: withToken(stack.ready),
+      headers: withToken(ready),
       body: JSON.stringify({ query: 'mutation { recordInteraction(input: { channel: CHAT, direction: INBOUND, queue: "bench" }) { id } }' }),
     });
     const body = (await response.json()) as { data?: { recordInteraction: { id: string } } };
@@ -366,7 +381,7 @@ async function main(): Promise<void> {
   const config = loadBenchConfig();
   const startedAt = new Date();
   const loads: number[] = [os.loadavg()[0]];
-  const stack = await startStack(config, { twin: true, vanilla: true, baseline: Boolean(config.baseline) });
+  const stack = await startStack(config, { twin: true, vanilla: true, baseline: Boolean(config.baseline), side: true });
   const runs = new Map<string, RoundResult[]>();
   const warmupErrors = { all: 0, own: 0 };
   const warmupSlices: number[] = [];
@@ -494,6 +509,12 @@ function report(
   const securityPairs = [['federated', 'federated end-user'], ['single', 'single-subgraph lookup'], ...config.listSizes.map((n) => [`list${n}`, `list of ${n}`])];
   for (const [id, label] of securityPairs) {
     push(`${label}: the security layer costs {0} throughput and {1} CPU per request (gateway + subgraphs)`, spread(`${id}/secure`, `${id}/twin`, throughputCost, 1, '%'), spread(`${id}/secure`, `${id}/twin`, cpuCost, 1, '%'));
+  }
+  for (const connections of config.connectionsSweep.filter((c) => c !== config.connections)) {
+    push(`federated end-user at ${connections} connections: the security layer costs {0} throughput and {1} CPU per request`, spread(`federated/secure@${connections}`, `federated/twin@${connections}`, throughputCost, 1, '%'), spread(`federated/secure@${connections}`, `federated/twin@${connections}`, cpuCost, 1, '%'));
+  }
+  for (const [id, label] of [['single', 'single-subgraph lookup straight to identity'], ['entities', '_entities batch of 100 straight to interactions']]) {
+    push(`${label}: the subgraph's own share of the security layer (signed context, shield) costs {0} throughput and {1} CPU per request`, spread(`${id}/direct`, `${id}/direct-twin`, throughputCost, 1, '%'), spread(`${id}/direct`, `${id}/direct-twin`, cpuCost, 1, '%'));
   }
   for (const [id, label] of securityPairs.slice(0, 2)) {
     push(`${label}: the gateway (security on) gets {0}× the vanilla @apollo/gateway's throughput, at {1}× its gateway CPU per request (its twin without access control: {2}×)`,

@@ -5,23 +5,32 @@ import { affinityOf, pinSelf, reply, startProcess, stopProcess, type BenchProces
 import type { Ready, ServerStart } from './server';
 
 export interface StackOptions {
-  /** Profile mode: identity alone in its process, and these processes run under --cpu-prof into `dir`. */
-  profile?: { dir: string };
+  /**
+   * Profile mode: these processes run under --cpu-prof into `dir`, with identity alone in its
+   * process, or (`together`) the four secured subgraphs in one process as the twin's run.
+   */
+  profile?: { dir: string; together?: boolean };
   /** Which reference stacks to start besides the secured one. */
   twin?: boolean;
   vanilla?: boolean;
   baseline?: boolean;
+  /**
+   * A second secured gateway and subgraphs process over the same database, for the rows the twin
+   * has no counterpart for (ingestion's writes, the bulk tenant's lookups): the secured processes
+   * compared with the twin's then serve the same requests as the twin's, and carry no other heap.
+   */
+  side?: boolean;
 }
 
 export interface Stack {
   ready: Ready;
-  gateways: Partial<Record<GatewayKind | 'baseline', string>>;
+  gateways: Partial<Record<GatewayKind | 'baseline' | 'side', string>>;
   bypassedSubgraphs?: Record<string, string>;
   baselineReady?: Ready;
   /**
    * By role: `seed` (seeds the database and serves nothing), `gateway`, `gateway-twin`, `gateway-vanilla`,
-   * `gateway-baseline`, `subgraphs`, `subgraphs-bypassed`, `subgraphs-baseline`; in profile mode
-   * `identity` (which seeds) and `subgraphs` (the other three).
+   * `gateway-baseline`, `gateway-side`, `subgraphs`, `subgraphs-bypassed`, `subgraphs-baseline`, `subgraphs-side`; in profile mode
+   * with identity alone, `identity` (which seeds) and `subgraphs` (the other three).
    */
   processes: Map<string, BenchProcess>;
   /** How the processes are pinned, checked with taskset; for the output. */
@@ -48,7 +57,8 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
   // Outside profile mode the seeding process serves nothing: the secured subgraphs then start in a
   // fresh process as their twins do, instead of carrying the seeding's heap (and its garbage
   // collections) into the measured windows.
-  const seedRole = options.profile ? 'identity' : 'seed';
+  const split = Boolean(options.profile && !options.profile.together);
+  const seedRole = split ? 'identity' : 'seed';
   // Gateways before subgraphs, and the seeding process (which drops a MySQL database) last.
   const rank = (role: string) => (role.startsWith('gateway') ? 0 : role === seedRole ? 2 : 1);
   const close = async () => {
@@ -57,12 +67,12 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
   };
   try {
     if (config.pinning) pinSelf(config.pinning.load);
-    const seeding = start(seedRole, path.join(own, 'server.js'), { execArgv: profiled(seedRole) });
+    const seeding = start(seedRole, path.join(own, 'server.js'), { execArgv: split ? profiled(seedRole) : [] });
     const ready = await reply<Ready>(seeding, 'ready', {
       start: {
         stack: 'secure',
         seed: true,
-        subgraphs: options.profile ? ['identity'] : [],
+        subgraphs: split ? ['identity'] : [],
         endUsersPerTenant: config.endUsersPerTenant,
         // A profile needs no caller-id tenant.
         lookupEndUsers: options.profile ? 0 : config.lookupEndUsers,
@@ -71,11 +81,20 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     const subgraphUrls = { ...ready.secure.subgraphs };
     const waits: Promise<unknown>[] = [];
     {
-      const rest = start('subgraphs', path.join(own, 'server.js'));
+      const rest = start('subgraphs', path.join(own, 'server.js'), { execArgv: options.profile?.together ? profiled('subgraphs') : [] });
       waits.push(
         reply<{ subgraphUrls: Record<string, string> }>(rest, 'subgraphUrls', {
-          start: { stack: 'secure', seed: false, env: ready.env, subgraphs: options.profile ? ['interactions', 'consent', 'crm'] : [...ALL] } satisfies ServerStart,
+          start: { stack: 'secure', seed: false, env: ready.env, subgraphs: split ? ['interactions', 'consent', 'crm'] : [...ALL] } satisfies ServerStart,
         }).then((answer) => Object.assign(subgraphUrls, answer.subgraphUrls)),
+      );
+    }
+    let sideSubgraphs: Record<string, string> | undefined;
+    if (options.side) {
+      const side = start('subgraphs-side', path.join(own, 'server.js'));
+      waits.push(
+        reply<{ subgraphUrls: Record<string, string> }>(side, 'subgraphUrls', {
+          start: { stack: 'secure', seed: false, env: ready.env, subgraphs: [...ALL] } satisfies ServerStart,
+        }).then((answer) => (sideSubgraphs = answer.subgraphUrls)),
       );
     }
     let bypassedSubgraphs: Record<string, string> | undefined;
@@ -111,6 +130,9 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     };
     const claims = ready.claims;
     gateways.secure = await gateway('gateway', 'secure', { env: ready.env, subgraphUrls: subgraphUrls as never, bypassedSubgraphUrls: (bypassedSubgraphs ?? {}) as never, claims, kind: 'secure' });
+    if (sideSubgraphs) {
+      gateways.side = await gateway('gateway-side', 'secure', { env: ready.env, subgraphUrls: sideSubgraphs as never, bypassedSubgraphUrls: {} as never, claims, kind: 'secure' });
+    }
     if (options.twin && bypassedSubgraphs) {
       gateways.twin = await gateway('gateway-twin', 'twin', { env: ready.env, subgraphUrls: {} as never, bypassedSubgraphUrls: bypassedSubgraphs as never, claims, kind: 'twin' });
     }
