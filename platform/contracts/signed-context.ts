@@ -1,4 +1,4 @@
-import { createHash, createHmac, createSecretKey, hkdfSync, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, hkdfSync, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { refusesRequest, unauthenticated } from '../errors';
 
 export const CONTEXT_HEADER = 'x-cx-context';
@@ -55,11 +55,8 @@ interface ContextPayload extends RequestClaims {
 
 /** Binds a signed context to one request body, so a captured header cannot carry another query. */
 export function requestDigest(query: string | undefined, variables: unknown): string {
-  return createHash('sha256')
-    .update(query ?? '')
-    .update('\n')
-    .update(JSON.stringify(variables ?? {}))
-    .digest('base64url');
+  // One-shot: a Hash object per call (constructor, three updates, digest) cost several times more in a busy server.
+  return hash('sha256', `${query ?? ''}\n${JSON.stringify(variables ?? {})}`, 'base64url');
 }
 
 /**

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { jwtVerify, SignJWT } from 'jose';
 import {
   ContextSigner,
@@ -60,6 +61,20 @@ describe('signed gateway context', () => {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('cx-gateway').setAudience('identity')
       .setIssuedAt().setExpirationTime('30s').setJti('j-crm').sign(crmKey);
     await refusal(verifier.verify(token, requestDigest(query, {})));
+  });
+
+  it('digests a body as SHA-256 over the query, a newline and the variables as JSON, for any text', () => {
+    // The subgraph recomputes the digest to check it: both ends must agree byte for byte, lone surrogates included.
+    const reference = (query: string | undefined, variables: unknown) =>
+      createHash('sha256').update(query ?? '').update('\n').update(JSON.stringify(variables ?? {})).digest('base64url');
+    fc.assert(
+      fc.property(fc.option(fc.string({ unit: 'binary' }), { nil: undefined }), fc.option(fc.jsonValue(), { nil: undefined }), (query, variables) => {
+        expect(requestDigest(query, variables)).toBe(reference(query, variables));
+      }),
+      { numRuns: 500 },
+    );
+    expect(requestDigest('q', { a: 1 })).not.toBe(requestDigest('q', { a: 2 }));
+    expect(requestDigest('q\n{}', undefined)).not.toBe(requestDigest('q', undefined));
   });
 
   it('is refused for a different query or different variables', async () => {
