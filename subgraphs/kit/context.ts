@@ -37,7 +37,7 @@ export interface ProcessDeps {
 export class RequestContext {
   private tenantScope?: TenantScope;
   private tenantSubjectKeys?: SubjectKeys;
-  private scopes?: Set<Scope>;
+  private scopes?: ReadonlySet<Scope>;
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
   private readonly data: DataSource;
   private readonly links: ServiceClient;

@@ -61,8 +61,18 @@ export const apiClientScopes = (scopes: readonly string[]): Scope[] => [...new S
  * Effective scopes of a principal: an operator's come from its roles (unknown roles grant
  * nothing); an API client's are the scopes it was issued, limited to what clients may hold.
  */
-export function effectiveScopes(kind: string, roles: readonly string[], scopes: readonly string[]): Set<Scope> {
-  if (kind === 'operator') return new Set(roles.filter(isRole).flatMap((role) => ROLE_SCOPES[role]));
-  if (kind === 'api_client') return new Set(apiClientScopes(scopes));
-  return new Set();
+export function effectiveScopes(kind: string, roles: readonly string[], scopes: readonly string[]): ReadonlySet<Scope> {
+  // A pure function of the signed claims, asked once per subgraph request: kept per distinct
+  // (kind, roles, scopes), of which a tenant has few; the sets are shared, so never mutated.
+  // JSON: no two different claims share a key, whatever a role's name holds.
+  const key = JSON.stringify([kind, roles, scopes]);
+  let known = derived.get(key);
+  if (!known) {
+    if (derived.size >= DERIVED_MAX) derived.clear();
+    known = kind === 'operator' ? new Set(roles.filter(isRole).flatMap((role) => ROLE_SCOPES[role])) : kind === 'api_client' ? new Set(apiClientScopes(scopes)) : new Set<Scope>();
+    derived.set(key, known);
+  }
+  return known;
 }
+const derived = new Map<string, ReadonlySet<Scope>>();
+const DERIVED_MAX = 1_000;
