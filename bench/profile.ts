@@ -224,9 +224,9 @@ async function main(): Promise<void> {
             ? [together ? 'subgraphs' : 'identity']
             : label === 'direct-twin'
               ? ['subgraphs-bypassed']
-            : together
-              ? ['gateway', 'subgraphs']
-              : ['gateway', 'identity'];
+              : together
+                ? ['gateway', 'subgraphs']
+                : ['gateway', 'identity'];
     for (const name of files) {
       const file = path.join(dir, `${name}.cpuprofile`);
       if (!fs.existsSync(file)) {
