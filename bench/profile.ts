@@ -4,10 +4,9 @@ import path from 'node:path';
 import { loadBenchConfig } from './config';
 import { drive } from './load';
 import { cpuMs } from './processes';
-import { direct, FEDERATED, SINGLE } from './run';
+import { direct, FEDERATED, plainClaims, SINGLE } from './run';
 import type { Ready } from './server';
 import { startStack } from './stack';
-import { CLAIMS_HEADER } from './bypassed-claims';
 
 /**
  * `node dist/bench/profile.js [--scenario federated|single] [--twin] [--baseline <built tree>]`: the
@@ -192,7 +191,7 @@ async function main(): Promise<void> {
         label === 'direct'
           ? signed(ready, text)
           : label === 'direct-twin'
-            ? { 'content-type': 'application/json', [CLAIMS_HEADER]: JSON.stringify(ready.claims) }
+            ? plainClaims(ready)
             : { 'content-type': 'application/json', ...(label === 'twin' ? {} : { authorization: `Bearer ${ready.token}` }) };
       const counter = { next: 0 };
       await drive({ url, connections: config.connections, seconds: config.warmupRoundSeconds, body, headers }, counter);

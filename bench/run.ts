@@ -87,7 +87,7 @@ interface RoundResult {
 const withToken = (ready: Ready) => ({ 'content-type': 'application/json', authorization: `Bearer ${ready.token}` });
 const plain = () => ({ 'content-type': 'application/json' });
 /** Straight to a bypassed subgraph: the claims in plain JSON, as the twin gateway sends them. */
-const plainClaims = (ready: Ready) => ({
+export const plainClaims = (ready: Ready) => ({
   'content-type': 'application/json',
   [CLAIMS_HEADER]: JSON.stringify({ ...ready.claims, requestId: `bench-${Math.random().toString(36).slice(2)}` }),
 });
