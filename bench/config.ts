@@ -28,6 +28,16 @@ export interface BenchConfig {
   connectionsSweep: number[];
   /** Lists of this many end-users (with interactions, transcripts and `ssn`), security on and off. */
   listSizes: number[];
+  /**
+   * Each security-cost pair (security on and its twin) measured in alternating slices of the same
+   * window (A B B A …) instead of one window each (BENCH_PAIRED=0 for the latter): a slow spell of a
+   * shared machine then hits both alike. Slices last `pairSliceSeconds` at least, longer for a slow
+   * scenario (each gives `pairSliceAnswers` answers or more: the requests in flight when a slice
+   * stops are paid for and not answered).
+   */
+  paired: boolean;
+  pairSliceSeconds: number;
+  pairSliceAnswers: number;
   /** Interleaved repetitions of every scenario; figures are medians, ratios carry their spread. */
   rounds: number;
   endUsersPerTenant: number;
@@ -117,6 +127,9 @@ export function loadBenchConfig(env: Record<string, string | undefined> = proces
     connections: positive(env.BENCH_CONNECTIONS, 10, 'BENCH_CONNECTIONS'),
     connectionsSweep: list(env.BENCH_CONNECTIONS_SWEEP, [1, 10, 50], 'BENCH_CONNECTIONS_SWEEP'),
     listSizes: list(env.BENCH_LIST_SIZES, [5, 20, 50, 100], 'BENCH_LIST_SIZES'),
+    paired: env.BENCH_PAIRED !== '0',
+    pairSliceSeconds: positive(env.BENCH_PAIR_SLICE, quick ? 1 : 2, 'BENCH_PAIR_SLICE'),
+    pairSliceAnswers: positive(env.BENCH_PAIR_SLICE_ANSWERS, quick ? 1 : 100, 'BENCH_PAIR_SLICE_ANSWERS'),
     rounds: positive(env.BENCH_ROUNDS, quick ? 1 : 3, 'BENCH_ROUNDS'),
     endUsersPerTenant: positive(env.BENCH_END_USERS, 200, 'BENCH_END_USERS'),
     lookupEndUsers: env.BENCH_LOOKUP_END_USERS === '0' ? 0 : positive(env.BENCH_LOOKUP_END_USERS, quick ? 2_000 : 20_000, 'BENCH_LOOKUP_END_USERS'),

@@ -34,16 +34,31 @@ export function cleanAnswer(status: number, body: string): boolean {
   }
 }
 
+/** autocannon's own merge of runs made with `skipAggregateResult` (not in its type definitions). */
+const aggregateResult = (autocannon as unknown as { aggregateResult(results: autocannon.Result[], opts: { url: string; connections: number }): autocannon.Result }).aggregateResult;
+
+/** One run of the load as autocannon left it (histograms encoded), with the answers checked; see `combine`. */
+export interface RawLoad {
+  result: autocannon.Result;
+  answers: number;
+  bad: number;
+  firstError?: string;
+}
+
 /** Drives the load with autocannon and checks every answer, not only the first. */
 export async function drive(load: Load, counter: { next: number }): Promise<LoadResult> {
-  let answers = 0;
-  let bad = 0;
-  let firstError: string | undefined;
-  const result = await autocannon({
+  return combine([await driveRaw(load, counter)], load);
+}
+
+/** One run of the load, kept raw so that several runs (the slices of a paired window) can be summed. */
+export async function driveRaw(load: Load, counter: { next: number }): Promise<RawLoad> {
+  const raw: RawLoad = { result: undefined as unknown as autocannon.Result, answers: 0, bad: 0 };
+  raw.result = await autocannon({
     url: load.url,
     method: 'POST',
     connections: load.connections,
     duration: load.seconds,
+    skipAggregateResult: true,
     requests: [
       {
         setupRequest: (request) => {
@@ -51,22 +66,34 @@ export async function drive(load: Load, counter: { next: number }): Promise<Load
           return { ...request, body, headers: load.headers(body) };
         },
         onResponse: (status, body) => {
-          answers++;
+          raw.answers++;
           const text = String(body);
           if (!cleanAnswer(status, text)) {
-            bad++;
-            firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`;
+            raw.bad++;
+            raw.firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`;
           }
         },
       },
     ],
   });
+  return raw;
+}
+
+/**
+ * Several runs of one load as one: answers over the runs' summed length, latency percentiles from
+ * their merged histograms (autocannon's own aggregation), every error counted.
+ */
+export function combine(runs: RawLoad[], load: Pick<Load, 'url' | 'connections'>): LoadResult {
+  const merged = aggregateResult(runs.map((run) => run.result), { url: load.url, connections: load.connections });
+  const seconds = runs.reduce((sum, run) => sum + run.result.duration, 0);
+  const answers = runs.reduce((sum, run) => sum + run.answers, 0);
+  const socketErrors = merged.errors + merged.timeouts;
   return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    requestsPerSecond: seconds > 0 ? answers / seconds : 0,
+    p50: merged.latency.p50,
+    p99: merged.latency.p99,
     answers,
-    errors: bad + result.errors + result.timeouts,
-    firstError: firstError ?? (result.errors + result.timeouts > 0 ? `${result.errors} socket errors, ${result.timeouts} timeouts` : undefined),
+    errors: runs.reduce((sum, run) => sum + run.bad, 0) + socketErrors,
+    firstError: runs.find((run) => run.firstError)?.firstError ?? (socketErrors > 0 ? `${merged.errors} socket errors, ${merged.timeouts} timeouts` : undefined),
   };
 }

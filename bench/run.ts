@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
-import { drive } from './load';
+import { combine, drive, driveRaw, type LoadResult } from './load';
 import { cpuMs, machineTicks, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
@@ -261,11 +261,15 @@ async function check(scenario: Scenario, stack: Stack): Promise<void> {
 }
 
 const counters = new Map<string, { next: number }>();
-const load = (scenario: Scenario, stack: Stack, seconds: number) => {
+const loadOf = (scenario: Scenario, stack: Stack, seconds: number) => {
   const ready = readyOf(stack, scenario);
   const counter = counters.get(scenario.id) ?? { next: 0 };
   counters.set(scenario.id, counter);
-  return drive({ url: scenario.url(stack), connections: scenario.connections, seconds, body: (i) => scenario.body(ready, i), headers: (body) => scenario.headers(ready, body) }, counter);
+  return { load: { url: scenario.url(stack), connections: scenario.connections, seconds, body: (i: number) => scenario.body(ready, i), headers: (body: string) => scenario.headers(ready, body) }, counter };
+};
+const load = (scenario: Scenario, stack: Stack, seconds: number) => {
+  const { load: spec, counter } = loadOf(scenario, stack, seconds);
+  return drive(spec, counter);
 };
 
 /** Warm-up slices until a slice is no more than 5% faster than the one before, or the cap. */
@@ -305,32 +309,121 @@ function windowSeconds(config: BenchConfig, requestsPerSecond: number): number {
   return Math.max(config.durationSeconds, Math.min(config.maxDurationSeconds, wanted));
 }
 
-async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
-  const warm = await load(scenario, stack, config.warmupSeconds);
+/** The CPU time so far of the processes a scenario is charged with. */
+function cpuOf(scenario: Scenario, stack: Stack) {
   const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole)! : undefined;
   const subgraphs = stack.processes.get(scenario.subgraphRole)!;
-  const before = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid), machine: machineTicks() };
-  const seconds = windowSeconds(config, warm.requestsPerSecond);
-  const result = await load(scenario, stack, seconds);
-  const after = { gateway: gateway ? cpuMs(gateway.pid) : 0, subgraphs: cpuMs(subgraphs.pid), machine: machineTicks() };
-  const ticks = after.machine.total - before.machine.total;
+  return { gateway: gateway ? cpuMs(gateway.pid) : undefined, subgraphs: cpuMs(subgraphs.pid) };
+}
+
+/** A scenario's figures for one round: its load's result, and its processes' CPU over `before`-`after`. */
+function roundResult(
+  scenario: Scenario,
+  stack: Stack,
+  round: number,
+  { warm, result, before, after, machine, seconds }: {
+    warm: LoadResult;
+    result: LoadResult;
+    before: ReturnType<typeof cpuOf>;
+    after: ReturnType<typeof cpuOf>;
+    machine: { before: ReturnType<typeof machineTicks>; after: ReturnType<typeof machineTicks> };
+    seconds: number;
+  },
+): RoundResult {
+  const ticks = machine.after.total - machine.before.total;
   const errors = warm.errors + result.errors;
   if (errors > 0) process.stderr.write(`  ${scenario.name}: ${errors} errors, first: ${result.firstError ?? warm.firstError}\n`);
   // Too few answers in the window (a machine too busy for the duration): no CPU figure rather than a wrong one.
   const answers = result.answers >= 10 ? result.answers : NaN;
+  const gateway = scenario.gatewayRole ? stack.processes.get(scenario.gatewayRole) : undefined;
   return {
     round,
     requestsPerSecond: result.requestsPerSecond,
     p50: result.p50,
     p99: result.p99,
     errors,
-    gatewayCpu: gateway ? (after.gateway - before.gateway) / answers : undefined,
+    gatewayCpu: before.gateway !== undefined && after.gateway !== undefined ? (after.gateway - before.gateway) / answers : undefined,
     subgraphCpu: (after.subgraphs - before.subgraphs) / answers,
     gatewayRss: gateway ? rssMb(gateway.pid) : undefined,
-    subgraphRss: rssMb(subgraphs.pid),
-    steal: ticks > 0 ? ((after.machine.steal - before.machine.steal) / ticks) * 100 : 0,
+    subgraphRss: rssMb(stack.processes.get(scenario.subgraphRole)!.pid),
+    steal: ticks > 0 ? ((machine.after.steal - machine.before.steal) / ticks) * 100 : 0,
     seconds,
   };
+}
+
+async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig, round: number): Promise<RoundResult> {
+  const warm = await load(scenario, stack, config.warmupSeconds);
+  const before = cpuOf(scenario, stack);
+  const machineBefore = machineTicks();
+  const seconds = windowSeconds(config, warm.requestsPerSecond);
+  const result = await load(scenario, stack, seconds);
+  const after = cpuOf(scenario, stack);
+  return roundResult(scenario, stack, round, { warm, result, before, after, machine: { before: machineBefore, after: machineTicks() }, seconds });
+}
+
+/**
+ * A security-cost pair in one window: after a second of unmeasured load each, the two load in
+ * alternating slices, A B B A A B … (B A A B … in even rounds), so a slow spell of the machine
+ * hits both alike; between slices, a pause as long as the slice's p99 latency (1 s at most) lets
+ * the requests cut off in flight finish. Each is charged its own processes' CPU over the whole window: they serve
+ * nothing else, and what one still does after its slice (a collection) is its own. Both get the
+ * same measured seconds, each the longer window the two would have had alone.
+ */
+async function measurePair(pair: [Scenario, Scenario], stack: Stack, config: BenchConfig, round: number): Promise<[RoundResult, RoundResult]> {
+  const warm = [await load(pair[0], stack, config.warmupSeconds), await load(pair[1], stack, config.warmupSeconds)];
+  const seconds = Math.max(...warm.map((w) => windowSeconds(config, w.requestsPerSecond)));
+  // Long enough for the slower of the two to answer pairSliceAnswers per slice.
+  const slowest = Math.max(0.1, Math.min(...warm.map((w) => w.requestsPerSecond)));
+  const sliceSeconds = Math.min(seconds, Math.max(config.pairSliceSeconds, Math.ceil(config.pairSliceAnswers / slowest)));
+  const slices = Math.max(2, Math.ceil(seconds / sliceSeconds));
+  const before = pair.map((s) => cpuOf(s, stack));
+  const machineBefore = machineTicks();
+  const runs: Awaited<ReturnType<typeof driveRaw>>[][] = [[], []];
+  for (let slice = 0; slice < slices; slice++) {
+    const first = (slice + round) % 2 === 1 ? 0 : 1;
+    for (const k of [first, 1 - first]) {
+      const { load: spec, counter } = loadOf(pair[k], stack, sliceSeconds);
+      const run = await driveRaw(spec, counter);
+      runs[k].push(run);
+      // The requests still in flight when the slice stopped are served before the other loads.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, combine([run], spec).p99)));
+    }
+  }
+  const after = pair.map((s) => cpuOf(s, stack));
+  const machine = { before: machineBefore, after: machineTicks() };
+  const [a, b] = ([0, 1] as const).map((k) => {
+    const { load: spec } = loadOf(pair[k], stack, sliceSeconds);
+    return roundResult(pair[k], stack, round, { warm: warm[k], result: combine(runs[k], spec), before: before[k], after: after[k], machine, seconds: slices * sliceSeconds });
+  });
+  return [a, b];
+}
+
+/** The twin a scenario's security cost is measured against, when both are in the run. */
+export function counterpartOf(scenario: Scenario, list: Scenario[]): Scenario | undefined {
+  if (scenario.ownCpus) return undefined;
+  const [kind, variant = ''] = scenario.id.split('/');
+  const twin = variant === 'direct' ? 'direct-twin' : variant.startsWith('secure') && !variant.startsWith('secure-') ? variant.replace('secure', 'twin') : undefined;
+  return twin ? list.find((s) => s.id === `${kind}/${twin}`) : undefined;
+}
+
+/** What one round measures in turn: a scenario alone, or (paired) a security-cost pair. */
+export function units(list: Scenario[], config: BenchConfig): (Scenario | [Scenario, Scenario])[] {
+  if (!config.paired) return list;
+  const pairs = new Map<Scenario, [Scenario, Scenario]>();
+  for (const scenario of list) {
+    const twin = counterpartOf(scenario, list);
+    if (twin) pairs.set(scenario, [scenario, twin]).set(twin, [scenario, twin]);
+  }
+  const out: (Scenario | [Scenario, Scenario])[] = [];
+  const done = new Set<Scenario>();
+  // A pair is measured where its first member is listed.
+  for (const scenario of list) {
+    if (done.has(scenario)) continue;
+    const pair = pairs.get(scenario);
+    (pair ?? [scenario]).forEach((s) => done.add(s));
+    out.push(pair ?? scenario);
+  }
+  return out;
 }
 
 /** The scenarios measured longer than the default window, with their median window. */
@@ -408,13 +501,17 @@ async function main(): Promise<void> {
     // Rounds interleave the scenarios, so a slow spell of the machine hits every scenario alike;
     // every other round runs them in reverse, so no scenario always follows the same one (whose
     // processes may still be collecting garbage on the shared CPU when it starts).
+    const rounds = units(list, config);
     for (let round = 1; round <= config.rounds; round++) {
-      for (const scenario of round % 2 ? list : [...list].reverse()) {
-        const result = await measure(scenario, stack, config, round);
-        runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), result]);
-        process.stderr.write(
-          `round ${round}, ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms, CPU ms/req gateway ${fixed(result.gatewayCpu, 2)} subgraphs ${fixed(result.subgraphCpu, 2)}, steal ${result.steal.toFixed(1)}%\n`,
-        );
+      for (const unit of round % 2 ? rounds : [...rounds].reverse()) {
+        const measured = Array.isArray(unit) ? await measurePair(unit, stack, config, round) : [await measure(unit, stack, config, round)];
+        (Array.isArray(unit) ? unit : [unit]).forEach((scenario, k) => {
+          const result = measured[k];
+          runs.set(scenario.id, [...(runs.get(scenario.id) ?? []), result]);
+          process.stderr.write(
+            `round ${round}, ${scenario.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms, CPU ms/req gateway ${fixed(result.gatewayCpu, 2)} subgraphs ${fixed(result.subgraphCpu, 2)}, steal ${result.steal.toFixed(1)}%\n`,
+          );
+        });
       }
       loads.push(os.loadavg()[0]);
     }
@@ -453,6 +550,9 @@ function report(
       `${warmupSlices.length ? `${Math.min(...warmupSlices)}-${Math.max(...warmupSlices)}` : 0} slices); ${config.connections} connections unless said; ${config.endUsersPerTenant} end-users per demo tenant; ` +
       `${stack.ready.bulk.endUsers} in the bulk tenant (seeded in ${stack.ready.bulk.seedSeconds.toFixed(0)} s).` +
       (config.baseline ? ` Baseline: ${config.baseline}.` : ''),
+    config.paired
+      ? `Each security-cost pair (security on and its twin without access control) is measured in one window, in alternating slices (A B B A …, B A A B … every other round) of ${config.pairSliceSeconds} s or more (at least ${config.pairSliceAnswers} answers of the slower one), so a slow spell of the machine hits both alike; BENCH_PAIRED=0 measures each in a window of its own.`
+      : 'Every scenario is measured in a window of its own (BENCH_PAIRED=0).',
     'Every answer is checked: errors count non-200 answers, 200 answers carrying `errors`, socket errors and timeouts (warm-ups included). ' +
       'CPU is user+system time of each process over the measured window (/proc/<pid>/stat) per answer.',
     '',
