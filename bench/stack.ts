@@ -50,7 +50,12 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
   const profiled = (name: string) =>
     options.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   const start = (role: string, script: string, extra: { execArgv?: string[]; env?: Record<string, string | undefined>; cwd?: string } = {}) => {
-    const proc = startProcess(role, script, { cpus, execArgv: [...config.nodeOptions, ...(extra.execArgv ?? [])], env: extra.env, cwd: extra.cwd });
+    // The libraries run as deployed (the image sets NODE_ENV=production): graphql-js then takes its
+    // plain `instanceof` instead of its development check on every type test. Each server's own
+    // configuration is still the explicit development one it is handed (bench/server.ts), with
+    // development keys, so no production secrets are needed.
+    const env = { ...(extra.env ?? process.env), NODE_ENV: 'production' };
+    const proc = startProcess(role, script, { cpus, execArgv: [...config.nodeOptions, ...(extra.execArgv ?? [])], env, cwd: extra.cwd });
     processes.set(role, proc);
     return proc;
   };
