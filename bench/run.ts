@@ -636,9 +636,19 @@ function report(
     throughHop('twin', 'the twin gateway (no access control)');
     throughHop('vanilla', 'the vanilla @apollo/gateway');
     throughHop('hop', 'HAProxy alone (a hop with no gateway)');
+    // Capacity as deployed, each process on a host of its own: the busier of the two processes on
+    // the path bounds the throughput through the gateway, the subgraph alone bounds the direct one.
+    const capacity = (via: string, what: string) =>
+      push(
+        `the same, from CPU per request (these rows: the gateway alone on its CPU, the subgraph on the load generator's in both), ${what}: the direct subgraph's CPU over the larger of the gateway's and the subgraph's through it, {0}`,
+        spread(`single/${via}-own${at}`, `single/direct-own${at}`, (x, y) => y.subgraphCpu / Math.max(x.gatewayCpu ?? NaN, x.subgraphCpu)),
+      );
+    capacity('secure', 'through the secured gateway');
+    capacity('twin', 'through the twin');
+    capacity('vanilla', 'through the vanilla @apollo/gateway');
   }
   push(
-    "single-subgraph lookup, from CPU per request alone (each process on a CPU of its own, as deployed): the direct subgraph's CPU over the larger of the gateway's and the subgraph's through it, {0}",
+    "single-subgraph lookup, from CPU per request with every server on the same CPUs (each figure inflated by the other processes sharing the CPU): the direct subgraph's CPU over the larger of the gateway's and the subgraph's through it, {0}",
     spread('single/secure', 'single/direct', (x, y) => y.subgraphCpu / Math.max(x.gatewayCpu ?? NaN, x.subgraphCpu)),
   );
   for (const [id, label] of securityPairs.slice(0, 2)) {
