@@ -52,8 +52,8 @@ export async function drive(load: Load, counter: { next: number }): Promise<Load
 
 /** One run of the load, kept raw so that several runs (the slices of a paired window) can be summed. */
 export async function driveRaw(load: Load, counter: { next: number }): Promise<RawLoad> {
-  const raw: RawLoad = { result: undefined as unknown as autocannon.Result, answers: 0, bad: 0 };
-  raw.result = await autocannon({
+  const checked: Omit<RawLoad, 'result'> = { answers: 0, bad: 0 };
+  const result = await autocannon({
     url: load.url,
     method: 'POST',
     connections: load.connections,
@@ -66,17 +66,17 @@ export async function driveRaw(load: Load, counter: { next: number }): Promise<R
           return { ...request, body, headers: load.headers(body) };
         },
         onResponse: (status, body) => {
-          raw.answers++;
+          checked.answers++;
           const text = String(body);
           if (!cleanAnswer(status, text)) {
-            raw.bad++;
-            raw.firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`;
+            checked.bad++;
+            checked.firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`;
           }
         },
       },
     ],
   });
-  return raw;
+  return { result, ...checked };
 }
 
 /**

@@ -365,9 +365,9 @@ async function measureHere(scenario: Scenario, stack: Stack, config: BenchConfig
  * A security-cost pair in one window: after a second of unmeasured load each, the two load in
  * alternating slices, A B B A A B … (B A A B … in even rounds), so a slow spell of the machine
  * hits both alike; between slices, a pause as long as the slice's p99 latency (1 s at most) lets
- * the requests cut off in flight finish. Each is charged its own processes' CPU over the whole window: they serve
- * nothing else, and what one still does after its slice (a collection) is its own. Both get the
- * same measured seconds, each the longer window the two would have had alone.
+ * the requests cut off in flight finish. Each is charged its own processes' CPU over the whole
+ * window: they serve nothing else, and what one still does after its slice (a collection) is its
+ * own. Both get the same measured seconds: the longer window of the two, in whole slices.
  */
 async function measurePair(pair: [Scenario, Scenario], stack: Stack, config: BenchConfig, round: number): Promise<[RoundResult, RoundResult]> {
   const warm = [await load(pair[0], stack, config.warmupSeconds), await load(pair[1], stack, config.warmupSeconds)];
