@@ -174,16 +174,26 @@ async function main(): Promise<void> {
   const together = config.profileTwin;
   const stack = await startStack(config, { profile: { dir, together }, baseline: Boolean(config.baseline), twin: config.profileTwin });
   const query = config.profileScenario === 'single' ? SINGLE : FEDERATED;
+  const profiledOf = new Map<string, string[]>();
   const windows: Record<string, { from: number; to: number; answers: number; requestsPerSecond: number; errors: number; cpu: Record<string, number> }> = {};
   try {
-    const targets: [string, string, Ready, string[]][] = [['this checkout', stack.gateways.secure!, stack.ready, together ? ['gateway', 'subgraphs'] : ['gateway', 'identity', 'subgraphs']]];
+    // Each load: where it goes, the processes charged with its CPU, and those of them profiled.
+    const identity = together ? 'subgraphs' : 'identity';
+    const targets: [string, string, Ready, string[], string[]][] = [
+      ['this checkout', stack.gateways.secure!, stack.ready, together ? ['gateway', 'subgraphs'] : ['gateway', 'identity', 'subgraphs'], ['gateway', identity]],
+    ];
     // The single lookup straight to identity too, so its profile shows what a request through the gateway adds there.
-    if (config.profileScenario === 'single') targets.push(['direct', stack.ready.secure.subgraphs.identity, stack.ready, [together ? 'subgraphs' : 'identity']]);
-    if (stack.gateways.twin) targets.push(['twin', stack.gateways.twin, stack.ready, ['gateway-twin', 'subgraphs-bypassed']]);
+    if (config.profileScenario === 'single') targets.push(['direct', stack.ready.secure.subgraphs.identity, stack.ready, [identity], [identity]]);
+    if (stack.gateways.twin) targets.push(['twin', stack.gateways.twin, stack.ready, ['gateway-twin', 'subgraphs-bypassed'], ['gateway-twin', 'subgraphs-bypassed']]);
     // And straight to the bypassed identity: the subgraph's own share of the cost, with no gateway.
-    if (config.profileScenario === 'single' && stack.bypassedSubgraphs) targets.push(['direct-twin', stack.bypassedSubgraphs.identity, stack.ready, ['subgraphs-bypassed']]);
-    if (stack.gateways.baseline) targets.push(['baseline', stack.gateways.baseline, stack.baselineReady!, ['gateway-baseline', 'subgraphs-baseline']]);
-    for (const [label, url, ready, roles] of targets) {
+    if (config.profileScenario === 'single' && stack.bypassedSubgraphs) {
+      targets.push(['direct-twin', stack.bypassedSubgraphs.identity, stack.ready, ['subgraphs-bypassed'], ['subgraphs-bypassed']]);
+    }
+    if (stack.gateways.baseline) {
+      targets.push(['baseline', stack.gateways.baseline, stack.baselineReady!, ['gateway-baseline', 'subgraphs-baseline'], ['gateway-baseline', 'subgraphs-baseline']]);
+    }
+    for (const [label, url, ready, roles, files] of targets) {
+      profiledOf.set(label, files);
       const body = (i: number) => JSON.stringify({ query, variables: { id: ready.endUserIds[i % ready.endUserIds.length] } });
       // The twin takes no token (its claims are fixed); straight to identity, a fresh signed context per request.
       const signed = direct('identity');
@@ -214,19 +224,7 @@ async function main(): Promise<void> {
   const kept = new Map<string, Breakdown>();
   for (const [label, w] of Object.entries(windows)) {
     lines.push(`## ${label}: ${w.requestsPerSecond.toFixed(0)} req/s (profiled), ${w.errors} errors; CPU ms per request ${Object.entries(w.cpu).map(([role, ms]) => `${role} ${ms.toFixed(2)}`).join(', ')}`, '');
-    const files =
-      label === 'baseline'
-        ? ['gateway-baseline', 'subgraphs-baseline']
-        : label === 'twin'
-          ? ['gateway-twin', 'subgraphs-bypassed']
-          : label === 'direct'
-            ? [together ? 'subgraphs' : 'identity']
-            : label === 'direct-twin'
-              ? ['subgraphs-bypassed']
-              : together
-                ? ['gateway', 'subgraphs']
-                : ['gateway', 'identity'];
-    for (const name of files) {
+    for (const name of profiledOf.get(label) ?? []) {
       const file = path.join(dir, `${name}.cpuprofile`);
       if (!fs.existsSync(file)) {
         lines.push(`(no profile written for ${name})`, '');

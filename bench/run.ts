@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { bulkPhone } from './bulk-tenant';
 import { loadBenchConfig, type BenchConfig } from './config';
-import { combine, drive, driveRaw, type LoadResult } from './load';
+import { combine, drive, driveRaw, type LoadResult, type RawLoad } from './load';
 import { cpuMs, machineTicks, pinProcess, rssMb } from './processes';
 import type { Ready } from './server';
 import { startStack, type Stack } from './stack';
@@ -378,7 +378,7 @@ async function measurePair(pair: [Scenario, Scenario], stack: Stack, config: Ben
   const slices = Math.max(2, Math.ceil(seconds / sliceSeconds));
   const before = pair.map((s) => cpuOf(s, stack));
   const machineBefore = machineTicks();
-  const runs: Awaited<ReturnType<typeof driveRaw>>[][] = [[], []];
+  const runs: RawLoad[][] = [[], []];
   for (let slice = 0; slice < slices; slice++) {
     const first = (slice + round) % 2 === 1 ? 0 : 1;
     for (const k of [first, 1 - first]) {
@@ -391,10 +391,9 @@ async function measurePair(pair: [Scenario, Scenario], stack: Stack, config: Ben
   }
   const after = pair.map((s) => cpuOf(s, stack));
   const machine = { before: machineBefore, after: machineTicks() };
-  const [a, b] = ([0, 1] as const).map((k) => {
-    const { load: spec } = loadOf(pair[k], stack, sliceSeconds);
-    return roundResult(pair[k], stack, round, { warm: warm[k], result: combine(runs[k], spec), before: before[k], after: after[k], machine, seconds: slices * sliceSeconds });
-  });
+  const [a, b] = ([0, 1] as const).map((k) =>
+    roundResult(pair[k], stack, round, { warm: warm[k], result: combine(runs[k], { url: pair[k].url(stack), connections: pair[k].connections }), before: before[k], after: after[k], machine, seconds: slices * sliceSeconds }),
+  );
   return [a, b];
 }
 

@@ -54,7 +54,7 @@ export async function startStack(config: BenchConfig, options: StackOptions = {}
     // plain `instanceof` instead of its development check on every type test. Each server's own
     // configuration is still the explicit development one it is handed (bench/server.ts), with
     // development keys, so no production secrets are needed.
-    const env = { ...(extra.env ?? process.env), NODE_ENV: 'production' };
+    const env = { ...(extra.env ?? config.childEnv), NODE_ENV: 'production' };
     const proc = startProcess(role, script, { cpus, execArgv: [...config.nodeOptions, ...(extra.execArgv ?? [])], env, cwd: extra.cwd });
     processes.set(role, proc);
     return proc;
