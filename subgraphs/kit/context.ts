@@ -6,6 +6,7 @@ import type { AccessEvents } from '../../platform/access-events';
 import type { Keyring } from './crypto/keyring';
 import type { SubjectKeys } from './crypto/subject-keys';
 import { effectiveScopes, type Scope } from './auth/roles';
+import { shieldState, type ShieldState } from './auth/shield';
 import { forbidden } from '../../platform/errors';
 import type { EntityTarget } from 'typeorm';
 import { TenantScope } from './tenant-repository';
@@ -35,9 +36,13 @@ export interface ProcessDeps {
  * through `platform`.
  */
 export class RequestContext {
-  private tenantScope?: TenantScope;
-  private tenantSubjectKeys?: SubjectKeys;
-  private scopes?: ReadonlySet<Scope>;
+  // Every field is set in the constructor, those made on first use too, so that every context has
+  // one shape: code that reads contexts then stays monomorphic in V8.
+  private tenantScope: TenantScope | undefined = undefined;
+  private tenantSubjectKeys: SubjectKeys | undefined = undefined;
+  private scopes: ReadonlySet<Scope> | undefined = undefined;
+  /** graphql-shield's per-request state (see shieldState). */
+  readonly _shield: ShieldState = shieldState();
   private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
   private readonly data: DataSource;
   private readonly links: ServiceClient;
@@ -140,7 +145,7 @@ export type ComposeServices<S> = (request: RequestContext) => S;
 
 /** The resolvers' context: the request, and the services its subgraph's composition root built for it (on first use). */
 export class SubgraphContext<S = unknown> extends RequestContext {
-  private built?: S;
+  private built: S | undefined = undefined;
 
   constructor(
     claims: RequestClaims,

@@ -199,6 +199,27 @@ describe('shield on lists', () => {
     expect(secrets(await run(schema, query, shared))).toBe(0);
   });
 
+  it('leaves every subgraph context with the properties it was made with, in the same order, whatever the request touched', async () => {
+    // The shield's state and every field made on first use exist from the constructor on, so each
+    // context keeps one shape (the order of own properties is what V8's hidden class follows).
+    const schema = schemaWith({ Query: { items: isTenantMember }, Item: { '*': isTenantMember, secret: can('pii:read') } }, true, shieldOptions);
+    const fresh = Object.keys(contextFor(claimsFor(['agent'])));
+    expect(fresh).toEqual(expect.arrayContaining(['_shield']));
+    for (const [roles, query] of [
+      [['supervisor'], '{ items(n: 3) { id secret } }'],
+      [['agent'], '{ items(n: 3) { id } }'],
+      [['agent'], '{ item { id secret } }'],
+    ] as const) {
+      const context = contextFor(claimsFor([...roles]));
+      const used = context._shield;
+      await run(schema, query, context);
+      expect(Object.keys(context)).toEqual(fresh);
+      // The rules' answers were kept in the state the context was made with, not in one added later.
+      expect(context._shield).toBe(used);
+      expect(used.decisions!.size).toBeGreaterThan(0);
+    }
+  });
+
   it('still evaluates a rule about the object for every object', async () => {
     let calls = 0;
     const owner = rule('owner')((parent: Row, _a, ctx: { user: string }) => {
